@@ -1,0 +1,55 @@
+import type { FramingConfig } from '@sockspec/codec';
+import type { PeerAddress, SocketOptions, StreamTransportKind } from '@sockspec/transport';
+
+/** What a generated client hands the engine. */
+export interface ClientProtocol<Incoming> {
+  readonly name: string;
+  readonly framing: FramingConfig;
+  /** Decodes one frame sent by the server; throws a SockspecError on bad input. */
+  decode(frame: Uint8Array): Incoming;
+}
+
+export interface ClientOptions extends SocketOptions {
+  /** Default `tcp`. */
+  readonly transport?: StreamTransportKind;
+  readonly host?: string;
+  readonly port?: number;
+  readonly path?: string;
+  /** Default 10 000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** Default for request(); 10 000 ms. */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface RequestOptions {
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A connected client. Incoming messages first answer pending requests
+ * (oldest first, for protocols without correlation ids); the rest are
+ * pushes, delivered to listeners and to async iterators.
+ */
+export interface ProtocolClient<Incoming> {
+  readonly remote: PeerAddress;
+  /** Sends an encoded frame without waiting for anything. */
+  send(frame: Uint8Array): void;
+  /**
+   * Sends a frame and resolves with the first incoming message `isReply`
+   * accepts. Rejects with SOCKSPEC_REQUEST_TIMEOUT or
+   * SOCKSPEC_CONNECTION_CLOSED.
+   */
+  request<Reply extends Incoming>(
+    frame: Uint8Array,
+    isReply: (message: Incoming) => message is Reply,
+    options?: RequestOptions,
+  ): Promise<Reply>;
+  /** Listens for pushes; returns a function that removes the listener. */
+  onMessage(listener: (message: Incoming) => void): () => void;
+  /** Pushes as an async iterable; ends when the connection closes. */
+  [Symbol.asyncIterator](): AsyncIterator<Incoming>;
+  /** Half-closes, waits for the server to close, resolves. Pending requests reject. */
+  close(): Promise<void>;
+  /** Resolves when the connection has closed, with the error that closed it if any. */
+  readonly closed: Promise<Error | undefined>;
+}

@@ -1,0 +1,44 @@
+/**
+ * Framing configuration understood by the frame decoders. Structurally the
+ * same as the spec IR's FramingIR, declared here so the runtime does not
+ * depend on the spec compiler.
+ */
+export type Endian = 'big' | 'little';
+
+export type FramingConfig =
+  | { readonly kind: 'raw'; readonly maxFrameBytes: number }
+  | {
+      readonly kind: 'delimited';
+      readonly delimiter: readonly number[];
+      readonly keepDelimiter: boolean;
+      readonly stripCarriageReturn: boolean;
+      readonly maxFrameBytes: number;
+    }
+  | {
+      readonly kind: 'length-prefixed';
+      readonly lengthOffset: number;
+      readonly lengthBytes: 1 | 2 | 4 | 8;
+      readonly lengthEndian: Endian;
+      readonly lengthAdjustment: number;
+      readonly maxFrameBytes: number;
+    }
+  | { readonly kind: 'fixed'; readonly frameBytes: number; readonly maxFrameBytes: number }
+  | { readonly kind: 'datagram'; readonly maxFrameBytes: number };
+
+/**
+ * Cuts a byte stream into frames. Feed it chunks as they arrive, in order;
+ * it calls `onFrame` once per complete frame. A frame that lies inside one
+ * chunk is a view of that chunk (no copy); a frame spanning chunks is copied
+ * once into a buffer of exactly its size, allocated only after its size is
+ * known and checked against the maximum.
+ *
+ * After push() throws, the decoder is poisoned: the stream position is
+ * unknown, so every later push() throws the same error.
+ */
+export interface FrameDecoder {
+  push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void;
+  /** Bytes held for an incomplete frame. */
+  readonly bufferedBytes: number;
+  /** Call when the stream ends; throws SOCKSPEC_TRUNCATED_FRAME if a partial frame is held. */
+  end(): void;
+}

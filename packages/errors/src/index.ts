@@ -1,0 +1,43 @@
+/**
+ * Every error a sockspec runtime package raises on purpose is a SockspecError
+ * with a stable `code`, so callers branch on `err.code` rather than on message
+ * text, and logs can be grepped for the code.
+ */
+export type SockspecErrorCode =
+  // framing (packages/codec)
+  | 'SOCKSPEC_FRAME_TOO_LARGE'
+  | 'SOCKSPEC_INVALID_LENGTH'
+  | 'SOCKSPEC_TRUNCATED_FRAME'
+  // message decoding (generated codecs, packages/codec primitives)
+  | 'SOCKSPEC_TRUNCATED_MESSAGE'
+  | 'SOCKSPEC_TRAILING_BYTES'
+  | 'SOCKSPEC_UNKNOWN_MESSAGE'
+  | 'SOCKSPEC_INVALID_UTF8'
+  | 'SOCKSPEC_FIELD_TOO_LARGE'
+  | 'SOCKSPEC_INVALID_FIELD'
+  // connections (packages/transport, server, client)
+  | 'SOCKSPEC_CONNECT_TIMEOUT'
+  | 'SOCKSPEC_CONNECTION_CLOSED'
+  | 'SOCKSPEC_REQUEST_TIMEOUT'
+  | 'SOCKSPEC_ADDRESS_IN_USE'
+  | 'SOCKSPEC_UNSUPPORTED_TRANSPORT'
+  | 'SOCKSPEC_SERVER_STATE';
+
+export interface SockspecErrorOptions {
+  cause?: unknown;
+}
+
+export class SockspecError extends Error {
+  readonly code: SockspecErrorCode;
+
+  constructor(code: SockspecErrorCode, message: string, options: SockspecErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** True when `err` is a SockspecError, optionally with the given code. */
+export function isSockspecError(err: unknown, code?: SockspecErrorCode): err is SockspecError {
+  return err instanceof SockspecError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,84 @@
+import type { FramingConfig } from '@sockspec/codec';
+import type { ConcurrencyModel } from '@sockspec/concurrency';
+import type { SockspecError } from '@sockspec/errors';
+import type { BoundAddress, PeerAddress, SocketOptions, StreamTransportKind } from '@sockspec/transport';
+
+/**
+ * Everything protocol-specific, already compiled to code by the generator.
+ * The engine owns sockets, frames, lifecycle and errors; the protocol owns
+ * bytes <-> messages and what to do with a message.
+ */
+export interface ServerProtocol<Incoming> {
+  readonly name: string;
+  readonly framing: FramingConfig;
+  /** Decodes one frame sent by a client; throws a SockspecError on bad input. */
+  decode(frame: Uint8Array): Incoming;
+  /** Runs declared behavior or the application's handler for one message. */
+  dispatch(message: Incoming, connection: Connection): void | Promise<void>;
+  /** Declared on-connect behavior, such as a greeting. */
+  onConnect?(connection: Connection): void | Promise<void>;
+  /** The protocol's error message for a peer that sent bad input, if it has one. */
+  errorFrame?(error: SockspecError): Uint8Array | null;
+  /** Idle timeout declared in the spec; null = none. */
+  readonly idleTimeoutMs: number | null;
+}
+
+/** A client connection as the handlers see it. */
+export interface Connection {
+  /** Unique within one server, increasing from 1. */
+  readonly id: number;
+  readonly remote: PeerAddress;
+  /** Sends an encoded frame (as made by the generated encoders). Writes are batched per tick. */
+  send(frame: Uint8Array): void;
+  /** Flushes queued frames, then closes. */
+  close(): void;
+  readonly closed: boolean;
+  /** Per-connection state for application handlers. */
+  readonly state: Map<string, unknown>;
+}
+
+/** The seeds' BaseRequestHandler lifecycle: setup, then messages, then finish. */
+export interface ServerHooks {
+  /** Before the first message of a connection is handled (and before any greeting). */
+  setup?(connection: Connection): void | Promise<void>;
+  /** After the connection closed; `error` is set when it closed because of one. */
+  finish?(connection: Connection, error?: Error): void | Promise<void>;
+}
+
+export interface ServerOptions extends SocketOptions {
+  /** Default `tcp`. */
+  readonly transport?: StreamTransportKind;
+  /** Default 127.0.0.1 for tcp, ::1 for tcp6. */
+  readonly host?: string;
+  /** Default 0: an ephemeral port. */
+  readonly port?: number;
+  /** Socket path, for transport `unix`. */
+  readonly path?: string;
+  readonly backlog?: number;
+  /** Default: the event loop (`async`). */
+  readonly concurrency?: ConcurrencyModel;
+  readonly hooks?: ServerHooks;
+  /** Overrides the spec's idle timeout; null disables it. */
+  readonly idleTimeoutMs?: number | null;
+  /** Receives one line per notable event (bad input, failed handler). Default: standard error. */
+  readonly log?: (line: string) => void;
+}
+
+export interface ShutdownOptions {
+  /** How long in-flight connections may take to finish before they are closed. Default 5000 ms. */
+  readonly drainMs?: number;
+}
+
+export interface ProtocolServer {
+  /** Binds and starts accepting; resolves with the bound address (the real port when 0 was asked). */
+  listen(): Promise<BoundAddress>;
+  /** The bound address once listening, else null. */
+  readonly address: BoundAddress | null;
+  /** Listens if needed and resolves once the server has shut down. */
+  serveForever(): Promise<void>;
+  /** Serves exactly one connection to its end, then stops accepting (the seeds' handle_request). */
+  handleOne(): Promise<void>;
+  /** Stops accepting, lets open connections finish within drainMs, then closes them. */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  readonly connectionCount: number;
+}

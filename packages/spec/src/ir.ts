@@ -1,0 +1,328 @@
+/**
+ * The normalized intermediate representation of a protocol spec.
+ *
+ * Plain, JSON-serialisable data: every default is filled in, every size and
+ * limit resolved to a number, every type reference resolved to its
+ * definition. Generators consume only this; nothing downstream reads YAML.
+ *
+ * Bump IR_VERSION whenever a generator would have to change to keep working.
+ */
+export const IR_VERSION = 1 as const;
+
+export type Endian = 'big' | 'little';
+export type Direction = 'client' | 'server' | 'both';
+
+/** Transports a spec may list; `sockspec generate` refuses ones its framing cannot use. */
+export type TransportKind = 'tcp' | 'tcp6' | 'udp' | 'udp6' | 'unix' | 'unix-dgram' | 'tls' | 'websocket';
+
+export interface ProtocolIR {
+  readonly irVersion: typeof IR_VERSION;
+  /** kebab-case protocol name, e.g. `file-transfer`. */
+  readonly name: string;
+  /** Semver of the protocol (not of sockspec). */
+  readonly version: string;
+  readonly description: string;
+  /** Spec path as written in generated headers, relative to the workspace root, with `/` separators. */
+  readonly sourceFile: string;
+  readonly transports: readonly TransportKind[];
+  /** Protocol-wide byte order; fields carry their own resolved `endian`. */
+  readonly byteOrder: Endian;
+  /**
+   * `text`: frames are lines of text matched against message line templates.
+   * `binary`: frames are laid out field by field.
+   */
+  readonly encoding: 'text' | 'binary';
+  readonly framing: FramingIR;
+  /** Fields leading every binary frame, in wire order (empty for text protocols). */
+  readonly header: readonly FieldIR[];
+  /** Name of the header field whose value selects the message, if any. */
+  readonly discriminator: string | null;
+  /** Name of the header field that pairs a reply with its request, if any. */
+  readonly correlation: string | null;
+  /** Messages in declaration order. */
+  readonly messages: readonly MessageIR[];
+  readonly behavior: BehaviorIR;
+  /** Limits that apply to the whole protocol. */
+  readonly limits: LimitsIR;
+}
+
+export interface LimitsIR {
+  /** Maximum bytes of one frame on the wire, including any length prefix and delimiter. */
+  readonly maxFrameBytes: number;
+}
+
+// ---------------------------------------------------------------------------
+// Framing: how a byte stream (or datagram sequence) is cut into frames.
+
+export type FramingIR =
+  | RawFramingIR
+  | DelimitedFramingIR
+  | LengthPrefixedFramingIR
+  | FixedFramingIR
+  | DatagramFramingIR;
+
+/** No framing: every chunk read from the transport is a frame (split at maxFrameBytes). */
+export interface RawFramingIR {
+  readonly kind: 'raw';
+  readonly maxFrameBytes: number;
+}
+
+/**
+ * Frames end with a delimiter. `lines` in the spec normalizes to this with
+ * delimiter `\n` and `stripCarriageReturn: true`.
+ */
+export interface DelimitedFramingIR {
+  readonly kind: 'delimited';
+  /** The delimiter as bytes (at least one byte). */
+  readonly delimiter: readonly number[];
+  /** Whether decoded frames keep the delimiter at their end. */
+  readonly keepDelimiter: boolean;
+  /** Whether a `\r` right before the delimiter is removed from decoded frames (lines from Windows peers). */
+  readonly stripCarriageReturn: boolean;
+  /** Maximum frame size including the delimiter; longer input is rejected before it is buffered. */
+  readonly maxFrameBytes: number;
+}
+
+/**
+ * Length field somewhere near the start of the frame: the knobs of Netty's
+ * LengthFieldBasedFrameDecoder. The whole frame is
+ *   lengthOffset + lengthBytes + value + lengthAdjustment
+ * bytes long, where `value` is the length field read as an unsigned integer.
+ * Decoded frames are the whole frame (nothing is stripped); generated codecs
+ * skip the prefix themselves.
+ */
+export interface LengthPrefixedFramingIR {
+  readonly kind: 'length-prefixed';
+  /** Byte position of the length field within the frame. */
+  readonly lengthOffset: number;
+  readonly lengthBytes: 1 | 2 | 4 | 8;
+  readonly lengthEndian: Endian;
+  /**
+   * Added to the field's value to get the bytes that follow the length field.
+   * 0 when the length counts the bytes after it; -(offset+bytes) when it counts the whole frame.
+   */
+  readonly lengthAdjustment: number;
+  /** What the spec said the length counts; kept so docs and diagnostics can say it in the spec's words. */
+  readonly lengthCounts: 'after-length' | 'frame';
+  readonly maxFrameBytes: number;
+}
+
+/** Every frame has exactly `frameBytes` bytes. */
+export interface FixedFramingIR {
+  readonly kind: 'fixed';
+  readonly frameBytes: number;
+  /** Equal to frameBytes. */
+  readonly maxFrameBytes: number;
+}
+
+/** One frame per datagram (udp, unix-dgram). */
+export interface DatagramFramingIR {
+  readonly kind: 'datagram';
+  readonly maxFrameBytes: number;
+}
+
+// ---------------------------------------------------------------------------
+// Types of fields.
+
+export type TypeIR =
+  | IntTypeIR
+  | FloatTypeIR
+  | BoolTypeIR
+  | StringTypeIR
+  | BytesTypeIR
+  | TimestampTypeIR
+  | EnumTypeIR
+  | FlagsTypeIR
+  | ArrayTypeIR
+  | StructTypeIR
+  | OptionalTypeIR;
+
+export interface IntTypeIR {
+  readonly kind: 'int';
+  readonly bits: 8 | 16 | 32 | 64;
+  readonly signed: boolean;
+  readonly endian: Endian;
+  /** Set when the spec gave this type a name in `types:`. */
+  readonly typeName?: string;
+}
+
+export interface FloatTypeIR {
+  readonly kind: 'float';
+  readonly bits: 32 | 64;
+  readonly endian: Endian;
+  readonly typeName?: string;
+}
+
+export interface BoolTypeIR {
+  readonly kind: 'bool';
+  readonly typeName?: string;
+}
+
+/** How the byte length of a variable-size value is known on the wire. */
+export type LengthEncodingIR =
+  /** A length prefix of `bytes` bytes before the value. */
+  | { readonly kind: 'prefixed'; readonly bytes: 1 | 2 | 4 | 8; readonly endian: Endian }
+  /** The value ends at a terminator byte (not part of the value). */
+  | { readonly kind: 'terminated'; readonly terminator: number }
+  /** Always exactly `bytes` bytes (strings are NUL-padded). */
+  | { readonly kind: 'fixed'; readonly bytes: number }
+  /** The value runs to the end of the frame; only valid for a message's last field. */
+  | { readonly kind: 'rest' };
+
+export interface StringTypeIR {
+  readonly kind: 'string';
+  readonly encoding: 'utf8';
+  readonly length: LengthEncodingIR;
+  /** Maximum encoded bytes, checked before the bytes are decoded. */
+  readonly maxBytes: number;
+  /** ECMAScript regular expression source the decoded value must match, if any. */
+  readonly pattern: string | null;
+  readonly typeName?: string;
+}
+
+export interface BytesTypeIR {
+  readonly kind: 'bytes';
+  readonly length: LengthEncodingIR;
+  readonly maxBytes: number;
+  readonly typeName?: string;
+}
+
+/**
+ * A point in time. `ctime` is text as Python's time.ctime() prints it
+ * (`Mon Nov  3 09:05:03 2026`, local time); the others are binary integers.
+ */
+export interface TimestampTypeIR {
+  readonly kind: 'timestamp';
+  readonly representation: 'ctime' | 'iso8601' | 'unix-seconds' | 'unix-millis';
+  /** Byte order of the binary representations. */
+  readonly endian: Endian;
+  readonly typeName?: string;
+}
+
+export interface EnumTypeIR {
+  readonly kind: 'enum';
+  readonly base: IntTypeIR;
+  readonly values: readonly { readonly name: string; readonly value: number }[];
+  readonly typeName?: string;
+}
+
+export interface FlagsTypeIR {
+  readonly kind: 'flags';
+  readonly base: IntTypeIR;
+  readonly flags: readonly { readonly name: string; readonly bit: number }[];
+  readonly typeName?: string;
+}
+
+export interface ArrayTypeIR {
+  readonly kind: 'array';
+  readonly element: TypeIR;
+  /** How many elements: a count prefix of `bytes` bytes. */
+  readonly count: { readonly kind: 'prefixed'; readonly bytes: 1 | 2 | 4; readonly endian: Endian };
+  readonly maxCount: number;
+  readonly typeName?: string;
+}
+
+export interface StructTypeIR {
+  readonly kind: 'struct';
+  readonly fields: readonly FieldIR[];
+  readonly typeName?: string;
+}
+
+/** Present or absent, marked by a one-byte presence flag before the value. */
+export interface OptionalTypeIR {
+  readonly kind: 'optional';
+  readonly value: TypeIR;
+  readonly typeName?: string;
+}
+
+export interface FieldIR {
+  readonly name: string;
+  readonly type: TypeIR;
+  readonly description: string;
+}
+
+// ---------------------------------------------------------------------------
+// Messages.
+
+export interface MessageIR {
+  /** PascalCase message name, e.g. `Join`. */
+  readonly name: string;
+  /** Discriminator value; null in protocols without a discriminator. */
+  readonly code: number | null;
+  readonly from: Direction;
+  readonly description: string;
+  /** Fields after the header, in wire order (binary), or the template's parts' types (text). */
+  readonly fields: readonly FieldIR[];
+  /** Text protocols: the line template. Null for binary protocols. */
+  readonly line: LineTemplateIR | null;
+}
+
+/**
+ * A text line such as `[{time}] {text}`: literal parts and named parts. Each
+ * named part is a field of the message. Matching is left to right; a named
+ * part takes the shortest text that lets the rest match, except the last,
+ * which takes the rest of the line.
+ */
+export interface LineTemplateIR {
+  readonly source: string;
+  readonly parts: readonly LinePartIR[];
+}
+
+export type LinePartIR =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'field'; readonly name: string };
+
+// ---------------------------------------------------------------------------
+// Behavior: what the generated server does without application code.
+
+export interface BehaviorIR {
+  /** Sent to every client right after it connects. */
+  readonly greeting: ComposedMessageIR | null;
+  /** Close a connection that has sent nothing for this long; null = never. */
+  readonly idleTimeoutMs: number | null;
+  /** One entry per message the server can receive, in message declaration order. */
+  readonly onMessage: readonly MessageBehaviorIR[];
+}
+
+export type MessageBehaviorIR = EchoBehaviorIR | ReplyBehaviorIR | HandlerBehaviorIR;
+
+/**
+ * Send the received message back. `prefix` is prepended to its first string
+ * or bytes field (for the tutorials' `'echo ' + data`).
+ */
+export interface EchoBehaviorIR {
+  readonly kind: 'echo';
+  readonly message: string;
+  readonly prefix: string;
+  /** The field the prefix applies to; null when prefix is empty. */
+  readonly prefixField: string | null;
+}
+
+/** Reply with a message whose fields are computed from the request, the clock or constants. */
+export interface ReplyBehaviorIR {
+  readonly kind: 'reply';
+  readonly message: string;
+  readonly reply: ComposedMessageIR;
+}
+
+/** The application implements a typed handler method for this message. */
+export interface HandlerBehaviorIR {
+  readonly kind: 'handler';
+  readonly message: string;
+  /** Messages the handler may answer with; empty when it answers with none. */
+  readonly replies: readonly string[];
+}
+
+export interface ComposedMessageIR {
+  readonly message: string;
+  /** A value for every field of `message`, in the message's field order. */
+  readonly values: readonly { readonly field: string; readonly value: ValueIR }[];
+}
+
+export type ValueIR =
+  /** The current time (for timestamp fields). */
+  | { readonly kind: 'now' }
+  /** A field of the received message. */
+  | { readonly kind: 'request-field'; readonly field: string }
+  /** A constant. bigint values are written as decimal strings to stay JSON-serialisable. */
+  | { readonly kind: 'literal'; readonly value: string | number | boolean };
