@@ -1,1 +1,3 @@
-export {};
+export { type EventLoopOptions, eventLoop, serial } from './event-loop.js';
+export { type BuiltinConcurrencyName, resolveConcurrency } from './resolve.js';
+export type { ConcurrencyModel, ConcurrencyModelName, ReleaseConnection } from './types.js';
