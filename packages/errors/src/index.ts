@@ -8,6 +8,7 @@ export type SockspecErrorCode =
   | 'SOCKSPEC_FRAME_TOO_LARGE'
   | 'SOCKSPEC_INVALID_LENGTH'
   | 'SOCKSPEC_TRUNCATED_FRAME'
+  | 'SOCKSPEC_INVALID_FRAMING'
   // message decoding (generated codecs, packages/codec primitives)
   | 'SOCKSPEC_TRUNCATED_MESSAGE'
   | 'SOCKSPEC_TRAILING_BYTES'
