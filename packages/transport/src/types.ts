@@ -33,6 +33,14 @@ export interface SocketOptions {
   readonly noDelay?: boolean;
   /** TCP keep-alive; a number sets the initial delay in ms. Default off. */
   readonly keepAlive?: boolean | number;
+  /** write() returns false once queued plus socket-buffered bytes reach this. Default 64 KiB. */
+  readonly writeHighWaterMark?: number;
+  /**
+   * Hard ceiling on bytes a channel holds for a peer that does not read. A
+   * write that would pass it destroys the channel with SOCKSPEC_WRITE_QUEUE_FULL
+   * instead of buffering without bound. Default 16 MiB.
+   */
+  readonly maxWriteQueueBytes?: number;
 }
 
 export interface ListenOptions extends SocketOptions {
@@ -46,6 +54,12 @@ export interface ListenOptions extends SocketOptions {
   readonly backlog?: number;
   /** Unix socket file mode, e.g. 0o660. */
   readonly socketMode?: number;
+  /**
+   * tcp6 only: accept IPv6 peers only. When false (the default, as in Node) a
+   * wildcard `::` listener also accepts IPv4 peers as `::ffff:a.b.c.d` where
+   * the OS allows dual-stack sockets.
+   */
+  readonly ipv6Only?: boolean;
 }
 
 export interface ConnectOptions extends SocketOptions {

@@ -1,0 +1,341 @@
+import type { Stats } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import { boundAddress, type ResolvedTarget, resolveTarget, tcpPeer } from './address.js';
+import { type ChannelSettings, resolveChannelSettings, SocketChannel } from './channel.js';
+import { AddressInUseError, InvalidAddressError, systemErrorCode } from './errors.js';
+import type { BoundAddress, ByteChannel, Listener, ListenOptions, PeerAddress } from './types.js';
+
+export const DEFAULT_BACKLOG = 511;
+
+/** How long the stale-socket probe waits for a listener that may be too busy to accept. */
+const UNIX_PROBE_TIMEOUT_MS = 1000;
+
+/**
+ * Binds a stream listener. The returned promise settles once the address is
+ * bound (port 0 resolved to the real port, unix socket file created and
+ * chmod-ed), so `listener.address.url` is ready to print.
+ *
+ * Unix paths: an existing socket file nobody listens on (connect refused) is
+ * a leftover from a crashed process and is replaced; a socket someone listens
+ * on, or any path that is not a socket, is refused with
+ * SOCKSPEC_ADDRESS_IN_USE and left untouched.
+ */
+export async function listen(options: ListenOptions): Promise<Listener> {
+  const target = resolveTarget(options, 'listen');
+  const settings = resolveChannelSettings(options);
+  const backlog = options.backlog ?? DEFAULT_BACKLOG;
+  if (!Number.isInteger(backlog) || backlog < 1 || backlog > 65535) {
+    throw new InvalidAddressError(`backlog for ${target.url} must be an integer 1–65535, got ${backlog}`);
+  }
+  if (options.socketMode !== undefined) {
+    if (target.transport !== 'unix') {
+      throw new InvalidAddressError(`socketMode applies to unix sockets only, not ${target.url}`);
+    }
+    if (!Number.isInteger(options.socketMode) || options.socketMode < 0 || options.socketMode > 0o777) {
+      throw new InvalidAddressError(`socketMode must be a permission mode 0–0o777, got ${options.socketMode}`);
+    }
+  }
+  if (options.ipv6Only !== undefined && target.transport !== 'tcp6') {
+    throw new InvalidAddressError(`ipv6Only applies to tcp6 only, not ${target.url}`);
+  }
+
+  if (target.transport !== 'unix') {
+    const server = await bind(target, backlog, options.ipv6Only ?? false).catch((err: unknown) => {
+      throw listenError(target.url, err);
+    });
+    const bound = server.address() as net.AddressInfo;
+    const address = boundAddress(target.transport, bound.address, bound.port);
+    return new SocketListener(server, address, settings, backlog, undefined);
+  }
+
+  const server = await bindUnix(target, backlog);
+  let identity: Stats;
+  try {
+    if (options.socketMode !== undefined) await fs.chmod(target.path, options.socketMode);
+    identity = await fs.lstat(target.path);
+  } catch (err) {
+    server.close();
+    throw listenError(target.url, err);
+  }
+  const address = boundAddress('unix', target.path, 0);
+  return new SocketListener(server, address, settings, backlog, identity);
+}
+
+function bind(target: ResolvedTarget, backlog: number, ipv6Only: boolean): Promise<net.Server> {
+  // pauseOnConnect: an accepted socket does not read until its channel gets an
+  // onData listener, so nothing the peer sends early is lost or buffered twice.
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    if (target.transport === 'unix') server.listen({ path: target.path, backlog });
+    else if (target.transport === 'tcp6') server.listen({ host: target.host, port: target.port, backlog, ipv6Only });
+    else server.listen({ host: target.host, port: target.port, backlog });
+  });
+}
+
+async function bindUnix(target: ResolvedTarget & { transport: 'unix' }, backlog: number): Promise<net.Server> {
+  try {
+    return await bind(target, backlog, false);
+  } catch (err) {
+    if (systemErrorCode(err) !== 'EADDRINUSE') throw listenError(target.url, err);
+  }
+  const existing = await lstatOrUndefined(target.path);
+  if (existing !== undefined) {
+    if (!existing.isSocket()) {
+      throw new AddressInUseError(
+        target.url,
+        `cannot listen on ${target.url}: ${target.path} exists and is ${describeFileType(existing)}, not a socket; ` +
+          'refusing to replace it',
+      );
+    }
+    const state = await probeUnixSocket(target.path);
+    if (state === 'live') {
+      throw new AddressInUseError(
+        target.url,
+        `cannot listen on ${target.url}: another process is listening on ${target.path}`,
+      );
+    }
+    // Re-check right before unlinking: only the very socket file found stale
+    // is removed, never something created at the path in the meantime.
+    const again = await lstatOrUndefined(target.path);
+    if (again !== undefined && again.ino === existing.ino && again.dev === existing.dev) {
+      await fs.unlink(target.path).catch((err: unknown) => {
+        if (systemErrorCode(err) !== 'ENOENT') throw listenError(target.url, err);
+      });
+    }
+  }
+  try {
+    return await bind(target, backlog, false);
+  } catch (err) {
+    throw listenError(target.url, err);
+  }
+}
+
+/** Connects to a unix socket to learn whether anyone is behind it. */
+function probeUnixSocket(path: string): Promise<'live' | 'stale'> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ path });
+    const finish = (state: 'live' | 'stale') => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(state);
+    };
+    // A listener whose accept queue is full does not answer; that is still a
+    // live listener, so a timeout counts as in use.
+    const timer = setTimeout(() => finish('live'), UNIX_PROBE_TIMEOUT_MS);
+    socket.once('connect', () => finish('live'));
+    socket.once('error', (err) => {
+      const code = systemErrorCode(err);
+      // Anything other than "refused" / "gone" (EACCES, …) means we cannot tell,
+      // and a file we cannot tell about is never deleted.
+      finish(code === 'ECONNREFUSED' || code === 'ENOENT' ? 'stale' : 'live');
+    });
+  });
+}
+
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await fs.lstat(path);
+  } catch (err) {
+    if (systemErrorCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function describeFileType(stats: Stats): string {
+  if (stats.isFile()) return 'a regular file';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  if (stats.isFIFO()) return 'a FIFO';
+  return 'a device or other special file';
+}
+
+function listenError(url: string, err: unknown): Error {
+  if (!(err instanceof Error)) return new InvalidAddressError(`cannot listen on ${url}: ${String(err)}`);
+  const code = systemErrorCode(err);
+  switch (code) {
+    case 'EADDRINUSE':
+      return new AddressInUseError(url, `cannot listen on ${url}: address already in use`, { cause: err });
+    case 'EADDRNOTAVAIL':
+      return new InvalidAddressError(`cannot listen on ${url}: the address is not on this machine (${code})`, {
+        cause: err,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new InvalidAddressError(`cannot listen on ${url}: permission denied (${code})`, { cause: err });
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new InvalidAddressError(`cannot listen on ${url}: the directory does not exist (${code})`, {
+        cause: err,
+      });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new InvalidAddressError(`cannot listen on ${url}: host name did not resolve (${code})`, { cause: err });
+    default:
+      return err;
+  }
+}
+
+/**
+ * A bound listener. Node's net.Server accepts continuously and offers no way
+ * to stop accept(2) without closing the listening socket (which would give up
+ * the port or socket path). So pauseAccepting() does not refuse connections:
+ * the kernel and Node still complete and accept them, exactly as a full
+ * backlog would hold them, and this listener keeps them — not reading, not
+ * handed to onChannel — until resumeAccepting(). At most `backlog` such
+ * connections are held; beyond that new ones are closed at once, as a full
+ * kernel backlog would stop taking them. Connections that arrive before the
+ * first onChannel listener is registered are held the same way.
+ */
+export class SocketListener implements Listener {
+  readonly address: BoundAddress;
+
+  readonly #server: net.Server;
+  readonly #settings: ChannelSettings;
+  readonly #holdLimit: number;
+  readonly #socketFile: Stats | undefined;
+  readonly #channelListeners: ((channel: ByteChannel) => void)[] = [];
+  readonly #errorListeners: ((error: Error) => void)[] = [];
+  #held: net.Socket[] = [];
+  #accepting = true;
+  #releaseScheduled = false;
+  #closed = false;
+  #unixPeerSeq = 0;
+
+  constructor(
+    server: net.Server,
+    address: BoundAddress,
+    settings: ChannelSettings,
+    holdLimit: number,
+    socketFile: Stats | undefined,
+  ) {
+    this.#server = server;
+    this.address = address;
+    this.#settings = settings;
+    this.#holdLimit = holdLimit;
+    this.#socketFile = socketFile;
+    server.on('connection', this.#onConnection);
+    server.on('error', this.#onServerError);
+  }
+
+  /** Connections accepted by the OS but not yet handed to onChannel (paused, or no listener yet). */
+  get heldConnections(): number {
+    return this.#held.length;
+  }
+
+  get accepting(): boolean {
+    return this.#accepting && !this.#closed;
+  }
+
+  onChannel(listener: (channel: ByteChannel) => void): void {
+    this.#channelListeners.push(listener);
+    this.#scheduleRelease();
+  }
+
+  /** Errors from accept(2) after the listener is up (e.g. EMFILE). The listener keeps running. */
+  onError(listener: (error: Error) => void): void {
+    this.#errorListeners.push(listener);
+  }
+
+  pauseAccepting(): void {
+    this.#accepting = false;
+  }
+
+  resumeAccepting(): void {
+    if (this.#closed) return;
+    this.#accepting = true;
+    this.#scheduleRelease();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Held sockets were never handed out, so nobody else will close them.
+    const held = this.#held;
+    this.#held = [];
+    for (const socket of held) socket.destroy();
+    // net.Server#close closes the listening handle at once (the port or path
+    // is free when it returns); its callback would wait for every accepted
+    // connection to end, which is not what close() promises.
+    this.#server.close();
+    if (this.#socketFile !== undefined) await this.#removeSocketFile(this.#socketFile);
+  }
+
+  async #removeSocketFile(created: Stats): Promise<void> {
+    // libuv already unlinks the path when the pipe handle closes; this covers
+    // platforms that do not, and only ever removes the file this listener made.
+    const path = this.address.host;
+    const now = await lstatOrUndefined(path).catch(() => undefined);
+    if (now === undefined || now.ino !== created.ino || now.dev !== created.dev) return;
+    await fs.unlink(path).catch(() => undefined);
+  }
+
+  readonly #onConnection = (socket: net.Socket): void => {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    if (this.#accepting && this.#channelListeners.length > 0 && this.#held.length === 0) {
+      this.#deliver(socket);
+      return;
+    }
+    if (this.#held.length >= this.#holdLimit) {
+      socket.destroy();
+      return;
+    }
+    socket.on('error', ignoreHeldSocketError);
+    socket.once('close', () => {
+      const index = this.#held.indexOf(socket);
+      if (index !== -1) this.#held.splice(index, 1);
+    });
+    this.#held.push(socket);
+  };
+
+  #scheduleRelease(): void {
+    if (this.#releaseScheduled || this.#held.length === 0) return;
+    this.#releaseScheduled = true;
+    // Deferred so that onChannel()/resumeAccepting() never call back into the
+    // caller before it returns.
+    process.nextTick(() => {
+      this.#releaseScheduled = false;
+      while (this.#accepting && !this.#closed && this.#channelListeners.length > 0) {
+        const socket = this.#held.shift();
+        if (socket === undefined) break;
+        socket.off('error', ignoreHeldSocketError);
+        this.#deliver(socket);
+      }
+    });
+  }
+
+  #deliver(socket: net.Socket): void {
+    const channel = new SocketChannel(socket, this.address, this.#peerOf(socket), this.#settings);
+    for (const listener of this.#channelListeners) listener(channel);
+  }
+
+  #peerOf(socket: net.Socket): PeerAddress {
+    const transport = this.address.transport;
+    if (transport !== 'unix') return tcpPeer(transport, socket);
+    // Unix clients are normally unnamed; a sequence number tells them apart in logs.
+    this.#unixPeerSeq++;
+    return { transport, host: this.address.host, port: 0, label: `${this.address.url}#${this.#unixPeerSeq}` };
+  }
+
+  readonly #onServerError = (err: Error): void => {
+    for (const listener of this.#errorListeners) listener(err);
+  };
+}
+
+function ignoreHeldSocketError(): void {
+  // A held socket is not reading; an error here only precedes its 'close',
+  // which removes it from the hold queue.
+}
