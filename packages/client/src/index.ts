@@ -1,1 +1,3 @@
-export {};
+export { connectProtocolClient } from './client.js';
+export { ConnectionClosedError, RequestTimeoutError } from './errors.js';
+export type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions } from './types.js';

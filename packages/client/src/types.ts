@@ -19,6 +19,8 @@ export interface ClientOptions extends SocketOptions {
   readonly connectTimeoutMs?: number;
   /** Default for request(); 10 000 ms. */
   readonly requestTimeoutMs?: number;
+  /** How long close() waits for the server to close its side before destroying the socket. Default 5 000 ms. */
+  readonly closeTimeoutMs?: number;
 }
 
 export interface RequestOptions {

@@ -32,6 +32,16 @@ export interface Connection {
   send(frame: Uint8Array): void;
   /** Flushes queued frames, then closes. */
   close(): void;
+  /** Bytes sent but not yet handed to the kernel. */
+  readonly pendingWriteBytes: number;
+  /**
+   * Resolves once the connection can take more frames without its queue
+   * growing past the transport's high-water mark (at once if it can now, or
+   * when it closes). Handlers that stream many frames await it between
+   * sends, so a peer that does not read cannot make the server buffer
+   * without bound.
+   */
+  writable(): Promise<void>;
   readonly closed: boolean;
   /** Per-connection state for application handlers. */
   readonly state: Map<string, unknown>;

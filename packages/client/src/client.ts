@@ -1,0 +1,325 @@
+import { createFrameDecoder, type FrameDecoder } from '@sockspec/codec';
+import { type ByteChannel, type ConnectOptions, connect, type PeerAddress } from '@sockspec/transport';
+import { ConnectionClosedError, RequestTimeoutError } from './errors.js';
+import type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions } from './types.js';
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+/**
+ * Pushes an async iterator may hold before the client stops reading from the
+ * server. Reading resumes once the slowest iterator is down to half.
+ */
+const PUSH_BUFFER_LIMIT = 1024;
+/** setTimeout fires at once for delays above this; longer timeouts mean "no timeout". */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Connects over the chosen transport and returns a client speaking `protocol`. */
+export async function connectProtocolClient<Incoming>(
+  protocol: ClientProtocol<Incoming>,
+  options: ClientOptions = {},
+): Promise<ProtocolClient<Incoming>> {
+  const channel = await connect(connectOptions(options));
+  return new ProtocolClientEngine(protocol, channel, options);
+}
+
+interface PendingRequest<Incoming> {
+  readonly isReply: (message: Incoming) => boolean;
+  readonly resolve: (message: Incoming) => void;
+  readonly reject: (error: Error) => void;
+  timer: NodeJS.Timeout | null;
+  /** Timed out, but keeps its place; see `#deliver`. */
+  abandoned: boolean;
+}
+
+class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
+  readonly remote: PeerAddress;
+  readonly closed: Promise<Error | undefined>;
+
+  readonly #protocol: ClientProtocol<Incoming>;
+  readonly #channel: ByteChannel;
+  readonly #decoder: FrameDecoder;
+  readonly #requestTimeoutMs: number;
+  readonly #closeTimeoutMs: number;
+  #pending: PendingRequest<Incoming>[] = [];
+  readonly #listeners = new Set<(message: Incoming) => void>();
+  readonly #iterators = new Set<PushIterator<Incoming>>();
+  #paused = false;
+  #ending = false;
+  #isClosed = false;
+  #error: Error | undefined;
+  #closeTimer: NodeJS.Timeout | null = null;
+  #resolveClosed!: (error: Error | undefined) => void;
+
+  constructor(protocol: ClientProtocol<Incoming>, channel: ByteChannel, options: ClientOptions) {
+    this.#protocol = protocol;
+    this.#channel = channel;
+    this.remote = channel.remote;
+    this.#decoder = createFrameDecoder(protocol.framing);
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    channel.onData((chunk) => this.#onData(chunk));
+    channel.onEnd(() => this.#onEnd());
+    channel.onClose((error) => this.#onClose(error));
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.#ending || this.#isClosed) throw this.#closedError('send');
+    this.#channel.write(frame);
+  }
+
+  request<Reply extends Incoming>(
+    frame: Uint8Array,
+    isReply: (message: Incoming) => message is Reply,
+    options: RequestOptions = {},
+  ): Promise<Reply> {
+    if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
+    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
+    return new Promise<Reply>((resolve, reject) => {
+      const pending: PendingRequest<Incoming> = {
+        isReply,
+        resolve: resolve as (message: Incoming) => void,
+        reject,
+        timer: null,
+        abandoned: false,
+      };
+      if (Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS) {
+        const startedAt = Date.now();
+        pending.timer = setTimeout(() => {
+          pending.timer = null;
+          pending.abandoned = true;
+          reject(new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt));
+        }, timeoutMs);
+      }
+      this.#pending.push(pending);
+      this.#channel.write(frame);
+    });
+  }
+
+  onMessage(listener: (message: Incoming) => void): () => void {
+    // Wrapped so the same function can be added twice and removed independently.
+    const entry = (message: Incoming) => listener(message);
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Incoming> {
+    const iterator = new PushIterator<Incoming>(
+      () => this.#updateFlow(),
+      (it) => {
+        this.#iterators.delete(it);
+        this.#updateFlow();
+      },
+    );
+    if (this.#isClosed) iterator.finish(this.#error);
+    else this.#iterators.add(iterator);
+    return iterator;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#ending && !this.#isClosed) {
+      this.#ending = true;
+      this.#channel.end();
+      // Keep reading: replies already on their way still answer pending requests.
+      this.#closeTimer = setTimeout(() => this.#channel.destroy(), this.#closeTimeoutMs);
+      this.#closeTimer.unref();
+    }
+    await this.closed;
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#error !== undefined) return;
+    try {
+      this.#decoder.push(chunk, this.#onFrame);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  // Decode errors and throwing listeners escape push() and close the client in #onData.
+  readonly #onFrame = (frame: Uint8Array): void => {
+    if (this.#error !== undefined) return;
+    this.#deliver(this.#protocol.decode(frame));
+  };
+
+  /**
+   * Replies go to the oldest pending request that accepts them. A request
+   * that timed out keeps its place, so when its reply does arrive late it is
+   * dropped there instead of being taken as the answer to a newer request
+   * (protocols without correlation ids can only match by order).
+   */
+  #deliver(message: Incoming): void {
+    const pending = this.#pending;
+    for (let i = 0; i < pending.length; i++) {
+      const request = pending[i]!;
+      if (!request.isReply(message)) continue;
+      pending.splice(i, 1);
+      if (!request.abandoned) {
+        if (request.timer !== null) clearTimeout(request.timer);
+        request.resolve(message);
+      }
+      return;
+    }
+    for (const listener of this.#listeners) listener(message);
+    if (this.#iterators.size === 0) return;
+    for (const iterator of this.#iterators) iterator.offer(message);
+    this.#updateFlow();
+  }
+
+  #onEnd(): void {
+    try {
+      this.#decoder.end();
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (!this.#ending) {
+      this.#ending = true;
+      this.#channel.end();
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#error ??= error instanceof Error ? error : new Error(String(error));
+    this.#channel.destroy(this.#error);
+  }
+
+  #onClose(error: Error | undefined): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
+    this.#error ??= error;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const request of pending) {
+      if (request.timer !== null) clearTimeout(request.timer);
+      if (request.abandoned) continue;
+      request.reject(
+        this.#error ??
+          new ConnectionClosedError(
+            `${this.#protocol.name}: connection to ${this.remote.label} closed before the reply to a request arrived`,
+          ),
+      );
+    }
+    for (const iterator of this.#iterators) iterator.finish(this.#error);
+    this.#iterators.clear();
+    this.#resolveClosed(this.#error);
+  }
+
+  #closedError(what: string): ConnectionClosedError {
+    return new ConnectionClosedError(
+      `${this.#protocol.name}: cannot ${what} on the connection to ${this.remote.label}: it is ${this.#isClosed ? 'closed' : 'closing'}`,
+      { cause: this.#error },
+    );
+  }
+
+  #updateFlow(): void {
+    let fullest = 0;
+    for (const iterator of this.#iterators) fullest = Math.max(fullest, iterator.buffered);
+    const paused = this.#paused ? fullest > PUSH_BUFFER_LIMIT / 2 : fullest >= PUSH_BUFFER_LIMIT;
+    if (paused === this.#paused || this.#isClosed) return;
+    this.#paused = paused;
+    if (paused) this.#channel.pause();
+    else this.#channel.resume();
+  }
+}
+
+/** One consumer of pushes: a buffer it drains at its own pace. */
+class PushIterator<Incoming> implements AsyncIterator<Incoming> {
+  #buffer: Incoming[] = [];
+  #head = 0;
+  #waiter: { resolve: (result: IteratorResult<Incoming>) => void; reject: (error: Error) => void } | null = null;
+  #done = false;
+  #error: Error | undefined;
+  readonly #onConsume: () => void;
+  readonly #onReturn: (iterator: PushIterator<Incoming>) => void;
+
+  constructor(onConsume: () => void, onReturn: (iterator: PushIterator<Incoming>) => void) {
+    this.#onConsume = onConsume;
+    this.#onReturn = onReturn;
+  }
+
+  get buffered(): number {
+    return this.#buffer.length - this.#head;
+  }
+
+  offer(message: Incoming): void {
+    if (this.#done) return;
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter.resolve({ value: message, done: false });
+    } else {
+      this.#buffer.push(message);
+    }
+  }
+
+  /** The connection closed: deliver what is buffered, then end (or throw the error that closed it). */
+  finish(error: Error | undefined): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#error = error;
+    const waiter = this.#waiter;
+    if (waiter === null) return;
+    this.#waiter = null;
+    if (error !== undefined) waiter.reject(error);
+    else waiter.resolve({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<Incoming>> {
+    if (this.buffered > 0) {
+      const value = this.#buffer[this.#head] as Incoming;
+      this.#buffer[this.#head] = undefined as Incoming;
+      this.#head += 1;
+      if (this.#head === this.#buffer.length) {
+        this.#buffer = [];
+        this.#head = 0;
+      }
+      this.#onConsume();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#done) {
+      const error = this.#error;
+      if (error !== undefined) {
+        // Report the failure once; later calls just see the end.
+        this.#error = undefined;
+        return Promise.reject(error);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    if (this.#waiter !== null) {
+      return Promise.reject(new TypeError('push iterator: next() called again before the previous call settled'));
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<Incoming>> {
+    this.#done = true;
+    this.#error = undefined;
+    this.#buffer = [];
+    this.#head = 0;
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.resolve({ value: undefined, done: true });
+    this.#onReturn(this);
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
+
+function connectOptions(options: ClientOptions): ConnectOptions {
+  // Everything that is not the engine's own goes to the transport, so
+  // socket options it adds later pass straight through.
+  const { requestTimeoutMs: _request, closeTimeoutMs: _close, transport, ...socket } = options;
+  return {
+    ...socket,
+    transport: transport ?? 'tcp',
+    // Request/response protocols: a small request must not wait for Nagle.
+    noDelay: socket.noDelay ?? true,
+  };
+}

@@ -1,0 +1,23 @@
+import { SockspecError } from '@sockspec/errors';
+
+/** No reply arrived in time for a request. */
+export class RequestTimeoutError extends SockspecError {
+  readonly timeoutMs: number;
+  readonly elapsedMs: number;
+
+  constructor(protocol: string, peer: string, timeoutMs: number, elapsedMs: number) {
+    super(
+      'SOCKSPEC_REQUEST_TIMEOUT',
+      `${protocol}: request to ${peer} got no reply after ${elapsedMs} ms (timeout ${timeoutMs} ms)`,
+    );
+    this.timeoutMs = timeoutMs;
+    this.elapsedMs = elapsedMs;
+  }
+}
+
+/** The connection closed (or was being closed) while something still needed it. */
+export class ConnectionClosedError extends SockspecError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('SOCKSPEC_CONNECTION_CLOSED', message, options);
+  }
+}

@@ -1,0 +1,424 @@
+import { createFrameDecoder, type FrameDecoder } from '@sockspec/codec';
+import type { ConcurrencyModel, ReleaseConnection } from '@sockspec/concurrency';
+import { SockspecError } from '@sockspec/errors';
+import type { ByteChannel, PeerAddress } from '@sockspec/transport';
+import { DrainTimeoutError, describeError } from './errors.js';
+import type { Connection, ServerHooks, ServerProtocol } from './types.js';
+
+/**
+ * How long a closed connection may wait for the peer to finish its side
+ * before the socket is destroyed. A peer that never reads our last bytes or
+ * never closes would otherwise pin the socket forever.
+ */
+const CLOSE_LINGER_MS = 5_000;
+
+/** What a connection needs from the server that owns it. */
+export interface ConnectionHost<Incoming> {
+  readonly protocol: ServerProtocol<Incoming>;
+  readonly model: ConcurrencyModel;
+  readonly hooks: ServerHooks;
+  readonly idleTimeoutMs: number | null;
+  readonly log: (line: string) => void;
+  /** True once shutdown has begun: finish the message in flight, then close. */
+  readonly draining: boolean;
+  forget(connection: ServedConnection<Incoming>): void;
+}
+
+/**
+ * waiting: accepted, waiting for the concurrency model to admit it.
+ * starting: setup hook and greeting running.
+ * open: reading and dispatching messages.
+ * closing: our side ended, waiting for the channel to close.
+ * closed: channel closed, slot released.
+ */
+type Phase = 'waiting' | 'starting' | 'open' | 'closing' | 'closed';
+
+export class ServedConnection<Incoming> implements Connection {
+  readonly id: number;
+  readonly remote: PeerAddress;
+  readonly state = new Map<string, unknown>();
+  /** Resolves after the channel closed and the finish hook ran. */
+  readonly finished: Promise<void>;
+
+  readonly #host: ConnectionHost<Incoming>;
+  readonly #channel: ByteChannel;
+  readonly #decoder: FrameDecoder;
+  #phase: Phase = 'waiting';
+  // Frames cut from the stream but not yet dispatched. Reading is paused
+  // while this is being worked through, so it holds at most what the
+  // transport delivered before the pause took effect.
+  #frames: Uint8Array[] = [];
+  #frameHead = 0;
+  /** A framing error seen while cutting frames; reported once the frames before it are handled. */
+  #inputError: unknown;
+  #peerEnded = false;
+  #pumping = false;
+  #dispatching = false;
+  #writeBlocked = false;
+  #writableWaiters: Array<() => void> = [];
+  #paused = false;
+  #closeError: Error | undefined;
+  #release: ReleaseConnection | null = null;
+  /** Set once the setup hook is about to run: only then does finish run too. */
+  #startup: Promise<void> | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
+  #lastInputAt = 0;
+  #lingerTimer: NodeJS.Timeout | null = null;
+  #resolveFinished!: () => void;
+
+  constructor(host: ConnectionHost<Incoming>, channel: ByteChannel, id: number) {
+    this.#host = host;
+    this.#channel = channel;
+    this.id = id;
+    this.remote = channel.remote;
+    this.#decoder = createFrameDecoder(host.protocol.framing);
+    this.finished = new Promise((resolve) => {
+      this.#resolveFinished = resolve;
+    });
+    // Nothing is read until the connection is admitted and greeted.
+    this.#setPaused(true);
+    channel.onData((chunk) => this.#onData(chunk));
+    channel.onDrain(() => this.#onDrain());
+    channel.onEnd(() => this.#onEnd());
+    channel.onClose((error) => void this.#onClose(error));
+  }
+
+  get closed(): boolean {
+    return this.#phase === 'closing' || this.#phase === 'closed';
+  }
+
+  /** True while a handler call for this connection is running. */
+  get busy(): boolean {
+    return this.#dispatching || this.#phase === 'starting';
+  }
+
+  send(frame: Uint8Array): void {
+    // Handlers may still hold a connection that has gone away (a broadcast
+    // list, a timer); sending to it is a no-op rather than an error.
+    if (this.closed) return;
+    if (!this.#channel.write(frame) && !this.#writeBlocked) {
+      this.#writeBlocked = true;
+      this.#updateFlow();
+    }
+  }
+
+  get pendingWriteBytes(): number {
+    return this.#channel.pendingWriteBytes;
+  }
+
+  writable(): Promise<void> {
+    if (!this.#writeBlocked || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.#writableWaiters.push(resolve));
+  }
+
+  close(): void {
+    if (this.#phase === 'closing' || this.#phase === 'closed') return;
+    this.#phase = 'closing';
+    this.#clearIdle();
+    this.#frames = [];
+    this.#frameHead = 0;
+    this.#wakeWriters();
+    this.#channel.end();
+    this.#lingerTimer = setTimeout(() => this.#channel.destroy(), CLOSE_LINGER_MS);
+    this.#lingerTimer.unref();
+    this.#updateFlow();
+  }
+
+  /** Admits, runs setup and the greeting, then starts reading. Never rejects. */
+  async start(): Promise<void> {
+    const host = this.#host;
+    let release: ReleaseConnection;
+    try {
+      release = await host.model.admit();
+    } catch (error) {
+      this.#fail('admission failed', error);
+      return;
+    }
+    if (this.#phase !== 'waiting') {
+      release();
+      return;
+    }
+    this.#release = release;
+    if (host.draining) {
+      this.close();
+      return;
+    }
+    this.#phase = 'starting';
+    this.#startup = this.#runStartup();
+    await this.#startup;
+    if (this.#phase !== 'starting') return;
+    this.#phase = 'open';
+    if (host.draining) {
+      this.close();
+      return;
+    }
+    this.#armIdle();
+    this.#updateFlow();
+    void this.#pump();
+  }
+
+  /** Shutdown began: close now if no handler is running, else after it returns. */
+  beginShutdown(): void {
+    if (this.#phase === 'waiting' || (this.#phase === 'open' && !this.#dispatching)) this.close();
+  }
+
+  /** Shutdown's drain time ran out. */
+  cutOff(drainMs: number): void {
+    if (this.#phase === 'closed') return;
+    const error = new DrainTimeoutError(
+      `${this.#host.protocol.name}: connection ${this.remote.label} was still busy ${drainMs} ms after shutdown began`,
+    );
+    this.#closeError ??= error;
+    this.#logLine(`still busy after drainMs ${drainMs}; destroying connection`);
+    this.#channel.destroy();
+  }
+
+  async #runStartup(): Promise<void> {
+    const { hooks, protocol, model } = this.#host;
+    try {
+      await hooks.setup?.(this);
+      if (this.#phase === 'starting' && protocol.onConnect !== undefined) {
+        const onConnect = protocol.onConnect.bind(protocol);
+        await model.run(() => onConnect(this));
+      }
+    } catch (error) {
+      this.#fail('setup failed', error);
+    }
+  }
+
+  #onData(chunk: Uint8Array): void {
+    // After close we keep reading only to see the peer's end; its bytes are dropped.
+    if (this.#phase === 'closing' || this.#phase === 'closed' || this.#inputError !== undefined) return;
+    this.#lastInputAt = Date.now();
+    try {
+      this.#decoder.push(chunk, this.#queueFrame);
+    } catch (error) {
+      this.#inputError = error;
+      this.#updateFlow();
+    }
+    if (this.#phase === 'open') void this.#pump();
+  }
+
+  readonly #queueFrame = (frame: Uint8Array): void => {
+    this.#frames.push(frame);
+  };
+
+  #onEnd(): void {
+    this.#peerEnded = true;
+    if (this.#phase === 'open') void this.#pump();
+  }
+
+  #onDrain(): void {
+    if (!this.#writeBlocked) return;
+    this.#writeBlocked = false;
+    this.#wakeWriters();
+    this.#updateFlow();
+  }
+
+  /**
+   * Dispatches queued frames one at a time, in order. Reading is paused for
+   * the whole run, so a slow handler or a peer that does not read its
+   * replies stops the server from reading more requests. Never rejects.
+   */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    this.#updateFlow();
+    const { protocol, model } = this.#host;
+    try {
+      while (this.#phase === 'open') {
+        if (this.#writeBlocked) {
+          await this.writable();
+          continue;
+        }
+        const frame = this.#nextFrame();
+        if (frame === undefined) break;
+        let message: Incoming;
+        try {
+          message = protocol.decode(frame);
+        } catch (error) {
+          this.#rejectInput(error);
+          return;
+        }
+        this.#dispatching = true;
+        try {
+          await model.run(() => protocol.dispatch(message, this));
+        } catch (error) {
+          this.#fail('handler failed', error);
+          return;
+        } finally {
+          this.#dispatching = false;
+        }
+        if (this.#host.draining) {
+          this.close();
+          return;
+        }
+      }
+      if (this.#phase !== 'open') return;
+      if (this.#inputError !== undefined) {
+        this.#rejectInput(this.#inputError);
+      } else if (this.#peerEnded) {
+        this.#endOfInput();
+      }
+    } finally {
+      this.#pumping = false;
+      this.#updateFlow();
+    }
+  }
+
+  #nextFrame(): Uint8Array | undefined {
+    const frame = this.#frames[this.#frameHead];
+    if (frame === undefined) {
+      if (this.#frameHead > 0) {
+        this.#frames = [];
+        this.#frameHead = 0;
+      }
+      return undefined;
+    }
+    this.#frames[this.#frameHead] = EMPTY;
+    this.#frameHead += 1;
+    return frame;
+  }
+
+  /** The peer finished sending and every message it sent was handled. */
+  #endOfInput(): void {
+    try {
+      this.#decoder.end();
+    } catch (error) {
+      this.#rejectInput(error);
+      return;
+    }
+    this.close();
+  }
+
+  /**
+   * Bad bytes from the peer: one log line, the protocol's error frame if it
+   * has one, then close. A framing error leaves the stream position
+   * unknown, so nothing after it can be trusted; a well-framed message that
+   * does not decode also closes the connection — one rule for all bad input
+   * is simpler to reason about than resynchronising on a hostile stream.
+   */
+  #rejectInput(error: unknown): void {
+    if (this.closed) return;
+    this.#logLine(`${describeError(error)}; closing connection`);
+    const { protocol } = this.#host;
+    if (protocol.errorFrame !== undefined && error instanceof SockspecError) {
+      try {
+        const frame = protocol.errorFrame(error);
+        if (frame !== null) this.send(frame);
+      } catch (frameError) {
+        this.#logLine(`errorFrame failed: ${describeError(frameError)}`);
+      }
+    }
+    this.#closeError ??= toError(error);
+    this.close();
+  }
+
+  /** A hook or handler threw: one log line, then close this connection only. */
+  #fail(what: string, error: unknown): void {
+    if (this.#phase === 'closed') return;
+    this.#logLine(`${what}: ${describeError(error)}; closing connection`);
+    this.#closeError ??= toError(error);
+    this.close();
+  }
+
+  #logLine(text: string): void {
+    const { log, protocol } = this.#host;
+    try {
+      log(`${protocol.name}: ${this.remote.label}: ${text}`);
+    } catch {
+      // A broken log sink must not take the connection (or the process) down.
+    }
+  }
+
+  #updateFlow(): void {
+    const phase = this.#phase;
+    const wantRead =
+      phase === 'closing' ||
+      (phase === 'open' && !this.#pumping && !this.#writeBlocked && this.#inputError === undefined);
+    this.#setPaused(!wantRead);
+  }
+
+  #setPaused(paused: boolean): void {
+    if (paused === this.#paused || this.#channel.closed) return;
+    this.#paused = paused;
+    if (paused) this.#channel.pause();
+    else this.#channel.resume();
+  }
+
+  #wakeWriters(): void {
+    const waiters = this.#writableWaiters;
+    if (waiters.length === 0) return;
+    this.#writableWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #armIdle(): void {
+    const idleMs = this.#host.idleTimeoutMs;
+    if (idleMs === null) return;
+    this.#lastInputAt = Date.now();
+    this.#scheduleIdle(idleMs);
+  }
+
+  // One timer per connection, re-armed for the remaining time when it fires
+  // early, rather than reset on every chunk: reads stay free of timer work.
+  #scheduleIdle(delayMs: number): void {
+    this.#idleTimer = setTimeout(() => this.#onIdleTimer(), delayMs);
+    this.#idleTimer.unref();
+  }
+
+  #onIdleTimer(): void {
+    this.#idleTimer = null;
+    const idleMs = this.#host.idleTimeoutMs;
+    if (idleMs === null || this.#phase !== 'open') return;
+    // A peer waiting on a slow handler is not idle.
+    if (this.#dispatching) {
+      this.#scheduleIdle(idleMs);
+      return;
+    }
+    const quietFor = Date.now() - this.#lastInputAt;
+    if (quietFor < idleMs) {
+      this.#scheduleIdle(idleMs - quietFor);
+      return;
+    }
+    this.#logLine(`idle for ${idleMs} ms; closing connection`);
+    this.close();
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
+  async #onClose(error: Error | undefined): Promise<void> {
+    this.#phase = 'closed';
+    this.#clearIdle();
+    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
+    this.#frames = [];
+    this.#frameHead = 0;
+    this.#wakeWriters();
+    this.#release?.();
+    this.#release = null;
+    if (error !== undefined) this.#closeError ??= error;
+    this.#host.forget(this);
+    if (this.#startup !== null) {
+      // finish never overtakes setup: state that setup created is still there.
+      await this.#startup;
+      try {
+        const closeError = this.#closeError;
+        await (closeError === undefined
+          ? this.#host.hooks.finish?.(this)
+          : this.#host.hooks.finish?.(this, closeError));
+      } catch (finishError) {
+        this.#logLine(`finish hook failed: ${describeError(finishError)}`);
+      }
+    }
+    this.#resolveFinished();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,22 @@
+import { SockspecError } from '@sockspec/errors';
+
+/** A server method was called in a state that does not allow it (listen twice, listen after shutdown). */
+export class ServerStateError extends SockspecError {
+  constructor(message: string) {
+    super('SOCKSPEC_SERVER_STATE', message);
+  }
+}
+
+/** A connection was cut off because it was still busy when shutdown's drain time ran out. */
+export class DrainTimeoutError extends SockspecError {
+  constructor(message: string) {
+    super('SOCKSPEC_CONNECTION_CLOSED', message);
+  }
+}
+
+/** One-line description of an error for log lines: the stable code first when there is one. */
+export function describeError(error: unknown): string {
+  if (error instanceof SockspecError) return `${error.code} ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,171 @@
+import { type ConcurrencyModel, eventLoop } from '@sockspec/concurrency';
+import { type BoundAddress, type ByteChannel, type Listener, type ListenOptions, listen } from '@sockspec/transport';
+import { type ConnectionHost, ServedConnection } from './connection.js';
+import { ServerStateError } from './errors.js';
+import type { ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, ShutdownOptions } from './types.js';
+
+const DEFAULT_DRAIN_MS = 5_000;
+
+/**
+ * Builds a server for one protocol. The engine owns sockets, framing,
+ * ordering, backpressure, lifecycle and bad input; the protocol object owns
+ * bytes <-> messages and what a message does.
+ */
+export function createProtocolServer<Incoming>(
+  protocol: ServerProtocol<Incoming>,
+  options: ServerOptions = {},
+): ProtocolServer {
+  return new ProtocolServerEngine(protocol, options);
+}
+
+type Claim<Incoming> = (connection: ServedConnection<Incoming> | null) => void;
+
+class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<Incoming> {
+  readonly protocol: ServerProtocol<Incoming>;
+  readonly model: ConcurrencyModel;
+  readonly hooks: ServerHooks;
+  readonly idleTimeoutMs: number | null;
+  readonly log: (line: string) => void;
+  draining = false;
+
+  readonly #options: ServerOptions;
+  /** The server made this model itself, so shutdown closes it; a model passed in belongs to the caller. */
+  readonly #ownsModel: boolean;
+  readonly #connections = new Set<ServedConnection<Incoming>>();
+  #nextId = 1;
+  #listening: Promise<BoundAddress> | null = null;
+  #listener: Listener | null = null;
+  #shutdown: Promise<void> | null = null;
+  #stopped: Promise<void>;
+  #resolveStopped!: () => void;
+  /** handleOne() calls waiting for their connection, oldest first. */
+  #claims: Claim<Incoming>[] = [];
+
+  constructor(protocol: ServerProtocol<Incoming>, options: ServerOptions) {
+    this.protocol = protocol;
+    this.#options = options;
+    this.#ownsModel = options.concurrency === undefined;
+    this.model = options.concurrency ?? eventLoop();
+    this.hooks = options.hooks ?? {};
+    this.idleTimeoutMs = options.idleTimeoutMs === undefined ? protocol.idleTimeoutMs : options.idleTimeoutMs;
+    this.log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
+    this.#stopped = new Promise((resolve) => {
+      this.#resolveStopped = resolve;
+    });
+  }
+
+  get address(): BoundAddress | null {
+    return this.#listener?.address ?? null;
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  listen(): Promise<BoundAddress> {
+    if (this.#listening !== null) {
+      return Promise.reject(
+        new ServerStateError(`${this.protocol.name}: listen() was already called; a server listens once`),
+      );
+    }
+    if (this.#shutdown !== null) {
+      return Promise.reject(new ServerStateError(`${this.protocol.name}: listen() called after shutdown()`));
+    }
+    this.#listening = this.#bind();
+    return this.#listening;
+  }
+
+  async serveForever(): Promise<void> {
+    if (this.#shutdown === null) {
+      await this.#ensureListening();
+      this.#listener?.resumeAccepting();
+    }
+    await this.#stopped;
+  }
+
+  async handleOne(): Promise<void> {
+    if (this.#shutdown !== null) {
+      throw new ServerStateError(`${this.protocol.name}: handleOne() called after shutdown()`);
+    }
+    // Claim before binding so not even the first accepted connection can slip past.
+    const claimed = new Promise<ServedConnection<Incoming> | null>((resolve) => this.#claims.push(resolve));
+    await this.#ensureListening();
+    this.#listener?.resumeAccepting();
+    const connection = await claimed;
+    if (connection !== null) await connection.finished;
+  }
+
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    this.#shutdown ??= this.#runShutdown(options.drainMs ?? DEFAULT_DRAIN_MS);
+    return this.#shutdown;
+  }
+
+  forget(connection: ServedConnection<Incoming>): void {
+    this.#connections.delete(connection);
+  }
+
+  async #ensureListening(): Promise<void> {
+    await (this.#listening ?? this.listen());
+  }
+
+  async #bind(): Promise<BoundAddress> {
+    const listener = await listen(listenOptions(this.#options));
+    this.#listener = listener;
+    listener.onChannel((channel) => this.#accept(channel));
+    if (this.#shutdown !== null) await listener.close();
+    return listener.address;
+  }
+
+  #accept(channel: ByteChannel): void {
+    if (this.draining) {
+      channel.destroy();
+      return;
+    }
+    const connection = new ServedConnection(this, channel, this.#nextId++);
+    this.#connections.add(connection);
+    const claim = this.#claims.shift();
+    if (claim !== undefined) {
+      // handle_request semantics: this connection is the one; accept no
+      // other until another handleOne() or serveForever() asks for more.
+      if (this.#claims.length === 0) this.#listener?.pauseAccepting();
+      claim(connection);
+    }
+    void connection.start();
+  }
+
+  async #runShutdown(drainMs: number): Promise<void> {
+    this.draining = true;
+    if (this.#listening !== null) {
+      try {
+        await this.#listening;
+      } catch {
+        // listen() failed and its caller got that error; nothing is bound to release.
+      }
+    }
+    const listenerClosed = this.#listener?.close();
+    for (const claim of this.#claims.splice(0)) claim(null);
+    for (const connection of this.#connections) connection.beginShutdown();
+    const cutOff = setTimeout(() => {
+      for (const connection of this.#connections) connection.cutOff(drainMs);
+    }, drainMs);
+    try {
+      await Promise.all([listenerClosed, ...[...this.#connections].map((connection) => connection.finished)]);
+    } finally {
+      clearTimeout(cutOff);
+    }
+    if (this.#ownsModel) await this.model.close();
+    this.#resolveStopped();
+  }
+}
+
+function listenOptions(options: ServerOptions): ListenOptions {
+  // Everything that is not the engine's own is a socket option for the
+  // transport, so options the transport adds later pass straight through.
+  const { concurrency: _model, hooks: _hooks, idleTimeoutMs: _idle, log: _log, transport, ...socket } = options;
+  return {
+    ...socket,
+    transport: transport ?? 'tcp',
+    // Request/response protocols: a small reply must not wait for Nagle.
+    noDelay: socket.noDelay ?? true,
+  };
+}
