@@ -1,0 +1,401 @@
+import { FrameTooLargeError, TruncatedFrameError } from './errors.js';
+import {
+  checkedFrameLength,
+  checkFramingConfig,
+  type DelimitedFraming,
+  DelimiterScanner,
+  describeDelimiter,
+  type LengthPrefixedFraming,
+  readLengthField,
+} from './framing.js';
+import type { FrameDecoder, FramingConfig } from './types.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+type OnFrame = (frame: Uint8Array) => void;
+
+/**
+ * Creates the decoder for `config`'s framing kind (throws
+ * SOCKSPEC_INVALID_FRAMING for a config that cannot work).
+ *
+ * The decoder keeps references to the chunks it was given until their bytes
+ * have been delivered, and delivers views of them: a caller must not reuse a
+ * chunk's memory after pushing it (Node's socket chunks are fresh, so this
+ * only matters for pooled buffers).
+ *
+ * A throw from push() poisons the decoder, whether it came from the framing
+ * or from `onFrame` (the rest of that chunk was not consumed, so the stream
+ * position is lost). `onFrame` must not push into the same decoder.
+ * Datagram decoders are poisoned too, for one contract everywhere; a
+ * datagram server that wants to go on after an oversized datagram makes a
+ * new decoder, which costs nothing.
+ */
+export function createFrameDecoder(config: FramingConfig): FrameDecoder {
+  checkFramingConfig(config);
+  switch (config.kind) {
+    case 'raw':
+      return new RawDecoder(config.maxFrameBytes);
+    case 'delimited':
+      return new DelimitedDecoder(config);
+    case 'length-prefixed':
+      return new LengthPrefixedDecoder(config);
+    case 'fixed':
+      return new FixedDecoder(config.frameBytes);
+    case 'datagram':
+      return new DatagramDecoder(config.maxFrameBytes);
+  }
+}
+
+abstract class PoisonableDecoder implements FrameDecoder {
+  private failed = false;
+  private failure: unknown;
+
+  abstract readonly bufferedBytes: number;
+  protected abstract decode(chunk: Uint8Array, onFrame: OnFrame): void;
+  /** Says what the held bytes were part of, for TruncatedFrameError. */
+  protected abstract describeHeld(): string;
+
+  push(chunk: Uint8Array, onFrame: OnFrame): void {
+    if (this.failed) throw this.failure;
+    try {
+      this.decode(chunk, onFrame);
+    } catch (err) {
+      this.failed = true;
+      this.failure = err;
+      throw err;
+    }
+  }
+
+  end(): void {
+    if (this.failed) throw this.failure;
+    const held = this.bufferedBytes;
+    if (held > 0) {
+      this.failed = true;
+      this.failure = new TruncatedFrameError(held, this.describeHeld());
+      throw this.failure;
+    }
+  }
+}
+
+/**
+ * The bytes of the current, incomplete frame, kept as views of the chunks
+ * they arrived in. Nothing is joined until the frame is complete, so a frame
+ * spanning chunks is copied exactly once, into a buffer of its final size.
+ */
+class PendingChunks {
+  private readonly chunks: Uint8Array[] = [];
+  bytes = 0;
+
+  add(view: Uint8Array): void {
+    this.chunks.push(view);
+    this.bytes += view.length;
+  }
+
+  clear(): void {
+    // Truncating keeps the array's storage for the next frame.
+    this.chunks.length = 0;
+    this.bytes = 0;
+  }
+
+  /** Byte `index` of the virtual sequence held ++ tail[tailStart..]. */
+  byteAt(index: number, tail: Uint8Array, tailStart: number): number {
+    let rest = index;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      if (rest < chunk.length) return chunk[rest]!;
+      rest -= chunk.length;
+    }
+    return tail[tailStart + rest]!;
+  }
+
+  /**
+   * The first `length` bytes of held ++ tail[tailStart..]: a view when they
+   * lie in one chunk, otherwise one copy of exactly `length` bytes.
+   */
+  takeFront(length: number, tail: Uint8Array, tailStart: number): Uint8Array {
+    const first = this.chunks[0];
+    if (first === undefined) return tail.subarray(tailStart, tailStart + length);
+    if (length <= first.length) return first.subarray(0, length);
+    const frame = new Uint8Array(length);
+    this.copyFront(frame, length, tail, tailStart);
+    return frame;
+  }
+
+  /** Copies the first `length` bytes of held ++ tail[tailStart..] to the start of `target`. */
+  copyFront(target: Uint8Array, length: number, tail: Uint8Array, tailStart: number): void {
+    let filled = 0;
+    for (let c = 0; c < this.chunks.length && filled < length; c++) {
+      const chunk = this.chunks[c]!;
+      const n = Math.min(chunk.length, length - filled);
+      target.set(n === chunk.length ? chunk : chunk.subarray(0, n), filled);
+      filled += n;
+    }
+    if (filled < length) target.set(tail.subarray(tailStart, tailStart + length - filled), filled);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+class RawDecoder extends PoisonableDecoder {
+  readonly bufferedBytes = 0;
+
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  protected decode(chunk: Uint8Array, onFrame: OnFrame): void {
+    const n = chunk.length;
+    // An empty read carries nothing on a stream, so it is not a frame.
+    if (n <= this.max) {
+      if (n > 0) onFrame(chunk);
+      return;
+    }
+    for (let pos = 0; pos < n; pos += this.max) onFrame(chunk.subarray(pos, Math.min(pos + this.max, n)));
+  }
+
+  protected describeHeld(): string {
+    return 'raw';
+  }
+}
+
+class DatagramDecoder extends PoisonableDecoder {
+  readonly bufferedBytes = 0;
+
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  protected decode(chunk: Uint8Array, onFrame: OnFrame): void {
+    if (chunk.length > this.max) {
+      throw new FrameTooLargeError({
+        limit: this.max,
+        actual: chunk.length,
+        atLeast: chunk.length,
+        detail: 'datagram',
+      });
+    }
+    onFrame(chunk);
+  }
+
+  protected describeHeld(): string {
+    return 'datagram';
+  }
+}
+
+/**
+ * Frames whose size is known before their bytes arrive (fixed, and
+ * length-prefixed once the length field is read) share one shape:
+ *
+ * - frames that lie inside the chunk are delivered as views, walking the
+ *   chunk with an index (no copy, one subarray per frame);
+ * - the first partial frame allocates a buffer of exactly its (already
+ *   checked) size, and later chunks are copied straight into it, so a frame
+ *   spanning chunks is copied once and no chunk list is kept for it.
+ */
+abstract class SizedFrameDecoder extends PoisonableDecoder {
+  protected frame: Uint8Array | null = null;
+  protected filled = 0;
+
+  /** Starts a frame of `size` bytes with chunk[from..]; delivers it if complete, else keeps it. Returns bytes used. */
+  protected startFrame(size: number, chunk: Uint8Array, from: number, onFrame: OnFrame): number {
+    const available = chunk.length - from;
+    if (available >= size) {
+      onFrame(chunk.subarray(from, from + size));
+      return size;
+    }
+    const frame = new Uint8Array(size);
+    frame.set(from === 0 ? chunk : chunk.subarray(from));
+    this.frame = frame;
+    this.filled = available;
+    return available;
+  }
+
+  /** Adds chunk's first bytes to the held frame; delivers it when full. Returns bytes used. */
+  protected continueFrame(frame: Uint8Array, chunk: Uint8Array, onFrame: OnFrame): number {
+    const need = frame.length - this.filled;
+    if (chunk.length < need) {
+      frame.set(chunk, this.filled);
+      this.filled += chunk.length;
+      return chunk.length;
+    }
+    frame.set(need === chunk.length ? chunk : chunk.subarray(0, need), this.filled);
+    this.frame = null;
+    this.filled = 0;
+    onFrame(frame);
+    return need;
+  }
+}
+
+class FixedDecoder extends SizedFrameDecoder {
+  constructor(private readonly frameBytes: number) {
+    super();
+  }
+
+  get bufferedBytes(): number {
+    return this.filled;
+  }
+
+  protected decode(chunk: Uint8Array, onFrame: OnFrame): void {
+    const n = chunk.length;
+    let pos = this.frame === null ? 0 : this.continueFrame(this.frame, chunk, onFrame);
+    while (pos < n) pos += this.startFrame(this.frameBytes, chunk, pos, onFrame);
+  }
+
+  protected describeHeld(): string {
+    return `fixed frames are ${this.frameBytes} bytes`;
+  }
+}
+
+class LengthPrefixedDecoder extends SizedFrameDecoder {
+  private readonly headerBytes: number;
+  private readonly littleEndian: boolean;
+  /** Bytes of a frame whose length field has not fully arrived (fewer than headerBytes). */
+  private readonly header = new PendingChunks();
+  /** Where a length field split across chunks is put together. */
+  private readonly fieldScratch = new Uint8Array(8);
+
+  constructor(private readonly config: LengthPrefixedFraming) {
+    super();
+    this.headerBytes = config.lengthOffset + config.lengthBytes;
+    this.littleEndian = config.lengthEndian === 'little';
+  }
+
+  get bufferedBytes(): number {
+    return this.frame === null ? this.header.bytes : this.filled;
+  }
+
+  protected decode(chunk: Uint8Array, onFrame: OnFrame): void {
+    const n = chunk.length;
+    const { headerBytes, config } = this;
+    let pos = 0;
+    if (this.frame !== null) {
+      pos = this.continueFrame(this.frame, chunk, onFrame);
+      if (this.frame !== null) return;
+    } else if (this.header.bytes > 0) {
+      pos = this.completeSplitHeader(chunk, onFrame);
+      if (pos < 0) return;
+    }
+    // The hot loop: read each length field in place, check it, and hand out
+    // the frame as a view of the chunk. Per frame it allocates only the view
+    // (and, for the one frame that runs past the chunk, its buffer).
+    while (n - pos >= headerBytes) {
+      const value = readLengthField(chunk, pos + config.lengthOffset, config.lengthBytes, this.littleEndian);
+      pos += this.startFrame(checkedFrameLength(config, value), chunk, pos, onFrame);
+      if (this.frame !== null) return;
+    }
+    if (pos < n) this.header.add(pos === 0 ? chunk : chunk.subarray(pos));
+  }
+
+  /**
+   * A frame's first bytes are held but not its whole length field. Returns
+   * how many bytes of `chunk` it used, or -1 when the field is still
+   * incomplete or the frame still open.
+   */
+  private completeSplitHeader(chunk: Uint8Array, onFrame: OnFrame): number {
+    const { header, headerBytes, config } = this;
+    const held = header.bytes;
+    if (held + chunk.length < headerBytes) {
+      if (chunk.length > 0) header.add(chunk);
+      return -1;
+    }
+    const scratch = this.fieldScratch;
+    for (let k = 0; k < config.lengthBytes; k++) scratch[k] = header.byteAt(config.lengthOffset + k, chunk, 0);
+    const size = checkedFrameLength(config, readLengthField(scratch, 0, config.lengthBytes, this.littleEndian));
+    if (held + chunk.length >= size) {
+      const frame = header.takeFront(size, chunk, 0);
+      header.clear();
+      onFrame(frame);
+      return size - held;
+    }
+    const frame = new Uint8Array(size);
+    header.copyFront(frame, held + chunk.length, chunk, 0);
+    header.clear();
+    this.frame = frame;
+    this.filled = held + chunk.length;
+    return -1;
+  }
+
+  protected describeHeld(): string {
+    return this.frame === null
+      ? `length field at offset ${this.config.lengthOffset} not complete`
+      : `frame of ${this.frame.length} bytes`;
+  }
+}
+
+class DelimitedDecoder extends PoisonableDecoder {
+  private readonly max: number;
+  private readonly delimiterBytes: number;
+  private readonly keepDelimiter: boolean;
+  private readonly stripCarriageReturn: boolean;
+  private readonly scanner: DelimiterScanner;
+  /** Bytes of the current frame from earlier chunks; all scanned already, none ends a delimiter. */
+  private readonly pending = new PendingChunks();
+
+  constructor(private readonly config: DelimitedFraming) {
+    super();
+    this.max = config.maxFrameBytes;
+    this.delimiterBytes = config.delimiter.length;
+    this.keepDelimiter = config.keepDelimiter;
+    this.stripCarriageReturn = config.stripCarriageReturn;
+    this.scanner = new DelimiterScanner(config.delimiter);
+  }
+
+  get bufferedBytes(): number {
+    return this.pending.bytes;
+  }
+
+  protected decode(chunk: Uint8Array, onFrame: OnFrame): void {
+    const n = chunk.length;
+    const { pending, max } = this;
+    // `start` is where the current frame's bytes in this chunk begin. The
+    // scan position is `start` too: bytes held from earlier chunks were
+    // scanned when they arrived, and the scanner carries any partly matched
+    // delimiter, so no byte is looked at twice. The scan stops where the
+    // frame would pass maxFrameBytes, so the work per chunk is bounded and
+    // the verdict does not depend on how the stream was chunked.
+    let start = 0;
+    for (;;) {
+      const held = pending.bytes;
+      const limit = Math.min(n, start + (max - held));
+      const end = this.scanner.scan(chunk, start, limit);
+      if (end < 0) {
+        if (held + (n - start) >= max) {
+          throw new FrameTooLargeError({
+            limit: max,
+            actual: null,
+            atLeast: max + 1,
+            detail: `no delimiter ${describeDelimiter(this.config.delimiter)} in its first ${max} bytes`,
+          });
+        }
+        if (start < n) pending.add(start === 0 ? chunk : chunk.subarray(start));
+        return;
+      }
+      const frame = this.cut(held + (end - start), chunk, start);
+      pending.clear();
+      start = end;
+      onFrame(frame);
+    }
+  }
+
+  /** The frame whose raw bytes (delimiter included) are held ++ chunk[start..], `rawLength` of them. */
+  private cut(rawLength: number, chunk: Uint8Array, start: number): Uint8Array {
+    const { pending } = this;
+    let length = this.keepDelimiter ? rawLength : rawLength - this.delimiterBytes;
+    if (this.stripCarriageReturn && rawLength >= 2 && pending.byteAt(rawLength - 2, chunk, start) === CR) {
+      if (!this.keepDelimiter) return pending.takeFront(length - 1, chunk, start);
+      // "line\r\n" kept as "line\n": the bytes are not contiguous, so this
+      // one combination always copies.
+      length -= 1;
+      const frame = new Uint8Array(length);
+      pending.copyFront(frame, length - 1, chunk, start);
+      frame[length - 1] = LF;
+      return frame;
+    }
+    return pending.takeFront(length, chunk, start);
+  }
+
+  protected describeHeld(): string {
+    return `no delimiter ${describeDelimiter(this.config.delimiter)} yet`;
+  }
+}
