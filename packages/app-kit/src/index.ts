@@ -1,0 +1,10 @@
+export {
+  describeEndpoint,
+  parseListeningLine,
+  parseMilliseconds,
+  parsePort,
+  USAGE_EXIT_CODE,
+} from './command.js';
+export { colourEnabled, type ProgramIO, processIO } from './io.js';
+export { type ClientProgram, type LineSession, runClient, SERVER_CLOSED_MESSAGE } from './run-client.js';
+export { runServer, type ServerProgram } from './run-server.js';

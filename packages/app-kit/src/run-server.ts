@@ -1,0 +1,136 @@
+import type { ProtocolServer, ServerOptions } from '@sockspec/server';
+import type { Endpoint } from '@sockspec/transport';
+import { Option } from 'commander';
+import {
+  describeEndpoint,
+  endpointCommand,
+  errorMessage,
+  parseCommand,
+  parseMilliseconds,
+  resolveEndpoint,
+} from './command.js';
+import { type ProgramIO, processIO } from './io.js';
+
+/** A server program: a generated (or hand-written) server plus how it is named on the command line. */
+export interface ServerProgram {
+  /** The command name, e.g. `sockspec-echo-server`. */
+  readonly name: string;
+  readonly description: string;
+  /** The port used when --port is not given. */
+  readonly defaultPort: number;
+  createServer(options: ServerOptions): Pick<ProtocolServer, 'listen' | 'shutdown'>;
+}
+
+const DEFAULT_DRAIN_MS = 5000;
+type StopReason = 'SIGINT' | 'SIGTERM' | 'disconnect';
+
+function endpointOptions(endpoint: Endpoint): ServerOptions {
+  return endpoint.transport === 'unix'
+    ? { transport: 'unix', path: endpoint.path }
+    : { transport: endpoint.transport, host: endpoint.host, port: endpoint.port };
+}
+
+/**
+ * Runs a server from the command line: prints exactly `listening <url>` on
+ * stdout once bound (and nothing else there, so scripts can read the URL),
+ * logs to stderr, and on SIGINT/SIGTERM shuts down with --drain-ms before
+ * resolving with the exit status. A second signal skips the drain.
+ */
+export async function runServer(program: ServerProgram, io: ProgramIO = processIO()): Promise<number> {
+  const command = endpointCommand(program.name, program.description, program.defaultPort, 'listen', io)
+    .addOption(
+      new Option('--drain-ms <ms>', 'on SIGINT/SIGTERM, how long open connections may take to finish')
+        .default(DEFAULT_DRAIN_MS)
+        .argParser(parseMilliseconds),
+    )
+    .addOption(
+      new Option(
+        '--idle-timeout-ms <ms>',
+        "close connections idle this long; 0 disables (default: the spec's)",
+      ).argParser(parseMilliseconds),
+    );
+  const usage = parseCommand(command, io.argv);
+  if (usage !== undefined) return usage;
+  const endpoint = resolveEndpoint(command);
+  if (typeof endpoint === 'number') return endpoint;
+  const { drainMs, idleTimeoutMs } = command.opts<{ drainMs: number; idleTimeoutMs?: number }>();
+
+  const log = (line: string): void => {
+    io.stderr.write(`${line}\n`);
+  };
+  const server = program.createServer({
+    ...endpointOptions(endpoint),
+    log,
+    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs: idleTimeoutMs === 0 ? null : idleTimeoutMs }),
+  });
+
+  // Listen for signals before binding so one that arrives while binding is not lost.
+  const stop = waitForStop(io);
+  let url: string;
+  try {
+    url = (await server.listen()).url;
+  } catch (error) {
+    stop.cancel();
+    log(`${program.name}: cannot listen on ${describeEndpoint(endpoint)}: ${errorMessage(error)}`);
+    return 1;
+  }
+  io.stdout.write(`listening ${url}\n`);
+
+  const reason = await stop.first;
+  log(`${program.name}: ${reason === 'disconnect' ? 'parent process went away' : reason}, shutting down`);
+  void stop.second.then((again) => {
+    log(`${program.name}: ${again} again, closing without draining`);
+    io.exit(1);
+  });
+  try {
+    await server.shutdown({ drainMs });
+  } catch (error) {
+    stop.cancel();
+    log(`${program.name}: shutdown failed: ${errorMessage(error)}`);
+    return 1;
+  }
+  stop.cancel();
+  return 0;
+}
+
+interface StopSignals {
+  readonly first: Promise<StopReason>;
+  readonly second: Promise<StopReason>;
+  cancel(): void;
+}
+
+function waitForStop(io: ProgramIO): StopSignals {
+  const reasons: StopReason[] = ['SIGINT', 'SIGTERM'];
+  // A child started with an IPC channel (the benchmark) stops when its parent
+  // goes away, so a crashed parent leaves no server behind. The channel is
+  // unreferenced so it does not keep the process alive after shutdown.
+  if (io.signals === process && process.channel !== undefined) {
+    process.channel.unref();
+    reasons.push('disconnect');
+  }
+  let resolveFirst!: (reason: StopReason) => void;
+  let resolveSecond!: (reason: StopReason) => void;
+  const first = new Promise<StopReason>((resolve) => {
+    resolveFirst = resolve;
+  });
+  const second = new Promise<StopReason>((resolve) => {
+    resolveSecond = resolve;
+  });
+  let count = 0;
+  const listeners = reasons.map((reason) => {
+    const listener = (): void => {
+      count += 1;
+      if (count === 1) resolveFirst(reason);
+      else if (reason !== 'disconnect') resolveSecond(reason);
+    };
+    io.signals.on(reason, listener);
+    return [reason, listener] as const;
+  });
+  return {
+    first,
+    second,
+    cancel: () => {
+      for (const [reason, listener] of listeners) io.signals.off(reason, listener);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { ServerOptions, ShutdownOptions } from '@sockspec/server';
+import type { BoundAddress } from '@sockspec/transport';
+import { describe, expect, it } from 'vitest';
+import { runServer, type ServerProgram } from '../src/index.js';
+import { fakeIO } from './fake-io.js';
+
+interface Recorded {
+  options?: ServerOptions;
+  shutdown?: ShutdownOptions | undefined;
+  onListen?: () => void;
+}
+
+function program(recorded: Recorded, listen?: () => Promise<BoundAddress>): ServerProgram {
+  return {
+    name: 'test-server',
+    description: 'a test server',
+    defaultPort: 5678,
+    createServer(options) {
+      recorded.options = options;
+      return {
+        listen:
+          listen ??
+          (async () => {
+            recorded.onListen?.();
+            return { transport: 'tcp', host: '127.0.0.1', port: 40123, url: 'tcp://127.0.0.1:40123' };
+          }),
+        shutdown: async (shutdown) => {
+          recorded.shutdown = shutdown;
+        },
+      };
+    },
+  };
+}
+
+/** Runs the server and sends `signal` once it printed its listening line. */
+async function runUntil(argv: string[], signal: string, recorded: Recorded = {}) {
+  const io = fakeIO(argv);
+  recorded.onListen = () => queueMicrotask(() => io.signals.emit(signal));
+  const code = await runServer(program(recorded), io);
+  return { code, out: io.out(), err: io.err(), recorded };
+}
+
+describe('runServer', () => {
+  it('prints exactly one listening line, then shuts down on SIGTERM with the default drain', async () => {
+    const { code, out, err, recorded } = await runUntil([], 'SIGTERM');
+    expect(code).toBe(0);
+    expect(out).toBe('listening tcp://127.0.0.1:40123\n');
+    expect(err).toBe('test-server: SIGTERM, shutting down\n');
+    expect(recorded.options).toMatchObject({ transport: 'tcp', host: '127.0.0.1', port: 5678 });
+    expect(recorded.shutdown).toEqual({ drainMs: 5000 });
+  });
+
+  it('passes --drain-ms, --idle-timeout-ms (0 = none) and tcp6 defaults through', async () => {
+    const { code, recorded } = await runUntil(
+      ['--transport', 'tcp6', '--port', '0', '--drain-ms', '250', '--idle-timeout-ms', '0'],
+      'SIGINT',
+    );
+    expect(code).toBe(0);
+    expect(recorded.options).toMatchObject({ transport: 'tcp6', host: '::1', port: 0, idleTimeoutMs: null });
+    expect(recorded.shutdown).toEqual({ drainMs: 250 });
+  });
+
+  it('--unix implies the unix transport', async () => {
+    const { recorded } = await runUntil(['--unix', '/tmp/x.sock', '--idle-timeout-ms', '1500'], 'SIGTERM');
+    expect(recorded.options).toMatchObject({ transport: 'unix', path: '/tmp/x.sock', idleTimeoutMs: 1500 });
+    expect(recorded.options).not.toHaveProperty('port');
+  });
+
+  it.each([
+    [['--port', 'abc'], /--port .*expected a port number from 0 to 65535, got 'abc'/],
+    [['--port', '65536'], /got '65536'/],
+    [['--transport', 'udp'], /--transport.*udp/],
+    [['--transport', 'unix'], /--transport unix needs a socket path/],
+    [['--unix', '/tmp/x.sock', '--port', '1'], /do not apply to a Unix socket/],
+    [['--unix', '/tmp/x.sock', '--transport', 'tcp'], /--unix cannot be combined with --transport tcp/],
+    [['--drain-ms', '-1'], /unknown option|--drain-ms/],
+    [['--bogus'], /unknown option '--bogus'/],
+    [['extra'], /too many arguments|unexpected/],
+  ])('%j is a one-line usage error with exit status 2', async (argv, message) => {
+    const io = fakeIO(argv);
+    const recorded: Recorded = {};
+    expect(await runServer(program(recorded), io)).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toMatch(message);
+    expect(io.err().trimEnd().split('\n')).toHaveLength(1);
+    expect(recorded.options).toBeUndefined();
+  });
+
+  it('--help shows the default port and exits 0', async () => {
+    const io = fakeIO(['--help']);
+    expect(await runServer(program({}), io)).toBe(0);
+    expect(io.out()).toMatch(/--port <number>[^-]*\(default:\s+5678\)/);
+  });
+
+  it('a failed listen is one stderr line and exit status 1, with nothing on stdout', async () => {
+    const io = fakeIO(['--port', '80']);
+    const code = await runServer(
+      program({}, async () => {
+        throw new Error('address 127.0.0.1:80 is in use');
+      }),
+      io,
+    );
+    expect(code).toBe(1);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe('test-server: cannot listen on tcp://127.0.0.1:80: address 127.0.0.1:80 is in use\n');
+  });
+});
