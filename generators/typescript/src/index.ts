@@ -1,1 +1,20 @@
-export {};
+export {
+  defineGenerator,
+  type GeneratedFile,
+  type Generator,
+  type GeneratorContext,
+  GeneratorError,
+  type GeneratorErrorCode,
+  GeneratorOptionError,
+  UnsupportedFeatureError,
+} from './define.js';
+export { CTIME_PATTERN, escapeRegExp, templatePattern } from './emit-text-codec.js';
+export {
+  generateTypescript,
+  packageName,
+  RUNTIME_PACKAGES,
+  SOCKSPEC_VERSION,
+  type TypescriptGeneratorOptions,
+  typescriptGenerator,
+} from './generator.js';
+export { fixedSize, type LayoutRow, layoutRows, messageSlots, type Slot, wireType } from './layout.js';

@@ -1,0 +1,138 @@
+import type { FramingIR } from '@sockspec/spec';
+import { type SourceFile, VariableDeclarationKind } from 'ts-morph';
+import { discriminatorPosition, writeBinaryCodec } from './emit-binary-codec.js';
+import { type CodecWriter, writeTextCodec } from './emit-text-codec.js';
+import type { MessageModel, ProtocolModel } from './model.js';
+import { quote } from './names.js';
+
+/** The framing as the runtime's FramingConfig: the IR minus what only docs need. */
+export function framingLiteral(framing: FramingIR): string {
+  switch (framing.kind) {
+    case 'delimited':
+      return `{ kind: 'delimited', delimiter: [${framing.delimiter.join(', ')}], keepDelimiter: ${framing.keepDelimiter}, stripCarriageReturn: ${framing.stripCarriageReturn}, maxFrameBytes: ${framing.maxFrameBytes} }`;
+    case 'length-prefixed':
+      return `{ kind: 'length-prefixed', lengthOffset: ${framing.lengthOffset}, lengthBytes: ${framing.lengthBytes}, lengthEndian: '${framing.lengthEndian}', lengthAdjustment: ${framing.lengthAdjustment}, maxFrameBytes: ${framing.maxFrameBytes} }`;
+    case 'fixed':
+      return `{ kind: 'fixed', frameBytes: ${framing.frameBytes}, maxFrameBytes: ${framing.maxFrameBytes} }`;
+    case 'raw':
+    case 'datagram':
+      return `{ kind: '${framing.kind}', maxFrameBytes: ${framing.maxFrameBytes} }`;
+  }
+}
+
+export function emitCodec(file: SourceFile, model: ProtocolModel): void {
+  const out: CodecWriter = { imports: new Set(), constants: [], functions: [] };
+  if (model.ir.encoding === 'text') writeTextCodec(model, out);
+  else writeBinaryCodec(model, out);
+  for (const side of ['Client', 'Server'] as const) writeUnions(model, side, out);
+
+  // Function bodies are written first because they decide which constants and imports they need.
+  file.addFunctions(
+    out.functions.map((fn) => ({
+      name: fn.name,
+      isExported: fn.exported,
+      ...(fn.docs === undefined ? {} : { docs: [fn.docs] }),
+      parameters: fn.parameters,
+      returnType: fn.returnType,
+      statements: fn.body,
+    })),
+  );
+  file.insertVariableStatements(0, [
+    {
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: ['How frames are cut from the byte stream; pass to the frame decoder.'],
+      declarations: [{ name: 'framing', type: 'FramingConfig', initializer: framingLiteral(model.ir.framing) }],
+    },
+    ...out.constants.map((constant) => ({
+      declarationKind: VariableDeclarationKind.Const,
+      ...(constant.docs === undefined ? {} : { docs: [constant.docs] }),
+      declarations: [{ name: constant.name, type: constant.type, initializer: constant.initializer }],
+    })),
+  ]);
+  file.addImportDeclarations([
+    { moduleSpecifier: '@sockspec/codec', isTypeOnly: true, namedImports: ['FramingConfig'] },
+    { moduleSpecifier: '@sockspec/codec', namedImports: [...out.imports].sort() },
+    { moduleSpecifier: './messages.js', namedImports: ['PROTOCOL'] },
+  ]);
+}
+
+function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: CodecWriter): void {
+  const messages: readonly MessageModel[] = side === 'Client' ? model.clientMessages : model.serverMessages;
+  const union = `${side}Message`;
+  const sender = side.toLowerCase();
+  out.imports.add('UnknownMessageError');
+  out.functions.push({
+    name: `encode${union}`,
+    exported: true,
+    docs: `Encodes any message a ${sender} sends as a whole frame.`,
+    parameters: [{ name: 'message', type: union }],
+    returnType: 'Uint8Array',
+    body: (writer) => {
+      if (messages.length === 0) {
+        writer.writeLine(`throw new UnknownMessageError({ protocol: PROTOCOL.name, line: \`no ${sender} messages: \${String((message as { type?: unknown }).type)}\` });`);
+        return;
+      }
+      writer.write('switch (message.type)').block(() => {
+        for (const message of messages) {
+          writer.writeLine(`case ${quote(message.name)}:`);
+          writer.indent().write(`return encode${message.name}(message);`).newLine();
+        }
+      });
+    },
+  });
+  out.functions.push({
+    name: `decode${union}`,
+    exported: true,
+    docs: `Decodes a frame a ${sender} sent${model.ir.encoding === 'text' ? ', trying its line templates in declaration order' : ''}.`,
+    parameters: [{ name: 'frame', type: 'Uint8Array' }],
+    returnType: union,
+    body: (writer) => {
+      if (model.ir.encoding === 'text') {
+        writer.writeLine('const text = lineText(frame);');
+        if (messages.length === 0) {
+          writer.writeLine('throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });');
+          return;
+        }
+        writer.writeLine(`const message = ${messages.map((message) => `match${message.name}(text)`).join(' ?? ')};`);
+        writer.write('if (message === null)').block(() => {
+          writer.writeLine('throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });');
+        });
+        writer.writeLine('return message;');
+        return;
+      }
+      const discriminator = discriminatorPosition(model);
+      if (discriminator === null || messages.length === 0) {
+        const only = messages[0];
+        if (only === undefined) {
+          writer.writeLine(`throw new UnknownMessageError({ protocol: PROTOCOL.name, line: \`a frame of \${frame.length} bytes; ${sender}s send no messages\` });`);
+        } else {
+          writer.writeLine(`return decode${only.name}(frame);`);
+        }
+        return;
+      }
+      const { offset, type } = discriminator;
+      const size = type.bits / 8;
+      const name = `${type.signed ? 'Int' : 'Uint'}${type.bits}`;
+      const accessor = type.bits === 64 ? `Big${name}` : name;
+      const little = type.bits > 8 && type.endian === 'little' ? ', true' : '';
+      writer.write(`if (frame.length < ${offset + size})`).block(() => {
+        writer.writeLine(
+          `throw new TruncatedMessageError({ protocol: PROTOCOL.name, field: ${quote(model.ir.discriminator ?? '')}, needed: ${size}, offset: ${offset}, frameBytes: frame.length });`,
+        );
+      });
+      writer.writeLine(`const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little});`);
+      writer.write('switch (code)').block(() => {
+        for (const message of messages) {
+          writer.writeLine(`case ${message.ir.code}${type.bits === 64 ? 'n' : ''}:`);
+          writer.indent().write(`return decode${message.name}(frame);`).newLine();
+        }
+        writer.writeLine('default:');
+        writer
+          .indent()
+          .write(`throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(model.ir.discriminator ?? '')} });`)
+          .newLine();
+      });
+    },
+  });
+}

@@ -1,0 +1,287 @@
+import type { DelimitedFramingIR, FieldIR, LinePartIR } from '@sockspec/spec';
+import type { CodeBlockWriter } from 'ts-morph';
+import { UnsupportedFeatureError } from './define.js';
+import type { MessageModel, ProtocolModel } from './model.js';
+import { access, constantCase, propertyKey, quote } from './names.js';
+
+/** Python's time.ctime(): `Mon Nov  3 09:05:03 2026` (day of month space-padded). */
+export const CTIME_PATTERN =
+  '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 1-3]\\d \\d{2}:\\d{2}:\\d{2} [1-9]\\d{3}';
+
+/** Escapes text so a RegExp matches it literally (only syntax characters, so the `u` flag would accept it too). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
+/**
+ * The RegExp source of a line template. Named parts take the shortest text
+ * that lets the rest match, except the last, which takes the rest of the
+ * line; ctime parts match only a ctime.
+ */
+export function templatePattern(parts: readonly LinePartIR[], fields: readonly FieldIR[]): string {
+  const lastField = parts.reduce((last, part, index) => (part.kind === 'field' ? index : last), -1);
+  const source = parts
+    .map((part, index) => {
+      if (part.kind === 'literal') return escapeRegExp(part.text);
+      const field = fields.find((candidate) => candidate.name === part.name);
+      if (field?.type.kind === 'timestamp') return `(${CTIME_PATTERN})`;
+      return index === lastField ? '([^]*)' : '([^]*?)';
+    })
+    .join('');
+  return `^${source}$`;
+}
+
+function textFraming(model: ProtocolModel): DelimitedFramingIR {
+  const { ir } = model;
+  if (ir.framing.kind !== 'delimited') {
+    throw new UnsupportedFeatureError(ir.sourceFile, 'framing', `a text protocol with ${ir.framing.kind} framing`);
+  }
+  return ir.framing;
+}
+
+function lineOf(model: ProtocolModel, message: MessageModel): readonly LinePartIR[] {
+  if (message.ir.line === null) {
+    throw new UnsupportedFeatureError(model.ir.sourceFile, `message ${message.name}`, 'a text message without a line');
+  }
+  for (const field of message.ir.fields) {
+    const { type } = field;
+    if (type.kind === 'string' || (type.kind === 'timestamp' && type.representation === 'ctime')) continue;
+    const what = type.kind === 'timestamp' ? `a ${type.representation} timestamp` : `a ${type.kind}`;
+    throw new UnsupportedFeatureError(model.ir.sourceFile, `message ${message.name}, field ${field.name}`, `${what} in a line`);
+  }
+  return message.ir.line.parts;
+}
+
+export interface CodecWriter {
+  readonly imports: Set<string>;
+  readonly constants: { name: string; type: string; initializer: string; docs?: string }[];
+  readonly functions: {
+    name: string;
+    exported: boolean;
+    docs?: string;
+    parameters: { name: string; type: string }[];
+    returnType: string;
+    body: (writer: CodeBlockWriter) => void;
+  }[];
+}
+
+export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
+  const framing = textFraming(model);
+  const delimiter = Buffer.from(framing.delimiter).toString('utf8');
+  if (Buffer.from(delimiter, 'utf8').compare(Buffer.from(framing.delimiter)) !== 0) {
+    throw new UnsupportedFeatureError(model.ir.sourceFile, 'framing', 'a text protocol whose delimiter is not UTF-8');
+  }
+  out.imports.add('utf8Decode').add('utf8Encode').add('UnknownMessageError').add('InvalidFieldError');
+  out.imports.add('FrameTooLargeError').add('previewText');
+  out.constants.push({
+    name: 'DELIMITER',
+    type: 'string',
+    initializer: quote(delimiter),
+    docs: 'Ends every line on the wire; no field may contain it.',
+  });
+
+  for (const message of model.messages) {
+    const parts = lineOf(model, message);
+    const constant = `${constantCase(message.name)}_LINE`;
+    out.constants.push({
+      name: constant,
+      type: 'RegExp',
+      initializer: `/${templatePattern(parts, message.ir.fields)}/`,
+      docs: `Matches a ${message.name} line: \`${message.ir.line?.source.replace(/`/g, "'")}\`.`,
+    });
+    for (const field of message.ir.fields) {
+      if (field.type.kind === 'string' && field.type.pattern !== null) {
+        out.constants.push({
+          name: `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`,
+          type: 'RegExp',
+          initializer: `new RegExp(${quote(field.type.pattern)})`,
+        });
+      }
+    }
+    writeMatch(model, message, parts, constant, out);
+    writeEncode(message, parts, out);
+    out.functions.push({
+      name: `decode${message.name}`,
+      exported: true,
+      docs: `Decodes a ${message.name} line (a frame as the frame decoder delivers it).`,
+      parameters: [{ name: 'frame', type: 'Uint8Array' }],
+      returnType: message.name,
+      body: (writer) => {
+        writer.writeLine(`const text = lineText(frame);`);
+        writer.writeLine(`const message = match${message.name}(text);`);
+        writer
+          .write('if (message === null)')
+          .block(() => writer.writeLine('throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });'));
+        writer.writeLine('return message;');
+      },
+    });
+  }
+
+  out.functions.push({
+    name: 'lineText',
+    exported: false,
+    parameters: [{ name: 'frame', type: 'Uint8Array' }],
+    returnType: 'string',
+    body: (writer) => {
+      if (framing.keepDelimiter) {
+        // Frames keep their delimiter here; templates describe the line without it.
+        writer.writeLine(`const text = utf8Decode(frame, 'line');`);
+        writer.writeLine('return text.endsWith(DELIMITER) ? text.slice(0, text.length - DELIMITER.length) : text;');
+      } else {
+        writer.writeLine(`return utf8Decode(frame, 'line');`);
+      }
+    },
+  });
+
+  out.functions.push({
+    name: 'frameLine',
+    exported: false,
+    docs: 'Encodes one line and its delimiter, refusing lines longer than maxFrameBytes before encoding them.',
+    parameters: [
+      { name: 'line', type: 'string' },
+      { name: 'message', type: 'string' },
+    ],
+    returnType: 'Uint8Array',
+    body: (writer) => {
+      // A UTF-16 code unit never encodes to fewer than one byte, so this rejects oversized lines without encoding them.
+      writer.write(`if (line.length + DELIMITER.length > framing.maxFrameBytes)`).block(() => {
+        writer.writeLine(
+          'throw new FrameTooLargeError({ limit: framing.maxFrameBytes, actual: null, atLeast: line.length + DELIMITER.length, detail: `encoding ${message}` });',
+        );
+      });
+      if (framing.stripCarriageReturn) {
+        // The peer's frame decoder strips a carriage return before the delimiter, so one there would not survive.
+        writer.write(`if (line.endsWith('\\r'))`).block(() => {
+          writer.writeLine(
+            `throw new InvalidFieldError({ protocol: PROTOCOL.name, message, field: 'line', expected: 'a line that does not end with a carriage return', got: previewText(line) });`,
+          );
+        });
+      }
+      writer.writeLine('const frame = utf8Encode(line + DELIMITER);');
+      writer.write('if (frame.length > framing.maxFrameBytes)').block(() => {
+        writer.writeLine(
+          'throw new FrameTooLargeError({ limit: framing.maxFrameBytes, actual: frame.length, atLeast: frame.length, detail: `encoding ${message}` });',
+        );
+      });
+      writer.writeLine('return frame;');
+    },
+  });
+
+  out.functions.push({
+    name: 'checkText',
+    exported: false,
+    docs: 'A field value must not contain the delimiter, nor the literal text that ends it in the template, or the line would not decode to the same message.',
+    parameters: [
+      { name: 'value', type: 'string' },
+      { name: 'message', type: 'string' },
+      { name: 'field', type: 'string' },
+      { name: 'next', type: 'string' },
+    ],
+    returnType: 'void',
+    body: (writer) => {
+      writer.write(`if (value.includes(DELIMITER) || (next !== '' && value.includes(next)))`).block(() => {
+        writer.writeLine(
+          'const expected = next === \'\' ? `text without ${JSON.stringify(DELIMITER)}` : `text without ${JSON.stringify(DELIMITER)} or ${JSON.stringify(next)}`;',
+        );
+        writer.writeLine('throw new InvalidFieldError({ protocol: PROTOCOL.name, message, field, expected, got: previewText(value) });');
+      });
+    },
+  });
+}
+
+function writeMatch(
+  model: ProtocolModel,
+  message: MessageModel,
+  parts: readonly LinePartIR[],
+  constant: string,
+  out: CodecWriter,
+): void {
+  const fields = message.ir.fields;
+  out.functions.push({
+    name: `match${message.name}`,
+    exported: false,
+    parameters: [{ name: 'text', type: 'string' }],
+    returnType: `${message.name} | null`,
+    body: (writer) => {
+      writer.writeLine(`const match = ${constant}.exec(text);`);
+      writer.writeLine('if (match === null) return null;');
+      let group = 0;
+      const values = new Map<string, string>();
+      for (const part of parts) {
+        if (part.kind !== 'field') continue;
+        group += 1;
+        const field = fields.find((candidate) => candidate.name === part.name);
+        const raw = `match[${group}]!`;
+        if (field?.type.kind === 'timestamp') {
+          out.imports.add('parseCtime');
+          values.set(part.name, `parseCtime(${raw}, ${quote(part.name)})`);
+        } else if (field?.type.kind === 'string' && field.type.pattern !== null) {
+          const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
+          const local = `value${group}`;
+          writer.writeLine(`const ${local} = ${raw};`);
+          writer.write(`if (!${pattern}.test(${local}))`).block(() => {
+            writer.writeLine(
+              `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${local}) });`,
+            );
+          });
+          values.set(part.name, local);
+        } else {
+          values.set(part.name, raw);
+        }
+      }
+      const properties = [`type: ${quote(message.name)}`];
+      for (const field of fields) {
+        const value = values.get(field.name);
+        if (value === undefined) {
+          throw new UnsupportedFeatureError(
+            model.ir.sourceFile,
+            `message ${message.name}`,
+            `field ${field.name} that is not part of the line`,
+          );
+        }
+        properties.push(`${propertyKey(field.name)}: ${value}`);
+      }
+      writer.writeLine(`return { ${properties.join(', ')} };`);
+    },
+  });
+}
+
+function writeEncode(message: MessageModel, parts: readonly LinePartIR[], out: CodecWriter): void {
+  const fields = message.ir.fields;
+  out.functions.push({
+    name: `encode${message.name}`,
+    exported: true,
+    docs: `Encodes a ${message.name} line with its delimiter: the whole frame.`,
+    parameters: [{ name: 'message', type: message.fieldsName }],
+    returnType: 'Uint8Array',
+    body: (writer) => {
+      const pieces: string[] = [];
+      parts.forEach((part, index) => {
+        if (part.kind === 'literal') {
+          pieces.push(quote(part.text));
+          return;
+        }
+        const field = fields.find((candidate) => candidate.name === part.name);
+        const value = access('message', part.name);
+        if (field?.type.kind === 'timestamp') {
+          out.imports.add('formatCtime');
+          pieces.push(`formatCtime(${value}, ${quote(part.name)})`);
+          return;
+        }
+        const next = parts[index + 1];
+        const nextText = next?.kind === 'literal' ? next.text : '';
+        writer.writeLine(`checkText(${value}, ${quote(message.name)}, ${quote(part.name)}, ${quote(nextText)});`);
+        if (field?.type.kind === 'string' && field.type.pattern !== null) {
+          const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
+          writer.write(`if (!${pattern}.test(${value}))`).block(() => {
+            writer.writeLine(
+              `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${value}) });`,
+            );
+          });
+        }
+        pieces.push(value);
+      });
+      writer.writeLine(`return frameLine(${pieces.length === 0 ? "''" : pieces.join(' + ')}, ${quote(message.name)});`);
+    },
+  });
+}

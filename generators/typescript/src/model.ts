@@ -1,0 +1,149 @@
+import type { FieldIR, MessageBehaviorIR, MessageIR, ProtocolIR, TypeIR } from '@sockspec/spec';
+import { UnsupportedFeatureError } from './define.js';
+import { camelCase, pascalCase } from './names.js';
+
+/** What the emitters need about one message, derived once from the IR. */
+export interface MessageModel {
+  readonly ir: MessageIR;
+  readonly name: string;
+  readonly fieldsName: string;
+  /** Header fields other than the discriminator, then the message's own fields: the interface's properties. */
+  readonly fields: readonly FieldIR[];
+  readonly fromClient: boolean;
+  readonly fromServer: boolean;
+  /** What the server does when it receives this message; null when only the server sends it. */
+  readonly behavior: MessageBehaviorIR | null;
+  /** Messages a client request of this type resolves with; empty when it gets no reply. */
+  readonly replies: readonly string[];
+}
+
+export interface ProtocolModel {
+  readonly ir: ProtocolIR;
+  /** `Timestamp`, `FileTransfer`: prefix of the protocol's own type names. */
+  readonly typePrefix: string;
+  readonly messages: readonly MessageModel[];
+  readonly clientMessages: readonly MessageModel[];
+  readonly serverMessages: readonly MessageModel[];
+  /** Named types from the spec's `types:`, in first-use order. */
+  readonly namedTypes: readonly { readonly name: string; readonly type: TypeIR }[];
+  /** Client request methods: message → method name. */
+  readonly requestMethods: ReadonlyMap<string, string>;
+}
+
+const CLIENT_MEMBERS = new Set(['send', 'on', 'close', 'closed', 'remote']);
+
+/** Globals the generated code uses by name; a message or type named like one would shadow it. */
+const GLOBALS_USED = new Set([
+  'Array', 'AsyncIterator', 'BigInt', 'DataView', 'Date', 'Error', 'Extract', 'JSON', 'Map', 'Number', 'Omit',
+  'Promise', 'ReadonlyMap', 'RegExp', 'String', 'Symbol', 'TextEncoder', 'Uint8Array', 'WeakMap',
+  'ClientMessage', 'ServerMessage', 'PROTOCOL',
+]);
+
+export function buildModel(ir: ProtocolIR): ProtocolModel {
+  const headerFields = ir.header.filter((field) => field.name !== ir.discriminator);
+  const behaviorByMessage = new Map(ir.behavior.onMessage.map((behavior) => [behavior.message, behavior]));
+  const messages = ir.messages.map((message): MessageModel => {
+    const fromClient = message.from !== 'server';
+    const behavior = fromClient
+      ? (behaviorByMessage.get(message.name) ?? { kind: 'handler', message: message.name, replies: [] })
+      : null;
+    return {
+      ir: message,
+      name: pascalCase(message.name),
+      fieldsName: `${pascalCase(message.name)}Fields`,
+      fields: [...headerFields, ...message.fields],
+      fromClient,
+      fromServer: message.from !== 'client',
+      behavior,
+      replies: behavior === null ? [] : repliesOf(behavior),
+    };
+  });
+
+  const namedTypes = new Map<string, TypeIR>();
+  const visit = (type: TypeIR): void => {
+    switch (type.kind) {
+      case 'array':
+        visit(type.element);
+        break;
+      case 'optional':
+        visit(type.value);
+        break;
+      case 'struct':
+        for (const field of type.fields) visit(field.type);
+        break;
+      default:
+        break;
+    }
+    if (type.typeName !== undefined && !namedTypes.has(type.typeName)) namedTypes.set(type.typeName, type);
+  };
+  for (const message of messages) for (const field of message.fields) visit(field.type);
+  for (const name of [...messages.map((message) => message.name), ...namedTypes.keys()]) {
+    if (GLOBALS_USED.has(pascalCase(name))) {
+      throw new UnsupportedFeatureError(ir.sourceFile, name, `the name ${name}, which would shadow a name the generated code uses`);
+    }
+  }
+  for (const name of namedTypes.keys()) {
+    if (messages.some((message) => message.name === name || message.fieldsName === name)) {
+      throw new UnsupportedFeatureError(ir.sourceFile, `type ${name}`, 'a named type with the same name as a message');
+    }
+  }
+
+  const requestMethods = new Map<string, string>();
+  for (const message of messages) {
+    if (!message.fromClient || message.replies.length === 0) continue;
+    const method = camelCase(message.name);
+    requestMethods.set(message.name, CLIENT_MEMBERS.has(method) ? `${method}Request` : method);
+  }
+
+  return {
+    ir,
+    typePrefix: pascalCase(ir.name),
+    messages,
+    clientMessages: messages.filter((message) => message.fromClient),
+    serverMessages: messages.filter((message) => message.fromServer),
+    namedTypes: [...namedTypes].map(([name, type]) => ({ name, type })),
+    requestMethods,
+  };
+}
+
+function repliesOf(behavior: MessageBehaviorIR): readonly string[] {
+  switch (behavior.kind) {
+    case 'echo':
+      return [behavior.message];
+    case 'reply':
+      return [behavior.reply.message];
+    case 'handler':
+      return behavior.replies;
+  }
+}
+
+/** The TypeScript type of a field's decoded value. Named types are referred to by name. */
+export function tsType(type: TypeIR, useNames = true): string {
+  if (useNames && type.typeName !== undefined) return pascalCase(type.typeName);
+  switch (type.kind) {
+    case 'int':
+      return type.bits === 64 ? 'bigint' : 'number';
+    case 'float':
+      return 'number';
+    case 'bool':
+      return 'boolean';
+    case 'string':
+      return 'string';
+    case 'bytes':
+      return 'Uint8Array';
+    case 'timestamp':
+      return 'Date';
+    case 'enum':
+      return type.values.map((value) => `'${value.name}'`).join(' | ');
+    case 'flags':
+      return `{ ${type.flags.map((flag) => `readonly ${flag.name}: boolean`).join('; ')} }`;
+    case 'array': {
+      const element = tsType(type.element);
+      return /[|&]/.test(element) ? `readonly (${element})[]` : `readonly ${element}[]`;
+    }
+    case 'struct':
+      return `{ ${type.fields.map((field) => `readonly ${field.name}: ${tsType(field.type)}`).join('; ')} }`;
+    case 'optional':
+      return `${tsType(type.value)} | undefined`;
+  }
+}

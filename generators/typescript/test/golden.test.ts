@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { generateTypescript } from '../src/index.js';
+import { GOLDEN_CASES } from './cases.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const GOLDEN = join(HERE, 'golden');
+const UPDATE = process.env.UPDATE === '1';
+
+function listFiles(dir: string): string[] {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) =>
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+// Tests in a file run in order: the compile step reads what the golden step wrote under UPDATE=1.
+describe('golden output', () => {
+  for (const ir of GOLDEN_CASES) {
+    it(`${ir.name} matches test/golden/${ir.name} (UPDATE=1 rewrites it)`, () => {
+      const dir = join(GOLDEN, ir.name);
+      const files = generateTypescript(ir);
+      const produced = new Set(files.map((file) => join(dir, file.path)));
+      const orphans = listFiles(dir).filter((path) => !produced.has(path));
+      if (UPDATE) {
+        for (const orphan of orphans) rmSync(orphan);
+        for (const file of files) {
+          mkdirSync(dirname(join(dir, file.path)), { recursive: true });
+          writeFileSync(join(dir, file.path), file.content);
+        }
+        return;
+      }
+      expect(orphans.map((path) => relative(GOLDEN, path)), 'orphan golden files').toEqual([]);
+      for (const file of files) {
+        expect(readOrNull(join(dir, file.path)) ?? `<missing ${file.path}>`, `${ir.name}/${file.path}`).toBe(file.content);
+      }
+    });
+  }
+
+  it('has no golden folder without a case', () => {
+    const folders = readdirSync(GOLDEN, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    const known = new Set(GOLDEN_CASES.map((ir) => ir.name));
+    const stray = folders.map((entry) => entry.name).filter((name) => !known.has(name));
+    if (UPDATE) {
+      for (const name of stray) rmSync(join(GOLDEN, name), { recursive: true });
+      return;
+    }
+    expect(stray).toEqual([]);
+  });
+
+  it('type-checks every golden package with tsc under the strict base config', () => {
+    const tsc = join(HERE, '..', 'node_modules', '.bin', 'tsc');
+    const result = spawnSync(tsc, ['-p', join(HERE, 'tsconfig.golden.json')], { encoding: 'utf8', timeout: 60_000 });
+    expect(`${result.stdout}${result.stderr}`).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('generates byte-for-byte the same output twice', () => {
+    for (const ir of GOLDEN_CASES) expect(generateTypescript(ir)).toEqual(generateTypescript(ir));
+  });
+
+  it('generates all golden protocols in well under a second', () => {
+    generateTypescript(GOLDEN_CASES[0]!);
+    const started = performance.now();
+    for (const ir of GOLDEN_CASES) generateTypescript(ir);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
