@@ -5,6 +5,7 @@ export {
   parsePort,
   USAGE_EXIT_CODE,
 } from './command.js';
+export { frameText } from './frame-text.js';
 export { colourEnabled, type ProgramIO, processIO } from './io.js';
 export { type ClientProgram, type LineSession, runClient, SERVER_CLOSED_MESSAGE } from './run-client.js';
 export { runServer, type ServerProgram } from './run-server.js';
