@@ -81,7 +81,8 @@ describe('request/reply', () => {
   });
 
   it('uses requestTimeoutMs from the options as the default', async () => {
-    const client = await connect({ ...(await fakeServer(() => {})), requestTimeoutMs: 20 });
+    // The server reads but never answers.
+    const client = await connect({ ...(await fakeServer((socket) => socket.resume())), requestTimeoutMs: 20 });
     await expect(client.request(line('ignored'), isReply)).rejects.toMatchObject({
       code: 'SOCKSPEC_REQUEST_TIMEOUT',
       timeoutMs: 20,

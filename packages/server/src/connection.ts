@@ -87,11 +87,6 @@ export class ServedConnection<Incoming> implements Connection {
     return this.#phase === 'closing' || this.#phase === 'closed';
   }
 
-  /** True while a handler call for this connection is running. */
-  get busy(): boolean {
-    return this.#dispatching || this.#phase === 'starting';
-  }
-
   send(frame: Uint8Array): void {
     // Handlers may still hold a connection that has gone away (a broadcast
     // list, a timer); sending to it is a no-op rather than an error.
@@ -166,10 +161,10 @@ export class ServedConnection<Incoming> implements Connection {
   cutOff(drainMs: number): void {
     if (this.#phase === 'closed') return;
     const error = new DrainTimeoutError(
-      `${this.#host.protocol.name}: connection ${this.remote.label} was still busy ${drainMs} ms after shutdown began`,
+      `${this.#host.protocol.name}: connection ${this.remote.label} was still open ${drainMs} ms after shutdown began`,
     );
     this.#closeError ??= error;
-    this.#logLine(`still busy after drainMs ${drainMs}; destroying connection`);
+    this.#logLine(`still open ${drainMs} ms after shutdown began (drainMs); destroying connection`);
     this.#channel.destroy();
   }
 
@@ -397,8 +392,6 @@ export class ServedConnection<Incoming> implements Connection {
     this.#frames = [];
     this.#frameHead = 0;
     this.#wakeWriters();
-    this.#release?.();
-    this.#release = null;
     if (error !== undefined) this.#closeError ??= error;
     this.#host.forget(this);
     if (this.#startup !== null) {
@@ -413,6 +406,10 @@ export class ServedConnection<Incoming> implements Connection {
         this.#logLine(`finish hook failed: ${describeError(finishError)}`);
       }
     }
+    // The slot is freed only after finish, so under `serial` one
+    // connection's finish never overlaps the next one's setup.
+    this.#release?.();
+    this.#release = null;
     this.#resolveFinished();
   }
 }

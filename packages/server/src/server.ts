@@ -29,8 +29,6 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   draining = false;
 
   readonly #options: ServerOptions;
-  /** The server made this model itself, so shutdown closes it; a model passed in belongs to the caller. */
-  readonly #ownsModel: boolean;
   readonly #connections = new Set<ServedConnection<Incoming>>();
   #nextId = 1;
   #listening: Promise<BoundAddress> | null = null;
@@ -44,7 +42,6 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   constructor(protocol: ServerProtocol<Incoming>, options: ServerOptions) {
     this.protocol = protocol;
     this.#options = options;
-    this.#ownsModel = options.concurrency === undefined;
     this.model = options.concurrency ?? eventLoop();
     this.hooks = options.hooks ?? {};
     this.idleTimeoutMs = options.idleTimeoutMs === undefined ? protocol.idleTimeoutMs : options.idleTimeoutMs;
@@ -153,7 +150,9 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     } finally {
       clearTimeout(cutOff);
     }
-    if (this.#ownsModel) await this.model.close();
+    // The model is not closed here: the default event loop holds nothing to
+    // free (and close() would wait for a handler that drainMs cut off), and
+    // a model passed in belongs to the caller, who may share it.
     this.#resolveStopped();
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerProtocol } from '../src/index.js';
 import { startServer } from './helpers/harness.js';
-import { lineProtocol } from './helpers/line-protocol.js';
+import { encodeLengthPrefixed, lengthPrefixedProtocol, lineProtocol } from './helpers/line-protocol.js';
 import type { TestPeer } from './helpers/peer.js';
 
 /**
@@ -13,19 +13,23 @@ async function expectIsolated<Incoming>(
   protocol: ServerProtocol<Incoming>,
   misbehave: (peer: TestPeer) => void,
   expectedLog: RegExp,
-  good: { request: string; reply: string } = { request: 'echo still here', reply: 'still here' },
+  goodRequest: (peer: TestPeer) => void = (peer) => peer.send('echo still here'),
 ): Promise<TestPeer> {
+  const good = { request: goodRequest, reply: 'still here' };
   const { connect, logs, server } = await startServer(protocol);
   const before = await connect();
-  expect(await before.request(good.request)).toBe(good.reply);
+  good.request(before);
+  expect(await before.nextLine()).toBe(good.reply);
 
   const bad = await connect();
   misbehave(bad);
   await bad.closed;
 
   const after = await connect();
-  expect(await after.request(good.request)).toBe(good.reply);
-  expect(await before.request(good.request)).toBe(good.reply);
+  good.request(after);
+  expect(await after.nextLine()).toBe(good.reply);
+  good.request(before);
+  expect(await before.nextLine()).toBe(good.reply);
   expect(logs).toHaveLength(1);
   expect(logs[0]).toMatch(expectedLog);
   expect(logs[0]).toMatch(/; closing connection$/);
@@ -39,6 +43,24 @@ describe('bad input from one peer', () => {
       lineProtocol(),
       (peer) => peer.sendRaw('echo '.padEnd(5000, 'a')),
       /^line: 127\.0\.0\.1:\d+: SOCKSPEC_FRAME_TOO_LARGE /,
+    );
+  });
+
+  it('a length field too small to hold its own header: SOCKSPEC_INVALID_LENGTH', async () => {
+    await expectIsolated(
+      lengthPrefixedProtocol(),
+      (peer) => peer.sendRaw(Uint8Array.of(0x00, 0x01, 0x65, 0x63)),
+      /^line: 127\.0\.0\.1:\d+: SOCKSPEC_INVALID_LENGTH /,
+      (peer) => peer.sendRaw(encodeLengthPrefixed('echo still here')),
+    );
+  });
+
+  it('a length field larger than maxFrameBytes, rejected from the header alone', async () => {
+    await expectIsolated(
+      lengthPrefixedProtocol(),
+      (peer) => peer.sendRaw(Uint8Array.of(0xff, 0xff)),
+      /^line: 127\.0\.0\.1:\d+: SOCKSPEC_FRAME_TOO_LARGE /,
+      (peer) => peer.sendRaw(encodeLengthPrefixed('echo still here')),
     );
   });
 

@@ -124,7 +124,11 @@ describe('shutdown', () => {
     expect(await peer.nextLine()).toBeNull();
     expect(finished).toHaveLength(1);
     expect(isSockspecError(finished[0], 'SOCKSPEC_CONNECTION_CLOSED')).toBe(true);
-    expect(logs).toEqual([expect.stringMatching(/^line: 127\.0\.0\.1:\d+: still busy after drainMs 50/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /^line: 127\.0\.0\.1:\d+: still open 50 ms after shutdown began \(drainMs\); destroying connection$/,
+      ),
+    ]);
 
     // The address is free again.
     const reuse = net.createServer();

@@ -15,6 +15,9 @@ export const lineFraming: FramingConfig = {
   maxFrameBytes: 1024,
 };
 
+/** Replies may be large (`big N`); requests are held to 1 KiB. */
+const replyFraming: FramingConfig = { ...lineFraming, maxFrameBytes: 1 << 20 };
+
 export interface LineRequest {
   readonly verb: string;
   readonly args: readonly string[];
@@ -41,7 +44,7 @@ export function decodeLineRequest(frame: Uint8Array): LineRequest {
 }
 
 export function encodeLine(text: string): Uint8Array {
-  return encodeFrame(lineFraming, encoder.encode(text));
+  return encodeFrame(replyFraming, encoder.encode(text));
 }
 
 /** Lets a test hold a handler open and decide when it returns. */
@@ -120,4 +123,27 @@ export function lineProtocol(options: { idleTimeoutMs?: number | null; withError
     protocol.errorFrame = (error) => encodeLine(`ERR ${error.code}`);
   }
   return protocol;
+}
+
+/** Requests framed by a 2-byte big-endian length that counts itself; replies are still lines. */
+export const lengthFraming: FramingConfig = {
+  kind: 'length-prefixed',
+  lengthOffset: 0,
+  lengthBytes: 2,
+  lengthEndian: 'big',
+  lengthAdjustment: -2,
+  maxFrameBytes: 1024,
+};
+
+export function lengthPrefixedProtocol(): LineProtocol {
+  const protocol = lineProtocol();
+  return Object.assign(protocol, {
+    framing: lengthFraming,
+    decode: (frame: Uint8Array) => decodeLineRequest(frame.subarray(2)),
+  });
+}
+
+export function encodeLengthPrefixed(text: string): Uint8Array {
+  // With lengthOffset 0 the codec puts the length field in front of the body.
+  return encodeFrame(lengthFraming, encoder.encode(text));
 }
