@@ -1,0 +1,1018 @@
+import { readFile } from 'node:fs/promises';
+import { describePath } from './describe.js';
+import { type Diagnostic, didYouMean, hasErrors, listNames, sortDiagnostics } from './diagnostics.js';
+import {
+  type BehaviorIR,
+  type ComposedMessageIR,
+  type Direction,
+  type Endian,
+  type FieldIR,
+  type FramingIR,
+  IR_VERSION,
+  type LineTemplateIR,
+  type MessageBehaviorIR,
+  type MessageIR,
+  type ProtocolIR,
+  type TransportKind,
+  type TypeIR,
+  type ValueIR,
+} from './ir.js';
+import { Reporter } from './report.js';
+import { MAX_SIZE } from './schema.js';
+import { BrokenPaths, checkShape } from './shape.js';
+import { type SpecPath, SpecSource } from './source.js';
+import { parseLineTemplate } from './template.js';
+import { describeKind, intRange, TypeResolver } from './types.js';
+import { compatibility, literalValue } from './values.js';
+
+export interface CompileResult {
+  /** The normalized IR; null when any error diagnostic was reported. */
+  readonly ir: ProtocolIR | null;
+  /** Every problem found, errors and warnings, in file order. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Compiles spec text to IR. `file` is the path printed in diagnostics and
+ * stored as `ir.sourceFile` (workspace-relative, e.g. `specs/echo.protocol.yaml`).
+ * Never throws for bad input: every problem is a diagnostic.
+ */
+export function compileSpec(text: string, file: string): CompileResult {
+  try {
+    return compileUnchecked(String(text), file);
+  } catch (error) {
+    // A bug in the compiler must still not print a stack trace at a spec author.
+    return {
+      ir: null,
+      diagnostics: [
+        {
+          code: 'internal-error',
+          severity: 'error',
+          file,
+          line: 1,
+          col: 1,
+          message: `the spec compiler failed on this file: ${error instanceof Error ? error.message : String(error)}`,
+          hint: 'this is a bug in sockspec; please report it with the spec file',
+        },
+      ],
+    };
+  }
+}
+
+/** Reads and compiles a spec file; an unreadable file is a diagnostic too. */
+export async function loadSpecFile(path: string, options: { displayPath?: string } = {}): Promise<CompileResult> {
+  const file = options.displayPath ?? path;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return {
+      ir: null,
+      diagnostics: [
+        {
+          code: 'read-failed',
+          severity: 'error',
+          file,
+          line: 1,
+          col: 1,
+          message: `cannot read the spec file (${reason})`,
+          hint: 'check the path and its permissions',
+        },
+      ],
+    };
+  }
+  return compileSpec(text, file);
+}
+
+function compileUnchecked(text: string, file: string): CompileResult {
+  const parsed = SpecSource.parse(text, file);
+  if (parsed.source === null) return { ir: null, diagnostics: sortDiagnostics(parsed.diagnostics) };
+  const source = parsed.source;
+  const report = new Reporter(source);
+  const broken = new BrokenPaths();
+  checkShape(source.data, report, broken, behaviorKeyIsKnown(source.data));
+  const ir = isRecord(source.data) ? new SemanticPass(source, report, broken).run() : null;
+  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...report.diagnostics]);
+  return { ir: hasErrors(diagnostics) ? null : ir, diagnostics };
+}
+
+/**
+ * Behavior keys that name no message are reported once as unknown by the
+ * semantic pass; checking their shape as a message behavior would only add
+ * noise about a key the author mistyped.
+ */
+function behaviorKeyIsKnown(data: unknown): (key: string) => boolean {
+  const messages = isRecord(data) && isRecord(data.messages) ? data.messages : {};
+  return (key) => key === 'greeting' || key === 'idleTimeoutMs' || Object.hasOwn(messages, key);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const DATAGRAM_TRANSPORTS: readonly TransportKind[] = ['udp', 'udp6', 'unix-dgram'];
+const STREAM_TRANSPORTS: readonly TransportKind[] = ['tcp', 'tcp6', 'unix', 'tls', 'websocket'];
+/** Largest UDP payload over IPv4 (65535 minus IP and UDP headers). */
+const MAX_UDP_PAYLOAD = 65_507;
+const LENGTH_WIDTHS = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
+const TEXT_KINDS = new Set<TypeIR['kind']>(['int', 'float', 'bool', 'string', 'timestamp', 'enum']);
+
+/** What later checks need to know about a message; `fields` is null when they could not be resolved. */
+interface MessageInfo {
+  readonly name: string;
+  readonly path: SpecPath;
+  readonly from: Direction;
+  readonly code: number | null;
+  readonly description: string;
+  readonly fields: FieldIR[] | null;
+  readonly line: LineTemplateIR | null;
+}
+
+interface HeaderInfo {
+  readonly fields: FieldIR[] | null;
+  readonly discriminator: { name: string; type: TypeIR } | null;
+  readonly correlation: string | null;
+}
+
+const serverReceives = (from: Direction) => from === 'client' || from === 'both';
+const serverSends = (from: Direction) => from === 'server' || from === 'both';
+
+/** Resolves names and checks meaning, building the IR as it goes. */
+class SemanticPass {
+  readonly #source: SpecSource;
+  readonly #report: Reporter;
+  readonly #broken: BrokenPaths;
+  readonly #spec: Record<string, unknown>;
+
+  constructor(source: SpecSource, report: Reporter, broken: BrokenPaths) {
+    this.#source = source;
+    this.#report = report;
+    this.#broken = broken;
+    this.#spec = source.data as Record<string, unknown>;
+  }
+
+  #ok(path: SpecPath): boolean {
+    return this.#broken.ok(path);
+  }
+
+  /** The spec value at a top-level key, or undefined when it failed the shape check. */
+  #section(key: string): unknown {
+    return this.#ok([key]) ? this.#spec[key] : undefined;
+  }
+
+  run(): ProtocolIR | null {
+    const spec = this.#spec;
+    const rawMessages = isRecord(spec.messages) ? spec.messages : {};
+    const encoding = Object.values(rawMessages).some((m) => isRecord(m) && m.line !== undefined) ? 'text' : 'binary';
+    const byteOrder: Endian = spec.byteOrder === 'little' ? 'little' : 'big';
+
+    const framing = this.#framing();
+    const transports = this.#transports(framing);
+    const valueLimit = framing === null ? MAX_SIZE : payloadLimit(framing, spec.framing);
+    if (encoding === 'text' && framing !== null && framing.kind !== 'delimited') {
+      this.#report.error(
+        'text-framing-mismatch',
+        ['framing', 'kind'],
+        `messages use line templates, so this is a text protocol, but framing kind '${String((spec.framing as Record<string, unknown>).kind)}' does not cut lines`,
+        "use framing kind 'lines' or 'delimited'",
+      );
+    }
+
+    // Broken entries stay in the map so references to them are not reported as unknown.
+    const typeDefinitions = new Map<string, unknown>(isRecord(spec.types) ? Object.entries(spec.types) : []);
+    const resolver = new TypeResolver(
+      { encoding, byteOrder, valueLimit, report: this.#report, broken: this.#broken },
+      typeDefinitions,
+    );
+    for (const name of typeDefinitions.keys()) resolver.resolveNamed(name, null);
+
+    const header = this.#header(encoding, resolver);
+    const messages = this.#messages(rawMessages, encoding, header, resolver);
+    const behavior = this.#behavior(messages);
+
+    for (const name of typeDefinitions.keys()) {
+      if (!resolver.used.has(name) && this.#ok(['types', name])) {
+        this.#report.warning(
+          'unused-type',
+          ['types', name],
+          `type '${name}' is declared but never used`,
+          'use it in a field or remove it',
+          'key',
+        );
+      }
+    }
+
+    if (framing === null || transports === null || header.fields === null || behavior === null) return null;
+    const messageIRs: MessageIR[] = [];
+    for (const m of messages.values()) {
+      if (m === null || m.fields === null) return null;
+      messageIRs.push({
+        name: m.name,
+        code: m.code,
+        from: m.from,
+        description: m.description,
+        fields: m.fields,
+        line: m.line,
+      });
+    }
+    return {
+      irVersion: IR_VERSION,
+      name: String(spec.protocol),
+      version: String(spec.version),
+      description: typeof spec.description === 'string' ? spec.description : '',
+      sourceFile: this.#source.file,
+      transports,
+      byteOrder,
+      encoding,
+      framing,
+      header: header.fields,
+      discriminator: header.discriminator?.name ?? null,
+      correlation: header.correlation,
+      messages: messageIRs,
+      behavior,
+      limits: { maxFrameBytes: framing.maxFrameBytes },
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Framing and transports
+
+  #framing(): FramingIR | null {
+    const f = this.#section('framing');
+    if (!isRecord(f)) return null;
+    const report = this.#report;
+    const maxFrameBytes = typeof f.maxFrameBytes === 'number' ? f.maxFrameBytes : 0;
+    switch (f.kind) {
+      case 'raw':
+        return { kind: 'raw', maxFrameBytes };
+      case 'datagram':
+        return { kind: 'datagram', maxFrameBytes };
+      case 'fixed': {
+        const size = f.size as number;
+        if (f.maxFrameBytes !== undefined && f.maxFrameBytes !== size) {
+          report.error(
+            'fixed-size-mismatch',
+            ['framing', 'maxFrameBytes'],
+            `maxFrameBytes ${maxFrameBytes} of framing differs from its fixed size ${size}`,
+            "remove maxFrameBytes: a fixed framing's maximum is its size",
+          );
+          return null;
+        }
+        return { kind: 'fixed', frameBytes: size, maxFrameBytes: size };
+      }
+      case 'lines':
+      case 'delimited': {
+        const delimiter =
+          f.kind === 'lines'
+            ? [10]
+            : typeof f.delimiter === 'string'
+              ? [...new TextEncoder().encode(f.delimiter)]
+              : (f.delimiter as number[]);
+        if (maxFrameBytes < delimiter.length) {
+          report.error(
+            'max-frame-too-small',
+            ['framing', 'maxFrameBytes'],
+            `maxFrameBytes ${maxFrameBytes} of framing is smaller than the ${delimiter.length}-byte delimiter, so no frame fits`,
+            `raise maxFrameBytes to at least ${delimiter.length}`,
+          );
+          return null;
+        }
+        return {
+          kind: 'delimited',
+          delimiter,
+          keepDelimiter: f.keepDelimiter === true,
+          stripCarriageReturn:
+            typeof f.stripCarriageReturn === 'boolean' ? f.stripCarriageReturn : f.kind === 'lines',
+          maxFrameBytes,
+        };
+      }
+      case 'length-prefixed':
+        return this.#lengthPrefixed(f, maxFrameBytes);
+      default:
+        return null;
+    }
+  }
+
+  #lengthPrefixed(f: Record<string, unknown>, maxFrameBytes: number): FramingIR | null {
+    const report = this.#report;
+    const length = f.length as Record<string, unknown>;
+    const typeName = length.type as keyof typeof LENGTH_WIDTHS;
+    const width = LENGTH_WIDTHS[typeName];
+    const offset = typeof length.offset === 'number' ? length.offset : 0;
+    const adjustment = typeof length.adjustment === 'number' ? length.adjustment : 0;
+    const counts = length.counts === 'frame' ? 'frame' : 'after-length';
+    const lengthAdjustment = adjustment + (counts === 'frame' ? -(offset + width) : 0);
+    // u64 lengths are read as JavaScript numbers, so their useful range ends at 2^53.
+    const maxValue = width === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * width) - 1;
+    // A frame is offset + width + value + lengthAdjustment bytes, and what follows the length cannot be negative.
+    const minValue = Math.max(0, -lengthAdjustment);
+    if (minValue > maxValue) {
+      report.error(
+        'length-field-unusable',
+        ['framing', 'length', 'adjustment'],
+        `with adjustment ${adjustment}, every valid frame needs a length of at least ${minValue}, but the ${typeName} length field holds at most ${maxValue}`,
+        'use a wider length field or a smaller negative adjustment',
+      );
+      return null;
+    }
+    const smallestFrame = offset + width + minValue + lengthAdjustment;
+    if (smallestFrame > maxFrameBytes) {
+      report.error(
+        'length-field-unusable',
+        ['framing', 'length'],
+        `every frame is at least ${smallestFrame} bytes (offset ${offset} + ${width}-byte length field${lengthAdjustment > 0 ? ` + adjustment ${lengthAdjustment}` : ''}), more than maxFrameBytes ${maxFrameBytes}`,
+        `raise maxFrameBytes to at least ${smallestFrame} or reduce the offset or adjustment`,
+      );
+      return null;
+    }
+    const largestFrame = offset + width + maxValue + lengthAdjustment;
+    if (largestFrame < maxFrameBytes) {
+      const wider = (['u16', 'u32', 'u64'] as const).find(
+        (t) => LENGTH_WIDTHS[t] > width && offset + LENGTH_WIDTHS[t] + 2 ** (8 * LENGTH_WIDTHS[t]) - 1 + lengthAdjustment >= maxFrameBytes,
+      );
+      report.error(
+        'max-frame-exceeds-length-field',
+        ['framing', 'maxFrameBytes'],
+        `maxFrameBytes ${maxFrameBytes} of framing cannot be carried by the ${typeName} length field: the largest frame it can describe is ${largestFrame} bytes`,
+        `widen the length field to '${wider ?? 'u64'}' or lower maxFrameBytes to ${largestFrame}`,
+      );
+      return null;
+    }
+    return {
+      kind: 'length-prefixed',
+      lengthOffset: offset,
+      lengthBytes: width,
+      lengthEndian: length.endian === 'little' || length.endian === 'big' ? length.endian : this.#byteOrder(),
+      lengthAdjustment,
+      lengthCounts: counts,
+      maxFrameBytes,
+    };
+  }
+
+  #byteOrder(): Endian {
+    return this.#spec.byteOrder === 'little' ? 'little' : 'big';
+  }
+
+  #transports(framing: FramingIR | null): TransportKind[] | null {
+    const transports = this.#section('transports');
+    if (!Array.isArray(transports)) return null;
+    const list = transports as TransportKind[];
+    if (framing === null) return list;
+    let ok = true;
+    const framingKind = String((this.#spec.framing as Record<string, unknown>).kind);
+    list.forEach((transport, index) => {
+      if (framing.kind === 'datagram' && !DATAGRAM_TRANSPORTS.includes(transport)) {
+        ok = false;
+        this.#report.error(
+          'transport-framing-mismatch',
+          ['transports', index],
+          `transport '${transport}' is a byte stream, but framing 'datagram' needs the transport to keep message boundaries`,
+          `use ${listNames(DATAGRAM_TRANSPORTS)}, or a stream framing such as 'length-prefixed'`,
+        );
+      } else if (framing.kind !== 'datagram' && !STREAM_TRANSPORTS.includes(transport)) {
+        ok = false;
+        this.#report.error(
+          'transport-framing-mismatch',
+          ['transports', index],
+          `transport '${transport}' carries datagrams, but framing '${framingKind}' cuts a byte stream`,
+          `use framing kind 'datagram' with '${transport}', or a stream transport (${STREAM_TRANSPORTS.join(', ')})`,
+        );
+      }
+    });
+    if (
+      framing.kind === 'datagram' &&
+      framing.maxFrameBytes > MAX_UDP_PAYLOAD &&
+      list.some((t) => t === 'udp' || t === 'udp6')
+    ) {
+      this.#report.warning(
+        'datagram-too-large',
+        ['framing', 'maxFrameBytes'],
+        `maxFrameBytes ${framing.maxFrameBytes} of framing is more than a UDP datagram can carry (${MAX_UDP_PAYLOAD} bytes)`,
+        `lower maxFrameBytes to ${MAX_UDP_PAYLOAD}`,
+      );
+    }
+    return ok ? list : null;
+  }
+
+  // -------------------------------------------------------------------------
+  // Header and messages
+
+  #header(encoding: 'text' | 'binary', resolver: TypeResolver): HeaderInfo {
+    const raw = this.#spec.header;
+    if (raw === undefined) return { fields: [], discriminator: null, correlation: null };
+    if (encoding === 'text') {
+      this.#report.error(
+        'header-in-text-protocol',
+        ['header'],
+        'a text protocol (its messages use line templates) cannot have a binary header',
+        "remove 'header', or remove the 'line' templates to make the protocol binary",
+        'key',
+      );
+      return { fields: null, discriminator: null, correlation: null };
+    }
+    if (!isRecord(raw) || !this.#ok(['header'])) return { fields: null, discriminator: null, correlation: null };
+    const fields = resolver.resolveFields(raw, ['header'], true);
+    let discriminator: HeaderInfo['discriminator'] = null;
+    let correlation: string | null = null;
+    let ok = fields !== null;
+    for (const [name, def] of Object.entries(raw)) {
+      if (!isRecord(def)) continue;
+      const type = fields?.find((f) => f.name === name)?.type;
+      for (const role of ['discriminator', 'correlation'] as const) {
+        if (def[role] !== true) continue;
+        const path = ['header', name, role];
+        const current = role === 'discriminator' ? discriminator?.name : correlation;
+        if (current !== undefined && current !== null) {
+          ok = false;
+          this.#report.error(
+            `multiple-${role === 'discriminator' ? 'discriminators' : 'correlations'}`,
+            path,
+            `header fields '${current}' and '${name}' are both marked '${role}: true'`,
+            `a header has at most one ${role} field; remove '${role}: true' from one of them`,
+            'key',
+          );
+          continue;
+        }
+        if (type !== undefined && type.kind !== 'int') {
+          ok = false;
+          this.#report.error(
+            `${role}-not-integer`,
+            ['header', name],
+            `${role} header field '${name}' is ${describeKind(type)}, but must be an integer type`,
+            'use u8, u16 or u32',
+          );
+          continue;
+        }
+        if (role === 'discriminator' && type !== undefined) discriminator = { name, type };
+        if (role === 'correlation') correlation = name;
+      }
+    }
+    for (const field of fields ?? []) {
+      if (containsRest(field.type)) {
+        ok = false;
+        this.#report.error(
+          'rest-not-last',
+          ['header', field.name],
+          `header field '${field.name}' uses length 'rest', but message fields follow the header`,
+          'use a length prefix or a fixed length in the header',
+        );
+      }
+    }
+    return { fields: ok ? fields : null, discriminator, correlation };
+  }
+
+  #messages(
+    raw: Record<string, unknown>,
+    encoding: 'text' | 'binary',
+    header: HeaderInfo,
+    resolver: TypeResolver,
+  ): Map<string, MessageInfo | null> {
+    const messages = new Map<string, MessageInfo | null>();
+    if (!isRecord(this.#spec.messages)) return messages;
+    const codes = new Map<number, string>();
+    const firstTextMessage = Object.keys(raw).find((n) => isRecord(raw[n]) && raw[n].line !== undefined);
+    for (const [name, m] of Object.entries(raw)) {
+      const path = ['messages', name];
+      if (!this.#ok(path) || !isRecord(m)) {
+        messages.set(name, null);
+        continue;
+      }
+      const from = m.from as Direction;
+      const code = this.#messageCode(name, m, encoding, header, codes);
+      let fields: FieldIR[] | null;
+      let line: LineTemplateIR | null = null;
+      if (encoding === 'binary') {
+        fields = resolver.resolveFields(m.fields, [...path, 'fields'], false);
+        if (fields !== null) fields = this.#checkBinaryFields(name, fields, header) ? fields : null;
+      } else if (typeof m.line !== 'string') {
+        this.#report.error(
+          'missing-line-template',
+          path,
+          `message '${name}' has no 'line' template, but this is a text protocol (message '${firstTextMessage}' has one)`,
+          "add a template such as line: '{text}'",
+          'key',
+        );
+        fields = null;
+      } else {
+        const text = this.#textMessage(name, m, resolver);
+        fields = text?.fields ?? null;
+        line = text?.line ?? null;
+      }
+      messages.set(name, {
+        name,
+        path,
+        from,
+        code: code === undefined ? null : code,
+        description: typeof m.description === 'string' ? m.description : '',
+        fields,
+        line,
+      });
+    }
+    if (encoding === 'binary' && header.discriminator === null) this.#checkDirectionsUnambiguous(messages);
+    if (encoding === 'text') this.#checkTemplatesReachable(messages);
+    return messages;
+  }
+
+  /** The message's code, undefined when it has none or it is wrong (after reporting). */
+  #messageCode(
+    name: string,
+    m: Record<string, unknown>,
+    encoding: 'text' | 'binary',
+    header: HeaderInfo,
+    codes: Map<number, string>,
+  ): number | undefined {
+    const path = ['messages', name];
+    const code = typeof m.code === 'number' ? m.code : undefined;
+    const discriminator = header.discriminator;
+    if (discriminator === null) {
+      if (code !== undefined && header.fields !== null) {
+        this.#report.error(
+          'code-without-discriminator',
+          [...path, 'code'],
+          encoding === 'text'
+            ? `message '${name}' has a code, but text protocols tell messages apart by their line templates`
+            : `message '${name}' has a code, but no header field is marked 'discriminator: true' to carry it`,
+          encoding === 'text'
+            ? "remove 'code'"
+            : "add a header field such as type: { type: u8, discriminator: true }, or remove 'code'",
+          'key',
+        );
+      }
+      return undefined;
+    }
+    const type = discriminator.type;
+    if (type.kind !== 'int') return undefined;
+    const [min, max] = intRange(type);
+    if (code === undefined) {
+      this.#report.error(
+        'missing-code',
+        path,
+        `message '${name}' has no 'code', but the header field '${discriminator.name}' selects messages by code`,
+        `add 'code:' with a value of ${describeKind(type)} (${min} to ${max}) that no other message uses`,
+        'key',
+      );
+      return undefined;
+    }
+    if (code < min || code > max) {
+      this.#report.error(
+        'code-out-of-range',
+        [...path, 'code'],
+        `code ${code} of message '${name}' does not fit the discriminator '${discriminator.name}' (${describeKind(type)}, ${min} to ${max})`,
+        `pick a code from ${min} to ${max}, or widen '${discriminator.name}'`,
+      );
+      return undefined;
+    }
+    const other = codes.get(code);
+    if (other !== undefined) {
+      this.#report.error(
+        'duplicate-code',
+        [...path, 'code'],
+        `code ${code} of message '${name}' is already used by message '${other}'`,
+        'give every message its own code',
+      );
+      return undefined;
+    }
+    codes.set(code, name);
+    return code;
+  }
+
+  #checkBinaryFields(message: string, fields: readonly FieldIR[], header: HeaderInfo): boolean {
+    let ok = true;
+    fields.forEach((field, index) => {
+      const path = ['messages', message, 'fields', field.name];
+      const isLast = index === fields.length - 1;
+      const direct = field.type.kind === 'string' || field.type.kind === 'bytes' ? field.type.length.kind === 'rest' : false;
+      if ((direct && !isLast) || (!direct && containsRest(field.type))) {
+        ok = false;
+        this.#report.error(
+          'rest-not-last',
+          path,
+          `field '${field.name}' of message '${message}' uses length 'rest', which only the last field of a message can use`,
+          direct
+            ? `move '${field.name}' to the end of the message, or give it a length prefix`
+            : "give the nested value a length prefix; 'rest' is only for a message's last top-level field",
+        );
+      }
+      if (header.fields?.some((h) => h.name === field.name)) {
+        ok = false;
+        this.#report.error(
+          'field-shadows-header',
+          path,
+          `field '${field.name}' of message '${message}' has the same name as a header field`,
+          'rename the field; header fields are part of every message',
+          'key',
+        );
+      }
+    });
+    return ok;
+  }
+
+  #textMessage(
+    name: string,
+    m: Record<string, unknown>,
+    resolver: TypeResolver,
+  ): { fields: FieldIR[] | null; line: LineTemplateIR } | null {
+    const path = ['messages', name];
+    const source = m.line as string;
+    const parsed = parseLineTemplate(source);
+    for (const problem of parsed.problems) {
+      this.#report.error(problem.code, [...path, 'line'], `line template of message '${name}': ${problem.message}`, problem.hint);
+    }
+    if (parsed.problems.length > 0) return null;
+    const partNames = parsed.parts.flatMap((p) => (p.kind === 'field' ? [p.name] : []));
+    const overrides = isRecord(m.fields) ? m.fields : {};
+    let ok = true;
+    for (const key of Object.keys(overrides)) {
+      if (partNames.includes(key)) continue;
+      ok = false;
+      this.#report.error(
+        'field-not-in-template',
+        [...path, 'fields', key],
+        `field '${key}' of message '${name}' is not a part of its line template '${source}'`,
+        didYouMean(key, partNames) ??
+          (partNames.length > 0 ? `the template's parts are ${listNames(partNames)}` : 'the template has no parts'),
+        'key',
+      );
+    }
+    const fields: FieldIR[] = [];
+    for (const part of partNames) {
+      const fieldPath = [...path, 'fields', part];
+      if (!Object.hasOwn(overrides, part)) {
+        fields.push({ name: part, type: resolver.builtin('string', null), description: '' });
+        continue;
+      }
+      if (!this.#ok(fieldPath)) {
+        ok = false;
+        continue;
+      }
+      const ref = overrides[part];
+      const type = resolver.resolve(ref, fieldPath, false);
+      if (type === null) {
+        ok = false;
+        continue;
+      }
+      if (!TEXT_KINDS.has(type.kind)) {
+        ok = false;
+        this.#report.error(
+          'text-type-unsupported',
+          fieldPath,
+          `field '${part}' of message '${name}' is ${describeKind(type)}, which has no text form for a line template`,
+          'use a string, integer, float, bool, enum or timestamp',
+        );
+        continue;
+      }
+      const description = isRecord(ref) && typeof ref.description === 'string' ? ref.description : '';
+      fields.push({ name: part, type, description });
+    }
+    return { fields: ok ? fields : null, line: { source, parts: parsed.parts } };
+  }
+
+  /** Without a discriminator, a receiver can only decode messages if one kind travels each way. */
+  #checkDirectionsUnambiguous(messages: Map<string, MessageInfo | null>): void {
+    for (const [direction, receives, sender] of [
+      ['client', serverReceives, 'client'],
+      ['server', serverSends, 'server'],
+    ] as const) {
+      let first: MessageInfo | null = null;
+      for (const m of messages.values()) {
+        if (m === null || !receives(m.from)) continue;
+        if (first === null) {
+          first = m;
+          continue;
+        }
+        void direction;
+        this.#report.error(
+          'ambiguous-messages',
+          [...m.path, 'from'],
+          `messages '${first.name}' and '${m.name}' are both sent by the ${sender}, and without a discriminator the receiver cannot tell them apart`,
+          "add a header field such as type: { type: u8, discriminator: true } and give each message a 'code'",
+        );
+      }
+    }
+  }
+
+  /**
+   * Text messages are matched in order, so a template that matches every
+   * line hides the ones after it. Only the obvious cases are detected: a
+   * lone string part, or two templates of the same shape.
+   */
+  #checkTemplatesReachable(messages: Map<string, MessageInfo | null>): void {
+    for (const receives of [serverReceives, serverSends]) {
+      const earlier: MessageInfo[] = [];
+      for (const m of messages.values()) {
+        if (m === null || m.line === null || m.fields === null || !receives(m.from)) continue;
+        const shadow = earlier.find((e) => matchesEveryLine(e) || templateShape(e) === templateShape(m));
+        if (shadow !== undefined) {
+          this.#report.warning(
+            'unreachable-template',
+            [...m.path, 'line'],
+            `message '${m.name}' can never be matched: message '${shadow.name}' comes first and its template '${shadow.line!.source}' matches the same lines`,
+            `declare '${m.name}' before '${shadow.name}' (templates are tried in order), or make the templates differ in literal text`,
+          );
+        }
+        earlier.push(m);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Behavior
+
+  #behavior(messages: Map<string, MessageInfo | null>): BehaviorIR | null {
+    const raw = this.#spec.behavior;
+    const entries = isRecord(raw) ? raw : {};
+    let ok = raw === undefined || (isRecord(raw) && this.#ok(['behavior']));
+    const names = [...messages.keys()];
+
+    let greeting: ComposedMessageIR | null = null;
+    if (entries.greeting !== undefined) {
+      greeting = this.#composed(entries.greeting, ['behavior', 'greeting'], null, messages, 'greeting');
+      if (greeting === null) ok = false;
+    }
+    const idleTimeoutMs = typeof entries.idleTimeoutMs === 'number' ? entries.idleTimeoutMs : null;
+
+    const declared = new Map<string, MessageBehaviorIR | null>();
+    for (const [key, entry] of Object.entries(entries)) {
+      if (key === 'greeting' || key === 'idleTimeoutMs') continue;
+      const path = ['behavior', key];
+      if (!messages.has(key)) {
+        ok = false;
+        this.#report.error(
+          'unknown-behavior-message',
+          path,
+          `behavior for '${key}', which is not a message`,
+          didYouMean(key, [...names, 'greeting', 'idleTimeoutMs']) ??
+            `behavior keys are 'greeting', 'idleTimeoutMs' or names of messages the server receives`,
+          'key',
+        );
+        continue;
+      }
+      const message = messages.get(key);
+      if (message === null || message === undefined || !this.#ok(path) || !isRecord(entry)) {
+        ok = false;
+        continue;
+      }
+      if (!serverReceives(message.from)) {
+        ok = false;
+        this.#report.error(
+          'behavior-on-server-message',
+          path,
+          `behavior for message '${key}', which the server sends but never receives (from: ${message.from})`,
+          "behavior says what the server does with a message it receives; set from: client or both, or remove this entry",
+          'key',
+        );
+        continue;
+      }
+      const ir = this.#messageBehavior(message, entry, path, messages);
+      if (ir === null) ok = false;
+      declared.set(key, ir);
+    }
+
+    const onMessage: MessageBehaviorIR[] = [];
+    for (const message of messages.values()) {
+      if (message === null || !serverReceives(message.from)) continue;
+      const ir = declared.get(message.name);
+      if (ir === null) continue;
+      onMessage.push(ir ?? { kind: 'handler', message: message.name, replies: [] });
+    }
+    return ok ? { greeting, idleTimeoutMs, onMessage } : null;
+  }
+
+  #messageBehavior(
+    message: MessageInfo,
+    entry: Record<string, unknown>,
+    path: SpecPath,
+    messages: Map<string, MessageInfo | null>,
+  ): MessageBehaviorIR | null {
+    if (isRecord(entry.echo)) {
+      if (message.from !== 'both') {
+        this.#report.error(
+          'echo-direction',
+          [...path, 'echo'],
+          `echo on message '${message.name}' needs it to be from: both, since the server sends the same message back (it is from: ${message.from})`,
+          `set from: both on '${message.name}', or use 'reply' with a message the server sends`,
+          'key',
+        );
+        return null;
+      }
+      const prefix = typeof entry.echo.prefix === 'string' ? entry.echo.prefix : '';
+      if (prefix === '') return { kind: 'echo', message: message.name, prefix, prefixField: null };
+      if (message.fields === null) return null;
+      const field = message.fields.find((f) => f.type.kind === 'string' || f.type.kind === 'bytes');
+      if (field === undefined) {
+        this.#report.error(
+          'echo-prefix-without-text-field',
+          [...path, 'echo', 'prefix'],
+          `echo prefix for message '${message.name}' needs a string or bytes field to go in front of, and it has none`,
+          "remove 'prefix', or add a string field to the message",
+        );
+        return null;
+      }
+      return { kind: 'echo', message: message.name, prefix, prefixField: field.name };
+    }
+    if (isRecord(entry.reply)) {
+      const reply = this.#composed(entry.reply, [...path, 'reply'], message, messages, 'reply');
+      return reply === null ? null : { kind: 'reply', message: message.name, reply };
+    }
+    if (isRecord(entry.handler)) {
+      const replies = Array.isArray(entry.handler.replies) ? (entry.handler.replies as string[]) : [];
+      let ok = true;
+      replies.forEach((reply, index) => {
+        if (!this.#checkSentByServer(reply, [...path, 'handler', 'replies', index], messages, 'a handler reply')) {
+          ok = false;
+        }
+      });
+      return ok ? { kind: 'handler', message: message.name, replies: [...new Set(replies)] } : null;
+    }
+    return null;
+  }
+
+  /** True when `name` is a message the server sends; reports otherwise. */
+  #checkSentByServer(
+    name: string,
+    path: SpecPath,
+    messages: Map<string, MessageInfo | null>,
+    role: string,
+  ): boolean {
+    if (!messages.has(name)) {
+      this.#report.error(
+        'unknown-message',
+        path,
+        `${role} names message '${name}', which is not declared`,
+        didYouMean(name, [...messages.keys()]) ?? `declared messages: ${[...messages.keys()].join(', ')}`,
+      );
+      return false;
+    }
+    const message = messages.get(name);
+    if (message === null || message === undefined) return false;
+    if (!serverSends(message.from)) {
+      this.#report.error(
+        role === 'the greeting' ? 'greeting-not-sent-by-server' : 'reply-not-sent-by-server',
+        path,
+        `${role} uses message '${name}', but the server never sends it (it is from: ${message.from})`,
+        `set from: server or both on '${name}', or pick a message the server sends`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /** A greeting or reply: a message plus a value for each of its fields. */
+  #composed(
+    raw: unknown,
+    path: SpecPath,
+    request: MessageInfo | null,
+    messages: Map<string, MessageInfo | null>,
+    role: 'greeting' | 'reply',
+  ): ComposedMessageIR | null {
+    if (!isRecord(raw) || !this.#ok(path)) return null;
+    const name = raw.message as string;
+    const roleText = role === 'greeting' ? 'the greeting' : `the reply to '${request?.name}'`;
+    if (!this.#checkSentByServer(name, [...path, 'message'], messages, roleText)) return null;
+    const target = messages.get(name);
+    if (target === null || target === undefined || target.fields === null) return null;
+    if (request !== null && request.fields === null) return null;
+    const values = isRecord(raw.values) ? raw.values : {};
+    let ok = true;
+    const fieldNames = target.fields.map((f) => f.name);
+    for (const key of Object.keys(values)) {
+      if (fieldNames.includes(key)) continue;
+      ok = false;
+      this.#report.error(
+        'unknown-value-field',
+        [...path, 'values', key],
+        `${roleText} gives a value for '${key}', but message '${name}' has no such field`,
+        didYouMean(key, fieldNames) ?? `its fields are ${listNames(fieldNames)}`,
+        'key',
+      );
+    }
+    const missing = fieldNames.filter((f) => !Object.hasOwn(values, f));
+    if (missing.length > 0) {
+      ok = false;
+      this.#report.error(
+        'missing-values',
+        raw.values === undefined ? path : [...path, 'values'],
+        `${roleText} gives no value for ${missing.length === 1 ? 'field' : 'fields'} ${listNames(missing)} of message '${name}'`,
+        "add them under 'values:' ($now for the current time, $request.<field> to copy from the request)",
+        raw.values === undefined ? 'key' : 'value',
+      );
+    }
+    const out: { field: string; value: ValueIR }[] = [];
+    for (const field of target.fields) {
+      if (!Object.hasOwn(values, field.name)) continue;
+      const value = this.#value(field, values[field.name], [...path, 'values', field.name], request, roleText);
+      if (value === null) ok = false;
+      else out.push({ field: field.name, value });
+    }
+    return ok ? { message: name, values: out } : null;
+  }
+
+  #value(field: FieldIR, raw: unknown, path: SpecPath, request: MessageInfo | null, roleText: string): ValueIR | null {
+    if (typeof raw === 'string' && raw.startsWith('$') && !raw.startsWith('$$')) {
+      if (raw === '$now') {
+        const inner = field.type.kind === 'optional' ? field.type.value : field.type;
+        if (inner.kind !== 'timestamp') {
+          this.#report.error(
+            'now-on-non-timestamp',
+            path,
+            `'$now' in ${describePath(path)} needs a timestamp field, but '${field.name}' is ${describeKind(field.type)}`,
+            "make the field a timestamp, or give a literal value",
+          );
+          return null;
+        }
+        return { kind: 'now' };
+      }
+      const match = /^\$request\.(.+)$/.exec(raw);
+      if (match !== null) {
+        const wanted = match[1]!;
+        if (request === null) {
+          this.#report.error(
+            'request-value-in-greeting',
+            path,
+            `'${raw}' in ${describePath(path)} refers to a request, but ${roleText} is not sent in answer to one`,
+            'use a literal value or $now',
+          );
+          return null;
+        }
+        const from = request.fields?.find((f) => f.name === wanted);
+        if (from === undefined) {
+          this.#report.error(
+            'unknown-request-field',
+            path,
+            `'${raw}' in ${describePath(path)}: message '${request.name}' has no field '${wanted}'`,
+            didYouMean(wanted, (request.fields ?? []).map((f) => f.name)) ??
+              `its fields are ${listNames((request.fields ?? []).map((f) => f.name))}`,
+          );
+          return null;
+        }
+        const fit = compatibility(from.type, field.type);
+        if (!fit.ok) {
+          const message = `'${raw}' cannot fill field '${field.name}' of ${roleText}: ${fit.reason}`;
+          if (fit.warn) {
+            this.#report.warning('request-field-may-not-fit', path, message, 'align the two fields\' maxBytes');
+          } else {
+            this.#report.error('incompatible-request-field', path, message, 'copy a field of a matching type');
+            return null;
+          }
+        }
+        return { kind: 'request-field', field: wanted };
+      }
+      this.#report.error(
+        'invalid-value-expression',
+        path,
+        `'${raw}' in ${describePath(path)} is not a known expression`,
+        `use $now or $request.<field>; write '$${raw}' for the literal text '${raw}'`,
+      );
+      return null;
+    }
+    const literal = typeof raw === 'string' && raw.startsWith('$$') ? raw.slice(1) : raw;
+    return literalValue(field.type, literal, path, this.#source, this.#report);
+  }
+}
+
+/** Bytes available to one value: the frame minus its framing overhead. */
+function payloadLimit(framing: FramingIR, raw: unknown): number {
+  switch (framing.kind) {
+    case 'delimited':
+      return framing.maxFrameBytes - framing.delimiter.length;
+    case 'length-prefixed':
+      return framing.maxFrameBytes - framing.lengthOffset - framing.lengthBytes;
+    default:
+      void raw;
+      return framing.maxFrameBytes;
+  }
+}
+
+function containsRest(type: TypeIR): boolean {
+  switch (type.kind) {
+    case 'string':
+    case 'bytes':
+      return type.length.kind === 'rest';
+    case 'optional':
+      return containsRest(type.value);
+    case 'array':
+      return containsRest(type.element);
+    case 'struct':
+      return type.fields.some((f) => containsRest(f.type));
+    default:
+      return false;
+  }
+}
+
+function matchesEveryLine(m: MessageInfo): boolean {
+  const parts = m.line?.parts ?? [];
+  const only = parts[0];
+  if (parts.length !== 1 || only?.kind !== 'field') return false;
+  const type = m.fields?.[0]?.type;
+  return type?.kind === 'string' && type.pattern === null;
+}
+
+/** A template with its field names erased and field types kept: two equal shapes match the same lines. */
+function templateShape(m: MessageInfo): string {
+  return JSON.stringify(
+    (m.line?.parts ?? []).map((p) =>
+      p.kind === 'literal' ? p.text : JSON.stringify({ ...(m.fields?.find((f) => f.name === p.name)?.type ?? {}), typeName: null }),
+    ),
+  );
+}

@@ -1,0 +1,434 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+/**
+ * The meta-schema of a spec file. It checks shape only (keys, value types,
+ * ranges); meaning (names resolve, codes are unique, …) is checked by the
+ * semantic pass. Exported as JSON Schema so editors complete and check specs.
+ *
+ * Schemas may carry a `diagnostic` option: the diagnostic code and wording
+ * the shape pass uses when that schema's constraint fails. It is stripped
+ * from the JSON Schema export.
+ */
+export interface DiagnosticOptions {
+  /** Code for a failed constraint (pattern, range, minimum length/items/properties). */
+  readonly code?: string;
+  /** What a valid value looks like, in spec words. */
+  readonly expected?: string;
+  /** Code for a duplicate list item. */
+  readonly uniqueCode?: string;
+  /** For mappings with named entries: the code and wording when a key is not a valid name. */
+  readonly keyCode?: string;
+  readonly keyNoun?: string;
+  readonly keyExpected?: string;
+}
+
+/** Frames and sizes are JavaScript array indexes and Buffer lengths, so 2^31-1 is the ceiling. */
+export const MAX_SIZE = 2 ** 31 - 1;
+
+export const PROTOCOL_NAME_PATTERN = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
+/** semver.org's recommended regular expression. */
+export const SEMVER_PATTERN =
+  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$';
+export const PASCAL_CASE_PATTERN = '^[A-Z][A-Za-z0-9]*$';
+export const FIELD_NAME_PATTERN = '^[a-z][A-Za-z0-9_]*$';
+export const ENUM_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+export const BUILTIN_TYPE_NAMES = [
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  'i8',
+  'i16',
+  'i32',
+  'i64',
+  'f32',
+  'f64',
+  'bool',
+  'string',
+  'bytes',
+  'timestamp',
+] as const;
+export type BuiltinTypeName = (typeof BUILTIN_TYPE_NAMES)[number];
+
+export const TRANSPORT_KINDS = ['tcp', 'tcp6', 'udp', 'udp6', 'unix', 'unix-dgram', 'tls', 'websocket'] as const;
+export const FRAMING_KINDS = ['raw', 'lines', 'delimited', 'length-prefixed', 'fixed', 'datagram'] as const;
+export const TIMESTAMP_FORMATS = ['ctime', 'iso8601', 'unix-seconds', 'unix-millis'] as const;
+export const LENGTH_PREFIX_TYPES = ['u8', 'u16', 'u32', 'u64'] as const;
+export const COUNT_PREFIX_TYPES = ['u8', 'u16', 'u32'] as const;
+
+function literals<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
+}
+
+const Endian = literals(['big', 'little'], { description: 'Byte order.' });
+
+const MaxFrameBytes = Type.Integer({
+  minimum: 1,
+  maximum: MAX_SIZE,
+  description: 'Largest frame accepted, in bytes, including any length prefix or delimiter. Checked before buffering.',
+  diagnostic: { code: 'invalid-max-frame-bytes', expected: `an integer from 1 to ${MAX_SIZE}` },
+});
+
+const KeepDelimiter = Type.Boolean({ description: 'Keep the delimiter at the end of decoded frames (default false).' });
+const StripCarriageReturn = Type.Boolean({ description: "Remove a '\\r' right before the delimiter." });
+
+const RawFraming = Type.Object(
+  { kind: Type.Literal('raw'), maxFrameBytes: MaxFrameBytes },
+  { additionalProperties: false, description: 'No framing: each chunk read is a frame.' },
+);
+
+const LinesFraming = Type.Object(
+  {
+    kind: Type.Literal('lines'),
+    maxFrameBytes: MaxFrameBytes,
+    keepDelimiter: Type.Optional(KeepDelimiter),
+    stripCarriageReturn: Type.Optional(StripCarriageReturn),
+  },
+  { additionalProperties: false, description: "Frames end with '\\n'; a '\\r' before it is removed by default." },
+);
+
+const DelimitedFraming = Type.Object(
+  {
+    kind: Type.Literal('delimited'),
+    delimiter: Type.Union(
+      [
+        Type.String({ minLength: 1, diagnostic: { code: 'empty-delimiter', expected: 'at least one character' } }),
+        Type.Array(
+          Type.Integer({
+            minimum: 0,
+            maximum: 255,
+            diagnostic: { code: 'delimiter-byte-out-of-range', expected: 'a byte value from 0 to 255' },
+          }),
+          { minItems: 1, diagnostic: { code: 'empty-delimiter', expected: 'at least one byte' } },
+        ),
+      ],
+      { description: 'The delimiter: a string (its UTF-8 bytes) or a list of byte values.' },
+    ),
+    maxFrameBytes: MaxFrameBytes,
+    keepDelimiter: Type.Optional(KeepDelimiter),
+    stripCarriageReturn: Type.Optional(StripCarriageReturn),
+  },
+  { additionalProperties: false },
+);
+
+const LengthField = Type.Object(
+  {
+    type: literals(LENGTH_PREFIX_TYPES, { description: 'Width of the length field.' }),
+    endian: Type.Optional(Endian),
+    offset: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_SIZE, description: 'Bytes before the length field (default 0).' }),
+    ),
+    adjustment: Type.Optional(
+      Type.Integer({
+        minimum: -MAX_SIZE,
+        maximum: MAX_SIZE,
+        description: 'Added to the length value to get the bytes that follow the length field (default 0).',
+      }),
+    ),
+    counts: Type.Optional(
+      literals(['after-length', 'frame'], {
+        description: 'Whether the length counts the bytes after the length field or the whole frame.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const LengthPrefixedFraming = Type.Object(
+  { kind: Type.Literal('length-prefixed'), length: LengthField, maxFrameBytes: MaxFrameBytes },
+  { additionalProperties: false },
+);
+
+const FixedFraming = Type.Object(
+  {
+    kind: Type.Literal('fixed'),
+    size: Type.Integer({
+      minimum: 1,
+      maximum: MAX_SIZE,
+      description: 'Bytes in every frame.',
+      diagnostic: { code: 'invalid-frame-size', expected: `an integer from 1 to ${MAX_SIZE}` },
+    }),
+    maxFrameBytes: Type.Optional(MaxFrameBytes),
+  },
+  { additionalProperties: false },
+);
+
+const DatagramFraming = Type.Object(
+  { kind: Type.Literal('datagram'), maxFrameBytes: MaxFrameBytes },
+  { additionalProperties: false, description: 'One frame per datagram.' },
+);
+
+const Framing = Type.Union(
+  [RawFraming, LinesFraming, DelimitedFraming, LengthPrefixedFraming, FixedFraming, DatagramFraming],
+  { description: 'How the byte stream is cut into frames.' },
+);
+
+const fieldMapOptions = (what: string) => ({
+  additionalProperties: false,
+  description: what,
+  diagnostic: {
+    keyCode: 'invalid-field-name',
+    keyNoun: 'field name',
+    keyExpected: 'camelCase (a lowercase letter, then letters, digits or _)',
+  },
+});
+
+/**
+ * A type definition: `{ type: u32, endian: little }`, a list (`items`) or a
+ * struct (`fields`). Recursive, since lists and structs contain types.
+ */
+export const TypeDefinition = Type.Recursive(
+  (Self) => {
+    const TypeReference = Type.Union([Type.String({ description: 'A built-in or named type.' }), Self]);
+    return Type.Object(
+      {
+        type: Type.Optional(
+          Type.String({ description: `A built-in type (${BUILTIN_TYPE_NAMES.join(', ')}) or a name from 'types'.` }),
+        ),
+        description: Type.Optional(Type.String()),
+        endian: Type.Optional(Endian),
+        optional: Type.Optional(Type.Boolean({ description: 'Present or absent, marked by a presence byte.' })),
+        maxBytes: Type.Optional(
+          Type.Integer({ minimum: 0, maximum: MAX_SIZE, description: 'string/bytes: most encoded bytes.' }),
+        ),
+        pattern: Type.Optional(Type.String({ description: 'string: a regular expression (u flag) values must match.' })),
+        length: Type.Optional(
+          Type.Union(
+            [
+              ...LENGTH_PREFIX_TYPES.map((t) => Type.Literal(t)),
+              Type.Literal('terminated'),
+              Type.Literal('rest'),
+              Type.Object(
+                { fixed: Type.Integer({ minimum: 1, maximum: MAX_SIZE }) },
+                { additionalProperties: false },
+              ),
+            ],
+            { description: 'string/bytes: a length prefix, a terminator, the rest of the frame, or { fixed: N }.' },
+          ),
+        ),
+        terminator: Type.Optional(
+          Type.Integer({ minimum: 0, maximum: 255, description: "Byte ending a 'terminated' value (default 0)." }),
+        ),
+        format: Type.Optional(literals(TIMESTAMP_FORMATS, { description: 'timestamp: representation on the wire.' })),
+        values: Type.Optional(
+          Type.Record(Type.String({ pattern: ENUM_NAME_PATTERN }), Type.Integer(), {
+            additionalProperties: false,
+            minProperties: 1,
+            description: 'Makes an integer type an enum: NAME -> value.',
+            diagnostic: {
+              code: 'empty-enum',
+              expected: 'at least one value',
+              keyCode: 'invalid-enum-name',
+              keyNoun: 'enum value name',
+              keyExpected: 'an identifier',
+            },
+          }),
+        ),
+        flags: Type.Optional(
+          Type.Record(Type.String({ pattern: ENUM_NAME_PATTERN }), Type.Integer({ minimum: 0, maximum: 63 }), {
+            additionalProperties: false,
+            minProperties: 1,
+            description: 'Makes an integer type a set of bit flags: name -> bit index.',
+            diagnostic: {
+              code: 'empty-flags',
+              expected: 'at least one flag',
+              keyCode: 'invalid-flag-name',
+              keyNoun: 'flag name',
+              keyExpected: 'an identifier',
+            },
+          }),
+        ),
+        items: Type.Optional(TypeReference),
+        count: Type.Optional(
+          literals(COUNT_PREFIX_TYPES, { description: 'Lists: width of the element count prefix (default u16).' }),
+        ),
+        maxCount: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SIZE, description: 'Lists: most elements.' })),
+        fields: Type.Optional(Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), TypeReference, fieldMapOptions('Struct fields, in wire order.'))),
+        discriminator: Type.Optional(
+          Type.Boolean({ description: 'Header only: this integer field selects the message.' }),
+        ),
+        correlation: Type.Optional(
+          Type.Boolean({ description: 'Header only: this integer field pairs a reply with its request.' }),
+        ),
+      },
+      { additionalProperties: false },
+    );
+  },
+  { $id: 'TypeDefinition' },
+);
+
+const TypeReference = Type.Union([Type.String({ description: 'A built-in or named type.' }), TypeDefinition]);
+
+const fieldMap = (what: string) =>
+  Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), TypeReference, fieldMapOptions(what));
+
+const Direction = literals(['client', 'server', 'both'], { description: 'Who sends the message.' });
+
+const Message = Type.Object(
+  {
+    code: Type.Optional(
+      Type.Integer({ description: 'Discriminator value; required when the header has a discriminator.' }),
+    ),
+    from: Direction,
+    description: Type.Optional(Type.String()),
+    fields: Type.Optional(fieldMap('Fields after the header, in wire order; in text protocols, types of line parts.')),
+    line: Type.Optional(Type.String({ description: "Text protocols: a line template such as '[{time}] {text}'." })),
+  },
+  { additionalProperties: false },
+);
+
+const ValueLiteral = Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
+  description: "A literal, '$now', '$request.<field>', or '$$…' for a literal string starting with '$'.",
+});
+
+const ComposedMessage = Type.Object(
+  {
+    message: Type.String({ description: 'Name of the message to send.' }),
+    values: Type.Optional(
+      Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), ValueLiteral, fieldMapOptions('A value per field.')),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const MessageBehavior = Type.Object(
+  {
+    echo: Type.Optional(
+      Type.Object(
+        { prefix: Type.Optional(Type.String({ description: 'Prepended to the first string/bytes field.' })) },
+        { additionalProperties: false, description: 'Send the message back.' },
+      ),
+    ),
+    reply: Type.Optional(ComposedMessage),
+    handler: Type.Optional(
+      Type.Object(
+        { replies: Type.Optional(Type.Array(Type.String(), { description: 'Messages the handler may answer with.' })) },
+        { additionalProperties: false, description: 'Application code handles the message.' },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description: 'Exactly one of echo, reply or handler.',
+    diagnostic: { code: 'invalid-behavior', expected: 'exactly one of echo, reply or handler' },
+  },
+);
+
+const Behavior = Type.Object(
+  {
+    greeting: Type.Optional(ComposedMessage),
+    idleTimeoutMs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_SIZE, description: 'Close connections idle this long.' }),
+    ),
+  },
+  {
+    additionalProperties: MessageBehavior,
+    description: 'greeting, idleTimeoutMs, and what the server does with each message it receives.',
+  },
+);
+
+export const protocolSpecSchema = Type.Object(
+  {
+    protocol: Type.String({
+      pattern: PROTOCOL_NAME_PATTERN,
+      description: 'kebab-case protocol name.',
+      diagnostic: {
+        code: 'invalid-protocol-name',
+        expected: 'kebab-case (lowercase letters and digits in words joined by single dashes, starting with a letter)',
+      },
+    }),
+    version: Type.String({
+      pattern: SEMVER_PATTERN,
+      description: 'Semantic version of the protocol.',
+      diagnostic: { code: 'invalid-version', expected: 'a semantic version such as 1.0.0' },
+    }),
+    description: Type.Optional(Type.String()),
+    transports: Type.Array(literals(TRANSPORT_KINDS), {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Transports the protocol runs over.',
+      diagnostic: { code: 'empty-transports', expected: 'at least one transport', uniqueCode: 'duplicate-transport' },
+    }),
+    byteOrder: Type.Optional(Endian),
+    framing: Framing,
+    header: Type.Optional(fieldMap('Binary protocols: fields leading every frame.')),
+    types: Type.Optional(
+      Type.Record(Type.String({ pattern: PASCAL_CASE_PATTERN }), TypeReference, {
+        additionalProperties: false,
+        description: 'Named reusable types.',
+        diagnostic: {
+          keyCode: 'invalid-type-name',
+          keyNoun: 'type name',
+          keyExpected: 'PascalCase (an uppercase letter, then letters or digits)',
+        },
+      }),
+    ),
+    messages: Type.Record(Type.String({ pattern: PASCAL_CASE_PATTERN }), Message, {
+      additionalProperties: false,
+      minProperties: 1,
+      description: 'Messages in declaration order.',
+      diagnostic: {
+        code: 'no-messages',
+        expected: 'at least one message',
+        keyCode: 'invalid-message-name',
+        keyNoun: 'message name',
+        keyExpected: 'PascalCase (an uppercase letter, then letters or digits)',
+      },
+    }),
+    behavior: Type.Optional(Behavior),
+  },
+  { additionalProperties: false, title: 'sockspec protocol spec' },
+);
+
+export type ProtocolSpec = Static<typeof protocolSpecSchema>;
+export type TypeDefinitionSpec = Static<typeof TypeDefinition>;
+export type MessageSpec = Static<typeof Message>;
+export type ComposedMessageSpec = Static<typeof ComposedMessage>;
+export type FramingSpec = Static<typeof Framing>;
+
+export function diagnosticOptions(schema: TSchema): DiagnosticOptions {
+  const options = (schema as { diagnostic?: DiagnosticOptions }).diagnostic;
+  return options ?? {};
+}
+
+/**
+ * The meta-schema as standard JSON Schema (draft 2020-12), for editors:
+ * TypeBox's symbols and our `diagnostic` options removed, and the recursive
+ * type definition moved to `$defs` so it appears once.
+ */
+export function protocolJsonSchema(): Record<string, unknown> {
+  const defs: Record<string, unknown> = {};
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'diagnostic') continue;
+      if (key === '$ref' && typeof inner === 'string' && !inner.startsWith('#')) {
+        out[key] = `#/$defs/${inner}`;
+        continue;
+      }
+      out[key] = rewrite(inner);
+    }
+    if (typeof out.$id === 'string') {
+      const id = out.$id;
+      delete out.$id;
+      defs[id] ??= out;
+      return { $ref: `#/$defs/${id}` };
+    }
+    return out;
+  };
+  // JSON round trip drops TypeBox's symbol-keyed metadata.
+  const body = rewrite(JSON.parse(JSON.stringify(protocolSpecSchema))) as Record<string, unknown>;
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...body,
+    $defs: defs,
+  };
+}

@@ -1,0 +1,584 @@
+import { describePath } from './describe.js';
+import { didYouMean } from './diagnostics.js';
+import type {
+  Endian,
+  FieldIR,
+  IntTypeIR,
+  LengthEncodingIR,
+  StringTypeIR,
+  BytesTypeIR,
+  TypeIR,
+} from './ir.js';
+import type { Reporter } from './report.js';
+import { BUILTIN_TYPE_NAMES, type BuiltinTypeName } from './schema.js';
+import type { BrokenPaths } from './shape.js';
+import type { SpecPath } from './source.js';
+
+export interface TypeContext {
+  readonly encoding: 'text' | 'binary';
+  readonly byteOrder: Endian;
+  /** Most bytes a single value can take: the frame's payload limit. */
+  readonly valueLimit: number;
+  readonly report: Reporter;
+  readonly broken: BrokenPaths;
+}
+
+type Definition = Record<string, unknown>;
+
+const MAX_BITS_VALUE: Record<1 | 2 | 4 | 8, number> = { 1: 0xff, 2: 0xffff, 4: 0xffff_ffff, 8: Number.MAX_SAFE_INTEGER };
+
+const PREFIX_BYTES: Record<string, 1 | 2 | 4 | 8> = { u8: 1, u16: 2, u32: 4, u64: 8 };
+
+/** Keys a type definition may carry for each kind of type, besides the universal ones. */
+const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
+  int: ['endian', 'values', 'flags'],
+  float: ['endian'],
+  bool: [],
+  string: ['maxBytes', 'pattern', 'length', 'terminator', 'endian'],
+  bytes: ['maxBytes', 'length', 'terminator', 'endian'],
+  timestamp: ['format', 'endian'],
+  enum: [],
+  flags: [],
+  array: ['items', 'count', 'maxCount', 'endian'],
+  struct: ['fields'],
+  optional: [],
+};
+const UNIVERSAL_KEYS = new Set(['type', 'description', 'optional', 'discriminator', 'correlation']);
+const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count']);
+const KEY_OWNERS: Record<string, string> = {
+  endian: 'integer, float, timestamp and list types',
+  values: 'integer types (it makes an enum)',
+  flags: 'integer types (it makes bit flags)',
+  maxBytes: 'string and bytes types',
+  pattern: 'string types',
+  length: 'string and bytes types',
+  terminator: "string and bytes types with length 'terminated'",
+  format: 'timestamp types',
+  items: 'lists',
+  count: 'lists',
+  maxCount: 'lists',
+  fields: 'structs',
+};
+
+/**
+ * Resolves type references (built-in names, names from `types:`, inline
+ * definitions) to TypeIR, filling every default. Named types are resolved
+ * once and shared; a name met again while it is being resolved is a cycle.
+ */
+export class TypeResolver {
+  readonly #ctx: TypeContext;
+  readonly #definitions: ReadonlyMap<string, unknown>;
+  readonly #resolved = new Map<string, TypeIR | null>();
+  readonly #resolving: string[] = [];
+  readonly used = new Set<string>();
+
+  constructor(ctx: TypeContext, definitions: ReadonlyMap<string, unknown>) {
+    this.#ctx = ctx;
+    this.#definitions = definitions;
+  }
+
+  get names(): readonly string[] {
+    return [...this.#definitions.keys()];
+  }
+
+  /** Resolves a named type by its declaration (used to check every entry of `types:`). */
+  resolveNamed(name: string, from: SpecPath | null): TypeIR | null {
+    const cached = this.#resolved.get(name);
+    if (cached !== undefined) return cached;
+    const cycleStart = this.#resolving.indexOf(name);
+    if (cycleStart >= 0) {
+      const chain = [...this.#resolving.slice(cycleStart), name];
+      for (const member of chain) this.#resolved.set(member, null);
+      this.#ctx.report.error(
+        'type-cycle',
+        from ?? ['types', name],
+        `type '${name}' contains itself: ${chain.join(' → ')}`,
+        'a type cannot contain itself; break the cycle with a list or a separate message',
+      );
+      return null;
+    }
+    const path = ['types', name];
+    if (!this.#ctx.broken.ok(path)) {
+      this.#resolved.set(name, null);
+      return null;
+    }
+    this.#resolving.push(name);
+    let ir: TypeIR | null;
+    try {
+      ir = this.resolve(this.#definitions.get(name), path, false);
+    } finally {
+      this.#resolving.pop();
+    }
+    // A cycle found deeper down already marked this name; keep that verdict.
+    if (this.#resolved.get(name) === null) return null;
+    const named = ir === null ? null : ({ ...ir, typeName: name } as TypeIR);
+    this.#resolved.set(name, named);
+    return named;
+  }
+
+  /**
+   * Resolves the type reference at `path` (a type name or a definition).
+   * Returns null after reporting when it cannot be resolved.
+   */
+  resolve(ref: unknown, path: SpecPath, inHeader: boolean): TypeIR | null {
+    if (typeof ref === 'string') return this.#resolveName(ref, path);
+    if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) return null;
+    return this.#resolveDefinition(ref as Definition, path, inHeader);
+  }
+
+  /** Resolves the fields of a mapping `name -> type reference`, in declaration order. */
+  resolveFields(map: unknown, path: SpecPath, inHeader: boolean): FieldIR[] | null {
+    if (map === undefined) return [];
+    if (map === null || typeof map !== 'object') return null;
+    const fields: FieldIR[] = [];
+    let ok = true;
+    for (const [name, ref] of Object.entries(map)) {
+      const fieldPath = [...path, name];
+      if (!this.#ctx.broken.ok(fieldPath)) {
+        ok = false;
+        continue;
+      }
+      const type = this.resolve(ref, fieldPath, inHeader);
+      if (type === null) {
+        ok = false;
+        continue;
+      }
+      const description =
+        ref !== null && typeof ref === 'object' && typeof (ref as Definition).description === 'string'
+          ? ((ref as Definition).description as string)
+          : '';
+      fields.push({ name, type, description });
+    }
+    return ok ? fields : null;
+  }
+
+  #resolveName(name: string, path: SpecPath): TypeIR | null {
+    if ((BUILTIN_TYPE_NAMES as readonly string[]).includes(name)) return this.builtin(name as BuiltinTypeName, null);
+    if (this.#definitions.has(name)) {
+      this.used.add(name);
+      return this.resolveNamed(name, path);
+    }
+    this.#ctx.report.error(
+      'unknown-type',
+      path,
+      `unknown type '${name}' in ${describePath(typePathOwner(path))}`,
+      didYouMean(name, [...BUILTIN_TYPE_NAMES, ...this.#definitions.keys()]) ??
+        `use a built-in type (${BUILTIN_TYPE_NAMES.join(', ')}) or declare '${name}' under 'types'`,
+    );
+    return null;
+  }
+
+  /** A built-in type with every default filled. */
+  builtin(name: BuiltinTypeName, endian: Endian | null): TypeIR {
+    const { byteOrder, encoding, valueLimit } = this.#ctx;
+    const order = endian ?? byteOrder;
+    const int = /^([ui])(8|16|32|64)$/.exec(name);
+    if (int !== null) {
+      return { kind: 'int', bits: Number(int[2]) as 8 | 16 | 32 | 64, signed: int[1] === 'i', endian: order };
+    }
+    switch (name) {
+      case 'f32':
+        return { kind: 'float', bits: 32, endian: order };
+      case 'f64':
+        return { kind: 'float', bits: 64, endian: order };
+      case 'bool':
+        return { kind: 'bool' };
+      case 'timestamp':
+        return { kind: 'timestamp', representation: encoding === 'text' ? 'ctime' : 'unix-millis', endian: order };
+      case 'string':
+      case 'bytes': {
+        const length: LengthEncodingIR =
+          encoding === 'text' ? { kind: 'rest' } : { kind: 'prefixed', bytes: 2, endian: order };
+        const maxBytes = defaultMaxBytes(length, valueLimit);
+        return name === 'string'
+          ? { kind: 'string', encoding: 'utf8', length, maxBytes, pattern: null }
+          : { kind: 'bytes', length, maxBytes };
+      }
+    }
+    throw new Error(`unreachable built-in type ${name}`);
+  }
+
+  #resolveDefinition(def: Definition, path: SpecPath, inHeader: boolean): TypeIR | null {
+    const { report } = this.#ctx;
+    const where = describePath(typePathOwner(path));
+    let ok = true;
+
+    for (const key of ['discriminator', 'correlation']) {
+      if (def[key] !== undefined && !inHeader) {
+        report.error(
+          'header-only-key',
+          [...path, key],
+          `'${key}' in ${where} is only allowed on header fields`,
+          `move the field to 'header' or remove '${key}'`,
+          'key',
+        );
+        ok = false;
+      }
+    }
+    if (this.#ctx.encoding === 'text') {
+      for (const key of Object.keys(def)) {
+        if (BINARY_ONLY_KEYS.has(key)) {
+          report.error(
+            'binary-only-key',
+            [...path, key],
+            `'${key}' in ${where} has no meaning in a text protocol`,
+            `remove '${key}'; text fields are written as text`,
+            'key',
+          );
+          ok = false;
+        }
+      }
+    }
+
+    let base: TypeIR | null;
+    const shapeKeys = ['items', 'fields'].filter((k) => def[k] !== undefined);
+    if (shapeKeys.length > 0) {
+      const conflicting = [...(def.type !== undefined ? ['type'] : []), ...shapeKeys];
+      if (conflicting.length > 1) {
+        report.error(
+          'conflicting-type-keys',
+          [...path, conflicting[1]!],
+          `${where} uses both ${conflicting.map((k) => `'${k}'`).join(' and ')}`,
+          "use 'items' for a list, 'fields' for a struct, or 'type' for anything else — only one",
+          'key',
+        );
+        return null;
+      }
+      base = shapeKeys[0] === 'items' ? this.#array(def, path) : this.#struct(def, path);
+      if (base === null) return null;
+    } else if (typeof def.type === 'string') {
+      base = this.#resolveName(def.type, [...path, 'type']);
+      if (base === null) return null;
+    } else {
+      report.error(
+        'missing-type',
+        path,
+        `${where} has no 'type'`,
+        "add 'type:' with a built-in or named type ('items' makes a list, 'fields' a struct)",
+      );
+      return null;
+    }
+
+    // Keys that refine the base type; anything not listed for its kind is a mistake.
+    const refinements = Object.keys(def).filter((k) => !UNIVERSAL_KEYS.has(k) && def[k] !== undefined);
+    const allowed = KIND_KEYS[base.kind];
+    for (const key of refinements) {
+      if (allowed.includes(key) || (this.#ctx.encoding === 'text' && BINARY_ONLY_KEYS.has(key))) continue;
+      report.error(
+        'type-key-not-applicable',
+        [...path, key],
+        `'${key}' does not apply to ${describeKind(base)} in ${where}`,
+        `'${key}' applies to ${KEY_OWNERS[key] ?? 'other types'}`,
+        'key',
+      );
+      ok = false;
+    }
+    if (!ok) return null;
+
+    let type = this.#refine(base, def, path, where);
+    if (type === null) return null;
+    if (refinements.some((k) => k !== 'items' && k !== 'fields') && 'typeName' in type) {
+      // A refined named type is a new, anonymous type.
+      const { typeName: _dropped, ...rest } = type;
+      type = rest as TypeIR;
+    }
+    if (def.optional === true) type = { kind: 'optional', value: type };
+    return type;
+  }
+
+  #refine(base: TypeIR, def: Definition, path: SpecPath, where: string): TypeIR | null {
+    const { report, encoding } = this.#ctx;
+    const endian = typeof def.endian === 'string' ? (def.endian as Endian) : null;
+    switch (base.kind) {
+      case 'int': {
+        const int: IntTypeIR = endian === null ? base : { ...base, endian };
+        if (def.values !== undefined && def.flags !== undefined) {
+          report.error(
+            'conflicting-type-keys',
+            [...path, 'flags'],
+            `${where} uses both 'values' and 'flags'`,
+            "an integer is either an enum ('values') or bit flags ('flags'), not both",
+            'key',
+          );
+          return null;
+        }
+        if (def.values !== undefined) return this.#enum(stripName(int), def.values as Record<string, number>, path);
+        if (def.flags !== undefined) return this.#flags(stripName(int), def.flags as Record<string, number>, path);
+        return int;
+      }
+      case 'float':
+        return endian === null ? base : { ...base, endian };
+      case 'timestamp': {
+        const format = typeof def.format === 'string' ? (def.format as typeof base.representation) : null;
+        const representation = format ?? base.representation;
+        if (encoding === 'binary' && (representation === 'ctime' || representation === 'iso8601')) {
+          report.error(
+            'timestamp-format-binary',
+            [...path, format === null ? 'type' : 'format'],
+            `timestamp format '${representation}' in ${where} is text; binary protocols carry timestamps as integers`,
+            "use format 'unix-millis' or 'unix-seconds', or a string field",
+          );
+          return null;
+        }
+        return { ...base, representation, endian: endian ?? base.endian };
+      }
+      case 'string':
+      case 'bytes':
+        return this.#variableSize(base, def, path, where);
+      default:
+        return base;
+    }
+  }
+
+  #variableSize(
+    base: StringTypeIR | BytesTypeIR,
+    def: Definition,
+    path: SpecPath,
+    where: string,
+  ): StringTypeIR | BytesTypeIR | null {
+    const { report, byteOrder, valueLimit } = this.#ctx;
+    const endian = typeof def.endian === 'string' ? (def.endian as Endian) : byteOrder;
+    let length: LengthEncodingIR = base.length;
+    const spec = def.length;
+    if (typeof spec === 'string') {
+      if (spec in PREFIX_BYTES) length = { kind: 'prefixed', bytes: PREFIX_BYTES[spec]!, endian };
+      else if (spec === 'terminated') {
+        length = { kind: 'terminated', terminator: typeof def.terminator === 'number' ? def.terminator : 0 };
+      } else if (spec === 'rest') length = { kind: 'rest' };
+    } else if (spec !== null && typeof spec === 'object' && typeof (spec as { fixed?: unknown }).fixed === 'number') {
+      length = { kind: 'fixed', bytes: (spec as { fixed: number }).fixed };
+    } else if (def.endian !== undefined && length.kind === 'prefixed') {
+      length = { ...length, endian };
+    }
+    if (def.terminator !== undefined && length.kind !== 'terminated') {
+      report.error(
+        'type-key-not-applicable',
+        [...path, 'terminator'],
+        `'terminator' in ${where} needs length 'terminated'`,
+        "add length: terminated, or remove 'terminator'",
+        'key',
+      );
+      return null;
+    }
+    const capacity = lengthCapacity(length);
+    let maxBytes: number;
+    if (typeof def.maxBytes === 'number') {
+      maxBytes = def.maxBytes;
+      if (capacity !== null && maxBytes > capacity) {
+        report.error(
+          'max-bytes-exceeds-length-field',
+          [...path, 'maxBytes'],
+          `maxBytes ${maxBytes} of ${where} does not fit its length (${describeLength(length)} holds at most ${capacity})`,
+          length.kind === 'fixed'
+            ? `lower maxBytes to ${capacity} or raise the fixed length`
+            : `use a wider length prefix or lower maxBytes to ${capacity}`,
+        );
+        return null;
+      }
+      if (maxBytes > valueLimit) {
+        report.warning(
+          'max-bytes-exceeds-frame',
+          [...path, 'maxBytes'],
+          `maxBytes ${maxBytes} of ${where} is more than a frame can carry (${valueLimit} bytes)`,
+          `lower maxBytes to ${valueLimit} or raise framing maxFrameBytes`,
+        );
+      }
+    } else if (base.length === length && def.length === undefined) {
+      maxBytes = base.maxBytes;
+    } else {
+      maxBytes = defaultMaxBytes(length, valueLimit);
+    }
+    if (base.kind === 'bytes') return { ...base, length, maxBytes };
+    let pattern = base.pattern;
+    if (typeof def.pattern === 'string') {
+      try {
+        new RegExp(def.pattern, 'u');
+        pattern = def.pattern;
+      } catch (error) {
+        report.error(
+          'invalid-pattern',
+          [...path, 'pattern'],
+          `pattern of ${where} is not a valid regular expression: ${(error as Error).message}`,
+          'patterns are JavaScript regular expressions with the u flag',
+        );
+        return null;
+      }
+    }
+    return { ...base, length, maxBytes, pattern };
+  }
+
+  #enum(base: IntTypeIR, values: Record<string, number>, path: SpecPath): TypeIR | null {
+    const { report } = this.#ctx;
+    const [min, max] = intRange(base);
+    const seen = new Map<number, string>();
+    let ok = true;
+    for (const [name, value] of Object.entries(values)) {
+      if (value < min || value > max) {
+        report.error(
+          'enum-value-out-of-range',
+          [...path, 'values', name],
+          `enum value ${name} = ${value} of ${describePath(typePathOwner(path))} does not fit ${describeKind(base)} (${min} to ${max})`,
+          'pick a value in range or a wider integer type',
+        );
+        ok = false;
+      } else if (seen.has(value)) {
+        report.error(
+          'duplicate-enum-value',
+          [...path, 'values', name],
+          `enum values ${seen.get(value)} and ${name} of ${describePath(typePathOwner(path))} are both ${value}`,
+          'give every enum value its own number',
+        );
+        ok = false;
+      }
+      seen.set(value, name);
+    }
+    if (!ok) return null;
+    return { kind: 'enum', base, values: Object.entries(values).map(([name, value]) => ({ name, value })) };
+  }
+
+  #flags(base: IntTypeIR, flags: Record<string, number>, path: SpecPath): TypeIR | null {
+    const { report } = this.#ctx;
+    const seen = new Map<number, string>();
+    let ok = true;
+    for (const [name, bit] of Object.entries(flags)) {
+      if (bit >= base.bits) {
+        report.error(
+          'flag-bit-out-of-range',
+          [...path, 'flags', name],
+          `flag ${name} uses bit ${bit}, but ${describeKind(base)} has bits 0 to ${base.bits - 1}`,
+          'pick a lower bit or a wider integer type',
+        );
+        ok = false;
+      } else if (seen.has(bit)) {
+        report.error(
+          'duplicate-flag-bit',
+          [...path, 'flags', name],
+          `flags ${seen.get(bit)} and ${name} of ${describePath(typePathOwner(path))} both use bit ${bit}`,
+          'give every flag its own bit',
+        );
+        ok = false;
+      }
+      seen.set(bit, name);
+    }
+    if (!ok) return null;
+    return { kind: 'flags', base, flags: Object.entries(flags).map(([name, bit]) => ({ name, bit })) };
+  }
+
+  #array(def: Definition, path: SpecPath): TypeIR | null {
+    const { byteOrder, valueLimit, report } = this.#ctx;
+    const element = this.resolve(def.items, [...path, 'items'], false);
+    if (element === null) return null;
+    const bytes = typeof def.count === 'string' ? (PREFIX_BYTES[def.count] as 1 | 2 | 4) : 2;
+    const endian = typeof def.endian === 'string' ? (def.endian as Endian) : byteOrder;
+    const capacity = MAX_BITS_VALUE[bytes];
+    let maxCount = Math.min(capacity, valueLimit);
+    if (typeof def.maxCount === 'number') {
+      if (def.maxCount > capacity) {
+        report.error(
+          'max-count-exceeds-count-field',
+          [...path, 'maxCount'],
+          `maxCount ${def.maxCount} of ${describePath(typePathOwner(path))} does not fit its u${bytes * 8} count (at most ${capacity})`,
+          `use a wider count ('count: u${bytes === 1 ? 16 : 32}') or lower maxCount to ${capacity}`,
+        );
+        return null;
+      }
+      maxCount = def.maxCount;
+    }
+    return { kind: 'array', element, count: { kind: 'prefixed', bytes, endian }, maxCount };
+  }
+
+  #struct(def: Definition, path: SpecPath): TypeIR | null {
+    const fields = this.resolveFields(def.fields, [...path, 'fields'], false);
+    return fields === null ? null : { kind: 'struct', fields };
+  }
+}
+
+/** The path of the field or type that owns a (possibly nested) type key, for messages. */
+function typePathOwner(path: SpecPath): SpecPath {
+  const last = path[path.length - 1];
+  return last === 'type' || last === 'items' ? path.slice(0, -1) : path;
+}
+
+function stripName<T extends TypeIR>(type: T): T {
+  if (!('typeName' in type)) return type;
+  const { typeName: _dropped, ...rest } = type;
+  return rest as T;
+}
+
+export function intRange(type: IntTypeIR): [number, number] {
+  if (type.bits === 64) return type.signed ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [0, Number.MAX_SAFE_INTEGER];
+  const span = 2 ** type.bits;
+  return type.signed ? [-span / 2, span / 2 - 1] : [0, span - 1];
+}
+
+export function intRangeBig(type: IntTypeIR): [bigint, bigint] {
+  const span = 1n << BigInt(type.bits);
+  return type.signed ? [-span / 2n, span / 2n - 1n] : [0n, span - 1n];
+}
+
+/** How many bytes a length encoding can describe; null when only the frame limits it. */
+function lengthCapacity(length: LengthEncodingIR): number | null {
+  switch (length.kind) {
+    case 'prefixed':
+      return MAX_BITS_VALUE[length.bytes];
+    case 'fixed':
+      return length.bytes;
+    default:
+      return null;
+  }
+}
+
+function defaultMaxBytes(length: LengthEncodingIR, valueLimit: number): number {
+  switch (length.kind) {
+    case 'prefixed':
+      return Math.min(MAX_BITS_VALUE[length.bytes], valueLimit);
+    case 'fixed':
+      return length.bytes;
+    case 'terminated':
+      // The terminator byte shares the frame with the value.
+      return Math.max(0, valueLimit - 1);
+    case 'rest':
+      return valueLimit;
+  }
+}
+
+function describeLength(length: LengthEncodingIR): string {
+  switch (length.kind) {
+    case 'prefixed':
+      return `a u${length.bytes * 8} length prefix`;
+    case 'fixed':
+      return `a fixed length of ${length.bytes}`;
+    case 'terminated':
+      return 'a terminator';
+    case 'rest':
+      return 'the rest of the frame';
+  }
+}
+
+/** "a u8", "a string", "a list", … */
+export function describeKind(type: TypeIR): string {
+  switch (type.kind) {
+    case 'int':
+      return `a ${type.signed ? 'i' : 'u'}${type.bits}`;
+    case 'float':
+      return `an f${type.bits}`;
+    case 'bool':
+      return 'a bool';
+    case 'string':
+      return 'a string';
+    case 'bytes':
+      return 'bytes';
+    case 'timestamp':
+      return 'a timestamp';
+    case 'enum':
+      return 'an enum';
+    case 'flags':
+      return 'flags';
+    case 'array':
+      return 'a list';
+    case 'struct':
+      return 'a struct';
+    case 'optional':
+      return `an optional ${describeKind(type.value).replace(/^an? /, '')}`;
+  }
+}
