@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateTypescript } from '../src/index.js';
-import { GOLDEN_CASES } from './cases.js';
+import { GOLDEN_CASES, GOLDEN_OPTIONS } from './cases.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const GOLDEN = join(HERE, 'golden');
@@ -35,7 +35,7 @@ describe('golden output', () => {
   for (const ir of GOLDEN_CASES) {
     it(`${ir.name} matches test/golden/${ir.name} (UPDATE=1 rewrites it)`, () => {
       const dir = join(GOLDEN, ir.name);
-      const files = generateTypescript(ir);
+      const files = generateTypescript(ir, GOLDEN_OPTIONS);
       const produced = new Set(files.map((file) => join(dir, file.path)));
       const orphans = listFiles(dir).filter((path) => !produced.has(path));
       if (UPDATE) {
@@ -72,13 +72,13 @@ describe('golden output', () => {
   });
 
   it('generates byte-for-byte the same output twice', () => {
-    for (const ir of GOLDEN_CASES) expect(generateTypescript(ir)).toEqual(generateTypescript(ir));
+    for (const ir of GOLDEN_CASES) expect(generateTypescript(ir, GOLDEN_OPTIONS)).toEqual(generateTypescript(ir, GOLDEN_OPTIONS));
   });
 
   it('generates all golden protocols in well under a second', () => {
-    generateTypescript(GOLDEN_CASES[0]!);
+    generateTypescript(GOLDEN_CASES[0]!, GOLDEN_OPTIONS);
     const started = performance.now();
-    for (const ir of GOLDEN_CASES) generateTypescript(ir);
+    for (const ir of GOLDEN_CASES) generateTypescript(ir, GOLDEN_OPTIONS);
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
