@@ -163,6 +163,17 @@ describe('pushes', () => {
     expect(second).toEqual(['a', 'a!', 'b', 'b!']);
   });
 
+  it('closes the client with the error when an onMessage listener throws', async () => {
+    const options = await fakeServer((socket) => onLines(socket, () => socket.write('PUSH boom\nlater\n')));
+    const client = await connect(options);
+    client.onMessage(() => {
+      throw new Error('listener bug');
+    });
+    const pending = client.request(line('go'), isReply);
+    await expect(pending).rejects.toThrow('listener bug');
+    expect((await client.closed)?.message).toBe('listener bug');
+  });
+
   it('yields pushes through async iteration and ends when the connection closes', async () => {
     const options = await fakeServer((socket) => onLines(socket, () => socket.end('PUSH 1\nPUSH 2\nPUSH 3\n')));
     const client = await connect(options);
