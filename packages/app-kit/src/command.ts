@@ -28,6 +28,12 @@ export function parseMilliseconds(value: string): number {
   return ms;
 }
 
+/** An option taking milliseconds, checked to fit a timer. */
+export function millisecondsOption(flags: string, description: string, defaultMs?: number): Option {
+  const option = new Option(flags, description).argParser(parseMilliseconds);
+  return defaultMs === undefined ? option : option.default(defaultMs);
+}
+
 export type EndpointRole = 'listen' | 'connect';
 
 /**
@@ -36,7 +42,7 @@ export type EndpointRole = 'listen' | 'connect';
  * (exitOverride) so callers return an exit status instead of the process
  * exiting under them.
  */
-export function endpointCommand(
+function endpointCommand(
   name: string,
   description: string,
   defaultPort: number,
@@ -63,17 +69,32 @@ export function endpointCommand(
     );
 }
 
+/** What names a program on the command line. */
+export interface ProgramIdentity {
+  readonly name: string;
+  readonly description: string;
+  readonly defaultPort: number;
+}
+
 /**
- * Parses argv; returns the exit status when the program should stop here
- * (help shown: 0, bad arguments: 2), undefined when it should run.
+ * Builds the program's command (shared options plus `addOptions`), parses
+ * argv and resolves the endpoint. Returns the exit status instead when the
+ * program should stop here (help shown: 0, bad arguments: 2).
  */
-export function parseCommand(command: Command, argv: readonly string[]): number | undefined {
+export function parseProgramArgs<Options extends Record<string, unknown>>(
+  program: ProgramIdentity,
+  role: EndpointRole,
+  io: ProgramIO,
+  addOptions: (command: Command) => Command,
+): { readonly endpoint: Endpoint; readonly options: Options } | number {
+  const command = addOptions(endpointCommand(program.name, program.description, program.defaultPort, role, io));
   try {
-    command.parse(argv, { from: 'user' });
-    return undefined;
+    command.parse(io.argv, { from: 'user' });
   } catch (error) {
     return commanderExitCode(error);
   }
+  const endpoint = resolveEndpoint(command);
+  return typeof endpoint === 'number' ? endpoint : { endpoint, options: command.opts<Options>() };
 }
 
 function commanderExitCode(error: unknown): number {
@@ -82,7 +103,7 @@ function commanderExitCode(error: unknown): number {
 }
 
 /** Combines --transport, --unix, --host and --port; reports contradictions as usage errors. */
-export function resolveEndpoint(command: Command): Endpoint | number {
+function resolveEndpoint(command: Command): Endpoint | number {
   const options = command.opts<{ host?: string; port: number; unix?: string; transport?: StreamTransportKind }>();
   const transport = options.transport ?? (options.unix === undefined ? 'tcp' : 'unix');
   try {

@@ -1,15 +1,12 @@
 import { createInterface } from 'node:readline';
 import type { ClientOptions } from '@sockspec/client';
 import { isSockspecError } from '@sockspec/errors';
-import type { Endpoint } from '@sockspec/transport';
-import { Option } from 'commander';
 import {
   describeEndpoint,
-  endpointCommand,
   errorMessage,
-  parseCommand,
-  parseMilliseconds,
-  resolveEndpoint,
+  millisecondsOption,
+  type ProgramIdentity,
+  parseProgramArgs,
 } from './command.js';
 import { type ProgramIO, processIO, styler, writeLine } from './io.js';
 
@@ -23,11 +20,7 @@ export interface LineSession {
   readonly closed: Promise<Error | undefined>;
 }
 
-export interface ClientProgram {
-  /** The command name, e.g. `sockspec-echo-client`. */
-  readonly name: string;
-  readonly description: string;
-  readonly defaultPort: number;
+export interface ClientProgram extends ProgramIdentity {
   connect(options: ClientOptions): Promise<LineSession>;
 }
 
@@ -40,12 +33,6 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const SCRIPT_WINDOW = 64;
 export const SERVER_CLOSED_MESSAGE = 'server closed the connection';
 
-function endpointOptions(endpoint: Endpoint): ClientOptions {
-  return endpoint.transport === 'unix'
-    ? { transport: 'unix', path: endpoint.path }
-    : { transport: endpoint.transport, host: endpoint.host, port: endpoint.port };
-}
-
 /**
  * Runs a line client from the command line. On a terminal it behaves like the
  * tutorials' interactive client (prompt, an empty line quits); otherwise each
@@ -54,16 +41,18 @@ function endpointOptions(endpoint: Endpoint): ClientOptions {
  * (including the server closing first), 2 bad arguments.
  */
 export async function runClient(program: ClientProgram, io: ProgramIO = processIO()): Promise<number> {
-  const command = endpointCommand(program.name, program.description, program.defaultPort, 'connect', io).addOption(
-    new Option('--timeout-ms <ms>', 'how long to wait for the connection and for each reply')
-      .default(DEFAULT_TIMEOUT_MS)
-      .argParser(parseMilliseconds),
+  const parsed = parseProgramArgs<{ timeoutMs: number }>(program, 'connect', io, (command) =>
+    command.addOption(
+      millisecondsOption(
+        '--timeout-ms <ms>',
+        'how long to wait for the connection and for each reply',
+        DEFAULT_TIMEOUT_MS,
+      ),
+    ),
   );
-  const usage = parseCommand(command, io.argv);
-  if (usage !== undefined) return usage;
-  const endpoint = resolveEndpoint(command);
-  if (typeof endpoint === 'number') return endpoint;
-  const { timeoutMs } = command.opts<{ timeoutMs: number }>();
+  if (typeof parsed === 'number') return parsed;
+  const { endpoint } = parsed;
+  const { timeoutMs } = parsed.options;
 
   const errorStyle = styler(io.stderr, io.env);
   const fail = (message: string): number => {
@@ -73,7 +62,7 @@ export async function runClient(program: ClientProgram, io: ProgramIO = processI
   let session: LineSession;
   try {
     session = await program.connect({
-      ...endpointOptions(endpoint),
+      ...endpoint,
       connectTimeoutMs: timeoutMs,
       requestTimeoutMs: timeoutMs,
     });

@@ -1,34 +1,20 @@
 import type { ProtocolServer, ServerOptions } from '@sockspec/server';
-import type { Endpoint } from '@sockspec/transport';
-import { Option } from 'commander';
 import {
   describeEndpoint,
-  endpointCommand,
   errorMessage,
-  parseCommand,
-  parseMilliseconds,
-  resolveEndpoint,
+  millisecondsOption,
+  type ProgramIdentity,
+  parseProgramArgs,
 } from './command.js';
 import { type ProgramIO, processIO } from './io.js';
 
 /** A server program: a generated (or hand-written) server plus how it is named on the command line. */
-export interface ServerProgram {
-  /** The command name, e.g. `sockspec-echo-server`. */
-  readonly name: string;
-  readonly description: string;
-  /** The port used when --port is not given. */
-  readonly defaultPort: number;
+export interface ServerProgram extends ProgramIdentity {
   createServer(options: ServerOptions): Pick<ProtocolServer, 'listen' | 'shutdown'>;
 }
 
 const DEFAULT_DRAIN_MS = 5000;
 type StopReason = 'SIGINT' | 'SIGTERM' | 'disconnect';
-
-function endpointOptions(endpoint: Endpoint): ServerOptions {
-  return endpoint.transport === 'unix'
-    ? { transport: 'unix', path: endpoint.path }
-    : { transport: endpoint.transport, host: endpoint.host, port: endpoint.port };
-}
 
 /**
  * Runs a server from the command line: prints exactly `listening <url>` on
@@ -37,29 +23,31 @@ function endpointOptions(endpoint: Endpoint): ServerOptions {
  * resolving with the exit status. A second signal skips the drain.
  */
 export async function runServer(program: ServerProgram, io: ProgramIO = processIO()): Promise<number> {
-  const command = endpointCommand(program.name, program.description, program.defaultPort, 'listen', io)
-    .addOption(
-      new Option('--drain-ms <ms>', 'on SIGINT/SIGTERM, how long open connections may take to finish')
-        .default(DEFAULT_DRAIN_MS)
-        .argParser(parseMilliseconds),
-    )
-    .addOption(
-      new Option(
-        '--idle-timeout-ms <ms>',
-        "close connections idle this long; 0 disables (default: the spec's)",
-      ).argParser(parseMilliseconds),
-    );
-  const usage = parseCommand(command, io.argv);
-  if (usage !== undefined) return usage;
-  const endpoint = resolveEndpoint(command);
-  if (typeof endpoint === 'number') return endpoint;
-  const { drainMs, idleTimeoutMs } = command.opts<{ drainMs: number; idleTimeoutMs?: number }>();
+  const parsed = parseProgramArgs<{ drainMs: number; idleTimeoutMs?: number }>(program, 'listen', io, (command) =>
+    command
+      .addOption(
+        millisecondsOption(
+          '--drain-ms <ms>',
+          'on SIGINT/SIGTERM, how long open connections may take to finish',
+          DEFAULT_DRAIN_MS,
+        ),
+      )
+      .addOption(
+        millisecondsOption(
+          '--idle-timeout-ms <ms>',
+          "close connections idle this long; 0 disables (default: the spec's)",
+        ),
+      ),
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { endpoint } = parsed;
+  const { drainMs, idleTimeoutMs } = parsed.options;
 
   const log = (line: string): void => {
     io.stderr.write(`${line}\n`);
   };
   const server = program.createServer({
-    ...endpointOptions(endpoint),
+    ...endpoint,
     log,
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs: idleTimeoutMs === 0 ? null : idleTimeoutMs }),
   });
