@@ -296,7 +296,7 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
                     `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`only bits ${type.flags.map((flag) => flag.bit).join(', ')}`)}, got: '0x' + (${name}Bits >>> 0).toString(16) });`,
                   );
                 });
-                const flags = type.flags.map((flag) => `${quote(flag.name)}: (${name}Bits & 0x${(2 ** flag.bit).toString(16)}) !== 0`);
+                const flags = type.flags.map((flag) => `${propertyKey(flag.name)}: (${name}Bits & 0x${(2 ** flag.bit).toString(16)}) !== 0`);
                 w.writeLine(`const ${name} = { ${flags.join(', ')} };`);
               },
             });

@@ -1,8 +1,36 @@
-import type { ProtocolIR } from '@sockspec/spec';
-import { echoIR, greeterIR, kvIR, timestampIR } from './fixtures/hand-ir.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileSpec, formatDiagnostic, type ProtocolIR } from '@sockspec/spec';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..', '..');
+
+function compileFolder(dir: string): ProtocolIR[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.protocol.yaml'))
+    .sort()
+    .map((name) => {
+      const file = relative(ROOT, join(dir, name)).split('\\').join('/');
+      const { ir, diagnostics } = compileSpec(readFileSync(join(dir, name), 'utf8'), file);
+      if (ir === null || diagnostics.length > 0) {
+        throw new Error(`test spec ${file} does not compile cleanly:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+      }
+      return ir;
+    });
+}
 
 /** Every protocol with a golden folder: the workspace specs, then the test-only fixtures. */
-export const GOLDEN_CASES: readonly ProtocolIR[] = [echoIR, timestampIR, kvIR, greeterIR];
+export const GOLDEN_CASES: readonly ProtocolIR[] = [
+  ...compileFolder(join(ROOT, 'specs')),
+  ...compileFolder(join(HERE, 'fixtures')),
+];
+
+export function compiled(name: string): ProtocolIR {
+  const ir = GOLDEN_CASES.find((candidate) => candidate.name === name);
+  if (ir === undefined) throw new Error(`no test spec named ${name}`);
+  return ir;
+}
 
 /** Golden packages sit five levels below the workspace root (generators/typescript/test/golden/<name>). */
 export const GOLDEN_OPTIONS: Readonly<Record<string, unknown>> = { tsconfigBase: '../../../../../tsconfig.base.json' };

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as echo from './golden/echo/src/index.js';
 import * as greeter from './golden/greeter/src/index.js';
 import * as kv from './golden/kv/src/index.js';
+import * as sensor from './golden/sensor/src/index.js';
 import * as timestamp from './golden/timestamp/src/index.js';
 
 /** Cuts encoded bytes into frames the way a peer's frame decoder would. */
@@ -126,11 +127,42 @@ describe('generated binary codecs', () => {
     expect(codeOf(() => kv.encodePut({ ...put, version: 2n ** 64n }))).toBe('SOCKSPEC_INVALID_FIELD');
     expect(codeOf(() => kv.encodePut({ ...put, key: 'Not Valid' }))).toBe('SOCKSPEC_INVALID_FIELD');
     expect(codeOf(() => kv.encodePut({ ...put, key: 'k'.repeat(65) }))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
-    expect(codeOf(() => kv.encodePut({ ...put, value: new Uint8Array(513) }))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
-    // Each field within its maximum, the frame over maxFrameBytes (512).
-    expect(codeOf(() => kv.encodePut({ ...put, key: 'k'.repeat(64), value: new Uint8Array(500) }))).toBe(
+    expect(codeOf(() => kv.encodePut({ ...put, value: new Uint8Array(451) }))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
+    // Each field within its maximum, the frame over maxFrameBytes (480).
+    expect(codeOf(() => kv.encodePut({ ...put, key: 'k'.repeat(64), value: new Uint8Array(400) }))).toBe(
       'SOCKSPEC_FRAME_TOO_LARGE',
     );
+  });
+});
+
+describe('generated datagram codec without a discriminator', () => {
+  it('round-trips enums, flags, fixed, terminated and prefixed values in little-endian', () => {
+    const reading = {
+      unit: 'kelvin',
+      status: { low: false, high: true, stale: true },
+      sensor: 'ab',
+      value: 1.5,
+      note: 'né',
+      tail: new Uint8Array([9]),
+    } as const;
+    const frame = sensor.encodeReading(reading);
+    expect([...frame]).toEqual([2, 0x02, 0x80, 0x61, 0x62, 0, 0, 0, 0, 0, 0, 0, 0, 0xc0, 0x3f, 0x6e, 0xc3, 0xa9, 0, 1, 9]);
+    expect(sensor.decodeClientMessage(frame)).toEqual({ type: 'Reading', ...reading });
+    expect(sensor.decodeServerMessage(sensor.encodeAck({ ok: true }))).toEqual({ type: 'Ack', ok: true });
+  });
+
+  it('rejects unknown enum values, unknown flag bits and a missing terminator', () => {
+    const frame = sensor.encodeReading({ unit: 'celsius', status: { low: true, high: false, stale: false }, sensor: '', value: 0, note: '', tail: new Uint8Array() });
+    const patched = (at: number, value: number): Uint8Array => {
+      const copy = frame.slice();
+      copy[at] = value;
+      return copy;
+    };
+    expect(codeOf(() => sensor.decodeReading(patched(0, 3)))).toBe('SOCKSPEC_INVALID_FIELD');
+    expect(codeOf(() => sensor.decodeReading(patched(1, 0x04)))).toBe('SOCKSPEC_INVALID_FIELD');
+    expect(codeOf(() => sensor.decodeReading(patched(15, 0x41)))).toBe('SOCKSPEC_TRUNCATED_MESSAGE');
+    expect(codeOf(() => sensor.encodeReading({ unit: 'celsius', status: { low: false, high: false, stale: false }, sensor: 'nine char', value: 0, note: '', tail: new Uint8Array() }))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
+    expect(codeOf(() => sensor.encodeReading({ unit: 'celsius', status: { low: false, high: false, stale: false }, sensor: '', value: 0, note: 'a\u0000b', tail: new Uint8Array() }))).toBe('SOCKSPEC_INVALID_FIELD');
   });
 });
 

@@ -11,7 +11,10 @@ import {
   UnsupportedFeatureError,
 } from '../src/index.js';
 import { buildModel } from '../src/model.js';
-import { kvIR, timestampIR } from './fixtures/hand-ir.js';
+import { compiled } from './cases.js';
+
+const kvIR = compiled('kv');
+const timestampIR = compiled('timestamp');
 
 const text = { kind: 'string', encoding: 'utf8', length: { kind: 'rest' }, maxBytes: 100, pattern: null } as const;
 
@@ -54,7 +57,7 @@ describe('binary layout', () => {
   it('puts a length field with an offset between header fields', () => {
     const ir: ProtocolIR = {
       ...kvIR,
-      framing: { ...kvIR.framing, kind: 'length-prefixed', lengthOffset: 1, lengthBytes: 4, lengthEndian: 'little', lengthAdjustment: 5, lengthCounts: 'frame', maxFrameBytes: 512 },
+      framing: { ...kvIR.framing, kind: 'length-prefixed', lengthOffset: 1, lengthBytes: 4, lengthEndian: 'little', lengthAdjustment: 5, lengthCounts: 'frame', maxFrameBytes: 480 },
     };
     const rows = layoutRows(messageSlots(ir, buildModel(ir).messages[2]!));
     expect(rows.map((row) => `${row.offset}:${row.name}`)).toEqual(['0:type (discriminator)', '1:(length)', '5:id', '9:nonce']);

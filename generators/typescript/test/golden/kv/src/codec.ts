@@ -6,7 +6,7 @@ import { PROTOCOL } from './messages.js';
 import type { ClientMessage, Ping, PingFields, Put, PutFields, ServerMessage, Stored, StoredFields } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
-export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 2, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 512 };
+export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 2, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 480 };
 const PUT_KEY_PATTERN: RegExp = new RegExp('^[a-z0-9_]+$');
 
 /** Decodes a Put from a whole frame, as the frame decoder delivers it. */
@@ -44,8 +44,8 @@ export function decodePut(frame: Uint8Array): Put {
   const pinned = pinnedByte === 1;
   const version = view.getBigUint64(offset + 13);
   const valueLength = frame.length - (offset + 21);
-  if (valueLength > 512) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Put', field: 'value', limit: 512, actual: valueLength });
+  if (valueLength > 450) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Put', field: 'value', limit: 450, actual: valueLength });
   }
   const value = frame.slice(offset + 21, frame.length);
   offset += 21 + valueLength;
@@ -74,12 +74,12 @@ export function encodePut(message: PutFields): Uint8Array {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Put', field: 'version', expected: 'an integer from 0 to 18446744073709551615', got: String(message.version) });
   }
   const valueBytes = message.value;
-  if (valueBytes.length > 512) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Put', field: 'value', limit: 512, actual: valueBytes.length });
+  if (valueBytes.length > 450) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Put', field: 'value', limit: 450, actual: valueBytes.length });
   }
   const size = 29 + keyLength + valueBytes.length;
-  if (size > 512) {
-    throw new FrameTooLargeError({ limit: 512, actual: size, atLeast: size, detail: 'encoding Put' });
+  if (size > 480) {
+    throw new FrameTooLargeError({ limit: 480, actual: size, atLeast: size, detail: 'encoding Put' });
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -133,8 +133,8 @@ export function encodeStored(message: StoredFields): Uint8Array {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Stored', field: 'key', limit: 64, actual: keyLength });
   }
   const size = 8 + keyLength;
-  if (size > 512) {
-    throw new FrameTooLargeError({ limit: 512, actual: size, atLeast: size, detail: 'encoding Stored' });
+  if (size > 480) {
+    throw new FrameTooLargeError({ limit: 480, actual: size, atLeast: size, detail: 'encoding Stored' });
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
