@@ -44,15 +44,17 @@ export class ServedConnection<Incoming> implements Connection {
   readonly #channel: ByteChannel;
   readonly #decoder: FrameDecoder;
   #phase: Phase = 'waiting';
-  // Frames cut from the stream but not yet dispatched. Reading is paused
-  // while this is being worked through, so it holds at most what the
-  // transport delivered before the pause took effect.
+  // Frames cut from the stream but not yet dispatched. Reading stops as soon
+  // as a chunk arrives while a dispatch is pending, so this holds the frames
+  // of about one chunk, never an unbounded backlog.
   #frames: Uint8Array[] = [];
   #frameHead = 0;
   /** A framing error seen while cutting frames; reported once the frames before it are handled. */
   #inputError: unknown;
   #peerEnded = false;
   #pumping = false;
+  /** A chunk arrived while a dispatch was pending: hold further input until the queue is worked off. */
+  #backlogged = false;
   #dispatching = false;
   #writeBlocked = false;
   #writableWaiters: Array<() => void> = [];
@@ -191,7 +193,16 @@ export class ServedConnection<Incoming> implements Connection {
       this.#inputError = error;
       this.#updateFlow();
     }
-    if (this.#phase === 'open') void this.#pump();
+    if (this.#pumping) {
+      // Most dispatches finish within the same turn, so reading is not paused
+      // up front (that would cost a pause/resume per chunk); only once a chunk
+      // arrives while a dispatch is still pending does reading stop, which
+      // bounds what is queued to that one chunk.
+      this.#backlogged = true;
+      this.#updateFlow();
+    } else if (this.#phase === 'open') {
+      void this.#pump();
+    }
   }
 
   readonly #queueFrame = (frame: Uint8Array): void => {
@@ -211,14 +222,13 @@ export class ServedConnection<Incoming> implements Connection {
   }
 
   /**
-   * Dispatches queued frames one at a time, in order. Reading is paused for
-   * the whole run, so a slow handler or a peer that does not read its
-   * replies stops the server from reading more requests. Never rejects.
+   * Dispatches queued frames one at a time, in order, so a later message
+   * never overtakes an earlier one whose handler is still running. Waits
+   * for the peer to read when its write queue is full. Never rejects.
    */
   async #pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
-    this.#updateFlow();
     const { protocol, model } = this.#host;
     try {
       while (this.#phase === 'open') {
@@ -257,6 +267,7 @@ export class ServedConnection<Incoming> implements Connection {
       }
     } finally {
       this.#pumping = false;
+      this.#backlogged = false;
       this.#updateFlow();
     }
   }
@@ -330,7 +341,7 @@ export class ServedConnection<Incoming> implements Connection {
     const phase = this.#phase;
     const wantRead =
       phase === 'closing' ||
-      (phase === 'open' && !this.#pumping && !this.#writeBlocked && this.#inputError === undefined);
+      (phase === 'open' && !this.#backlogged && !this.#writeBlocked && this.#inputError === undefined);
     this.#setPaused(!wantRead);
   }
 

@@ -38,4 +38,28 @@ describe('backpressure', () => {
     }
     expect(protocol.dispatched).toBe(requests);
   });
+
+  it('stops reading from a peer while one of its handlers is pending, and resumes after', async () => {
+    const protocol = lineProtocol();
+    const { connect } = await startServer(protocol);
+    const peer = await connect();
+    peer.send('hold released');
+    await protocol.gate.reached;
+
+    // 24 MiB of requests queued behind the pending handler: more than the
+    // kernel buffers between the two sockets can hold, so unless the server
+    // keeps reading them into memory, part of it stays unsent.
+    const text = 'y'.repeat(1000);
+    const requests = 24 * 1024;
+    const request = `echo ${text}\n`;
+    peer.sendRaw(request.repeat(requests));
+    const total = request.length * requests;
+    const accepted = await settled(() => peer.socket.bytesWritten - peer.socket.writableLength);
+    expect(accepted).toBeLessThan(total);
+    expect(protocol.dispatched).toBe(1);
+
+    protocol.gate.open();
+    expect(await peer.nextLine()).toBe('released');
+    for (let i = 0; i < requests; i++) expect(await peer.nextLine()).toBe(text);
+  });
 });
