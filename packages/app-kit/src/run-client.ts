@@ -67,7 +67,12 @@ export async function runClient(program: ClientProgram, io: ProgramIO = processI
       requestTimeoutMs: timeoutMs,
     });
   } catch (error) {
-    return fail(`cannot connect to ${describeEndpoint(endpoint)}: ${errorMessage(error)}`);
+    // The transport's own errors already say where and why; anything else gets the where added.
+    return fail(
+      isSockspecError(error)
+        ? error.message
+        : `cannot connect to ${describeEndpoint(endpoint)}: ${errorMessage(error)}`,
+    );
   }
   const failure =
     io.stdin.isTTY === true ? await interactive(session, io, timeoutMs) : await script(session, io, timeoutMs);
