@@ -1,0 +1,1 @@
+export { ECHO_DEFAULT_PORT, echoClientProgram, echoServerProgram } from './programs.js';

@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { describeLineProgram, runPythonClient, startServer, stopAllPrograms } from '@sockspec/app-kit/testing';
+import { framing } from '@sockspec/protocol-echo';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const cwd = fileURLToPath(new URL('..', import.meta.url));
+
+describeLineProgram({
+  protocol: 'echo',
+  cwd,
+  maxFrameBytes: framing.maxFrameBytes,
+  expectReply: (line, reply) => expect(reply).toBe(line),
+});
+
+describe('sockspec-echo-server, bytes on the wire', () => {
+  afterEach(stopAllPrograms);
+
+  it("sends a Python socket client's b'hello\\n' back as exactly b'hello\\n'", async () => {
+    const { address } = await startServer({ cwd, script: 'src/server.ts', args: ['--port', '0'] });
+    if (address.transport === 'unix') throw new Error('expected a tcp address');
+    const result = await runPythonClient({ host: address.host, port: address.port, sends: ['hello\n'], lines: 1 });
+    expect(result.received).toBe("b'hello\\n'");
+  });
+
+  it('sends UTF-8 back byte for byte', async () => {
+    const { address } = await startServer({ cwd, script: 'src/server.ts', args: ['--port', '0'] });
+    if (address.transport === 'unix') throw new Error('expected a tcp address');
+    const result = await runPythonClient({
+      host: address.host,
+      port: address.port,
+      sends: ['h\u00e9llo \u2713\n'],
+      lines: 1,
+    });
+    expect(result.received).toBe("b'h\\xc3\\xa9llo \\xe2\\x9c\\x93\\n'");
+  });
+});

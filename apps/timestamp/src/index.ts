@@ -1,0 +1,1 @@
+export { TIMESTAMP_DEFAULT_PORT, timestampClientProgram, timestampServerProgram } from './programs.js';
