@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench echo [--seconds N] [--connections N]`: the generated echo
+ * server against a hand-written node:net echo, on loopback, in one run.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseListeningLine } from '@sockspec/app-kit';
+import { type PingPongResult, pingPong } from './load.js';
+import { parseBenchArgs } from './options.js';
+import { formatTable } from './report.js';
+
+/** Run from source (pnpm bench) the child needs tsx too; run from dist it is plain JavaScript. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const SERVER_CHILD = fileURLToPath(new URL(FROM_SOURCE ? './server-child.ts' : './server-child.js', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const SERVER_KINDS = ['generated', 'raw'] as const;
+type ServerKind = (typeof SERVER_KINDS)[number];
+const STARTUP_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+interface BenchServer {
+  readonly kind: ServerKind;
+  readonly child: ChildProcess;
+  readonly host: string;
+  readonly port: number;
+  readonly stderr: string[];
+}
+
+const children = new Set<ChildProcess>();
+// Whatever way this process ends, no server is left behind.
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}, stopping the servers\n`);
+    process.exit(130);
+  });
+}
+
+async function startServer(kind: ServerKind): Promise<BenchServer> {
+  // The IPC channel lets the server notice if this process dies without killing it.
+  const child = spawn(
+    process.execPath,
+    [...(FROM_SOURCE ? ['--conditions=development', '--import', 'tsx'] : []), SERVER_CHILD, kind, '--port', '0'],
+    { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+  );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  const lines = createInterface({ input: child.stdout! });
+  const timer = setTimeout(() => child.kill('SIGKILL'), STARTUP_TIMEOUT_MS);
+  try {
+    const [first] = (await Promise.race([
+      once(lines, 'line'),
+      once(child, 'exit').then(() => {
+        throw new Error(`the ${kind} server exited before listening: ${stderr.join(' | ')}`);
+      }),
+    ])) as [string];
+    const address = parseListeningLine(first);
+    if (address?.transport !== 'tcp')
+      throw new Error(`the ${kind} server printed '${first}', expected 'listening tcp://…'`);
+    return { kind, child, stderr, host: address.host, port: address.port };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function stopServer(server: BenchServer): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  const exited = once(server.child, 'exit');
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function main(): Promise<number> {
+  const options = parseBenchArgs(process.argv.slice(2));
+  if (typeof options === 'number') return options;
+  const servers = await Promise.all(SERVER_KINDS.map(startServer));
+  const results: { scenario: string; server: ServerKind; result: PingPongResult }[] = [];
+  try {
+    for (const connections of [1, options.connections]) {
+      const scenario = `ping-pong x${connections}`;
+      for (const server of servers) {
+        const result = await pingPong({
+          host: server.host,
+          port: server.port,
+          connections,
+          messageBytes: options.messageBytes,
+          warmupMs: options.warmupSeconds * 1000,
+          durationMs: options.seconds * 1000,
+          maxMessages: options.maxMessages,
+        });
+        results.push({ scenario, server: server.kind, result });
+      }
+    }
+  } finally {
+    await Promise.all(servers.map(stopServer));
+  }
+  process.stdout.write(
+    `echo benchmark: ${options.messageBytes}-byte lines, ${options.warmupSeconds} s warm-up + ${options.seconds} s per phase, loopback, node ${process.version}\n\n`,
+  );
+  process.stdout.write(formatTable(results));
+  let failed = false;
+  for (const { scenario, server, result } of results) {
+    for (const failure of result.failures) {
+      failed = true;
+      process.stderr.write(`bench: ${scenario} against the ${server} server: ${failure}\n`);
+    }
+    if (result.wrongReplies > 0 || result.messages === 0) failed = true;
+    if (result.messages === 0) process.stderr.write(`bench: ${scenario} against the ${server} server: no replies\n`);
+  }
+  for (const server of servers) {
+    if (failed && server.stderr.length > 0)
+      process.stderr.write(`${server.kind} server stderr:\n${server.stderr.join('\n')}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,46 @@
+import type { PingPongResult } from './load.js';
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly server: string;
+  readonly result: PingPongResult;
+}
+
+const GENERATED = 'generated';
+const BASELINE = 'raw';
+
+function microseconds(nanoseconds: number): string {
+  return Number.isNaN(nanoseconds) ? '-' : (nanoseconds / 1000).toFixed(1);
+}
+
+/**
+ * The results as an aligned table, then one `ratio` line per scenario:
+ * generated msgs/s divided by raw msgs/s (1.0 = as fast as the hand-written server).
+ */
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const rows = [
+    ['scenario', 'server', 'msgs/s', 'p50 µs', 'p99 µs'],
+    ...results.map(({ scenario, server, result }) => [
+      scenario,
+      server,
+      result.messagesPerSecond.toFixed(0),
+      microseconds(result.histogram.quantile(0.5)),
+      microseconds(result.histogram.quantile(0.99)),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) =>
+    row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '),
+  );
+  lines.push('');
+  for (const scenario of new Set(results.map((entry) => entry.scenario))) {
+    const rate = (server: string): number | undefined =>
+      results.find((entry) => entry.scenario === scenario && entry.server === server)?.result.messagesPerSecond;
+    const generated = rate(GENERATED);
+    const baseline = rate(BASELINE);
+    if (generated !== undefined && baseline !== undefined && baseline > 0) {
+      lines.push(`ratio ${GENERATED}/${BASELINE} ${scenario}: ${(generated / baseline).toFixed(3)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
