@@ -16,7 +16,12 @@ export interface MessageDocModel {
   readonly description: string;
   /** What the server does with it, in a sentence; empty when only the server sends it. */
   readonly behavior: string;
-  readonly fields: readonly { readonly name: string; readonly type: string; readonly wire: string; readonly description: string }[];
+  readonly fields: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly wire: string;
+    readonly description: string;
+  }[];
   /** Text protocols: the line template. */
   readonly line: string | null;
   /** Binary protocols: the byte layout. */

@@ -57,7 +57,10 @@ export class UnsupportedFeatureError extends GeneratorError {
   readonly sourceFile: string;
 
   constructor(sourceFile: string, where: string, what: string) {
-    super('SOCKSPEC_GENERATOR_UNSUPPORTED', `${sourceFile}: ${where}: ${what} is not supported by the TypeScript generator`);
+    super(
+      'SOCKSPEC_GENERATOR_UNSUPPORTED',
+      `${sourceFile}: ${where}: ${what} is not supported by the TypeScript generator`,
+    );
     this.sourceFile = sourceFile;
   }
 }

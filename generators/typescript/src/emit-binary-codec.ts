@@ -48,7 +48,8 @@ class Cursor {
 }
 
 function intAccessor(type: IntTypeIR): { get: string; set: string; little: string } {
-  const name = type.bits === 64 ? `Big${type.signed ? 'Int' : 'Uint'}64` : `${type.signed ? 'Int' : 'Uint'}${type.bits}`;
+  const name =
+    type.bits === 64 ? `Big${type.signed ? 'Int' : 'Uint'}64` : `${type.signed ? 'Int' : 'Uint'}${type.bits}`;
   return { get: `get${name}`, set: `set${name}`, little: type.bits > 8 && type.endian === 'little' ? ', true' : '' };
 }
 
@@ -99,7 +100,9 @@ function enumConstant(context: Context, field: FieldIR, type: EnumTypeIR, kind: 
 }
 
 /** Fixed-size steps get one bounds check per run; variable-size steps check themselves. */
-type Step = { readonly size: number; readonly write: (at: (extra?: number) => string) => void } | { readonly size: null; readonly write: () => void };
+type Step =
+  | { readonly size: number; readonly write: (at: (extra?: number) => string) => void }
+  | { readonly size: null; readonly write: () => void };
 
 export function writeBinaryCodec(model: ProtocolModel, out: CodecWriter): void {
   const { ir } = model;
@@ -223,7 +226,9 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
               const code = type.bits === 64 ? `${slot.code}n` : String(slot.code);
               w.writeLine(`const code = view.${accessor.get}(${at()}${accessor.little});`);
               w.write(`if (code !== ${code})`).block(() => {
-                w.writeLine(`throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(slot.field.name)} });`);
+                w.writeLine(
+                  `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(slot.field.name)} });`,
+                );
               });
               ctx.out.imports.add('UnknownMessageError');
             },
@@ -236,19 +241,31 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
         decodeField(ctx, w, field, field.type, name, into);
       }
 
-      function decodeField(ctx: Context, w: CodeBlockWriter, field: FieldIR, type: TypeIR, name: string, into: Step[]): void {
+      function decodeField(
+        ctx: Context,
+        w: CodeBlockWriter,
+        field: FieldIR,
+        type: TypeIR,
+        name: string,
+        into: Step[],
+      ): void {
         const fieldWhere = where(ctx, field.name);
         switch (type.kind) {
           case 'int': {
             const accessor = intAccessor(type);
-            into.push({ size: type.bits / 8, write: (at) => w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`) });
+            into.push({
+              size: type.bits / 8,
+              write: (at) => w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`),
+            });
             return;
           }
           case 'float':
             into.push({
               size: type.bits / 8,
               write: (at) =>
-                w.writeLine(`const ${name} = view.getFloat${type.bits}(${at()}${type.endian === 'little' ? ', true' : ''});`),
+                w.writeLine(
+                  `const ${name} = view.getFloat${type.bits}(${at()}${type.endian === 'little' ? ', true' : ''});`,
+                ),
             });
             return;
           case 'bool':
@@ -258,7 +275,9 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
               write: (at) => {
                 w.writeLine(`const ${name}Byte = view.getUint8(${at()});`);
                 w.write(`if (${name}Byte > 1)`).block(() => {
-                  w.writeLine(`throw new InvalidFieldError({ ${fieldWhere}, expected: '0 or 1', got: String(${name}Byte) });`);
+                  w.writeLine(
+                    `throw new InvalidFieldError({ ${fieldWhere}, expected: '0 or 1', got: String(${name}Byte) });`,
+                  );
                 });
                 w.writeLine(`const ${name} = ${name}Byte === 1;`);
               },
@@ -272,11 +291,16 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
             into.push({
               size: type.base.bits / 8,
               write: (at) => {
-                const raw = type.base.bits === 64 ? `Number(view.${accessor.get}(${at()}${accessor.little}))` : `view.${accessor.get}(${at()}${accessor.little})`;
+                const raw =
+                  type.base.bits === 64
+                    ? `Number(view.${accessor.get}(${at()}${accessor.little}))`
+                    : `view.${accessor.get}(${at()}${accessor.little})`;
                 w.writeLine(`const ${name}Code = ${raw};`);
                 w.writeLine(`const ${name} = ${names}.get(${name}Code);`);
                 w.write(`if (${name} === undefined)`).block(() => {
-                  w.writeLine(`throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(expected)}, got: String(${name}Code) });`);
+                  w.writeLine(
+                    `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(expected)}, got: String(${name}Code) });`,
+                  );
                 });
               },
             });
@@ -296,7 +320,9 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
                     `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`only bits ${type.flags.map((flag) => flag.bit).join(', ')}`)}, got: '0x' + (${name}Bits >>> 0).toString(16) });`,
                   );
                 });
-                const flags = type.flags.map((flag) => `${propertyKey(flag.name)}: (${name}Bits & 0x${(2 ** flag.bit).toString(16)}) !== 0`);
+                const flags = type.flags.map(
+                  (flag) => `${propertyKey(flag.name)}: (${name}Bits & 0x${(2 ** flag.bit).toString(16)}) !== 0`,
+                );
                 w.writeLine(`const ${name} = { ${flags.join(', ')} };`);
               },
             });
@@ -307,7 +333,11 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
             decodeSized(ctx, w, field, type, name, into);
             return;
           default:
-            throw new UnsupportedFeatureError(ctx.model.ir.sourceFile, `message ${ctx.message.name}`, `a ${type.kind} field`);
+            throw new UnsupportedFeatureError(
+              ctx.model.ir.sourceFile,
+              `message ${ctx.message.name}`,
+              `a ${type.kind} field`,
+            );
         }
       }
 
@@ -335,11 +365,13 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
         const afterValue = (): void => {
           if (type.kind === 'string' && type.pattern !== null) {
             ctx.out.imports.add('InvalidFieldError').add('previewText');
-            w.write(`if (!${constantCase(ctx.message.name)}_${constantCase(field.name)}_PATTERN.test(${name}))`).block(() => {
-              w.writeLine(
-                `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${name}) });`,
-              );
-            });
+            w.write(`if (!${constantCase(ctx.message.name)}_${constantCase(field.name)}_PATTERN.test(${name}))`).block(
+              () => {
+                w.writeLine(
+                  `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${name}) });`,
+                );
+              },
+            );
           }
         };
         const tooLarge = (length: string): void => {
@@ -357,7 +389,9 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
                 if (type.kind === 'string') {
                   // Fixed-size strings are NUL-padded; the value ends at the first NUL.
                   w.writeLine(`const ${name}End = frame.subarray(${at()}, ${at(length.bytes)}).indexOf(0);`);
-                  w.writeLine(`const ${name} = ${value(at(), `${name}End === -1 ? ${at(length.bytes)} : ${at()} + ${name}End`)};`);
+                  w.writeLine(
+                    `const ${name} = ${value(at(), `${name}End === -1 ? ${at(length.bytes)} : ${at()} + ${name}End`)};`,
+                  );
                 } else {
                   w.writeLine(`const ${name} = ${value(at(), at(length.bytes))};`);
                 }
@@ -495,7 +529,9 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
             break;
           }
           case 'flags': {
-            const bits = type.flags.map((flag) => `(${access(value, flag.name)} ? 0x${(2 ** flag.bit).toString(16)} : 0)`);
+            const bits = type.flags.map(
+              (flag) => `(${access(value, flag.name)} ? 0x${(2 ** flag.bit).toString(16)} : 0)`,
+            );
             writer.writeLine(`const ${name}Bits = ${bits.length === 0 ? '0' : bits.join(' | ')};`);
             constantSize += type.base.bits / 8;
             break;
@@ -510,11 +546,13 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
               out.imports.add('utf8ByteLength').add('utf8Write');
               if (type.pattern !== null) {
                 out.imports.add('InvalidFieldError').add('previewText');
-                writer.write(`if (!${constantCase(message.name)}_${constantCase(field.name)}_PATTERN.test(${value}))`).block(() => {
-                  writer.writeLine(
-                    `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${value}) });`,
-                  );
-                });
+                writer
+                  .write(`if (!${constantCase(message.name)}_${constantCase(field.name)}_PATTERN.test(${value}))`)
+                  .block(() => {
+                    writer.writeLine(
+                      `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${value}) });`,
+                    );
+                  });
               }
               writer.writeLine(`const ${name}Length = utf8ByteLength(${value});`);
             } else {
@@ -529,7 +567,9 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
               });
             } else {
               writer.write(`if (${length} > ${limit})`).block(() => {
-                writer.writeLine(`throw new FieldTooLargeError({ ${fieldWhere}, limit: ${limit}, actual: ${length} });`);
+                writer.writeLine(
+                  `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${limit}, actual: ${length} });`,
+                );
               });
             }
             switch (type.length.kind) {
@@ -596,7 +636,9 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
         if (slot.kind === 'discriminator') {
           const int = type as IntTypeIR;
           const accessor = intAccessor(int);
-          writer.writeLine(`view.${accessor.set}(${cursor.at()}, ${int.bits === 64 ? `${slot.code}n` : slot.code}${accessor.little});`);
+          writer.writeLine(
+            `view.${accessor.set}(${cursor.at()}, ${int.bits === 64 ? `${slot.code}n` : slot.code}${accessor.little});`,
+          );
           cursor.skip(int.bits / 8);
           return;
         }
@@ -610,7 +652,9 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
             return;
           }
           case 'float':
-            writer.writeLine(`view.setFloat${type.bits}(${cursor.at()}, ${value}${type.endian === 'little' ? ', true' : ''});`);
+            writer.writeLine(
+              `view.setFloat${type.bits}(${cursor.at()}, ${value}${type.endian === 'little' ? ', true' : ''});`,
+            );
             cursor.skip(type.bits / 8);
             return;
           case 'bool':
@@ -621,7 +665,9 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
           case 'flags': {
             const accessor = intAccessor(type.base);
             const raw = type.kind === 'enum' ? `${name}Code` : `${name}Bits`;
-            writer.writeLine(`view.${accessor.set}(${cursor.at()}, ${type.base.bits === 64 ? `BigInt(${raw})` : raw}${accessor.little});`);
+            writer.writeLine(
+              `view.${accessor.set}(${cursor.at()}, ${type.base.bits === 64 ? `BigInt(${raw})` : raw}${accessor.little});`,
+            );
             cursor.skip(type.base.bits / 8);
             return;
           }

@@ -18,7 +18,9 @@ export function requestModels(model: ProtocolModel): RequestModel[] {
   return model.clientMessages.flatMap((message) => {
     const method = model.requestMethods.get(message.name);
     if (method === undefined) return [];
-    const replies = message.replies.map((name) => model.messages.find((candidate) => candidate.ir.name === name)?.name ?? name);
+    const replies = message.replies.map(
+      (name) => model.messages.find((candidate) => candidate.ir.name === name)?.name ?? name,
+    );
     return [{ message, method, replies: union(replies), guard: `is${message.name}Reply` }];
   });
 }
@@ -59,7 +61,9 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       },
       {
         name: 'on',
-        docs: ['Listens for server messages of one type that answer no request; returns a function that stops listening.'],
+        docs: [
+          'Listens for server messages of one type that answer no request; returns a function that stops listening.',
+        ],
         typeParameters: [{ name: 'K', constraint: "ServerMessage['type']" }],
         parameters: [
           { name: 'type', type: 'K' },
@@ -108,11 +112,15 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       writer.writeLine('const client = await connectProtocolClient(protocol, options);');
       if (correlation && correlationType) {
         const big = correlationType.bits === 64;
-        const max = big ? `${2n ** BigInt(correlationType.signed ? 63 : 64) - 1n}n` : String(2 ** (correlationType.signed ? correlationType.bits - 1 : correlationType.bits) - 1);
+        const max = big
+          ? `${2n ** BigInt(correlationType.signed ? 63 : 64) - 1n}n`
+          : String(2 ** (correlationType.signed ? correlationType.bits - 1 : correlationType.bits) - 1);
         writer.writeLine(`let lastCorrelation = ${big ? '0n' : '0'};`);
         writer.write(`const nextCorrelation = (): ${big ? 'bigint' : 'number'} =>`).inlineBlock(() => {
           // Ids wrap around well after any request could still be pending.
-          writer.writeLine(`lastCorrelation = lastCorrelation === ${max} ? ${big ? '1n' : '1'} : lastCorrelation + ${big ? '1n' : '1'};`);
+          writer.writeLine(
+            `lastCorrelation = lastCorrelation === ${max} ? ${big ? '1n' : '1'} : lastCorrelation + ${big ? '1n' : '1'};`,
+          );
           writer.writeLine('return lastCorrelation;');
         });
         writer.write(';').newLine();
@@ -131,7 +139,9 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                 `return client.request(encode${request.message.name}({ ...message, ${key}: correlationId }), (reply): reply is ${request.replies} => ${request.guard}(reply) && reply.${key} === correlationId, requestOptions);`,
               );
             } else {
-              writer.writeLine(`return client.request(encode${request.message.name}(message), ${request.guard}, requestOptions);`);
+              writer.writeLine(
+                `return client.request(encode${request.message.name}(message), ${request.guard}, requestOptions);`,
+              );
             }
           });
           writer.write(',').newLine();

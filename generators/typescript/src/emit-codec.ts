@@ -70,7 +70,9 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
     returnType: 'Uint8Array',
     body: (writer) => {
       if (messages.length === 0) {
-        writer.writeLine(`throw new UnknownMessageError({ protocol: PROTOCOL.name, line: \`no ${sender} messages: \${String((message as { type?: unknown }).type)}\` });`);
+        writer.writeLine(
+          `throw new UnknownMessageError({ protocol: PROTOCOL.name, line: \`no ${sender} messages: \${String((message as { type?: unknown }).type)}\` });`,
+        );
         return;
       }
       writer.write('switch (message.type)').block(() => {
@@ -105,7 +107,9 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
       if (discriminator === null || messages.length === 0) {
         const only = messages[0];
         if (only === undefined) {
-          writer.writeLine(`throw new UnknownMessageError({ protocol: PROTOCOL.name, line: \`a frame of \${frame.length} bytes; ${sender}s send no messages\` });`);
+          writer.writeLine(
+            `throw new UnknownMessageError({ protocol: PROTOCOL.name, line: \`a frame of \${frame.length} bytes; ${sender}s send no messages\` });`,
+          );
         } else {
           writer.writeLine(`return decode${only.name}(frame);`);
         }
@@ -121,7 +125,9 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
           `throw new TruncatedMessageError({ protocol: PROTOCOL.name, field: ${quote(model.ir.discriminator ?? '')}, needed: ${size}, offset: ${offset}, frameBytes: frame.length });`,
         );
       });
-      writer.writeLine(`const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little});`);
+      writer.writeLine(
+        `const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little});`,
+      );
       writer.write('switch (code)').block(() => {
         for (const message of messages) {
           writer.writeLine(`case ${message.ir.code}${type.bits === 64 ? 'n' : ''}:`);
@@ -130,7 +136,9 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
         writer.writeLine('default:');
         writer
           .indent()
-          .write(`throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(model.ir.discriminator ?? '')} });`)
+          .write(
+            `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(model.ir.discriminator ?? '')} });`,
+          )
           .newLine();
       });
     },

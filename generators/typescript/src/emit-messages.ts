@@ -47,7 +47,9 @@ export function emitMessages(file: SourceFile, model: ProtocolModel): void {
         name: message.name,
         isExported: true,
         extends: [message.fieldsName],
-        docs: [`${message.ir.description === '' ? message.name : message.ir.description}\n\nSent by: ${direction(message.ir.from)}.`],
+        docs: [
+          `${message.ir.description === '' ? message.name : message.ir.description}\n\nSent by: ${direction(message.ir.from)}.`,
+        ],
         properties: [{ name: 'type', isReadonly: true, type: quote(message.name) }],
       },
     ]),

@@ -29,7 +29,11 @@ function literal(value: string | number | boolean, field: FieldIR): string {
 function composed(model: ProtocolModel, composition: ComposedMessageIR, request: MessageModel | null): string {
   const target = model.messages.find((message) => message.ir.name === composition.message);
   if (target === undefined) {
-    throw new UnsupportedFeatureError(model.ir.sourceFile, 'behavior', `a reply with unknown message ${composition.message}`);
+    throw new UnsupportedFeatureError(
+      model.ir.sourceFile,
+      'behavior',
+      `a reply with unknown message ${composition.message}`,
+    );
   }
   const values = new Map(composition.values.map((entry) => [entry.field, entry.value]));
   const properties = target.fields.map((field) => {
@@ -40,7 +44,11 @@ function composed(model: ProtocolModel, composition: ComposedMessageIR, request:
       const fromRequest = request?.fields.some((candidate) => candidate.name === field.name) ?? false;
       if (fromRequest) return `${key}: ${access('message', field.name)}`;
       if (field.type.kind === 'int') return `${key}: ${field.type.bits === 64 ? '0n' : '0'}`;
-      throw new UnsupportedFeatureError(model.ir.sourceFile, `behavior of ${composition.message}`, `no value for field ${field.name}`);
+      throw new UnsupportedFeatureError(
+        model.ir.sourceFile,
+        `behavior of ${composition.message}`,
+        `no value for field ${field.name}`,
+      );
     }
     switch (value.kind) {
       case 'now':
@@ -49,6 +57,12 @@ function composed(model: ProtocolModel, composition: ComposedMessageIR, request:
         return `${key}: ${access('message', value.field)}`;
       case 'literal':
         return `${key}: ${literal(value.value, field)}`;
+      default:
+        throw new UnsupportedFeatureError(
+          model.ir.sourceFile,
+          `behavior of ${composition.message}`,
+          'this kind of value',
+        );
     }
   });
   return `{ ${properties.join(', ')} }`;
@@ -72,10 +86,20 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
         { name: 'remote', isReadonly: true, type: "Connection['remote']" },
         { name: 'state', isReadonly: true, type: 'Map<string, unknown>', docs: ['Per-connection state for handlers.'] },
         { name: 'closed', isReadonly: true, type: 'boolean' },
-        { name: 'connection', isReadonly: true, type: 'Connection', docs: ['The engine connection, for frames that are already encoded.'] },
+        {
+          name: 'connection',
+          isReadonly: true,
+          type: 'Connection',
+          docs: ['The engine connection, for frames that are already encoded.'],
+        },
       ],
       methods: [
-        { name: 'send', parameters: [{ name: 'message', type: 'ServerMessage' }], returnType: 'void', docs: ['Encodes and queues a message.'] },
+        {
+          name: 'send',
+          parameters: [{ name: 'message', type: 'ServerMessage' }],
+          returnType: 'void',
+          docs: ['Encodes and queues a message.'],
+        },
         { name: 'close', returnType: 'void', docs: ['Flushes queued messages, then closes.'] },
       ],
     });
@@ -113,7 +137,9 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
       name: `Typed${connectionName}`,
       implements: [connectionName],
       properties: [{ name: 'connection', isReadonly: true, type: 'Connection' }],
-      ctors: [{ parameters: [{ name: 'connection', type: 'Connection' }], statements: ['this.connection = connection;'] }],
+      ctors: [
+        { parameters: [{ name: 'connection', type: 'Connection' }], statements: ['this.connection = connection;'] },
+      ],
       getAccessors: [
         { name: 'id', returnType: 'number', statements: ['return this.connection.id;'] },
         { name: 'remote', returnType: "Connection['remote']", statements: ['return this.connection.remote;'] },
@@ -179,7 +205,9 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
       `A ${ir.name} server with the spec's declared behavior wired in.${usesHandlers ? ' Messages the spec leaves to code go to `handlers`.' : ''} Call \`listen()\` on it.`,
     ],
     parameters: [
-      usesHandlers ? { name: 'handlers', type: handlersName } : { name: 'handlers', type: handlersName, initializer: '{}' },
+      usesHandlers
+        ? { name: 'handlers', type: handlersName }
+        : { name: 'handlers', type: handlersName, initializer: '{}' },
       { name: 'options', type: 'ServerOptions', initializer: '{}' },
     ],
     returnType: 'ProtocolServer',
@@ -189,19 +217,21 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
         writer.writeLine('framing,');
         writer.writeLine(`idleTimeoutMs: ${ir.behavior.idleTimeoutMs === null ? 'null' : ir.behavior.idleTimeoutMs},`);
         writer.writeLine('decode: decodeClientMessage,');
-        writer.write('dispatch(message: ClientMessage, connection: Connection): void | Promise<void>').inlineBlock(() => {
-          if (model.clientMessages.length === 0) {
-            writer.writeLine('void message;');
-            writer.writeLine('void connection;');
-            return;
-          }
-          writer.write('switch (message.type)').block(() => {
-            for (const message of model.clientMessages) {
-              writer.writeLine(`case ${quote(message.name)}:`);
-              writer.indent(() => writeBehavior(model, message, writer, codecImports));
+        writer
+          .write('dispatch(message: ClientMessage, connection: Connection): void | Promise<void>')
+          .inlineBlock(() => {
+            if (model.clientMessages.length === 0) {
+              writer.writeLine('void message;');
+              writer.writeLine('void connection;');
+              return;
             }
+            writer.write('switch (message.type)').block(() => {
+              for (const message of model.clientMessages) {
+                writer.writeLine(`case ${quote(message.name)}:`);
+                writer.indent(() => writeBehavior(model, message, writer, codecImports));
+              }
+            });
           });
-        });
         writer.write(',').newLine();
         if (greeting !== null) {
           codecImports.add(`encode${greeting.message}`);
@@ -256,7 +286,9 @@ function writeBehavior(
           writer.writeLine(`prefixed.set(${value}, prefix.length);`);
           writer.writeLine(`connection.send(encode${target.name}({ ...message, ${key}: prefixed }));`);
         } else {
-          writer.writeLine(`connection.send(encode${target.name}({ ...message, ${key}: ${quote(behavior.prefix)} + ${value} }));`);
+          writer.writeLine(
+            `connection.send(encode${target.name}({ ...message, ${key}: ${quote(behavior.prefix)} + ${value} }));`,
+          );
         }
       }
       writer.writeLine('return;');
@@ -265,7 +297,11 @@ function writeBehavior(
     case 'reply': {
       const target = model.messages.find((candidate) => candidate.ir.name === behavior.reply.message);
       if (target === undefined) {
-        throw new UnsupportedFeatureError(model.ir.sourceFile, 'behavior', `a reply with unknown message ${behavior.reply.message}`);
+        throw new UnsupportedFeatureError(
+          model.ir.sourceFile,
+          'behavior',
+          `a reply with unknown message ${behavior.reply.message}`,
+        );
       }
       codecImports.add(`encode${target.name}`);
       writer.writeLine(`connection.send(encode${target.name}(${composed(model, behavior.reply, message)}));`);

@@ -47,7 +47,11 @@ function lineOf(model: ProtocolModel, message: MessageModel): readonly LinePartI
     const { type } = field;
     if (type.kind === 'string' || (type.kind === 'timestamp' && type.representation === 'ctime')) continue;
     const what = type.kind === 'timestamp' ? `a ${type.representation} timestamp` : `a ${type.kind}`;
-    throw new UnsupportedFeatureError(model.ir.sourceFile, `message ${message.name}, field ${field.name}`, `${what} in a line`);
+    throw new UnsupportedFeatureError(
+      model.ir.sourceFile,
+      `message ${message.name}, field ${field.name}`,
+      `${what} in a line`,
+    );
   }
   return message.ir.line.parts;
 }
@@ -146,6 +150,7 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
       // A UTF-16 code unit never encodes to fewer than one byte, so this rejects oversized lines without encoding them.
       writer.write(`if (line.length + DELIMITER.length > framing.maxFrameBytes)`).block(() => {
         writer.writeLine(
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code
           'throw new FrameTooLargeError({ limit: framing.maxFrameBytes, actual: null, atLeast: line.length + DELIMITER.length, detail: `encoding ${message}` });',
         );
       });
@@ -160,6 +165,7 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
       writer.writeLine('const frame = utf8Encode(line + DELIMITER);');
       writer.write('if (frame.length > framing.maxFrameBytes)').block(() => {
         writer.writeLine(
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code
           'throw new FrameTooLargeError({ limit: framing.maxFrameBytes, actual: frame.length, atLeast: frame.length, detail: `encoding ${message}` });',
         );
       });
@@ -181,9 +187,12 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
     body: (writer) => {
       writer.write(`if (value.includes(DELIMITER) || (next !== '' && value.includes(next)))`).block(() => {
         writer.writeLine(
-          'const expected = next === \'\' ? `text without ${JSON.stringify(DELIMITER)}` : `text without ${JSON.stringify(DELIMITER)} or ${JSON.stringify(next)}`;',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code
+          "const expected = next === '' ? `text without ${JSON.stringify(DELIMITER)}` : `text without ${JSON.stringify(DELIMITER)} or ${JSON.stringify(next)}`;",
         );
-        writer.writeLine('throw new InvalidFieldError({ protocol: PROTOCOL.name, message, field, expected, got: previewText(value) });');
+        writer.writeLine(
+          'throw new InvalidFieldError({ protocol: PROTOCOL.name, message, field, expected, got: previewText(value) });',
+        );
       });
     },
   });

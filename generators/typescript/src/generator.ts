@@ -3,14 +3,19 @@ import { posix } from 'node:path';
 import type { ProtocolIR } from '@sockspec/spec';
 import { type PackageModel, renderPackageFiles } from '@sockspec/templates';
 import { IndentationText, NewLineKind, Project, QuoteKind, type SourceFile } from 'ts-morph';
-import { defineGenerator, type GeneratedFile, type Generator, GeneratorOptionError, UnsupportedFeatureError } from './define.js';
+import {
+  defineGenerator,
+  type GeneratedFile,
+  type Generator,
+  GeneratorOptionError,
+  UnsupportedFeatureError,
+} from './define.js';
 import { emitClient, requestModels } from './emit-client.js';
 import { emitCodec } from './emit-codec.js';
 import { emitMessages } from './emit-messages.js';
 import { emitServer, handlerMessages, handlerMethod } from './emit-server.js';
 import { layoutRows, messageSlots, wireType } from './layout.js';
 import { buildModel, type ProtocolModel, tsType } from './model.js';
-
 
 export interface TypescriptGeneratorOptions {
   /** npm scope of generated packages; the package is `<scope>/protocol-<name>`. Default `@sockspec`. */
@@ -48,13 +53,22 @@ function parseOptions(raw: Readonly<Record<string, unknown>>): TypescriptGenerat
   };
   for (const [key, value] of Object.entries(raw)) {
     if (!OPTION_NAMES.includes(key as keyof TypescriptGeneratorOptions)) {
-      throw new GeneratorOptionError('typescript', `unknown option '${key}'; expected one of ${OPTION_NAMES.join(', ')}`);
+      throw new GeneratorOptionError(
+        'typescript',
+        `unknown option '${key}'; expected one of ${OPTION_NAMES.join(', ')}`,
+      );
     }
     if (typeof value !== 'string' || value === '') {
-      throw new GeneratorOptionError('typescript', `option '${key}' must be a non-empty string, got ${JSON.stringify(value)}`);
+      throw new GeneratorOptionError(
+        'typescript',
+        `option '${key}' must be a non-empty string, got ${JSON.stringify(value)}`,
+      );
     }
     if (key === 'packageScope' && !/^@[a-z0-9][a-z0-9._-]*$/.test(value)) {
-      throw new GeneratorOptionError('typescript', `option 'packageScope' must look like @scope, got ${JSON.stringify(value)}`);
+      throw new GeneratorOptionError(
+        'typescript',
+        `option 'packageScope' must look like @scope, got ${JSON.stringify(value)}`,
+      );
     }
     options[key as keyof TypescriptGeneratorOptions] = value;
   }
@@ -203,6 +217,7 @@ function quickStart(model: ProtocolModel, name: string): { server: string; clien
           '});',
         ].join('\n'),
     'const address = await server.listen();',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code
     'console.log(`listening ${address.url}`);',
   ].join('\n');
   const requests = requestModels(model);
@@ -213,10 +228,7 @@ function quickStart(model: ProtocolModel, name: string): { server: string; clien
     'const client = await createClient({ port: address.port });',
     ...(first === undefined
       ? []
-      : [
-          `const reply = await client.${first.method}(${exampleValue(model, first.message)});`,
-          'console.log(reply);',
-        ]),
+      : [`const reply = await client.${first.method}(${exampleValue(model, first.message)});`, 'console.log(reply);']),
     ...model.serverMessages
       .filter((message) => !requests.some((request) => request.message.replies.includes(message.ir.name)))
       .slice(0, 1)
@@ -291,5 +303,3 @@ export function generateTypescript(ir: ProtocolIR, options: Readonly<Record<stri
     sockspecVersion: SOCKSPEC_VERSION,
   });
 }
-
-

@@ -112,7 +112,11 @@ export function layoutRows(slots: readonly Slot[]): LayoutRow[] {
     if (slot.kind === 'length') {
       size = slot.framing.lengthBytes;
       const counts = slot.framing.lengthCounts === 'frame' ? 'the whole frame' : 'the bytes after it';
-      row = { size: String(size), name: '(length)', type: `u${size * 8} ${slot.framing.lengthEndian}-endian, counts ${counts}` };
+      row = {
+        size: String(size),
+        name: '(length)',
+        type: `u${size * 8} ${slot.framing.lengthEndian}-endian, counts ${counts}`,
+      };
     } else {
       size = fixedSize(slot.field.type);
       const type = wireType(slot.field.type);

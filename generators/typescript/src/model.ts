@@ -34,9 +34,28 @@ const CLIENT_MEMBERS = new Set(['send', 'on', 'close', 'closed', 'remote']);
 
 /** Globals the generated code uses by name; a message or type named like one would shadow it. */
 const GLOBALS_USED = new Set([
-  'Array', 'AsyncIterator', 'BigInt', 'DataView', 'Date', 'Error', 'Extract', 'JSON', 'Map', 'Number', 'Omit',
-  'Promise', 'ReadonlyMap', 'RegExp', 'String', 'Symbol', 'TextEncoder', 'Uint8Array', 'WeakMap',
-  'ClientMessage', 'ServerMessage', 'PROTOCOL',
+  'Array',
+  'AsyncIterator',
+  'BigInt',
+  'DataView',
+  'Date',
+  'Error',
+  'Extract',
+  'JSON',
+  'Map',
+  'Number',
+  'Omit',
+  'Promise',
+  'ReadonlyMap',
+  'RegExp',
+  'String',
+  'Symbol',
+  'TextEncoder',
+  'Uint8Array',
+  'WeakMap',
+  'ClientMessage',
+  'ServerMessage',
+  'PROTOCOL',
 ]);
 
 export function buildModel(ir: ProtocolIR): ProtocolModel {
@@ -79,7 +98,11 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
   for (const message of messages) for (const field of message.fields) visit(field.type);
   for (const name of [...messages.map((message) => message.name), ...namedTypes.keys()]) {
     if (GLOBALS_USED.has(pascalCase(name))) {
-      throw new UnsupportedFeatureError(ir.sourceFile, name, `the name ${name}, which would shadow a name the generated code uses`);
+      throw new UnsupportedFeatureError(
+        ir.sourceFile,
+        name,
+        `the name ${name}, which would shadow a name the generated code uses`,
+      );
     }
   }
   for (const name of namedTypes.keys()) {

@@ -22,10 +22,7 @@ export function constantCase(name: string): string {
 
 /** A JavaScript string literal in single quotes. */
 export function quote(text: string): string {
-  const escaped = JSON.stringify(text)
-    .slice(1, -1)
-    .replace(/\\"/g, '"')
-    .replace(/'/g, "\\'");
+  const escaped = JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'");
   return `'${escaped}'`;
 }
 

@@ -17,9 +17,7 @@ function listFiles(dir: string): string[] {
   } catch {
     return [];
   }
-  return entries.flatMap((entry) =>
-    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
-  );
+  return entries.flatMap((entry) => (entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)]));
 }
 
 function readOrNull(path: string): string | null {
@@ -46,9 +44,14 @@ describe('golden output', () => {
         }
         return;
       }
-      expect(orphans.map((path) => relative(GOLDEN, path)), 'orphan golden files').toEqual([]);
+      expect(
+        orphans.map((path) => relative(GOLDEN, path)),
+        'orphan golden files',
+      ).toEqual([]);
       for (const file of files) {
-        expect(readOrNull(join(dir, file.path)) ?? `<missing ${file.path}>`, `${ir.name}/${file.path}`).toBe(file.content);
+        expect(readOrNull(join(dir, file.path)) ?? `<missing ${file.path}>`, `${ir.name}/${file.path}`).toBe(
+          file.content,
+        );
       }
     });
   }
@@ -72,7 +75,8 @@ describe('golden output', () => {
   });
 
   it('generates byte-for-byte the same output twice', () => {
-    for (const ir of GOLDEN_CASES) expect(generateTypescript(ir, GOLDEN_OPTIONS)).toEqual(generateTypescript(ir, GOLDEN_OPTIONS));
+    for (const ir of GOLDEN_CASES)
+      expect(generateTypescript(ir, GOLDEN_OPTIONS)).toEqual(generateTypescript(ir, GOLDEN_OPTIONS));
   });
 
   it('generates all golden protocols in well under a second', () => {

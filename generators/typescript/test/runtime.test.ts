@@ -66,7 +66,15 @@ describe('generated text codecs', () => {
 });
 
 describe('generated binary codecs', () => {
-  const put = { id: 7, key: 'user_1', ttl: -1, weight: 0.25, pinned: true, version: 2n ** 63n + 5n, value: new Uint8Array([0, 1, 255]) };
+  const put = {
+    id: 7,
+    key: 'user_1',
+    ttl: -1,
+    weight: 0.25,
+    pinned: true,
+    version: 2n ** 63n + 5n,
+    value: new Uint8Array([0, 1, 255]),
+  };
 
   it('lays out a Put exactly as the README table says', () => {
     const frame = kv.encodePut(put);
@@ -146,13 +154,22 @@ describe('generated datagram codec without a discriminator', () => {
       tail: new Uint8Array([9]),
     } as const;
     const frame = sensor.encodeReading(reading);
-    expect([...frame]).toEqual([2, 0x02, 0x80, 0x61, 0x62, 0, 0, 0, 0, 0, 0, 0, 0, 0xc0, 0x3f, 0x6e, 0xc3, 0xa9, 0, 1, 9]);
+    expect([...frame]).toEqual([
+      2, 0x02, 0x80, 0x61, 0x62, 0, 0, 0, 0, 0, 0, 0, 0, 0xc0, 0x3f, 0x6e, 0xc3, 0xa9, 0, 1, 9,
+    ]);
     expect(sensor.decodeClientMessage(frame)).toEqual({ type: 'Reading', ...reading });
     expect(sensor.decodeServerMessage(sensor.encodeAck({ ok: true }))).toEqual({ type: 'Ack', ok: true });
   });
 
   it('rejects unknown enum values, unknown flag bits and a missing terminator', () => {
-    const frame = sensor.encodeReading({ unit: 'celsius', status: { low: true, high: false, stale: false }, sensor: '', value: 0, note: '', tail: new Uint8Array() });
+    const frame = sensor.encodeReading({
+      unit: 'celsius',
+      status: { low: true, high: false, stale: false },
+      sensor: '',
+      value: 0,
+      note: '',
+      tail: new Uint8Array(),
+    });
     const patched = (at: number, value: number): Uint8Array => {
       const copy = frame.slice();
       copy[at] = value;
@@ -161,8 +178,30 @@ describe('generated datagram codec without a discriminator', () => {
     expect(codeOf(() => sensor.decodeReading(patched(0, 3)))).toBe('SOCKSPEC_INVALID_FIELD');
     expect(codeOf(() => sensor.decodeReading(patched(1, 0x04)))).toBe('SOCKSPEC_INVALID_FIELD');
     expect(codeOf(() => sensor.decodeReading(patched(15, 0x41)))).toBe('SOCKSPEC_TRUNCATED_MESSAGE');
-    expect(codeOf(() => sensor.encodeReading({ unit: 'celsius', status: { low: false, high: false, stale: false }, sensor: 'nine char', value: 0, note: '', tail: new Uint8Array() }))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
-    expect(codeOf(() => sensor.encodeReading({ unit: 'celsius', status: { low: false, high: false, stale: false }, sensor: '', value: 0, note: 'a\u0000b', tail: new Uint8Array() }))).toBe('SOCKSPEC_INVALID_FIELD');
+    expect(
+      codeOf(() =>
+        sensor.encodeReading({
+          unit: 'celsius',
+          status: { low: false, high: false, stale: false },
+          sensor: 'nine char',
+          value: 0,
+          note: '',
+          tail: new Uint8Array(),
+        }),
+      ),
+    ).toBe('SOCKSPEC_FIELD_TOO_LARGE');
+    expect(
+      codeOf(() =>
+        sensor.encodeReading({
+          unit: 'celsius',
+          status: { low: false, high: false, stale: false },
+          sensor: '',
+          value: 0,
+          note: 'a\u0000b',
+          tail: new Uint8Array(),
+        }),
+      ),
+    ).toBe('SOCKSPEC_INVALID_FIELD');
   });
 });
 
@@ -238,7 +277,10 @@ describe('generated servers and clients over loopback tcp', () => {
     const client = await kv.createClient({ host: address.host, port: address.port });
     clients.push(client);
     const fields = { ttl: 0, weight: 1, pinned: false, version: 1n, value: new Uint8Array([1]) };
-    const [slow, fast] = await Promise.all([client.put({ key: 'slow', ...fields }), client.put({ key: 'fast', ...fields })]);
+    const [slow, fast] = await Promise.all([
+      client.put({ key: 'slow', ...fields }),
+      client.put({ key: 'fast', ...fields }),
+    ]);
     expect(slow.key).toBe('slow');
     expect(fast.key).toBe('fast');
     expect(slow.id).not.toBe(fast.id);

@@ -57,10 +57,24 @@ describe('binary layout', () => {
   it('puts a length field with an offset between header fields', () => {
     const ir: ProtocolIR = {
       ...kvIR,
-      framing: { ...kvIR.framing, kind: 'length-prefixed', lengthOffset: 1, lengthBytes: 4, lengthEndian: 'little', lengthAdjustment: 5, lengthCounts: 'frame', maxFrameBytes: 480 },
+      framing: {
+        ...kvIR.framing,
+        kind: 'length-prefixed',
+        lengthOffset: 1,
+        lengthBytes: 4,
+        lengthEndian: 'little',
+        lengthAdjustment: 5,
+        lengthCounts: 'frame',
+        maxFrameBytes: 480,
+      },
     };
     const rows = layoutRows(messageSlots(ir, buildModel(ir).messages[2]!));
-    expect(rows.map((row) => `${row.offset}:${row.name}`)).toEqual(['0:type (discriminator)', '1:(length)', '5:id', '9:nonce']);
+    expect(rows.map((row) => `${row.offset}:${row.name}`)).toEqual([
+      '0:type (discriminator)',
+      '1:(length)',
+      '5:id',
+      '9:nonce',
+    ]);
     const file = generateTypescript(ir).find((f) => f.path === 'src/codec.ts')!.content;
     // frame = offset(1) + bytes(4) + value + adjustment(-5 would count the frame; here +5) → value = size - 10.
     expect(file).toContain('view.setUint32(1, size - 10, true);');
@@ -77,7 +91,10 @@ describe('generator options and limits', () => {
 
   it('names the package from the scope and the protocol', () => {
     const files = generateTypescript(timestampIR, { packageScope: '@acme' });
-    const pkg = JSON.parse(files.find((file) => file.path === 'package.json')!.content) as { name: string; version: string };
+    const pkg = JSON.parse(files.find((file) => file.path === 'package.json')!.content) as {
+      name: string;
+      version: string;
+    };
     expect(pkg).toMatchObject({ name: '@acme/protocol-timestamp', version: '1.0.0' });
   });
 
@@ -87,13 +104,21 @@ describe('generator options and limits', () => {
       messages: [
         {
           ...kvIR.messages[1]!,
-          fields: [{ name: 'keys', description: '', type: { kind: 'array', element: text, count: { kind: 'prefixed', bytes: 2, endian: 'big' }, maxCount: 4 } }],
+          fields: [
+            {
+              name: 'keys',
+              description: '',
+              type: { kind: 'array', element: text, count: { kind: 'prefixed', bytes: 2, endian: 'big' }, maxCount: 4 },
+            },
+          ],
         },
       ],
       behavior: { ...kvIR.behavior, onMessage: [] },
     };
     expect(() => generateTypescript(withArray)).toThrow(UnsupportedFeatureError);
-    expect(() => generateTypescript(withArray)).toThrow(/message Stored, field keys: a binary array field is not supported/);
+    expect(() => generateTypescript(withArray)).toThrow(
+      /message Stored, field keys: a binary array field is not supported/,
+    );
     const shadowing: ProtocolIR = { ...timestampIR, messages: [{ ...timestampIR.messages[0]!, name: 'Map' }] };
     expect(() => generateTypescript(shadowing)).toThrow(/would shadow/);
   });

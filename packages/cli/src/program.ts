@@ -1,7 +1,7 @@
 import { join, relative, resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { GeneratorError, generateTypescript, SOCKSPEC_VERSION } from '@sockspec/generator-typescript';
 import { protocolJsonSchema } from '@sockspec/spec';
+import { Command, CommanderError } from 'commander';
 import { applyPlan, generatedFilesUnder, type PlannedFile, planPackage } from './output.js';
 import { compileSpecs, countDiagnostics, formatAll, plural } from './specs.js';
 import { CliError, displayPath, findWorkspaceRoot } from './workspace.js';
@@ -35,7 +35,11 @@ interface PackagePlan {
   readonly files: PlannedFile[];
 }
 
-async function planGeneration(io: CliIo, specs: readonly string[], options: GenerateOptions): Promise<PackagePlan[] | number> {
+async function planGeneration(
+  io: CliIo,
+  specs: readonly string[],
+  options: GenerateOptions,
+): Promise<PackagePlan[] | number> {
   const root = findWorkspaceRoot(io.cwd);
   const outDir = options.out === undefined ? join(root, 'packages', 'protocols') : resolve(io.cwd, options.out);
   const compiled = await compileSpecs(root, io.cwd, specs);
@@ -101,10 +105,15 @@ async function runGenerate(io: CliIo, specs: readonly string[], options: Generat
     for (const plan of planned) {
       for (const file of plan.files) {
         if (file.change === 'unchanged') continue;
-        io.stdout(`would ${file.change === 'remove' ? 'remove' : file.change === 'create' ? 'create' : 'update'} ${show(file.path)}\n`);
+        io.stdout(
+          `would ${file.change === 'remove' ? 'remove' : file.change === 'create' ? 'create' : 'update'} ${show(file.path)}\n`,
+        );
       }
     }
-    const changed = planned.reduce((sum, plan) => sum + plan.files.filter((file) => file.change !== 'unchanged').length, 0);
+    const changed = planned.reduce(
+      (sum, plan) => sum + plan.files.filter((file) => file.change !== 'unchanged').length,
+      0,
+    );
     io.stdout(`dry run: ${plural(changed, 'file')} would change; nothing was written\n`);
     return 0;
   }

@@ -13,7 +13,9 @@ export function findWorkspaceRoot(start: string): string {
     if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new CliError(`no pnpm-workspace.yaml in ${resolve(start)} or any folder above it; run sockspec inside the workspace`);
+      throw new CliError(
+        `no pnpm-workspace.yaml in ${resolve(start)} or any folder above it; run sockspec inside the workspace`,
+      );
     }
     dir = parent;
   }
