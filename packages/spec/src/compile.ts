@@ -18,7 +18,7 @@ import {
   type ValueIR,
 } from './ir.js';
 import { Reporter } from './report.js';
-import { MAX_SIZE } from './schema.js';
+import { FRAMING_KINDS, MAX_SIZE } from './schema.js';
 import { BrokenPaths, checkShape } from './shape.js';
 import { type SpecPath, SpecSource } from './source.js';
 import { parseLineTemplate } from './template.js';
@@ -358,19 +358,22 @@ class SemanticPass {
     const transports = this.#section('transports');
     if (!Array.isArray(transports)) return null;
     const list = transports as TransportKind[];
-    if (framing === null) return list;
+    // The match depends only on the framing kind, so it is checked even when other framing keys are wrong.
+    const rawFraming = this.#spec.framing;
+    const framingKind = isRecord(rawFraming) && this.#ok(['framing', 'kind']) ? rawFraming.kind : undefined;
+    if (typeof framingKind !== 'string' || !(FRAMING_KINDS as readonly string[]).includes(framingKind)) return list;
+    const datagram = framingKind === 'datagram';
     let ok = true;
-    const framingKind = String((this.#spec.framing as Record<string, unknown>).kind);
     list.forEach((transport, index) => {
-      if (framing.kind === 'datagram' && !DATAGRAM_TRANSPORTS.includes(transport)) {
+      if (datagram && !DATAGRAM_TRANSPORTS.includes(transport)) {
         ok = false;
         this.#report.error(
           'transport-framing-mismatch',
           ['transports', index],
           `transport '${transport}' is a byte stream, but framing 'datagram' needs the transport to keep message boundaries`,
-          `use ${listNames(DATAGRAM_TRANSPORTS)}, or a stream framing such as 'length-prefixed'`,
+          `use ${listNames(DATAGRAM_TRANSPORTS, 'or')}, or a stream framing such as 'length-prefixed'`,
         );
-      } else if (framing.kind !== 'datagram' && !STREAM_TRANSPORTS.includes(transport)) {
+      } else if (!datagram && !STREAM_TRANSPORTS.includes(transport)) {
         ok = false;
         this.#report.error(
           'transport-framing-mismatch',
@@ -381,7 +384,7 @@ class SemanticPass {
       }
     });
     if (
-      framing.kind === 'datagram' &&
+      framing?.kind === 'datagram' &&
       framing.maxFrameBytes > MAX_UDP_PAYLOAD &&
       list.some((t) => t === 'udp' || t === 'udp6')
     ) {

@@ -38,19 +38,25 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   return [...diagnostics].sort((a, b) => a.line - b.line || a.col - b.col || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
-/** Classic edit distance; inputs are short names, so the O(n·m) table is fine. */
-export function levenshtein(a: string, b: string): number {
+/**
+ * Edit distance counting a swap of two neighbouring characters as one edit
+ * (optimal string alignment), since `Aks` for `Ask` is the commonest typo.
+ * Inputs are short names, so the O(n·m) table is fine.
+ */
+export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      let best = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      row[j] = best;
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /**
@@ -63,7 +69,7 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const distance =
-      candidate.toLowerCase() === name.toLowerCase() ? 0.5 : levenshtein(name.toLowerCase(), candidate.toLowerCase());
+      candidate.toLowerCase() === name.toLowerCase() ? 0.5 : editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance && distance <= limit) {
       best = candidate;
       bestDistance = distance;
@@ -77,9 +83,9 @@ export function didYouMean(name: string, candidates: Iterable<string>): string |
   return best === null ? null : `did you mean '${best}'?`;
 }
 
-/** Quotes and lists names for messages: `'a', 'b' and 'c'`. */
-export function listNames(names: readonly string[]): string {
+/** Quotes and lists names for messages: `'a', 'b' and 'c'` (or `… or 'c'`). */
+export function listNames(names: readonly string[], conjunction: 'and' | 'or' = 'and'): string {
   const quoted = names.map((n) => `'${n}'`);
   if (quoted.length <= 1) return quoted.join('');
-  return `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+  return `${quoted.slice(0, -1).join(', ')} ${conjunction} ${quoted[quoted.length - 1]}`;
 }

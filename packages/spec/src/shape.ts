@@ -127,7 +127,7 @@ class ShapeExplainer {
         this.#error(
           options.code ?? 'invalid-value',
           path,
-          `${where} ${describeValue(error.value)} is not ${options.expected ?? `matching /${String(schema.pattern)}/`}`,
+          `${where} is ${describeValue(error.value)}, which is not ${options.expected ?? `matching /${String(schema.pattern)}/`}`,
         );
         return;
       case ValueErrorType.StringMinLength:
@@ -167,6 +167,8 @@ class ShapeExplainer {
       }
       default:
         if (isTypeMismatch(error.type)) {
+          // TypeBox also checks a missing required key's schema against undefined; missing-key already said it.
+          if (error.value === undefined) return;
           this.#error(
             'wrong-type',
             path,
@@ -242,7 +244,7 @@ class ShapeExplainer {
           this.#error(
             'invalid-value',
             [...path, tag],
-            `${describePath([...path, tag])} is ${describeValue(actual)}, expected one of ${listNames(tags)}`,
+            `${describePath([...path, tag])} is ${describeValue(actual)}, expected one of ${listNames(tags, 'or')}`,
             typeof actual === 'string' ? didYouMean(actual, tags) : null,
           );
         } else {
@@ -334,7 +336,7 @@ export function expectedOf(schema: TSchema): string {
       const variants = ((schema.anyOf as TSchema[]) ?? []).map(deref);
       const literalNames = variants.filter((v) => v[Kind] === 'Literal').map((v) => String(v.const));
       const others = variants.filter((v) => v[Kind] !== 'Literal').map(expectedOf);
-      const parts = [...(literalNames.length > 0 ? [`one of ${listNames(literalNames)}`] : []), ...others];
+      const parts = [...(literalNames.length > 0 ? [`one of ${listNames(literalNames, 'or')}`] : []), ...others];
       if (parts.length === 2 && parts[0] === 'a string' && parts[1] === 'a mapping') {
         return 'a type name or a type definition mapping';
       }

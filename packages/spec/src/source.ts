@@ -39,7 +39,7 @@ export class SpecSource {
     const toDiagnostic = (e: YAMLError, severity: 'error' | 'warning'): Diagnostic => {
       const { line, col } = lineCounter.linePos(e.pos[0]);
       if (e.code === 'DUPLICATE_KEY') {
-        const key = text.slice(e.pos[0], e.pos[1]).trim() || keyAt(text, e.pos[0]);
+        const key = keyAt(text, e.pos[0]);
         return {
           code: 'duplicate-key',
           severity,
@@ -161,7 +161,8 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
+/** The key written at `offset` (up to its colon), for messages about it. */
 function keyAt(text: string, offset: number): string {
-  const match = /^[^:\n]*/.exec(text.slice(offset));
-  return match?.[0]?.trim() || '?';
+  const match = /^[^:\n]*/.exec(text.slice(offset, offset + 200));
+  return match?.[0]?.trim().replace(/^["']|["']$/g, '') || '?';
 }

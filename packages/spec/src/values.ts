@@ -37,7 +37,15 @@ export function literalValue(
         const text = source.scalarSource(path) ?? String(raw);
         const big = /^[-+]?\d+$/.test(text) ? BigInt(text) : BigInt(raw);
         const [min, max] = intRangeBig(type);
-        if (big < min || big > max) return wrong(`an integer from ${min} to ${max}`);
+        if (big < min || big > max) {
+          report.error(
+            'invalid-literal',
+            path,
+            `${where} must be an integer from ${min} to ${max} for ${describeKind(type)} field, got ${text}`,
+            null,
+          );
+          return null;
+        }
         return { kind: 'literal', value: big.toString() };
       }
       const [min, max] = intRange(type);

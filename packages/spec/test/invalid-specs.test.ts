@@ -1,0 +1,165 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { compileSpec, formatDiagnostic } from '../src/index.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/invalid/', import.meta.url));
+
+/**
+ * Every invalid fixture with the exact diagnostics it must produce, as
+ * `sockspec check` prints them. The display path is what the CLI would pass.
+ */
+const expected: Record<string, string[]> = {
+  'ambiguous-messages': [
+    "specs/ambiguous-messages.protocol.yaml:7:18: error ambiguous-messages: messages 'Ping' and 'Login' are both sent by the client, and without a discriminator the receiver cannot tell them apart\n  hint: add a header field such as type: { type: u8, discriminator: true } and give each message a 'code'",
+  ],
+  'behavior-messages': [
+    "specs/behavior-messages.protocol.yaml:9:3: error unknown-behavior-message: behavior for 'Aks', which is not a message\n  hint: did you mean 'Ask'?",
+    "specs/behavior-messages.protocol.yaml:10:10: error echo-direction: echo on message 'Ask' needs it to be from: both, since the server sends the same message back (it is from: client)\n  hint: set from: both on 'Ask', or use 'reply' with a message the server sends",
+    "specs/behavior-messages.protocol.yaml:11:3: error behavior-on-server-message: behavior for message 'Answer', which the server sends but never receives (from: server)\n  hint: behavior says what the server does with a message it receives; set from: client or both, or remove this entry",
+  ],
+  'code-without-discriminator': [
+    "specs/code-without-discriminator.protocol.yaml:8:11: error code-without-discriminator: message 'Ping' has a code, but no header field is marked 'discriminator: true' to carry it\n  hint: add a header field such as type: { type: u8, discriminator: true }, or remove 'code'",
+  ],
+  'datagram-stream': [
+    "specs/datagram-stream.protocol.yaml:3:19: error transport-framing-mismatch: transport 'websocket' is a byte stream, but framing 'datagram' needs the transport to keep message boundaries\n  hint: use 'udp', 'udp6' or 'unix-dgram', or a stream framing such as 'length-prefixed'",
+    "specs/datagram-stream.protocol.yaml:4:43: warning datagram-too-large: maxFrameBytes 70000 of framing is more than a UDP datagram can carry (65507 bytes)\n  hint: lower maxFrameBytes to 65507",
+  ],
+  'delimiter': [
+    "specs/delimiter.protocol.yaml:6:19: error delimiter-byte-out-of-range: 'delimiter.1' of framing must be a byte value from 0 to 255, got 256",
+    "specs/delimiter.protocol.yaml:6:24: error delimiter-byte-out-of-range: 'delimiter.2' of framing must be a byte value from 0 to 255, got -1",
+  ],
+  'duplicate-code': [
+    "specs/duplicate-code.protocol.yaml:9:17: error duplicate-code: code 1 of message 'Pong' is already used by message 'Ping'\n  hint: give every message its own code",
+    "specs/duplicate-code.protocol.yaml:10:16: error code-out-of-range: code 300 of message 'Big' does not fit the discriminator 'type' (a u8, 0 to 255)\n  hint: pick a code from 0 to 255, or widen 'type'",
+    "specs/duplicate-code.protocol.yaml:11:3: error missing-code: message 'Lost' has no 'code', but the header field 'type' selects messages by code\n  hint: add 'code:' with a value of a u8 (0 to 255) that no other message uses",
+  ],
+  'duplicate-key': [
+    "specs/duplicate-key.protocol.yaml:7:3: error duplicate-key: duplicate key 'Line': a key may appear only once in a mapping\n  hint: remove or rename one of the entries",
+  ],
+  'empty-delimiter': [
+    "specs/empty-delimiter.protocol.yaml:6:14: error empty-delimiter: 'delimiter' of framing must not be empty\n  hint: give at least one character",
+  ],
+  'fixed-size': [
+    "specs/fixed-size.protocol.yaml:6:9: error invalid-frame-size: 'size' of framing must be an integer from 1 to 2147483647, got 4294967296",
+  ],
+  'header-roles': [
+    "specs/header-roles.protocol.yaml:7:22: error multiple-discriminators: header fields 'type' and 'kind' are both marked 'discriminator: true'\n  hint: a header has at most one discriminator field; remove 'discriminator: true' from one of them",
+    "specs/header-roles.protocol.yaml:8:7: error correlation-not-integer: correlation header field 'id' is a string, but must be an integer type\n  hint: use u8, u16 or u32",
+    "specs/header-roles.protocol.yaml:10:62: error header-only-key: 'correlation' in field 'seq' of message 'Ping' is only allowed on header fields\n  hint: move the field to 'header' or remove 'correlation'",
+  ],
+  'invalid-pattern': [
+    "specs/invalid-pattern.protocol.yaml:6:48: error invalid-pattern: pattern of type 'Nick' is not a valid regular expression: Invalid regular expression: /^[A-Z/u: Unterminated character class\n  hint: patterns are JavaScript regular expressions with the u flag",
+  ],
+  'length-field-too-narrow': [
+    "specs/length-field-too-narrow.protocol.yaml:7:18: error max-frame-exceeds-length-field: maxFrameBytes 1000 of framing cannot be carried by the u8 length field: the largest frame it can describe is 256 bytes\n  hint: widen the length field to 'u16' or lower maxFrameBytes to 256",
+  ],
+  'length-field-unusable': [
+    "specs/length-field-unusable.protocol.yaml:6:35: error length-field-unusable: with adjustment -300, every valid frame needs a length of at least 300, but the u8 length field holds at most 255\n  hint: use a wider length field or a smaller negative adjustment",
+  ],
+  'literal-values': [
+    "specs/literal-values.protocol.yaml:17:13: error request-value-in-greeting: '$request.reason' in value 'name' of the greeting refers to a request, but the greeting is not sent in answer to one\n  hint: use a literal value or $now",
+    "specs/literal-values.protocol.yaml:18:14: error invalid-literal: value 'level' of the greeting must be an integer from 0 to 255 for a u8 field, got 256",
+    "specs/literal-values.protocol.yaml:19:12: error invalid-literal: value 'big' of the greeting must be an integer from 0 to 18446744073709551615 for a u64 field, got 18446744073709551616",
+    "specs/literal-values.protocol.yaml:21:46: error invalid-value-expression: '$nobody' in value 'name' of the reply to 'Bye' is not a known expression\n  hint: use $now or $request.<field>; write '$$nobody' for the literal text '$nobody'",
+    "specs/literal-values.protocol.yaml:21:62: error invalid-literal: value 'level' of the reply to 'Bye' must be an integer for a u8 field, got '7'",
+  ],
+  'names': [
+    "specs/names.protocol.yaml:1:11: error invalid-protocol-name: 'protocol' is 'Chat_Server', which is not kebab-case (lowercase letters and digits in words joined by single dashes, starting with a letter)",
+    "specs/names.protocol.yaml:2:10: error invalid-version: 'version' is '1.0', which is not a semantic version such as 1.0.0",
+    "specs/names.protocol.yaml:3:19: error invalid-value: transports[1] is 'tcpp', expected one of 'tcp', 'tcp6', 'udp', 'udp6', 'unix', 'unix-dgram', 'tls' or 'websocket'\n  hint: did you mean 'tcp'?",
+    "specs/names.protocol.yaml:3:25: error duplicate-transport: 'transports' lists 'tcp' more than once\n  hint: remove the repeated entry",
+    "specs/names.protocol.yaml:6:3: error invalid-message-name: message name 'line' in 'messages' is not PascalCase (an uppercase letter, then letters or digits)",
+    "specs/names.protocol.yaml:7:18: error invalid-value: 'from' of message 'Other' is 'everyone', expected one of 'client', 'server' or 'both'",
+  ],
+  'reply-not-sent': [
+    "specs/reply-not-sent.protocol.yaml:10:28: error reply-not-sent-by-server: the reply to 'Ask' uses message 'Question', but the server never sends it (it is from: client)\n  hint: set from: server or both on 'Question', or pick a message the server sends",
+    "specs/reply-not-sent.protocol.yaml:11:44: error unknown-message: a handler reply names message 'Anser', which is not declared\n  hint: did you mean 'Answer'?",
+  ],
+  'reply-values': [
+    "specs/reply-values.protocol.yaml:18:9: error missing-values: the reply to 'Stamp' gives no value for field 'time' of message 'Stamped'\n  hint: add them under 'values:' ($now for the current time, $request.<field> to copy from the request)",
+    "specs/reply-values.protocol.yaml:18:15: error unknown-request-field: '$request.txt' in value 'text' of the reply to 'Stamp': message 'Stamp' has no field 'txt'\n  hint: did you mean 'text'?",
+    "specs/reply-values.protocol.yaml:19:16: error now-on-non-timestamp: '$now' in value 'count' of the reply to 'Stamp' needs a timestamp field, but 'count' is a u8\n  hint: make the field a timestamp, or give a literal value",
+    "specs/reply-values.protocol.yaml:20:9: error unknown-value-field: the reply to 'Stamp' gives a value for 'extra', but message 'Stamped' has no such field\n  hint: its fields are 'time', 'text' and 'count'",
+  ],
+  'rest-not-last': [
+    "specs/rest-not-last.protocol.yaml:9:13: error rest-not-last: field 'data' of message 'Chunk' uses length 'rest', which only the last field of a message can use\n  hint: move 'data' to the end of the message, or give it a length prefix",
+  ],
+  'several-problems': [
+    "specs/several-problems.protocol.yaml:4:19: error transport-framing-mismatch: transport 'udp' carries datagrams, but framing 'length-prefixed' cuts a byte stream\n  hint: use framing kind 'datagram' with 'udp', or a stream transport (tcp, tcp6, unix, tls, websocket)",
+    "specs/several-problems.protocol.yaml:8:18: error max-frame-exceeds-length-field: maxFrameBytes 1000 of framing cannot be carried by the u8 length field: the largest frame it can describe is 256 bytes\n  hint: widen the length field to 'u16' or lower maxFrameBytes to 256",
+    "specs/several-problems.protocol.yaml:14:62: error unknown-type: unknown type 'strng' in field 'room' of message 'Join'\n  hint: did you mean 'string'?",
+    "specs/several-problems.protocol.yaml:15:19: error duplicate-code: code 1 of message 'Joined' is already used by message 'Join'\n  hint: give every message its own code",
+    "specs/several-problems.protocol.yaml:16:3: error missing-code: message 'Say' has no 'code', but the header field 'type' selects messages by code\n  hint: add 'code:' with a value of a u8 (0 to 255) that no other message uses",
+    "specs/several-problems.protocol.yaml:19:3: error unknown-behavior-message: behavior for 'Leave', which is not a message\n  hint: behavior keys are 'greeting', 'idleTimeoutMs' or names of messages the server receives",
+  ],
+  'templates': [
+    "specs/templates.protocol.yaml:8:11: error ambiguous-template-parts: line template of message 'Move': parts '{x}' and '{y}' follow each other with no text between them, so where one ends is ambiguous\n  hint: put literal text (such as a space) between the two parts",
+    "specs/templates.protocol.yaml:11:11: error invalid-template: line template of message 'Say': '{' at character 5 is never closed\n  hint: close the part with '}', or write '{{' for a literal brace",
+    "specs/templates.protocol.yaml:17:7: error field-not-in-template: field 'vale' of message 'Set' is not a part of its line template 'SET {key}={value}'\n  hint: did you mean 'value'?",
+  ],
+  'text-framing': [
+    "specs/text-framing.protocol.yaml:4:18: error text-framing-mismatch: messages use line templates, so this is a text protocol, but framing kind 'length-prefixed' does not cut lines\n  hint: use framing kind 'lines' or 'delimited'",
+    "specs/text-framing.protocol.yaml:5:1: error header-in-text-protocol: a text protocol (its messages use line templates) cannot have a binary header\n  hint: remove 'header', or remove the 'line' templates to make the protocol binary",
+    "specs/text-framing.protocol.yaml:9:3: error missing-line-template: message 'Blob' has no 'line' template, but this is a text protocol (message 'Line' has one)\n  hint: add a template such as line: '{text}'",
+  ],
+  'transport-mismatch': [
+    "specs/transport-mismatch.protocol.yaml:3:19: error transport-framing-mismatch: transport 'udp' carries datagrams, but framing 'length-prefixed' cuts a byte stream\n  hint: use framing kind 'datagram' with 'udp', or a stream transport (tcp, tcp6, unix, tls, websocket)",
+    "specs/transport-mismatch.protocol.yaml:3:24: error transport-framing-mismatch: transport 'unix-dgram' carries datagrams, but framing 'length-prefixed' cuts a byte stream\n  hint: use framing kind 'datagram' with 'unix-dgram', or a stream transport (tcp, tcp6, unix, tls, websocket)",
+  ],
+  'type-cycle': [
+    "specs/type-cycle.protocol.yaml:12:13: error type-cycle: type 'Node' contains itself: Node → Branch → Node\n  hint: a type cannot contain itself; break the cycle with a list or a separate message",
+  ],
+  'type-keys': [
+    "specs/type-keys.protocol.yaml:9:26: error type-key-not-applicable: 'maxBytes' does not apply to a u8 in field 'small' of message 'Data'\n  hint: 'maxBytes' applies to string and bytes types",
+    "specs/type-keys.protocol.yaml:10:51: error max-bytes-exceeds-length-field: maxBytes 300 of field 'name' of message 'Data' does not fit its length (a u8 length prefix holds at most 255)\n  hint: use a wider length prefix or lower maxBytes to 255",
+    "specs/type-keys.protocol.yaml:11:40: error timestamp-format-binary: timestamp format 'ctime' in field 'when' of message 'Data' is text; binary protocols carry timestamps as integers\n  hint: use format 'unix-millis' or 'unix-seconds', or a string field",
+    "specs/type-keys.protocol.yaml:12:50: error enum-value-out-of-range: enum value HIGH = 256 of field 'level' of message 'Data' does not fit a u8 (0 to 255)\n  hint: pick a value in range or a wider integer type",
+    "specs/type-keys.protocol.yaml:13:43: error flag-bit-out-of-range: flag b uses bit 8, but a u8 has bits 0 to 7\n  hint: pick a lower bit or a wider integer type",
+    "specs/type-keys.protocol.yaml:14:47: error max-count-exceeds-count-field: maxCount 1000 of field 'list' of message 'Data' does not fit its u8 count (at most 255)\n  hint: use a wider count ('count: u16') or lower maxCount to 255",
+    "specs/type-keys.protocol.yaml:15:16: error missing-type: field 'nothing' of message 'Data' has no 'type'\n  hint: add 'type:' with a built-in or named type ('items' makes a list, 'fields' a struct)",
+  ],
+  'unknown-key': [
+    "specs/unknown-key.protocol.yaml:5:3: error missing-key: missing required key 'maxFrameBytes' in 'framing'\n  hint: add 'maxFrameBytes:' with an integer from 1 to 2147483647",
+    "specs/unknown-key.protocol.yaml:6:3: error unknown-key: unknown key 'maxFrameByte' in 'framing'\n  hint: did you mean 'maxFrameBytes'?",
+    "specs/unknown-key.protocol.yaml:11:5: error unknown-key: unknown key 'desription' in message 'Line'\n  hint: did you mean 'description'?",
+  ],
+  'unknown-type': [
+    "specs/unknown-type.protocol.yaml:15:12: error unknown-type: unknown type 'u33' in field 'len' of message 'Join'\n  hint: did you mean 'u32'?",
+    "specs/unknown-type.protocol.yaml:16:21: error unknown-type: unknown type 'Nik' in field 'nick' of message 'Join'\n  hint: did you mean 'Nick'?",
+    "specs/unknown-type.protocol.yaml:18:3: warning unused-type: type 'Nick' is declared but never used\n  hint: use it in a field or remove it",
+  ],
+  'wrong-type': [
+    "specs/wrong-type.protocol.yaml:3:13: error wrong-type: 'transports' must be a list, got the string 'tcp'",
+    "specs/wrong-type.protocol.yaml:6:18: error wrong-type: 'maxFrameBytes' of framing must be an integer from 1 to 2147483647, got the string '64k'",
+  ],
+  'yaml-syntax': [
+    "specs/yaml-syntax.protocol.yaml:4:1: error yaml-syntax: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]",
+  ],
+};
+
+describe('invalid specs', () => {
+  it('has an expectation for every fixture file and a fixture for every expectation', () => {
+    const files = readdirSync(fixtures)
+      .filter((f) => f.endsWith('.protocol.yaml'))
+      .map((f) => f.replace('.protocol.yaml', ''))
+      .sort();
+    expect(files).toEqual(Object.keys(expected).sort());
+    expect(files.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const [name, lines] of Object.entries(expected)) {
+    it(`${name}: reports exactly the expected diagnostics and no IR`, () => {
+      const text = readFileSync(`${fixtures}${name}.protocol.yaml`, 'utf8');
+      const result = compileSpec(text, `specs/${name}.protocol.yaml`);
+      expect(result.diagnostics.map(formatDiagnostic)).toEqual(lines);
+      expect(result.ir).toBeNull();
+    });
+  }
+
+  it('reports several independent problems of one file together', () => {
+    const text = readFileSync(`${fixtures}several-problems.protocol.yaml`, 'utf8');
+    const codes = compileSpec(text, 'specs/several-problems.protocol.yaml').diagnostics.map((d) => d.code);
+    expect(new Set(codes).size).toBeGreaterThanOrEqual(5);
+  });
+});
