@@ -282,8 +282,7 @@ class SemanticPass {
           kind: 'delimited',
           delimiter,
           keepDelimiter: f.keepDelimiter === true,
-          stripCarriageReturn:
-            typeof f.stripCarriageReturn === 'boolean' ? f.stripCarriageReturn : f.kind === 'lines',
+          stripCarriageReturn: typeof f.stripCarriageReturn === 'boolean' ? f.stripCarriageReturn : f.kind === 'lines',
           maxFrameBytes,
         };
       }
@@ -329,7 +328,9 @@ class SemanticPass {
     const largestFrame = offset + width + maxValue + lengthAdjustment;
     if (largestFrame < maxFrameBytes) {
       const wider = (['u16', 'u32', 'u64'] as const).find(
-        (t) => LENGTH_WIDTHS[t] > width && offset + LENGTH_WIDTHS[t] + 2 ** (8 * LENGTH_WIDTHS[t]) - 1 + lengthAdjustment >= maxFrameBytes,
+        (t) =>
+          LENGTH_WIDTHS[t] > width &&
+          offset + LENGTH_WIDTHS[t] + 2 ** (8 * LENGTH_WIDTHS[t]) - 1 + lengthAdjustment >= maxFrameBytes,
       );
       report.error(
         'max-frame-exceeds-length-field',
@@ -585,7 +586,8 @@ class SemanticPass {
     fields.forEach((field, index) => {
       const path = ['messages', message, 'fields', field.name];
       const isLast = index === fields.length - 1;
-      const direct = field.type.kind === 'string' || field.type.kind === 'bytes' ? field.type.length.kind === 'rest' : false;
+      const direct =
+        field.type.kind === 'string' || field.type.kind === 'bytes' ? field.type.length.kind === 'rest' : false;
       if ((direct && !isLast) || (!direct && containsRest(field.type))) {
         ok = false;
         this.#report.error(
@@ -620,7 +622,12 @@ class SemanticPass {
     const source = m.line as string;
     const parsed = parseLineTemplate(source);
     for (const problem of parsed.problems) {
-      this.#report.error(problem.code, [...path, 'line'], `line template of message '${name}': ${problem.message}`, problem.hint);
+      this.#report.error(
+        problem.code,
+        [...path, 'line'],
+        `line template of message '${name}': ${problem.message}`,
+        problem.hint,
+      );
     }
     if (parsed.problems.length > 0) return null;
     const partNames = parsed.parts.flatMap((p) => (p.kind === 'field' ? [p.name] : []));
@@ -762,7 +769,7 @@ class SemanticPass {
           'behavior-on-server-message',
           path,
           `behavior for message '${key}', which the server sends but never receives (from: ${message.from})`,
-          "behavior says what the server does with a message it receives; set from: client or both, or remove this entry",
+          'behavior says what the server does with a message it receives; set from: client or both, or remove this entry',
           'key',
         );
         continue;
@@ -832,12 +839,7 @@ class SemanticPass {
   }
 
   /** True when `name` is a message the server sends; reports otherwise. */
-  #checkSentByServer(
-    name: string,
-    path: SpecPath,
-    messages: Map<string, MessageInfo | null>,
-    role: string,
-  ): boolean {
+  #checkSentByServer(name: string, path: SpecPath, messages: Map<string, MessageInfo | null>, role: string): boolean {
     if (!messages.has(name)) {
       this.#report.error(
         'unknown-message',
@@ -920,7 +922,7 @@ class SemanticPass {
             'now-on-non-timestamp',
             path,
             `'$now' in ${describePath(path)} needs a timestamp field, but '${field.name}' is ${describeKind(field.type)}`,
-            "make the field a timestamp, or give a literal value",
+            'make the field a timestamp, or give a literal value',
           );
           return null;
         }
@@ -944,8 +946,10 @@ class SemanticPass {
             'unknown-request-field',
             path,
             `'${raw}' in ${describePath(path)}: message '${request.name}' has no field '${wanted}'`,
-            didYouMean(wanted, (request.fields ?? []).map((f) => f.name)) ??
-              `its fields are ${listNames((request.fields ?? []).map((f) => f.name))}`,
+            didYouMean(
+              wanted,
+              (request.fields ?? []).map((f) => f.name),
+            ) ?? `its fields are ${listNames((request.fields ?? []).map((f) => f.name))}`,
           );
           return null;
         }
@@ -953,7 +957,7 @@ class SemanticPass {
         if (!fit.ok) {
           const message = `'${raw}' cannot fill field '${field.name}' of ${roleText}: ${fit.reason}`;
           if (fit.warn) {
-            this.#report.warning('request-field-may-not-fit', path, message, 'align the two fields\' maxBytes');
+            this.#report.warning('request-field-may-not-fit', path, message, "align the two fields' maxBytes");
           } else {
             this.#report.error('incompatible-request-field', path, message, 'copy a field of a matching type');
             return null;
@@ -1015,7 +1019,9 @@ function matchesEveryLine(m: MessageInfo): boolean {
 function templateShape(m: MessageInfo): string {
   return JSON.stringify(
     (m.line?.parts ?? []).map((p) =>
-      p.kind === 'literal' ? p.text : JSON.stringify({ ...(m.fields?.find((f) => f.name === p.name)?.type ?? {}), typeName: null }),
+      p.kind === 'literal'
+        ? p.text
+        : JSON.stringify({ ...(m.fields?.find((f) => f.name === p.name)?.type ?? {}), typeName: null }),
     ),
   );
 }

@@ -54,7 +54,8 @@ function withField(noun: string, rest: readonly (string | number)[], suffix: str
 }
 
 function describeBehavior(key: string, rest: readonly (string | number)[]): string {
-  const owner = key === 'greeting' ? 'the greeting' : key === 'idleTimeoutMs' ? "'idleTimeoutMs'" : `behavior of '${key}'`;
+  const owner =
+    key === 'greeting' ? 'the greeting' : key === 'idleTimeoutMs' ? "'idleTimeoutMs'" : `behavior of '${key}'`;
   if (rest.length === 0) return owner;
   const valueIndex = rest.indexOf('values');
   if (valueIndex >= 0 && valueIndex + 1 < rest.length) {

@@ -1,7 +1,6 @@
-export * from './ir.js';
 export { type CompileResult, compileSpec, loadSpecFile } from './compile.js';
 export { type Diagnostic, formatDiagnostic, type Severity } from './diagnostics.js';
-export { parseLineTemplate, type ParsedTemplate, type TemplateProblem } from './template.js';
+export * from './ir.js';
 export {
   BUILTIN_TYPE_NAMES,
   type ProtocolSpec,
@@ -9,3 +8,4 @@ export {
   protocolSpecSchema,
   TRANSPORT_KINDS,
 } from './schema.js';
+export { type ParsedTemplate, parseLineTemplate, type TemplateProblem } from './template.js';

@@ -195,17 +195,16 @@ export const TypeDefinition = Type.Recursive(
         maxBytes: Type.Optional(
           Type.Integer({ minimum: 0, maximum: MAX_SIZE, description: 'string/bytes: most encoded bytes.' }),
         ),
-        pattern: Type.Optional(Type.String({ description: 'string: a regular expression (u flag) values must match.' })),
+        pattern: Type.Optional(
+          Type.String({ description: 'string: a regular expression (u flag) values must match.' }),
+        ),
         length: Type.Optional(
           Type.Union(
             [
               ...LENGTH_PREFIX_TYPES.map((t) => Type.Literal(t)),
               Type.Literal('terminated'),
               Type.Literal('rest'),
-              Type.Object(
-                { fixed: Type.Integer({ minimum: 1, maximum: MAX_SIZE }) },
-                { additionalProperties: false },
-              ),
+              Type.Object({ fixed: Type.Integer({ minimum: 1, maximum: MAX_SIZE }) }, { additionalProperties: false }),
             ],
             { description: 'string/bytes: a length prefix, a terminator, the rest of the frame, or { fixed: N }.' },
           ),
@@ -247,7 +246,13 @@ export const TypeDefinition = Type.Recursive(
           literals(COUNT_PREFIX_TYPES, { description: 'Lists: width of the element count prefix (default u16).' }),
         ),
         maxCount: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SIZE, description: 'Lists: most elements.' })),
-        fields: Type.Optional(Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), TypeReference, fieldMapOptions('Struct fields, in wire order.'))),
+        fields: Type.Optional(
+          Type.Record(
+            Type.String({ pattern: FIELD_NAME_PATTERN }),
+            TypeReference,
+            fieldMapOptions('Struct fields, in wire order.'),
+          ),
+        ),
         discriminator: Type.Optional(
           Type.Boolean({ description: 'Header only: this integer field selects the message.' }),
         ),

@@ -132,7 +132,12 @@ class ShapeExplainer {
         return;
       case ValueErrorType.StringMinLength:
       case ValueErrorType.ArrayMinItems:
-        this.#error(options.code ?? 'invalid-value', path, `${where} must not be empty`, options.expected ? `give ${options.expected}` : null);
+        this.#error(
+          options.code ?? 'invalid-value',
+          path,
+          `${where} must not be empty`,
+          options.expected ? `give ${options.expected}` : null,
+        );
         return;
       case ValueErrorType.NumberMinimum:
       case ValueErrorType.NumberMaximum:
@@ -173,7 +178,7 @@ class ShapeExplainer {
             'wrong-type',
             path,
             `${where} must be ${expectedOf(schema)}, got ${describeValueKind(error.value)}`,
-            hintForMismatch(schema, error.value),
+            hintForMismatch(schema, error.value, path),
           );
           return;
         }
@@ -202,6 +207,8 @@ class ShapeExplainer {
   }
 
   #explainUnion(schema: TSchema, value: unknown, path: SpecPath): void {
+    // A missing required key is reported by missing-key; TypeBox also visits its schema with undefined.
+    if (value === undefined) return;
     const options = diagnosticOptions(schema);
     const variants = ((schema as { anyOf?: TSchema[] }).anyOf ?? []).map(deref);
     const type = jsonType(value);
@@ -212,7 +219,7 @@ class ShapeExplainer {
         'wrong-type',
         path,
         `${where} must be ${expectedOf(schema)}, got ${describeValueKind(value)}`,
-        hintForMismatch(schema, value),
+        hintForMismatch(schema, value, path),
       );
       return;
     }
@@ -259,7 +266,9 @@ class ShapeExplainer {
 }
 
 function deref(schema: TSchema): TSchema {
-  return schema[Kind] === 'This' || (schema[Kind] === 'Ref' && schema.$ref === TypeDefinition.$id) ? TypeDefinition : schema;
+  return schema[Kind] === 'This' || (schema[Kind] === 'Ref' && schema.$ref === TypeDefinition.$id)
+    ? TypeDefinition
+    : schema;
 }
 
 type JsonType = 'null' | 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
@@ -347,11 +356,11 @@ export function expectedOf(schema: TSchema): string {
   }
 }
 
-function hintForMismatch(schema: TSchema, value: unknown): string | null {
+function hintForMismatch(schema: TSchema, value: unknown, path: SpecPath): string | null {
   if ((schema[Kind] === 'String' || schema[Kind] === 'Union') && typeof value === 'number') {
     return `quote it to make it text: '${value}'`;
   }
-  if (value === null) return 'give a value after the colon';
+  if (value === null && path.length > 0) return 'give a value after the colon';
   return null;
 }
 
@@ -380,7 +389,11 @@ function valueAt(root: unknown, path: readonly string[]): unknown {
   let node = root;
   for (const segment of path) {
     if (node === null || typeof node !== 'object') return undefined;
-    node = Array.isArray(node) ? node[Number(segment)] : Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
+    node = Array.isArray(node)
+      ? node[Number(segment)]
+      : Object.hasOwn(node, segment)
+        ? (node as Record<string, unknown>)[segment]
+        : undefined;
   }
   return node;
 }

@@ -1,14 +1,6 @@
 import { describePath } from './describe.js';
 import { didYouMean } from './diagnostics.js';
-import type {
-  Endian,
-  FieldIR,
-  IntTypeIR,
-  LengthEncodingIR,
-  StringTypeIR,
-  BytesTypeIR,
-  TypeIR,
-} from './ir.js';
+import type { BytesTypeIR, Endian, FieldIR, IntTypeIR, LengthEncodingIR, StringTypeIR, TypeIR } from './ir.js';
 import type { Reporter } from './report.js';
 import { BUILTIN_TYPE_NAMES, type BuiltinTypeName } from './schema.js';
 import type { BrokenPaths } from './shape.js';
@@ -25,7 +17,12 @@ export interface TypeContext {
 
 type Definition = Record<string, unknown>;
 
-const MAX_BITS_VALUE: Record<1 | 2 | 4 | 8, number> = { 1: 0xff, 2: 0xffff, 4: 0xffff_ffff, 8: Number.MAX_SAFE_INTEGER };
+const MAX_BITS_VALUE: Record<1 | 2 | 4 | 8, number> = {
+  1: 0xff,
+  2: 0xffff,
+  4: 0xffff_ffff,
+  8: Number.MAX_SAFE_INTEGER,
+};
 
 const PREFIX_BYTES: Record<string, 1 | 2 | 4 | 8> = { u8: 1, u16: 2, u32: 4, u64: 8 };
 
@@ -506,7 +503,8 @@ function stripName<T extends TypeIR>(type: T): T {
 }
 
 export function intRange(type: IntTypeIR): [number, number] {
-  if (type.bits === 64) return type.signed ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [0, Number.MAX_SAFE_INTEGER];
+  if (type.bits === 64)
+    return type.signed ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [0, Number.MAX_SAFE_INTEGER];
   const span = 2 ** type.bits;
   return type.signed ? [-span / 2, span / 2 - 1] : [0, span - 1];
 }

@@ -85,7 +85,10 @@ export function literalValue(
       if (type.representation === 'iso8601' && typeof raw === 'string' && !Number.isNaN(Date.parse(raw))) {
         return { kind: 'literal', value: raw };
       }
-      return wrong(type.representation === 'iso8601' ? 'an ISO 8601 date' : "'$now'", "use '$now' for the current time");
+      return wrong(
+        type.representation === 'iso8601' ? 'an ISO 8601 date' : "'$now'",
+        "use '$now' for the current time",
+      );
     default:
       report.error(
         'unsupported-literal',
@@ -119,7 +122,11 @@ export function compatibility(from: TypeIR, to: TypeIR): { ok: true } | { ok: fa
       const [tmin, tmax] = intRangeBig(t);
       return fmin >= tmin && fmax <= tmax
         ? { ok: true }
-        : { ok: false, warn: false, reason: `${describeKind(from)} values do not all fit ${describeKind(t)}` };
+        : {
+            ok: false,
+            warn: false,
+            reason: `${describeKind(from).replace(/^an? /, '')} values do not all fit ${describeKind(t)}`,
+          };
     }
     case 'float':
       return from.bits <= (to as typeof from).bits

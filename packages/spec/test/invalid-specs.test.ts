@@ -23,9 +23,9 @@ const expected: Record<string, string[]> = {
   ],
   'datagram-stream': [
     "specs/datagram-stream.protocol.yaml:3:19: error transport-framing-mismatch: transport 'websocket' is a byte stream, but framing 'datagram' needs the transport to keep message boundaries\n  hint: use 'udp', 'udp6' or 'unix-dgram', or a stream framing such as 'length-prefixed'",
-    "specs/datagram-stream.protocol.yaml:4:43: warning datagram-too-large: maxFrameBytes 70000 of framing is more than a UDP datagram can carry (65507 bytes)\n  hint: lower maxFrameBytes to 65507",
+    'specs/datagram-stream.protocol.yaml:4:43: warning datagram-too-large: maxFrameBytes 70000 of framing is more than a UDP datagram can carry (65507 bytes)\n  hint: lower maxFrameBytes to 65507',
   ],
-  'delimiter': [
+  delimiter: [
     "specs/delimiter.protocol.yaml:6:19: error delimiter-byte-out-of-range: 'delimiter.1' of framing must be a byte value from 0 to 255, got 256",
     "specs/delimiter.protocol.yaml:6:24: error delimiter-byte-out-of-range: 'delimiter.2' of framing must be a byte value from 0 to 255, got -1",
   ],
@@ -55,7 +55,7 @@ const expected: Record<string, string[]> = {
     "specs/length-field-too-narrow.protocol.yaml:7:18: error max-frame-exceeds-length-field: maxFrameBytes 1000 of framing cannot be carried by the u8 length field: the largest frame it can describe is 256 bytes\n  hint: widen the length field to 'u16' or lower maxFrameBytes to 256",
   ],
   'length-field-unusable': [
-    "specs/length-field-unusable.protocol.yaml:6:35: error length-field-unusable: with adjustment -300, every valid frame needs a length of at least 300, but the u8 length field holds at most 255\n  hint: use a wider length field or a smaller negative adjustment",
+    'specs/length-field-unusable.protocol.yaml:6:35: error length-field-unusable: with adjustment -300, every valid frame needs a length of at least 300, but the u8 length field holds at most 255\n  hint: use a wider length field or a smaller negative adjustment',
   ],
   'literal-values': [
     "specs/literal-values.protocol.yaml:17:13: error request-value-in-greeting: '$request.reason' in value 'name' of the greeting refers to a request, but the greeting is not sent in answer to one\n  hint: use a literal value or $now",
@@ -64,7 +64,7 @@ const expected: Record<string, string[]> = {
     "specs/literal-values.protocol.yaml:21:46: error invalid-value-expression: '$nobody' in value 'name' of the reply to 'Bye' is not a known expression\n  hint: use $now or $request.<field>; write '$$nobody' for the literal text '$nobody'",
     "specs/literal-values.protocol.yaml:21:62: error invalid-literal: value 'level' of the reply to 'Bye' must be an integer for a u8 field, got '7'",
   ],
-  'names': [
+  names: [
     "specs/names.protocol.yaml:1:11: error invalid-protocol-name: 'protocol' is 'Chat_Server', which is not kebab-case (lowercase letters and digits in words joined by single dashes, starting with a letter)",
     "specs/names.protocol.yaml:2:10: error invalid-version: 'version' is '1.0', which is not a semantic version such as 1.0.0",
     "specs/names.protocol.yaml:3:19: error invalid-value: transports[1] is 'tcpp', expected one of 'tcp', 'tcp6', 'udp', 'udp6', 'unix', 'unix-dgram', 'tls' or 'websocket'\n  hint: did you mean 'tcp'?",
@@ -93,7 +93,7 @@ const expected: Record<string, string[]> = {
     "specs/several-problems.protocol.yaml:16:3: error missing-code: message 'Say' has no 'code', but the header field 'type' selects messages by code\n  hint: add 'code:' with a value of a u8 (0 to 255) that no other message uses",
     "specs/several-problems.protocol.yaml:19:3: error unknown-behavior-message: behavior for 'Leave', which is not a message\n  hint: behavior keys are 'greeting', 'idleTimeoutMs' or names of messages the server receives",
   ],
-  'templates': [
+  templates: [
     "specs/templates.protocol.yaml:8:11: error ambiguous-template-parts: line template of message 'Move': parts '{x}' and '{y}' follow each other with no text between them, so where one ends is ambiguous\n  hint: put literal text (such as a space) between the two parts",
     "specs/templates.protocol.yaml:11:11: error invalid-template: line template of message 'Say': '{' at character 5 is never closed\n  hint: close the part with '}', or write '{{' for a literal brace",
     "specs/templates.protocol.yaml:17:7: error field-not-in-template: field 'vale' of message 'Set' is not a part of its line template 'SET {key}={value}'\n  hint: did you mean 'value'?",
@@ -115,7 +115,7 @@ const expected: Record<string, string[]> = {
     "specs/type-keys.protocol.yaml:10:51: error max-bytes-exceeds-length-field: maxBytes 300 of field 'name' of message 'Data' does not fit its length (a u8 length prefix holds at most 255)\n  hint: use a wider length prefix or lower maxBytes to 255",
     "specs/type-keys.protocol.yaml:11:40: error timestamp-format-binary: timestamp format 'ctime' in field 'when' of message 'Data' is text; binary protocols carry timestamps as integers\n  hint: use format 'unix-millis' or 'unix-seconds', or a string field",
     "specs/type-keys.protocol.yaml:12:50: error enum-value-out-of-range: enum value HIGH = 256 of field 'level' of message 'Data' does not fit a u8 (0 to 255)\n  hint: pick a value in range or a wider integer type",
-    "specs/type-keys.protocol.yaml:13:43: error flag-bit-out-of-range: flag b uses bit 8, but a u8 has bits 0 to 7\n  hint: pick a lower bit or a wider integer type",
+    'specs/type-keys.protocol.yaml:13:43: error flag-bit-out-of-range: flag b uses bit 8, but a u8 has bits 0 to 7\n  hint: pick a lower bit or a wider integer type',
     "specs/type-keys.protocol.yaml:14:47: error max-count-exceeds-count-field: maxCount 1000 of field 'list' of message 'Data' does not fit its u8 count (at most 255)\n  hint: use a wider count ('count: u16') or lower maxCount to 255",
     "specs/type-keys.protocol.yaml:15:16: error missing-type: field 'nothing' of message 'Data' has no 'type'\n  hint: add 'type:' with a built-in or named type ('items' makes a list, 'fields' a struct)",
   ],
@@ -134,7 +134,7 @@ const expected: Record<string, string[]> = {
     "specs/wrong-type.protocol.yaml:6:18: error wrong-type: 'maxFrameBytes' of framing must be an integer from 1 to 2147483647, got the string '64k'",
   ],
   'yaml-syntax': [
-    "specs/yaml-syntax.protocol.yaml:4:1: error yaml-syntax: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    'specs/yaml-syntax.protocol.yaml:4:1: error yaml-syntax: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
   ],
 };
 

@@ -18,7 +18,7 @@ describe('JSON Schema export', () => {
   it('matches the committed schema/protocol.schema.json (UPDATE=1 rewrites it)', () => {
     const text = `${JSON.stringify(protocolJsonSchema(), null, 2)}\n`;
     if (update) writeFileSync(schemaFile, text);
-    expect(existsSync(schemaFile), "missing schema file; run the tests with UPDATE=1").toBe(true);
+    expect(existsSync(schemaFile), 'missing schema file; run the tests with UPDATE=1').toBe(true);
     expect(readFileSync(schemaFile, 'utf8')).toBe(text);
   });
 
