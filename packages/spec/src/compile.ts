@@ -169,7 +169,7 @@ class SemanticPass {
 
     const framing = this.#framing();
     const transports = this.#transports(framing);
-    const valueLimit = framing === null ? MAX_SIZE : payloadLimit(framing, spec.framing);
+    const valueLimit = framing === null ? MAX_SIZE : payloadLimit(framing);
     if (encoding === 'text' && framing !== null && framing.kind !== 'delimited') {
       this.#report.error(
         'text-framing-mismatch',
@@ -680,9 +680,11 @@ class SemanticPass {
 
   /** Without a discriminator, a receiver can only decode messages if one kind travels each way. */
   #checkDirectionsUnambiguous(messages: Map<string, MessageInfo | null>): void {
-    for (const [direction, receives, sender] of [
-      ['client', serverReceives, 'client'],
-      ['server', serverSends, 'server'],
+    // A message from 'both' travels both ways; report each message once even if it clashes in both.
+    const reported = new Set<string>();
+    for (const [receives, sender] of [
+      [serverReceives, 'client'],
+      [serverSends, 'server'],
     ] as const) {
       let first: MessageInfo | null = null;
       for (const m of messages.values()) {
@@ -691,7 +693,8 @@ class SemanticPass {
           first = m;
           continue;
         }
-        void direction;
+        if (reported.has(m.name)) continue;
+        reported.add(m.name);
         this.#report.error(
           'ambiguous-messages',
           [...m.path, 'from'],
@@ -979,14 +982,13 @@ class SemanticPass {
 }
 
 /** Bytes available to one value: the frame minus its framing overhead. */
-function payloadLimit(framing: FramingIR, raw: unknown): number {
+function payloadLimit(framing: FramingIR): number {
   switch (framing.kind) {
     case 'delimited':
       return framing.maxFrameBytes - framing.delimiter.length;
     case 'length-prefixed':
       return framing.maxFrameBytes - framing.lengthOffset - framing.lengthBytes;
     default:
-      void raw;
       return framing.maxFrameBytes;
   }
 }
