@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLError } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit, type YAMLError } from 'yaml';
 import type { Diagnostic, SourcePosition } from './diagnostics.js';
 
 /** A path into the spec data: mapping keys and list indexes, as in `['messages', 'Join', 'fields', 'nick']`. */
@@ -34,7 +34,14 @@ export class SpecSource {
   /** Parses `text`; the source is null when YAML errors make the data untrustworthy. */
   static parse(text: string, file: string): { source: SpecSource | null; diagnostics: Diagnostic[] } {
     const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { keepSourceTokens: true, lineCounter, prettyErrors: false, uniqueKeys: true });
+    // logLevel 'error': yaml would otherwise print its own warnings to stderr; we report them as diagnostics.
+    const doc = parseDocument(text, {
+      keepSourceTokens: true,
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      logLevel: 'error',
+    });
     const diagnostics: Diagnostic[] = [];
     const toDiagnostic = (e: YAMLError, severity: 'error' | 'warning'): Diagnostic => {
       const { line, col } = lineCounter.linePos(e.pos[0]);
@@ -62,7 +69,23 @@ export class SpecSource {
     };
     for (const e of doc.errors) diagnostics.push(toDiagnostic(e, 'error'));
     for (const w of doc.warnings) diagnostics.push(toDiagnostic(w, 'warning'));
-    if (doc.errors.length > 0) return { source: null, diagnostics };
+    // Keys such as `? [a, b]` would be stringified into nonsense names; a spec's keys are plain names.
+    visit(doc, {
+      Pair(_, pair) {
+        if (pair.key === null || isScalar(pair.key)) return;
+        const { line, col } = lineCounter.linePos((pair.key as Node).range?.[0] ?? 0);
+        diagnostics.push({
+          code: 'invalid-key',
+          severity: 'error',
+          file,
+          line,
+          col,
+          message: 'a mapping key must be a plain name, not a list or a mapping',
+          hint: null,
+        });
+      },
+    });
+    if (diagnostics.some((d) => d.severity === 'error')) return { source: null, diagnostics };
     let data: unknown;
     try {
       data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });

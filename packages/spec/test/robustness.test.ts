@@ -169,6 +169,9 @@ describe('compileSpec never throws', () => {
       checkWellFormed(text);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(compileSpec('? [complex, key]\n: value', 'specs/k.protocol.yaml').diagnostics.map((d) => d.code)).toEqual([
+      'invalid-key',
+    ]);
   });
 
   it('the valid base spec used above really is valid', () => {
