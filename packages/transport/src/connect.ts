@@ -15,7 +15,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * connectTimeoutMs, and with ConnectionClosedError (SOCKSPEC_CONNECTION_CLOSED,
  * `syscallCode` ECONNREFUSED, ENOENT, …) when the peer refuses or is absent.
  */
-export function connect(options: ConnectOptions): Promise<ByteChannel> {
+export async function connect(options: ConnectOptions): Promise<ByteChannel> {
   const target = resolveTarget(options, 'connect');
   const settings = resolveChannelSettings(options);
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -23,7 +23,7 @@ export function connect(options: ConnectOptions): Promise<ByteChannel> {
     throw new InvalidAddressError(`connectTimeoutMs must be an integer 1–${MAX_TIMER_MS}, got ${timeoutMs}`);
   }
 
-  return new Promise((resolve, reject) => {
+  return new Promise<ByteChannel>((resolve, reject) => {
     const socket =
       target.transport === 'unix'
         ? net.connect({ path: target.path, allowHalfOpen: true })

@@ -21,7 +21,7 @@ const UNIX_PROBE_TIMEOUT_MS = 1000;
  * on, or any path that is not a socket, is refused with
  * SOCKSPEC_ADDRESS_IN_USE and left untouched.
  */
-export async function listen(options: ListenOptions): Promise<Listener> {
+export async function listen(options: ListenOptions): Promise<SocketListener> {
   const target = resolveTarget(options, 'listen');
   const settings = resolveChannelSettings(options);
   const backlog = options.backlog ?? DEFAULT_BACKLOG;

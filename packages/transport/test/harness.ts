@@ -75,3 +75,15 @@ export function once(register: (listener: () => void) => void): Promise<void> {
 export function closedWith(channel: ByteChannel): Promise<Error | undefined> {
   return new Promise((resolve) => channel.onClose((error) => resolve(error)));
 }
+
+/**
+ * Waits for a condition that has no event of its own (e.g. the listener
+ * holding a connection), checking once per event-loop turn, bounded.
+ */
+export async function until(condition: () => boolean, what: string, maxTurns = 5000): Promise<void> {
+  for (let turn = 0; turn < maxTurns; turn++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`gave up waiting for ${what} after ${maxTurns} event-loop turns`);
+}
