@@ -70,11 +70,12 @@ export interface MessageContext {
   readonly message?: string;
 }
 
+/** "chat message Join: ", "message Join: ", "chat: " or "" — whatever the context names. */
 function where(context: MessageContext): string {
   const parts: string[] = [];
   if (context.protocol !== undefined) parts.push(context.protocol);
-  parts.push(context.message === undefined ? 'frame' : `message ${context.message}`);
-  return parts.join(' ');
+  if (context.message !== undefined) parts.push(`message ${context.message}`);
+  return parts.length === 0 ? '' : `${parts.join(' ')}: `;
 }
 
 /** Shows untrusted text in a message: quoted, escaped, and cut so a hostile peer cannot flood logs. */
@@ -103,7 +104,7 @@ export class TruncatedMessageError extends SockspecError {
   constructor(details: TruncatedMessageDetails, options?: SockspecErrorOptions) {
     super(
       'SOCKSPEC_TRUNCATED_MESSAGE',
-      `${where(details)}: field '${details.field}' needs ${details.needed} bytes at offset ${details.offset}, frame has ${details.frameBytes}`,
+      `${where(details)}field '${details.field}' needs ${details.needed} bytes at offset ${details.offset}, frame has ${details.frameBytes}`,
       options,
     );
     this.field = details.field;
@@ -128,7 +129,7 @@ export class TrailingBytesError extends SockspecError {
     const extra = details.frameBytes - details.consumed;
     super(
       'SOCKSPEC_TRAILING_BYTES',
-      `${where(details)}: expected ${details.consumed} bytes, frame has ${details.frameBytes} (${extra} trailing)`,
+      `${where(details)}message ends after ${details.consumed} bytes, frame has ${details.frameBytes} (${extra} trailing bytes)`,
       options,
     );
     this.consumed = details.consumed;
@@ -188,7 +189,7 @@ export class FieldTooLargeError extends SockspecError {
     const max = unit === 'bytes' ? 'maxBytes' : 'maxCount';
     super(
       'SOCKSPEC_FIELD_TOO_LARGE',
-      `${where(details)}: field '${details.field}' is ${details.actual} ${unit}, ${max} is ${details.limit}`,
+      `${where(details)}field '${details.field}' is ${details.actual} ${unit}, ${max} is ${details.limit}`,
       options,
     );
     this.field = details.field;
@@ -212,7 +213,7 @@ export class InvalidFieldError extends SockspecError {
   constructor(details: InvalidFieldDetails, options?: SockspecErrorOptions) {
     super(
       'SOCKSPEC_INVALID_FIELD',
-      `${where(details)}: field '${details.field}': expected ${details.expected}, got ${details.got}`,
+      `${where(details)}field '${details.field}': expected ${details.expected}, got ${details.got}`,
       options,
     );
     this.field = details.field;

@@ -118,6 +118,53 @@ function validStream(config: FramingConfig, maxFrames: number): fc.Arbitrary<Uin
     });
 }
 
+/**
+ * Frames whose size is within 2 bytes of maxFrameBytes (delimited) or whose
+ * length field says so (length-prefixed), where an off-by-one in the limit
+ * would show.
+ */
+function nearMaxStream(config: FramingConfig): fc.Arbitrary<Uint8Array> {
+  const max = config.maxFrameBytes;
+  const size = fc.integer({ min: Math.max(1, max - 2), max: max + 2 });
+  switch (config.kind) {
+    case 'delimited': {
+      const L = config.delimiter.length;
+      const filler = config.delimiter.includes(0x41) ? 0x5a : 0x41;
+      return fc
+        .array(size, { minLength: 1, maxLength: 4 })
+        .map((sizes) =>
+          concat(
+            sizes.map((n) =>
+              concat([new Uint8Array(Math.max(0, n - L)).fill(filler), Uint8Array.from(config.delimiter)]),
+            ),
+          ),
+        );
+    }
+    case 'length-prefixed': {
+      const H = config.lengthOffset + config.lengthBytes;
+      return fc.array(size, { minLength: 1, maxLength: 4 }).map((sizes) =>
+        concat(
+          sizes.map((n) => {
+            const frame = new Uint8Array(Math.max(n, H));
+            const value = BigInt(n - H - config.lengthAdjustment);
+            const view = new DataView(frame.buffer, config.lengthOffset, config.lengthBytes);
+            const le = config.lengthEndian === 'little';
+            if (value >= 0n) {
+              if (config.lengthBytes === 1) view.setUint8(0, Number(value) & 0xff);
+              else if (config.lengthBytes === 2) view.setUint16(0, Number(value) & 0xffff, le);
+              else if (config.lengthBytes === 4) view.setUint32(0, Number(value), le);
+              else view.setBigUint64(0, value, le);
+            }
+            return frame;
+          }),
+        ),
+      );
+    }
+    default:
+      return fc.array(size, { maxLength: 4 }).map((sizes) => concat(sizes.map((n) => new Uint8Array(n))));
+  }
+}
+
 const cutsArb = fc.array(fc.nat({ max: 400 }), { maxLength: 40 });
 
 describe.each(Object.entries(CONFIGS))('%s', (_name, config) => {
@@ -138,6 +185,13 @@ describe.each(Object.entries(CONFIGS))('%s', (_name, config) => {
   it('agrees with the reference decoder on random bytes: same frames, same typed error, raised on the same push', () => {
     fc.assert(
       fc.property(bytesArb(config, 300), cutsArb, (stream, cuts) => checkAgainstReference(config, stream, cuts)),
+      { numRuns: 150 },
+    );
+  });
+
+  it('draws the maxFrameBytes line exactly: frames of max-2 … max+2 bytes, however cut', () => {
+    fc.assert(
+      fc.property(nearMaxStream(config), cutsArb, (stream, cuts) => checkAgainstReference(config, stream, cuts)),
       { numRuns: 150 },
     );
   });
