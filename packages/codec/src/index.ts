@@ -1,4 +1,26 @@
+/**
+ * @sockspec/codec: frame decoders and the wire primitives generated codecs
+ * call. Browser-safe: Uint8Array, DataView, TextEncoder/TextDecoder only.
+ *
+ * For generator authors — what generated code is expected to use:
+ * - framing: `createFrameDecoder(ir.framing)` per connection; frames are the
+ *   whole frame (length prefix, leading header included), so a decoder for
+ *   length-prefixed framing starts reading at lengthOffset + lengthBytes.
+ * - fixed-width fields: DataView get/set directly (getBigUint64 for u64/i64
+ *   values); `getUint64Number` for 8-byte length/count prefixes, to compare
+ *   against maxBytes/maxCount before allocating, without a BigInt.
+ * - strings: `utf8ByteLength` to size a frame, `utf8Write` to fill it,
+ *   `utf8Decode(bytes, 'Message.field')` to read (strict).
+ * - ctime timestamps: `formatCtime` / `parseCtime`.
+ * - errors: throw TruncatedMessageError, TrailingBytesError,
+ *   UnknownMessageError, FieldTooLargeError (check before allocating),
+ *   InvalidFieldError (pattern, enum, flags, timestamp); use `previewText`
+ *   for untrusted text in `got`.
+ */
+
+// Wire primitives.
 export { formatCtime, parseCtime } from './ctime.js';
+// Errors.
 export {
   type FieldTooLargeDetails,
   FieldTooLargeError,
@@ -19,6 +41,7 @@ export {
   type UnknownMessageDetails,
   UnknownMessageError,
 } from './errors.js';
+// Framing.
 export { createFrameDecoder } from './frame-decoder.js';
 export { checkFramingConfig, encodeFrame } from './framing.js';
 export type { Endian, FrameDecoder, FramingConfig } from './types.js';
