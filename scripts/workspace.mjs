@@ -5,7 +5,7 @@
 // Plain Node with no dependencies, because it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -17,11 +17,19 @@ function fail(message) {
   process.exit(1);
 }
 
-/** The pnpm to run: the one on PATH when it is the pinned major, else the pinned one through npx. */
+/**
+ * The pnpm to run: the one on PATH when it is the pinned major, else the pinned
+ * version installed under .tools/ and put first on PATH, because turbo spawns
+ * `pnpm` by name for every package script.
+ */
 function pnpmCommand() {
-  const found = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: false });
+  const found = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
   if (found.status === 0 && found.stdout.trim().split('.')[0] === PNPM_VERSION.split('.')[0]) return ['pnpm'];
-  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`];
+  const tools = join(root, '.tools');
+  const bin = join(tools, 'node_modules', '.bin');
+  if (!existsSync(join(bin, 'pnpm'))) run(['npm', 'install', '--prefix', tools, '--no-save', `pnpm@${PNPM_VERSION}`]);
+  process.env.PATH = `${bin}${delimiter}${process.env.PATH ?? ''}`;
+  return ['pnpm'];
 }
 
 function run(argv, options = {}) {
