@@ -84,6 +84,7 @@ function test() {
       'typecheck',
       'test',
       '--concurrency=2',
+      '--continue',
       '--output-logs=new-only',
     ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, SOCKSPEC_TEST_REPORT: REPORT_NAME } },
