@@ -198,21 +198,19 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
   }
 
   const greeting = ir.behavior.greeting;
+  // Exported on its own so code that cannot receive a server object (a
+  // worker thread under the `threads` concurrency model) can build the same
+  // protocol from a module.
   file.addFunction({
-    name: 'createServer',
+    name: 'createServerProtocol',
     isExported: true,
     docs: [
-      `A ${ir.name} server with the spec's declared behavior wired in.${usesHandlers ? ' Messages the spec leaves to code go to `handlers`.' : ''} Call \`listen()\` on it.`,
+      `The ${ir.name} protocol as the server engine runs it: decode, declared behavior${usesHandlers ? ' and `handlers`' : ''}. \`createServer\` wraps it; a \`threads\` worker module exports it.`,
     ],
-    parameters: [
-      usesHandlers
-        ? { name: 'handlers', type: handlersName }
-        : { name: 'handlers', type: handlersName, initializer: '{}' },
-      { name: 'options', type: 'ServerOptions', initializer: '{}' },
-    ],
-    returnType: 'ProtocolServer',
+    parameters: usesHandlers ? [{ name: 'handlers', type: handlersName }] : [],
+    returnType: 'ServerProtocol<ClientMessage>',
     statements: (writer) => {
-      writer.write('const protocol: ServerProtocol<ClientMessage> =').inlineBlock(() => {
+      writer.write('return').inlineBlock(() => {
         writer.writeLine(`name: ${quote(ir.name)},`);
         writer.writeLine('framing,');
         writer.writeLine(`idleTimeoutMs: ${ir.behavior.idleTimeoutMs === null ? 'null' : ir.behavior.idleTimeoutMs},`);
@@ -242,6 +240,25 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
         }
       });
       writer.write(';').newLine();
+    },
+  });
+  file.addFunction({
+    name: 'createServer',
+    isExported: true,
+    docs: [
+      `A ${ir.name} server with the spec's declared behavior wired in.${usesHandlers ? ' Messages the spec leaves to code go to `handlers`.' : ''} Call \`listen()\` on it.`,
+    ],
+    parameters: [
+      usesHandlers
+        ? { name: 'handlers', type: handlersName }
+        : { name: 'handlers', type: handlersName, initializer: '{}' },
+      { name: 'options', type: 'ServerOptions', initializer: '{}' },
+    ],
+    returnType: 'ProtocolServer',
+    statements: (writer) => {
+      writer.writeLine(
+        usesHandlers ? 'const protocol = createServerProtocol(handlers);' : 'const protocol = createServerProtocol();',
+      );
       if (!usesHandlers) writer.writeLine('// Handlers carry only the lifecycle hooks here.');
       writer.writeLine(
         'const hooks: ServerHooks = handlers.setup !== undefined || handlers.finish !== undefined ? handlers : (options.hooks ?? {});',

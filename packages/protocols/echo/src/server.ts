@@ -9,9 +9,9 @@ import type { ClientMessage } from './messages.js';
 export interface EchoHandlers extends ServerHooks {
 }
 
-/** A echo server with the spec's declared behavior wired in. Call `listen()` on it. */
-export function createServer(handlers: EchoHandlers = {}, options: ServerOptions = {}): ProtocolServer {
-  const protocol: ServerProtocol<ClientMessage> = {
+/** The echo protocol as the server engine runs it: decode, declared behavior. `createServer` wraps it; a `threads` worker module exports it. */
+export function createServerProtocol(): ServerProtocol<ClientMessage> {
+  return {
     name: 'echo',
     framing,
     idleTimeoutMs: null,
@@ -24,6 +24,11 @@ export function createServer(handlers: EchoHandlers = {}, options: ServerOptions
       }
     },
   };
+}
+
+/** A echo server with the spec's declared behavior wired in. Call `listen()` on it. */
+export function createServer(handlers: EchoHandlers = {}, options: ServerOptions = {}): ProtocolServer {
+  const protocol = createServerProtocol();
   // Handlers carry only the lifecycle hooks here.
   const hooks: ServerHooks = handlers.setup !== undefined || handlers.finish !== undefined ? handlers : (options.hooks ?? {});
   return createProtocolServer(protocol, { ...options, hooks });

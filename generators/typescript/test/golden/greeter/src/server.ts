@@ -9,9 +9,9 @@ import type { ClientMessage } from './messages.js';
 export interface GreeterHandlers extends ServerHooks {
 }
 
-/** A greeter server with the spec's declared behavior wired in. Call `listen()` on it. */
-export function createServer(handlers: GreeterHandlers = {}, options: ServerOptions = {}): ProtocolServer {
-  const protocol: ServerProtocol<ClientMessage> = {
+/** The greeter protocol as the server engine runs it: decode, declared behavior. `createServer` wraps it; a `threads` worker module exports it. */
+export function createServerProtocol(): ServerProtocol<ClientMessage> {
+  return {
     name: 'greeter',
     framing,
     idleTimeoutMs: null,
@@ -27,6 +27,11 @@ export function createServer(handlers: GreeterHandlers = {}, options: ServerOpti
       connection.send(encodeWelcome({ server: 'greeter', motd: 'be nice' }));
     },
   };
+}
+
+/** A greeter server with the spec's declared behavior wired in. Call `listen()` on it. */
+export function createServer(handlers: GreeterHandlers = {}, options: ServerOptions = {}): ProtocolServer {
+  const protocol = createServerProtocol();
   // Handlers carry only the lifecycle hooks here.
   const hooks: ServerHooks = handlers.setup !== undefined || handlers.finish !== undefined ? handlers : (options.hooks ?? {});
   return createProtocolServer(protocol, { ...options, hooks });

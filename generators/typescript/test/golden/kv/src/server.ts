@@ -81,9 +81,9 @@ function sendReply(connection: Connection, reply: ServerMessage | void | Promise
   }
 }
 
-/** A kv server with the spec's declared behavior wired in. Messages the spec leaves to code go to `handlers`. Call `listen()` on it. */
-export function createServer(handlers: KvHandlers, options: ServerOptions = {}): ProtocolServer {
-  const protocol: ServerProtocol<ClientMessage> = {
+/** The kv protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */
+export function createServerProtocol(handlers: KvHandlers): ServerProtocol<ClientMessage> {
+  return {
     name: 'kv',
     framing,
     idleTimeoutMs: 30000,
@@ -98,6 +98,11 @@ export function createServer(handlers: KvHandlers, options: ServerOptions = {}):
       }
     },
   };
+}
+
+/** A kv server with the spec's declared behavior wired in. Messages the spec leaves to code go to `handlers`. Call `listen()` on it. */
+export function createServer(handlers: KvHandlers, options: ServerOptions = {}): ProtocolServer {
+  const protocol = createServerProtocol(handlers);
   const hooks: ServerHooks = handlers.setup !== undefined || handlers.finish !== undefined ? handlers : (options.hooks ?? {});
   return createProtocolServer(protocol, { ...options, hooks });
 }

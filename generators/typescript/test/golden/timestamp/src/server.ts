@@ -9,9 +9,9 @@ import type { ClientMessage } from './messages.js';
 export interface TimestampHandlers extends ServerHooks {
 }
 
-/** A timestamp server with the spec's declared behavior wired in. Call `listen()` on it. */
-export function createServer(handlers: TimestampHandlers = {}, options: ServerOptions = {}): ProtocolServer {
-  const protocol: ServerProtocol<ClientMessage> = {
+/** The timestamp protocol as the server engine runs it: decode, declared behavior. `createServer` wraps it; a `threads` worker module exports it. */
+export function createServerProtocol(): ServerProtocol<ClientMessage> {
+  return {
     name: 'timestamp',
     framing,
     idleTimeoutMs: null,
@@ -24,6 +24,11 @@ export function createServer(handlers: TimestampHandlers = {}, options: ServerOp
       }
     },
   };
+}
+
+/** A timestamp server with the spec's declared behavior wired in. Call `listen()` on it. */
+export function createServer(handlers: TimestampHandlers = {}, options: ServerOptions = {}): ProtocolServer {
+  const protocol = createServerProtocol();
   // Handlers carry only the lifecycle hooks here.
   const hooks: ServerHooks = handlers.setup !== undefined || handlers.finish !== undefined ? handlers : (options.hooks ?? {});
   return createProtocolServer(protocol, { ...options, hooks });
