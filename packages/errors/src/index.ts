@@ -24,7 +24,10 @@ export type SockspecErrorCode =
   | 'SOCKSPEC_UNSUPPORTED_TRANSPORT'
   | 'SOCKSPEC_INVALID_ADDRESS'
   | 'SOCKSPEC_WRITE_QUEUE_FULL'
-  | 'SOCKSPEC_SERVER_STATE';
+  | 'SOCKSPEC_SERVER_STATE'
+  // concurrency models (packages/concurrency)
+  | 'SOCKSPEC_CONNECTION_LIMIT'
+  | 'SOCKSPEC_WORKER_FAILED';
 
 export interface SockspecErrorOptions {
   cause?: unknown;
