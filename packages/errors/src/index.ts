@@ -27,7 +27,9 @@ export type SockspecErrorCode =
   | 'SOCKSPEC_SERVER_STATE'
   // concurrency models (packages/concurrency)
   | 'SOCKSPEC_CONNECTION_LIMIT'
-  | 'SOCKSPEC_WORKER_FAILED';
+  | 'SOCKSPEC_WORKER_FAILED'
+  // programs that check a server's answers (apps/load, apps/conformance)
+  | 'SOCKSPEC_WRONG_REPLY';
 
 export interface SockspecErrorOptions {
   cause?: unknown;
