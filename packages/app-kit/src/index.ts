@@ -5,6 +5,13 @@ export {
   parsePort,
   USAGE_EXIT_CODE,
 } from './command.js';
+export {
+  CONCURRENCY_MODELS,
+  type ConcurrencyArgs,
+  createConcurrency,
+  MAX_CONNECTIONS_LIMIT,
+  MAX_WORKERS,
+} from './concurrency.js';
 export { frameText } from './frame-text.js';
 export { colourEnabled, type ProgramIO, processIO } from './io.js';
 export { type ClientProgram, type LineSession, runClient, SERVER_CLOSED_MESSAGE } from './run-client.js';

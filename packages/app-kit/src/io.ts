@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { EventEmitter } from 'node:events';
 import { styleText } from 'node:util';
 
@@ -22,6 +23,8 @@ export interface ProgramIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Emits SIGINT, SIGTERM and (for a child with an IPC channel) disconnect. */
   readonly signals: EventEmitter;
+  /** True in a node:cluster worker (the `processes` model), where the primary reports the listening address. */
+  readonly clusterWorker?: boolean;
   /** Ends the process at once; only used when a second signal asks to skip draining. */
   exit(code: number): never;
 }
@@ -34,6 +37,7 @@ export function processIO(): ProgramIO {
     stderr: process.stderr,
     env: process.env,
     signals: process,
+    clusterWorker: cluster.isWorker,
     exit: (code) => process.exit(code),
   };
 }

@@ -1,3 +1,4 @@
+import type { ConcurrencyModel } from '@sockspec/concurrency';
 import type { ProtocolServer, ServerOptions } from '@sockspec/server';
 import {
   describeEndpoint,
@@ -5,7 +6,9 @@ import {
   millisecondsOption,
   type ProgramIdentity,
   parseProgramArgs,
+  USAGE_EXIT_CODE,
 } from './command.js';
+import { addConcurrencyOptions, type ConcurrencyArgs, checkConcurrencyArgs, createConcurrency } from './concurrency.js';
 import { type ProgramIO, processIO } from './io.js';
 
 /** A server program: a generated (or hand-written) server plus how it is named on the command line. */
@@ -23,21 +26,25 @@ type StopReason = 'SIGINT' | 'SIGTERM' | 'disconnect';
  * resolving with the exit status. A second signal skips the drain.
  */
 export async function runServer(program: ServerProgram, io: ProgramIO = processIO()): Promise<number> {
-  const parsed = parseProgramArgs<{ drainMs: number; idleTimeoutMs?: number }>(program, 'listen', io, (command) =>
-    command
-      .addOption(
-        millisecondsOption(
-          '--drain-ms <ms>',
-          'on SIGINT/SIGTERM, how long open connections may take to finish',
-          DEFAULT_DRAIN_MS,
+  const parsed = parseProgramArgs<ConcurrencyArgs & { drainMs: number; idleTimeoutMs?: number }>(
+    program,
+    'listen',
+    io,
+    (command) =>
+      addConcurrencyOptions(command)
+        .addOption(
+          millisecondsOption(
+            '--drain-ms <ms>',
+            'on SIGINT/SIGTERM, how long open connections may take to finish',
+            DEFAULT_DRAIN_MS,
+          ),
+        )
+        .addOption(
+          millisecondsOption(
+            '--idle-timeout-ms <ms>',
+            "close connections idle this long; 0 disables (default: the spec's)",
+          ),
         ),
-      )
-      .addOption(
-        millisecondsOption(
-          '--idle-timeout-ms <ms>',
-          "close connections idle this long; 0 disables (default: the spec's)",
-        ),
-      ),
   );
   if (typeof parsed === 'number') return parsed;
   const { endpoint } = parsed;
@@ -46,8 +53,21 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
   const log = (line: string): void => {
     io.stderr.write(`${line}\n`);
   };
+  const usageError = (message: string): number => {
+    log(`${program.name}: error: ${message}`);
+    return USAGE_EXIT_CODE;
+  };
+  const concurrencyProblem = checkConcurrencyArgs(parsed.options);
+  if (concurrencyProblem !== undefined) return usageError(concurrencyProblem);
+  let concurrency: ConcurrencyModel;
+  try {
+    concurrency = createConcurrency(parsed.options);
+  } catch (error) {
+    return usageError(`--concurrency ${parsed.options.concurrency}: ${errorMessage(error)}`);
+  }
   const server = program.createServer({
     ...endpoint,
+    concurrency,
     log,
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs: idleTimeoutMs === 0 ? null : idleTimeoutMs }),
   });
@@ -62,7 +82,9 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
     log(`${program.name}: cannot listen on ${describeEndpoint(endpoint)}: ${errorMessage(error)}`);
     return 1;
   }
-  io.stdout.write(`listening ${url}\n`);
+  // Under `processes` every worker runs this same program; only the primary
+  // speaks for the shared listener, so scripts still read exactly one line.
+  if (io.clusterWorker !== true) io.stdout.write(`listening ${url}\n`);
 
   const reason = await stop.first;
   log(`${program.name}: ${reason === 'disconnect' ? 'parent process went away' : reason}, shutting down`);

@@ -104,4 +104,72 @@ describe('runServer', () => {
     expect(io.out()).toBe('');
     expect(io.err()).toBe('test-server: cannot listen on tcp://127.0.0.1:80: address 127.0.0.1:80 is in use\n');
   });
+
+  describe('--concurrency, --workers, --max-connections', () => {
+    it('defaults to the event loop with no connection cap', async () => {
+      const { recorded } = await runUntil([], 'SIGTERM');
+      expect(recorded.options?.concurrency?.name).toBe('async');
+    });
+
+    it('--concurrency serial passes a serial model, which admits one connection at a time', async () => {
+      const { code, recorded } = await runUntil(['--concurrency', 'serial'], 'SIGTERM');
+      expect(code).toBe(0);
+      const model = recorded.options?.concurrency;
+      expect(model?.name).toBe('serial');
+      const release = await model!.admit();
+      let second = false;
+      const next = model!.admit().then((releaseNext) => {
+        second = true;
+        return releaseNext;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(second).toBe(false);
+      release();
+      (await next)();
+    });
+
+    it('--max-connections caps the event loop: the n+1th connection waits for a slot', async () => {
+      const { recorded } = await runUntil(['--max-connections', '2'], 'SIGTERM');
+      const model = recorded.options!.concurrency!;
+      expect(model.name).toBe('async');
+      const first = await model.admit();
+      await model.admit();
+      let third = false;
+      const waiting = model.admit().then(() => {
+        third = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(third).toBe(false);
+      first();
+      await waiting;
+      expect(third).toBe(true);
+    });
+
+    it.each([
+      [['--concurrency', 'forks'], /--concurrency.*forks.*serial, async, threads, processes/],
+      [['--workers', '2'], /--workers applies to --concurrency threads or processes, not async/],
+      [['--workers', '0', '--concurrency', 'processes'], /--workers.*from 1 to 1024, got '0'/],
+      [
+        ['--max-connections', '1', '--concurrency', 'serial'],
+        /--max-connections does not apply to --concurrency serial/,
+      ],
+      [['--max-connections', '1.5'], /--max-connections.*got '1.5'/],
+    ])('%j is a one-line usage error with exit status 2', async (argv, message) => {
+      const io = fakeIO(argv);
+      const recorded: Recorded = {};
+      expect(await runServer(program(recorded), io)).toBe(2);
+      expect(io.out()).toBe('');
+      expect(io.err()).toMatch(message);
+      expect(io.err().trimEnd().split('\n')).toHaveLength(1);
+      expect(recorded.options).toBeUndefined();
+    });
+
+    it('in a cluster worker (processes) the server listens but leaves the listening line to the primary', async () => {
+      const io = { ...fakeIO([]), clusterWorker: true };
+      const recorded: Recorded = { onListen: () => queueMicrotask(() => io.signals.emit('SIGTERM')) };
+      expect(await runServer(program(recorded), io)).toBe(0);
+      expect(io.out()).toBe('');
+      expect(recorded.shutdown).toEqual({ drainMs: 5000 });
+    });
+  });
 });

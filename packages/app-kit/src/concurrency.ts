@@ -1,0 +1,70 @@
+import { type ConcurrencyModel, type ConcurrencyModelName, eventLoop, serial } from '@sockspec/concurrency';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+/** Every model a server program offers on its command line, in the order `--help` lists them. */
+export const CONCURRENCY_MODELS: readonly ConcurrencyModelName[] = ['serial', 'async', 'threads', 'processes'];
+
+/** More workers than this is a typo, not a machine: each one is a thread or a whole process. */
+export const MAX_WORKERS = 1024;
+/** Beyond this the operating system's descriptor limit is hit long before the cap. */
+export const MAX_CONNECTIONS_LIMIT = 1_000_000;
+
+// A type alias, not an interface, so it fits commander's Record<string, unknown> option bag.
+export type ConcurrencyArgs = {
+  readonly concurrency: ConcurrencyModelName;
+  readonly workers?: number;
+  readonly maxConnections?: number;
+};
+
+function countParser(what: string, max: number): (value: string) => number {
+  return (value) => {
+    const count = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(count >= 1 && count <= max)) {
+      throw new InvalidArgumentError(`expected a whole number of ${what} from 1 to ${max}, got '${value}'.`);
+    }
+    return count;
+  };
+}
+
+/** Adds --concurrency, --workers and --max-connections to a server command. */
+export function addConcurrencyOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--concurrency <model>', 'how connections are served: one at a time, on the event loop, ...')
+        .choices(CONCURRENCY_MODELS)
+        .default('async'),
+    )
+    .addOption(
+      new Option('--workers <n>', 'threads or processes to run (threads, processes; default: one per CPU)').argParser(
+        countParser('workers', MAX_WORKERS),
+      ),
+    )
+    .addOption(
+      new Option('--max-connections <n>', 'connections served at once; later ones wait (default: no limit)').argParser(
+        countParser('connections', MAX_CONNECTIONS_LIMIT),
+      ),
+    );
+}
+
+/** Why these arguments cannot run, or undefined when they can. */
+export function checkConcurrencyArgs(args: ConcurrencyArgs): string | undefined {
+  if (args.workers !== undefined && args.concurrency !== 'threads' && args.concurrency !== 'processes') {
+    return `--workers applies to --concurrency threads or processes, not ${args.concurrency}`;
+  }
+  if (args.maxConnections !== undefined && args.concurrency === 'serial') {
+    return '--max-connections does not apply to --concurrency serial: it serves one connection at a time';
+  }
+  return undefined;
+}
+
+/** Builds the model the arguments name; throws with a message fit for a usage error when it cannot. */
+export function createConcurrency(args: ConcurrencyArgs): ConcurrencyModel {
+  switch (args.concurrency) {
+    case 'serial':
+      return serial();
+    case 'async':
+      return eventLoop(args.maxConnections === undefined ? {} : { maxConnections: args.maxConnections });
+    default:
+      throw new Error(`this build of @sockspec/concurrency cannot run the ${args.concurrency} model`);
+  }
+}
