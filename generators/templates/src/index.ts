@@ -7,6 +7,17 @@ export interface LayoutRowModel {
   readonly size: string;
   readonly name: string;
   readonly type: string;
+  /** Values, limits and conditions a reader needs to parse the bytes; empty when there is nothing to add. */
+  readonly notes: string;
+}
+
+/** A field leading every binary frame. */
+export interface HeaderFieldModel {
+  readonly name: string;
+  readonly wire: string;
+  /** `discriminator`, `correlation`, or empty. */
+  readonly role: string;
+  readonly description: string;
 }
 
 export interface MessageDocModel {
@@ -52,6 +63,8 @@ export interface PackageModel {
     /** How frames are cut, in a sentence. */
     readonly framing: string;
   };
+  /** Binary protocols: the fields leading every frame, in wire order. */
+  readonly header: readonly HeaderFieldModel[];
   readonly quickStart: { readonly server: string; readonly client: string };
   readonly messages: readonly MessageDocModel[];
   readonly greeting: string | null;
@@ -78,6 +91,7 @@ export const TEMPLATES_DIR: URL = new URL('../templates/', import.meta.url);
 
 const handlebars = Handlebars.create();
 handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
+handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 handlebars.registerHelper('json', (value: unknown) => new handlebars.SafeString(JSON.stringify(value)));
 // Table cells: a pipe would end the cell and a newline the row.
 handlebars.registerHelper('cell', (value: unknown) =>

@@ -18,6 +18,7 @@ const model: PackageModel = {
     encoding: 'binary',
     framing: 'every frame is exactly 4 bytes',
   },
+  header: [{ name: 'kind', wire: 'u8', role: 'discriminator', description: 'Selects | the message' }],
   quickStart: { server: 'const server = createServer();', client: 'const client = await createClient();' },
   messages: [
     {
@@ -29,7 +30,9 @@ const model: PackageModel = {
         { name: 'mood', type: "'happy' | 'sad'", wire: 'enum u8 (happy=1, sad=2)', description: 'How it\nfeels' },
       ],
       line: null,
-      layout: [{ offset: '0', size: '1', name: 'mood', type: 'enum u8 (happy=1, sad=2)' }],
+      layout: [
+        { offset: '0', size: '1', name: 'mood', type: 'enum u8 (happy=1, sad=2)', notes: 'other values are an error' },
+      ],
     },
   ],
   greeting: 'Hi',
@@ -72,8 +75,18 @@ describe('renderPackageFiles', () => {
   it('keeps README tables intact when cells contain pipes and newlines', () => {
     const readme = file('README.md');
     expect(readme).toContain("| `mood` | `'happy' \\| 'sad'` | enum u8 (happy=1, sad=2) | How it feels |");
-    expect(readme).toContain('| 0 | 1 | mood | enum u8 (happy=1, sad=2) |');
+    expect(readme).toContain('| 0 | 1 | mood | enum u8 (happy=1, sad=2) | other values are an error |');
     expect(readme).toContain('On connect the server sends a Hi.');
     expect(readme).toContain('[`specs/demo.protocol.yaml`](../../../specs/demo.protocol.yaml)');
+  });
+
+  it('documents the header and how to read byte layouts for binary protocols only', () => {
+    const readme = file('README.md');
+    expect(readme).toContain('| `kind` | u8 | discriminator | Selects \\| the message |');
+    expect(readme).toContain('### Reading the byte layouts');
+    const text = renderPackageFiles({ ...model, header: [], protocol: { ...model.protocol, encoding: 'text' } });
+    const textReadme = text.find((f) => f.path === 'README.md')?.content ?? '';
+    expect(textReadme).not.toContain('### Header');
+    expect(textReadme).not.toContain('### Reading the byte layouts');
   });
 });

@@ -1,11 +1,11 @@
-import type { EnumTypeIR, FieldIR, IntTypeIR, TypeIR } from '@sockspec/spec';
+import type { BytesTypeIR, EnumTypeIR, FlagsTypeIR, IntTypeIR, StringTypeIR, TypeIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import type { CodecWriter } from './emit-text-codec.js';
 import { fixedSize, messageSlots, type Slot } from './layout.js';
 import type { MessageModel, ProtocolModel } from './model.js';
 import { tsType } from './model.js';
-import { access, camelCase, constantCase, propertyKey, quote } from './names.js';
+import { access, camelCase, constantCase, pascalCase, propertyKey, quote } from './names.js';
 
 const RESERVED_LOCALS = new Set(['frame', 'view', 'offset', 'message', 'size', 'type', 'code', 'PROTOCOL', 'framing']);
 
@@ -15,24 +15,34 @@ function local(field: string, suffix = ''): string {
   return `${safe}${suffix}`;
 }
 
+/** A local for a value nested in `parent`: `pos` + `x` → `posX`. */
+function nestedLocal(parent: string, field: string): string {
+  return `${parent}${pascalCase(field)}`;
+}
+
+/** Binary timestamps travel as a signed 64-bit count of seconds or milliseconds since 1970. */
+const TIMESTAMP_BYTES = 8;
+/** The range of a JavaScript Date, in milliseconds either side of 1970. */
+const DATE_LIMIT_MS = 8_640_000_000_000_000;
+
 /**
  * The position inside a frame while straight-line code is being written:
  * a constant until the first variable-size value, then `offset` plus a
  * constant. Constant offsets let the engine fold them into the DataView calls.
  */
 class Cursor {
-  private dynamic = false;
+  private dynamic: boolean;
   private add = 0;
+
+  /** `dynamic`: inside a loop or branch, where `offset` already exists and says where the value starts. */
+  constructor(dynamic = false) {
+    this.dynamic = dynamic;
+  }
 
   at(extra = 0): string {
     const n = this.add + extra;
     if (!this.dynamic) return String(n);
     return n === 0 ? 'offset' : `offset + ${n}`;
-  }
-
-  /** Only as a number while no variable-size value came before. */
-  get constant(): number | null {
-    return this.dynamic ? null : this.add;
   }
 
   skip(bytes: number): void {
@@ -42,6 +52,14 @@ class Cursor {
   advance(writer: CodeBlockWriter, length: string): void {
     const by = this.add === 0 ? length : `${this.add} + ${length}`;
     writer.writeLine(this.dynamic ? `offset += ${by};` : `let offset = ${by};`);
+    this.dynamic = true;
+    this.add = 0;
+  }
+
+  /** Makes `offset` hold the current position, before a loop or branch moves it by amounts known only at run time. */
+  sync(writer: CodeBlockWriter): void {
+    if (!this.dynamic) writer.writeLine(`let offset = ${this.add};`);
+    else if (this.add !== 0) writer.writeLine(`offset += ${this.add};`);
     this.dynamic = true;
     this.add = 0;
   }
@@ -67,52 +85,103 @@ function intRange(type: IntTypeIR): { min: string; max: string } {
   return type.signed ? { min: String(-span / 2), max: String(span / 2 - 1) } : { min: '0', max: String(span - 1) };
 }
 
+/** A bit mask as a literal of the flags' base type: bigint for 64-bit flags, number otherwise. */
+function maskLiteral(type: FlagsTypeIR, bits: readonly number[]): string {
+  const mask = bits.reduce((sum, bit) => sum | (1n << BigInt(bit)), 0n);
+  return type.base.bits === 64 ? `0x${mask.toString(16)}n` : `0x${mask.toString(16)}`;
+}
+
+/** Elements that take a TypeScript type annotation without parentheses. */
+function arrayOf(element: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(element) ? `${element}[]` : `Array<${element}>`;
+}
+
 interface Context {
   readonly model: ProtocolModel;
   readonly message: MessageModel;
   readonly out: CodecWriter;
 }
 
-function where(context: Context, field: string): string {
-  return `protocol: PROTOCOL.name, message: ${quote(context.message.name)}, field: ${quote(field)}`;
+function where(context: Context, path: string): string {
+  return `protocol: PROTOCOL.name, message: ${quote(context.message.name)}, field: ${quote(path)}`;
 }
 
-function enumConstant(context: Context, field: FieldIR, type: EnumTypeIR, kind: 'NAMES' | 'CODES'): string {
-  const owner = type.typeName ?? `${context.message.name}_${field.name}`;
-  const name = `${constantCase(owner)}_${kind}`;
+function addConstant(context: Context, name: string, type: string, initializer: string): string {
   if (!context.out.constants.some((constant) => constant.name === name)) {
-    const union = tsType(type);
-    context.out.constants.push(
-      kind === 'NAMES'
-        ? {
-            name,
-            type: `ReadonlyMap<number, ${union}>`,
-            initializer: `new Map([${type.values.map((value) => `[${value.value}, '${value.name}']`).join(', ')}])`,
-          }
-        : {
-            name,
-            type: `ReadonlyMap<string, number>`,
-            initializer: `new Map([${type.values.map((value) => `['${value.name}', ${value.value}]`).join(', ')}])`,
-          },
-    );
+    context.out.constants.push({ name, type, initializer });
   }
   return name;
 }
 
+function enumConstant(context: Context, path: string, type: EnumTypeIR, kind: 'NAMES' | 'CODES'): string {
+  const owner = type.typeName ?? `${context.message.name}_${path}`;
+  const name = `${constantCase(owner)}_${kind}`;
+  return kind === 'NAMES'
+    ? addConstant(
+        context,
+        name,
+        `ReadonlyMap<number, ${tsType(type)}>`,
+        `new Map([${type.values.map((value) => `[${value.value}, '${value.name}']`).join(', ')}])`,
+      )
+    : addConstant(
+        context,
+        name,
+        'ReadonlyMap<string, number>',
+        `new Map([${type.values.map((value) => `['${value.name}', ${value.value}]`).join(', ')}])`,
+      );
+}
+
+function patternConstant(context: Context, path: string, type: StringTypeIR): string {
+  const owner = type.typeName ?? `${context.message.name}_${path}`;
+  return addConstant(context, `${constantCase(owner)}_PATTERN`, 'RegExp', `new RegExp(${quote(type.pattern ?? '')})`);
+}
+
+/** The fewest bytes a value of this type takes; lets an array's count be checked against the frame before looping. */
+export function minimumSize(type: TypeIR): number {
+  const fixed = fixedSize(type);
+  if (fixed !== null) return fixed;
+  switch (type.kind) {
+    case 'string':
+    case 'bytes':
+      return type.length.kind === 'prefixed' ? type.length.bytes : type.length.kind === 'terminated' ? 1 : 0;
+    case 'array':
+      return type.count.bytes;
+    case 'optional':
+      return 1;
+    case 'struct':
+      return type.fields.reduce((sum, field) => sum + minimumSize(field.type), 0);
+    default:
+      return 0;
+  }
+}
+
+/** Whether encoding a value of this type must check it before the frame is sized. */
+function needsCheck(type: TypeIR): boolean {
+  switch (type.kind) {
+    case 'float':
+    case 'bool':
+    case 'flags':
+      return false;
+    case 'struct':
+      return type.fields.some((field) => needsCheck(field.type));
+    case 'optional':
+      return needsCheck(type.value);
+    default:
+      return true;
+  }
+}
+
 /** Fixed-size steps get one bounds check per run; variable-size steps check themselves. */
 type Step =
-  | { readonly size: number; readonly write: (at: (extra?: number) => string) => void }
+  | { readonly size: number; readonly path: string; readonly write: (at: (extra?: number) => string) => void }
   | { readonly size: null; readonly write: () => void };
 
 export function writeBinaryCodec(model: ProtocolModel, out: CodecWriter): void {
   const { ir } = model;
-  if (ir.framing.kind === 'delimited') {
-    throw new UnsupportedFeatureError(ir.sourceFile, 'framing', 'a binary protocol with delimited framing');
-  }
   out.imports.add('TruncatedMessageError').add('FrameTooLargeError');
-  const slotsByMessage = new Map(model.messages.map((message) => [message.name, messageSlots(ir, message)]));
+  if (ir.framing.kind === 'delimited') writeDelimiterSearch(ir.framing.delimiter, out);
   for (const message of model.messages) {
-    const slots = slotsByMessage.get(message.name)!;
+    const slots = messageSlots(ir, message);
     writeDecode({ model, message, out }, slots);
     writeEncode({ model, message, out }, slots);
   }
@@ -126,6 +195,40 @@ export function writeBinaryCodec(model: ProtocolModel, out: CodecWriter): void {
       );
     }
   }
+}
+
+/** Binary frames cut at a delimiter must not contain it, or the peer would cut them short. */
+function writeDelimiterSearch(delimiter: readonly number[], out: CodecWriter): void {
+  out.constants.push({
+    name: 'DELIMITER',
+    type: 'Uint8Array',
+    initializer: `new Uint8Array([${delimiter.join(', ')}])`,
+    docs: 'Ends every frame on the wire; no encoded message may contain it.',
+  });
+  out.functions.push({
+    name: 'delimiterIndex',
+    exported: false,
+    docs: 'Where the delimiter first occurs in frame[0, end), or -1.',
+    parameters: [
+      { name: 'frame', type: 'Uint8Array' },
+      { name: 'end', type: 'number' },
+    ],
+    returnType: 'number',
+    body: (writer) => {
+      writer
+        .write(
+          'for (let start = frame.indexOf(DELIMITER[0]!); start !== -1 && start < end; start = frame.indexOf(DELIMITER[0]!, start + 1))',
+        )
+        .block(() => {
+          writer.writeLine('let at = 1;');
+          writer.writeLine(
+            'while (at < DELIMITER.length && start + at < end && frame[start + at] === DELIMITER[at]) at += 1;',
+          );
+          writer.writeLine('if (at === DELIMITER.length) return start;');
+        });
+      writer.writeLine('return -1;');
+    },
+  });
 }
 
 /** Byte position of the discriminator, when every message has it at the same constant offset. */
@@ -152,9 +255,45 @@ export function discriminatorPosition(model: ProtocolModel): { offset: number; t
   return found;
 }
 
+/** Writes the steps in order, grouping consecutive fixed-size ones so a run of scalars costs one bounds check. */
+function flush(context: Context, w: CodeBlockWriter, cursor: Cursor, steps: readonly Step[]): void {
+  let index = 0;
+  while (index < steps.length) {
+    const step = steps[index]!;
+    if (step.size === null) {
+      step.write();
+      index += 1;
+      continue;
+    }
+    let run = 0;
+    let end = index;
+    while (end < steps.length && steps[end]!.size !== null) {
+      run += steps[end]!.size!;
+      end += 1;
+    }
+    // The error names the run's first field: decoding cannot get past it.
+    if (run > 0) {
+      // The framing's length prefix was checked by the frame decoder; name the field after it instead.
+      const runSteps = steps.slice(index, end) as { size: number; path: string }[];
+      const first = runSteps.find((candidate) => candidate.size !== 0 && candidate.path !== '(length)') ?? runSteps[0]!;
+      w.write(`if (frame.length < ${cursor.at(run)})`).block(() => {
+        w.writeLine(
+          `throw new TruncatedMessageError({ ${where(context, first.path)}, needed: ${run}, offset: ${cursor.at()}, frameBytes: frame.length });`,
+        );
+      });
+    }
+    for (; index < end; index += 1) {
+      const fixed = steps[index]!;
+      if (fixed.size === null) continue;
+      fixed.write((extra = 0) => cursor.at(extra));
+      cursor.skip(fixed.size);
+    }
+  }
+}
+
 function writeDecode(context: Context, slots: readonly Slot[]): void {
   const { message, model, out } = context;
-  const cursor = new Cursor();
+  const framing = model.ir.framing;
   out.imports.add('TrailingBytesError');
   out.functions.push({
     name: `decode${message.name}`,
@@ -163,46 +302,45 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
     parameters: [{ name: 'frame', type: 'Uint8Array' }],
     returnType: message.name,
     body: (writer) => {
+      if (framing.kind === 'delimited' && framing.keepDelimiter) {
+        writer.writeLine(`frame = frame.subarray(0, Math.max(0, frame.length - ${framing.delimiter.length}));`);
+      }
       writer.writeLine('const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);');
+      const cursor = new Cursor();
       const steps: Step[] = [];
       const values: string[] = [`type: ${quote(message.name)}`];
-      const stepFields: string[] = [];
       for (const slot of slots) {
-        decodeSteps(context, writer, slot, steps, values);
-        while (stepFields.length < steps.length) stepFields.push(slot.kind === 'length' ? '' : slot.field.name);
-      }
-      // The length prefix is the framing's, already checked by the frame decoder; name the field after it instead.
-      for (let i = stepFields.length - 2; i >= 0; i -= 1) if (stepFields[i] === '') stepFields[i] = stepFields[i + 1]!;
-      // Group consecutive fixed-size steps so a run of scalars costs one bounds check.
-      let index = 0;
-      while (index < steps.length) {
-        const step = steps[index]!;
-        if (step.size === null) {
-          step.write();
-          index += 1;
+        if (slot.kind === 'length') {
+          // The length prefix is the framing's, already checked by the frame decoder.
+          steps.push({ size: slot.framing.lengthBytes, path: '(length)', write: () => {} });
           continue;
         }
-        let run = 0;
-        let end = index;
-        while (end < steps.length && steps[end]!.size !== null) {
-          run += steps[end]!.size!;
-          end += 1;
+        if (slot.kind === 'discriminator') {
+          const type = slot.field.type as IntTypeIR;
+          const accessor = intAccessor(type);
+          out.imports.add('UnknownMessageError');
+          steps.push({
+            size: type.bits / 8,
+            path: slot.field.name,
+            write: (at) => {
+              const code = type.bits === 64 ? `${slot.code}n` : String(slot.code);
+              writer.writeLine(`const code = view.${accessor.get}(${at()}${accessor.little});`);
+              writer.write(`if (code !== ${code})`).block(() => {
+                writer.writeLine(
+                  `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(slot.field.name)} });`,
+                );
+              });
+            },
+          });
+          continue;
         }
-        // The error names the run's first field: decoding cannot get past it.
-        const first = stepFields[index]!;
-        writer.write(`if (frame.length < ${cursor.at(run)})`).block(() => {
-          writer.writeLine(
-            `throw new TruncatedMessageError({ ${where(context, first)}, needed: ${run}, offset: ${cursor.at()}, frameBytes: frame.length });`,
-          );
-        });
-        for (; index < end; index += 1) {
-          const fixed = steps[index]!;
-          if (fixed.size === null) continue;
-          fixed.write((extra = 0) => cursor.at(extra));
-          cursor.skip(fixed.size);
-        }
+        const { field } = slot;
+        const name = local(field.name);
+        values.push(propertyKey(field.name) === name ? name : `${propertyKey(field.name)}: ${name}`);
+        decodeType(context, writer, cursor, steps, field.type, name, field.name);
       }
-      if (model.ir.framing.kind !== 'fixed') {
+      flush(context, writer, cursor, steps);
+      if (framing.kind !== 'fixed') {
         writer.write(`if (frame.length !== ${cursor.at()})`).block(() => {
           writer.writeLine(
             `throw new TrailingBytesError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, consumed: ${cursor.at()}, frameBytes: frame.length });`,
@@ -210,263 +348,354 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
         });
       }
       writer.writeLine(`return { ${values.join(', ')} };`);
-
-      // Steps close over the cursor, so they are defined here and run in order above.
-      function decodeSteps(ctx: Context, w: CodeBlockWriter, slot: Slot, into: Step[], props: string[]): void {
-        if (slot.kind === 'length') {
-          into.push({ size: slot.framing.lengthBytes, write: () => {} });
-          return;
-        }
-        if (slot.kind === 'discriminator') {
-          const type = slot.field.type as IntTypeIR;
-          const accessor = intAccessor(type);
-          into.push({
-            size: type.bits / 8,
-            write: (at) => {
-              const code = type.bits === 64 ? `${slot.code}n` : String(slot.code);
-              w.writeLine(`const code = view.${accessor.get}(${at()}${accessor.little});`);
-              w.write(`if (code !== ${code})`).block(() => {
-                w.writeLine(
-                  `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(slot.field.name)} });`,
-                );
-              });
-              ctx.out.imports.add('UnknownMessageError');
-            },
-          });
-          return;
-        }
-        const { field } = slot;
-        const name = local(field.name);
-        props.push(propertyKey(field.name) === name ? name : `${propertyKey(field.name)}: ${name}`);
-        decodeField(ctx, w, field, field.type, name, into);
-      }
-
-      function decodeField(
-        ctx: Context,
-        w: CodeBlockWriter,
-        field: FieldIR,
-        type: TypeIR,
-        name: string,
-        into: Step[],
-      ): void {
-        const fieldWhere = where(ctx, field.name);
-        switch (type.kind) {
-          case 'int': {
-            const accessor = intAccessor(type);
-            into.push({
-              size: type.bits / 8,
-              write: (at) => w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`),
-            });
-            return;
-          }
-          case 'float':
-            into.push({
-              size: type.bits / 8,
-              write: (at) =>
-                w.writeLine(
-                  `const ${name} = view.getFloat${type.bits}(${at()}${type.endian === 'little' ? ', true' : ''});`,
-                ),
-            });
-            return;
-          case 'bool':
-            ctx.out.imports.add('InvalidFieldError');
-            into.push({
-              size: 1,
-              write: (at) => {
-                w.writeLine(`const ${name}Byte = view.getUint8(${at()});`);
-                w.write(`if (${name}Byte > 1)`).block(() => {
-                  w.writeLine(
-                    `throw new InvalidFieldError({ ${fieldWhere}, expected: '0 or 1', got: String(${name}Byte) });`,
-                  );
-                });
-                w.writeLine(`const ${name} = ${name}Byte === 1;`);
-              },
-            });
-            return;
-          case 'enum': {
-            ctx.out.imports.add('InvalidFieldError');
-            const names = enumConstant(ctx, field, type, 'NAMES');
-            const accessor = intAccessor(type.base);
-            const expected = `one of ${type.values.map((value) => value.value).join(', ')}`;
-            into.push({
-              size: type.base.bits / 8,
-              write: (at) => {
-                const raw =
-                  type.base.bits === 64
-                    ? `Number(view.${accessor.get}(${at()}${accessor.little}))`
-                    : `view.${accessor.get}(${at()}${accessor.little})`;
-                w.writeLine(`const ${name}Code = ${raw};`);
-                w.writeLine(`const ${name} = ${names}.get(${name}Code);`);
-                w.write(`if (${name} === undefined)`).block(() => {
-                  w.writeLine(
-                    `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(expected)}, got: String(${name}Code) });`,
-                  );
-                });
-              },
-            });
-            return;
-          }
-          case 'flags': {
-            ctx.out.imports.add('InvalidFieldError');
-            const accessor = intAccessor(type.base);
-            const mask = type.flags.reduce((bits, flag) => bits + 2 ** flag.bit, 0);
-            into.push({
-              size: type.base.bits / 8,
-              write: (at) => {
-                w.writeLine(`const ${name}Bits = view.${accessor.get}(${at()}${accessor.little});`);
-                // Bitwise operators work on 32-bit signed integers; the masks are written to match.
-                w.write(`if ((${name}Bits & ~0x${mask.toString(16)}) !== 0)`).block(() => {
-                  w.writeLine(
-                    `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`only bits ${type.flags.map((flag) => flag.bit).join(', ')}`)}, got: '0x' + (${name}Bits >>> 0).toString(16) });`,
-                  );
-                });
-                const flags = type.flags.map(
-                  (flag) => `${propertyKey(flag.name)}: (${name}Bits & 0x${(2 ** flag.bit).toString(16)}) !== 0`,
-                );
-                w.writeLine(`const ${name} = { ${flags.join(', ')} };`);
-              },
-            });
-            return;
-          }
-          case 'string':
-          case 'bytes':
-            decodeSized(ctx, w, field, type, name, into);
-            return;
-          default:
-            throw new UnsupportedFeatureError(
-              ctx.model.ir.sourceFile,
-              `message ${ctx.message.name}`,
-              `a ${type.kind} field`,
-            );
-        }
-      }
-
-      function decodeSized(
-        ctx: Context,
-        w: CodeBlockWriter,
-        field: FieldIR,
-        type: Extract<TypeIR, { kind: 'string' | 'bytes' }>,
-        name: string,
-        into: Step[],
-      ): void {
-        const fieldWhere = where(ctx, field.name);
-        const value = (from: string, to: string): string =>
-          type.kind === 'string'
-            ? `utf8Decode(frame.subarray(${from}, ${to}), ${quote(field.name)})`
-            : `frame.slice(${from}, ${to})`;
-        if (type.kind === 'string') ctx.out.imports.add('utf8Decode');
-        if (type.kind === 'string' && type.pattern !== null) {
-          ctx.out.constants.push({
-            name: `${constantCase(ctx.message.name)}_${constantCase(field.name)}_PATTERN`,
-            type: 'RegExp',
-            initializer: `new RegExp(${quote(type.pattern)})`,
-          });
-        }
-        const afterValue = (): void => {
-          if (type.kind === 'string' && type.pattern !== null) {
-            ctx.out.imports.add('InvalidFieldError').add('previewText');
-            w.write(`if (!${constantCase(ctx.message.name)}_${constantCase(field.name)}_PATTERN.test(${name}))`).block(
-              () => {
-                w.writeLine(
-                  `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${name}) });`,
-                );
-              },
-            );
-          }
-        };
-        const tooLarge = (length: string): void => {
-          ctx.out.imports.add('FieldTooLargeError');
-          w.write(`if (${length} > ${type.maxBytes})`).block(() => {
-            w.writeLine(`throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxBytes}, actual: ${length} });`);
-          });
-        };
-        const length = type.length;
-        switch (length.kind) {
-          case 'fixed':
-            into.push({
-              size: length.bytes,
-              write: (at) => {
-                if (type.kind === 'string') {
-                  // Fixed-size strings are NUL-padded; the value ends at the first NUL.
-                  w.writeLine(`const ${name}End = frame.subarray(${at()}, ${at(length.bytes)}).indexOf(0);`);
-                  w.writeLine(
-                    `const ${name} = ${value(at(), `${name}End === -1 ? ${at(length.bytes)} : ${at()} + ${name}End`)};`,
-                  );
-                } else {
-                  w.writeLine(`const ${name} = ${value(at(), at(length.bytes))};`);
-                }
-                afterValue();
-              },
-            });
-            return;
-          case 'prefixed': {
-            const accessor = intAccessor(uintOfBytes(length.bytes, length.endian));
-            let start = '';
-            into.push({
-              size: length.bytes,
-              write: (at) => {
-                if (length.bytes === 8) {
-                  w.writeLine(`const ${name}Length64 = view.${accessor.get}(${at()}${accessor.little});`);
-                  tooLarge(`${name}Length64`);
-                  w.writeLine(`const ${name}Length = Number(${name}Length64);`);
-                } else {
-                  w.writeLine(`const ${name}Length = view.${accessor.get}(${at()}${accessor.little});`);
-                  tooLarge(`${name}Length`);
-                }
-                start = at(length.bytes);
-              },
-            });
-            into.push({
-              size: null,
-              write: () => {
-                w.write(`if (frame.length < ${start} + ${name}Length)`).block(() => {
-                  w.writeLine(
-                    `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}Length, offset: ${start}, frameBytes: frame.length });`,
-                  );
-                });
-                w.writeLine(`const ${name} = ${value(start, `${start} + ${name}Length`)};`);
-                afterValue();
-                cursor.advance(w, `${name}Length`);
-              },
-            });
-            return;
-          }
-          case 'terminated':
-            into.push({
-              size: null,
-              write: () => {
-                const start = cursor.at();
-                w.writeLine(`const ${name}End = frame.indexOf(${length.terminator}, ${start});`);
-                w.write(`if (${name}End === -1)`).block(() => {
-                  w.writeLine(
-                    `throw new TruncatedMessageError({ ${fieldWhere}, needed: frame.length - ${start} + 1, offset: ${start}, frameBytes: frame.length });`,
-                  );
-                });
-                w.writeLine(`const ${name}Length = ${name}End - (${start});`);
-                tooLarge(`${name}Length`);
-                w.writeLine(`const ${name} = ${value(start, `${name}End`)};`);
-                afterValue();
-                cursor.advance(w, `${name}Length + 1`);
-              },
-            });
-            return;
-          case 'rest':
-            into.push({
-              size: null,
-              write: () => {
-                const start = cursor.at();
-                w.writeLine(`const ${name}Length = frame.length - (${start});`);
-                tooLarge(`${name}Length`);
-                w.writeLine(`const ${name} = ${value(start, 'frame.length')};`);
-                afterValue();
-                cursor.advance(w, `${name}Length`);
-              },
-            });
-            return;
-        }
-      }
     },
   });
+}
+
+/**
+ * Appends the steps that read one value into the local `name`. Steps run
+ * later, in order, against `cursor`; loops and branches flush their own steps
+ * into a block with a fresh cursor that starts at `offset`.
+ */
+function decodeType(
+  ctx: Context,
+  w: CodeBlockWriter,
+  cursor: Cursor,
+  into: Step[],
+  type: TypeIR,
+  name: string,
+  path: string,
+): void {
+  const fieldWhere = where(ctx, path);
+  switch (type.kind) {
+    case 'int': {
+      const accessor = intAccessor(type);
+      into.push({
+        size: type.bits / 8,
+        path,
+        write: (at) => w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`),
+      });
+      return;
+    }
+    case 'float':
+      into.push({
+        size: type.bits / 8,
+        path,
+        write: (at) =>
+          w.writeLine(`const ${name} = view.getFloat${type.bits}(${at()}${type.endian === 'little' ? ', true' : ''});`),
+      });
+      return;
+    case 'bool':
+      ctx.out.imports.add('InvalidFieldError');
+      into.push({
+        size: 1,
+        path,
+        write: (at) => {
+          w.writeLine(`const ${name}Byte = view.getUint8(${at()});`);
+          w.write(`if (${name}Byte > 1)`).block(() => {
+            w.writeLine(
+              `throw new InvalidFieldError({ ${fieldWhere}, expected: '0 or 1', got: String(${name}Byte) });`,
+            );
+          });
+          w.writeLine(`const ${name} = ${name}Byte === 1;`);
+        },
+      });
+      return;
+    case 'timestamp': {
+      ctx.out.imports.add('InvalidFieldError');
+      const seconds = type.representation === 'unix-seconds';
+      const limit = seconds ? DATE_LIMIT_MS / 1000 : DATE_LIMIT_MS;
+      into.push({
+        size: TIMESTAMP_BYTES,
+        path,
+        write: (at) => {
+          w.writeLine(`const ${name}Raw = view.getBigInt64(${at()}${type.endian === 'little' ? ', true' : ''});`);
+          // Outside this range a Date is invalid; refuse rather than hand the application an Invalid Date.
+          w.write(`if (${name}Raw < -${limit}n || ${name}Raw > ${limit}n)`).block(() => {
+            w.writeLine(
+              `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`${type.representation} within ±${limit}`)}, got: String(${name}Raw) });`,
+            );
+          });
+          w.writeLine(`const ${name} = new Date(Number(${name}Raw)${seconds ? ' * 1000' : ''});`);
+        },
+      });
+      return;
+    }
+    case 'enum': {
+      ctx.out.imports.add('InvalidFieldError');
+      const names = enumConstant(ctx, path, type, 'NAMES');
+      const accessor = intAccessor(type.base);
+      const expected = `one of ${type.values.map((value) => value.value).join(', ')}`;
+      into.push({
+        size: type.base.bits / 8,
+        path,
+        write: (at) => {
+          const raw =
+            type.base.bits === 64
+              ? `Number(view.${accessor.get}(${at()}${accessor.little}))`
+              : `view.${accessor.get}(${at()}${accessor.little})`;
+          w.writeLine(`const ${name}Code = ${raw};`);
+          w.writeLine(`const ${name} = ${names}.get(${name}Code);`);
+          w.write(`if (${name} === undefined)`).block(() => {
+            w.writeLine(
+              `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(expected)}, got: String(${name}Code) });`,
+            );
+          });
+        },
+      });
+      return;
+    }
+    case 'flags': {
+      ctx.out.imports.add('InvalidFieldError');
+      const accessor = intAccessor(type.base);
+      const big = type.base.bits === 64;
+      const zero = big ? '0n' : '0';
+      const known = maskLiteral(
+        type,
+        type.flags.map((flag) => flag.bit),
+      );
+      into.push({
+        size: type.base.bits / 8,
+        path,
+        write: (at) => {
+          w.writeLine(`const ${name}Bits = view.${accessor.get}(${at()}${accessor.little});`);
+          // Unknown bits are refused, not dropped: re-encoding would silently change the message.
+          // Below 64 bits, bitwise operators work on 32-bit integers; the masks are written to match.
+          w.write(`if ((${name}Bits & ~${known}) !== ${zero})`).block(() => {
+            const got = big ? `${name}Bits.toString(16)` : `(${name}Bits >>> 0).toString(16)`;
+            w.writeLine(
+              `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`only bits ${type.flags.map((flag) => flag.bit).join(', ')}`)}, got: '0x' + ${got} });`,
+            );
+          });
+          const flags = type.flags.map(
+            (flag) => `${propertyKey(flag.name)}: (${name}Bits & ${maskLiteral(type, [flag.bit])}) !== ${zero}`,
+          );
+          w.writeLine(`const ${name} = { ${flags.join(', ')} };`);
+        },
+      });
+      return;
+    }
+    case 'string':
+    case 'bytes':
+      decodeSized(ctx, w, cursor, into, type, name, path);
+      return;
+    case 'struct': {
+      const properties = type.fields.map((field) => {
+        const inner = nestedLocal(name, field.name);
+        decodeType(ctx, w, cursor, into, field.type, inner, `${path}.${field.name}`);
+        return `${propertyKey(field.name)}: ${inner}`;
+      });
+      into.push({ size: 0, path, write: () => w.writeLine(`const ${name} = { ${properties.join(', ')} };`) });
+      return;
+    }
+    case 'array': {
+      ctx.out.imports.add('FieldTooLargeError');
+      const count = type.count;
+      const accessor = intAccessor(uintOfBytes(count.bytes, count.endian));
+      into.push({
+        size: count.bytes,
+        path,
+        write: (at) => {
+          w.writeLine(`const ${name}Count = view.${accessor.get}(${at()}${accessor.little});`);
+          w.write(`if (${name}Count > ${type.maxCount})`).block(() => {
+            w.writeLine(
+              `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${name}Count, unit: 'elements' });`,
+            );
+          });
+        },
+      });
+      into.push({
+        size: null,
+        write: () => {
+          cursor.sync(w);
+          const least = minimumSize(type.element);
+          if (least > 0) {
+            // A hostile count cannot make the decoder loop far past the end of a short frame.
+            const needed = least === 1 ? `${name}Count` : `${name}Count * ${least}`;
+            w.write(`if (frame.length - offset < ${needed})`).block(() => {
+              w.writeLine(
+                `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${needed}, offset, frameBytes: frame.length });`,
+              );
+            });
+          }
+          const item = `${name}Item`;
+          w.writeLine(`const ${name}: ${arrayOf(tsType(type.element))} = [];`);
+          w.write(`for (let ${name}Index = 0; ${name}Index < ${name}Count; ${name}Index += 1)`).block(() => {
+            const inner = new Cursor(true);
+            const steps: Step[] = [];
+            decodeType(ctx, w, inner, steps, type.element, item, `${path}[]`);
+            flush(ctx, w, inner, steps);
+            w.writeLine(`${name}.push(${item});`);
+            inner.sync(w);
+          });
+        },
+      });
+      return;
+    }
+    case 'optional':
+      ctx.out.imports.add('InvalidFieldError');
+      into.push({
+        size: 1,
+        path,
+        write: (at) => {
+          w.writeLine(`const ${name}Present = view.getUint8(${at()});`);
+          w.write(`if (${name}Present > 1)`).block(() => {
+            w.writeLine(
+              `throw new InvalidFieldError({ ${fieldWhere}, expected: 'a presence byte, 0 or 1', got: String(${name}Present) });`,
+            );
+          });
+        },
+      });
+      into.push({
+        size: null,
+        write: () => {
+          cursor.sync(w);
+          const value = `${name}Value`;
+          w.writeLine(`let ${name}: ${tsType(type)};`);
+          w.write(`if (${name}Present === 1)`).block(() => {
+            const inner = new Cursor(true);
+            const steps: Step[] = [];
+            decodeType(ctx, w, inner, steps, type.value, value, path);
+            flush(ctx, w, inner, steps);
+            w.writeLine(`${name} = ${value};`);
+            inner.sync(w);
+          });
+        },
+      });
+      return;
+  }
+}
+
+function decodeSized(
+  ctx: Context,
+  w: CodeBlockWriter,
+  cursor: Cursor,
+  into: Step[],
+  type: StringTypeIR | BytesTypeIR,
+  name: string,
+  path: string,
+): void {
+  const fieldWhere = where(ctx, path);
+  const value = (from: string, to: string): string =>
+    type.kind === 'string'
+      ? `utf8Decode(frame.subarray(${from}, ${to}), ${quote(path)})`
+      : `frame.slice(${from}, ${to})`;
+  if (type.kind === 'string') ctx.out.imports.add('utf8Decode');
+  const afterValue = (): void => {
+    if (type.kind === 'string' && type.pattern !== null) {
+      ctx.out.imports.add('InvalidFieldError').add('previewText');
+      w.write(`if (!${patternConstant(ctx, path, type)}.test(${name}))`).block(() => {
+        w.writeLine(
+          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${name}) });`,
+        );
+      });
+    }
+  };
+  // Checked before any bytes are copied or decoded.
+  const tooLarge = (length: string): void => {
+    ctx.out.imports.add('FieldTooLargeError');
+    w.write(`if (${length} > ${type.maxBytes})`).block(() => {
+      w.writeLine(`throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxBytes}, actual: ${length} });`);
+    });
+  };
+  const length = type.length;
+  switch (length.kind) {
+    case 'fixed':
+      into.push({
+        size: length.bytes,
+        path,
+        write: (at) => {
+          if (type.kind === 'string') {
+            // Fixed-size strings are NUL-padded; the value ends at the first NUL.
+            w.writeLine(`const ${name}End = frame.subarray(${at()}, ${at(length.bytes)}).indexOf(0);`);
+            w.writeLine(
+              `const ${name} = ${value(at(), `${name}End === -1 ? ${at(length.bytes)} : ${at()} + ${name}End`)};`,
+            );
+          } else {
+            w.writeLine(`const ${name} = ${value(at(), at(length.bytes))};`);
+          }
+          afterValue();
+        },
+      });
+      return;
+    case 'prefixed': {
+      const accessor = intAccessor(uintOfBytes(length.bytes, length.endian));
+      let start = '';
+      into.push({
+        size: length.bytes,
+        path,
+        write: (at) => {
+          if (length.bytes === 8) {
+            w.writeLine(`const ${name}Length64 = view.${accessor.get}(${at()}${accessor.little});`);
+            tooLarge(`${name}Length64`);
+            w.writeLine(`const ${name}Length = Number(${name}Length64);`);
+          } else {
+            w.writeLine(`const ${name}Length = view.${accessor.get}(${at()}${accessor.little});`);
+            tooLarge(`${name}Length`);
+          }
+          start = at(length.bytes);
+        },
+      });
+      into.push({
+        size: null,
+        write: () => {
+          w.write(`if (frame.length < ${start} + ${name}Length)`).block(() => {
+            w.writeLine(
+              `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}Length, offset: ${start}, frameBytes: frame.length });`,
+            );
+          });
+          w.writeLine(`const ${name} = ${value(start, `${start} + ${name}Length`)};`);
+          afterValue();
+          cursor.advance(w, `${name}Length`);
+        },
+      });
+      return;
+    }
+    case 'terminated':
+      into.push({
+        size: null,
+        write: () => {
+          const start = cursor.at();
+          w.writeLine(`const ${name}End = frame.indexOf(${length.terminator}, ${start});`);
+          w.write(`if (${name}End === -1)`).block(() => {
+            w.writeLine(
+              `throw new TruncatedMessageError({ ${fieldWhere}, needed: frame.length - (${start}) + 1, offset: ${start}, frameBytes: frame.length });`,
+            );
+          });
+          w.writeLine(`const ${name}Length = ${name}End - (${start});`);
+          tooLarge(`${name}Length`);
+          w.writeLine(`const ${name} = ${value(start, `${name}End`)};`);
+          afterValue();
+          cursor.advance(w, `${name}Length + 1`);
+        },
+      });
+      return;
+    case 'rest':
+      into.push({
+        size: null,
+        write: () => {
+          const start = cursor.at();
+          w.writeLine(`const ${name}Length = frame.length - (${start});`);
+          tooLarge(`${name}Length`);
+          w.writeLine(`const ${name} = ${value(start, 'frame.length')};`);
+          afterValue();
+          cursor.advance(w, `${name}Length`);
+        },
+      });
+      return;
+  }
+}
+
+/** Bytes a value adds to the frame: a constant plus run-time terms. */
+interface Size {
+  constant: number;
+  readonly terms: string[];
+}
+
+function sizeExpression(size: Size): string {
+  return size.terms.length === 0
+    ? String(size.constant)
+    : [...(size.constant === 0 ? [] : [String(size.constant)]), ...size.terms].join(' + ');
 }
 
 function writeEncode(context: Context, slots: readonly Slot[]): void {
@@ -479,137 +708,28 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
     parameters: [{ name: 'message', type: message.fieldsName }],
     returnType: 'Uint8Array',
     body: (writer) => {
-      let constantSize = 0;
-      const variable: string[] = [];
-      // First every check and every encoding that decides the size, so the frame is allocated once at its exact size.
+      const size: Size = { constant: 0, terms: [] };
+      // First every check and every measurement, so the frame is allocated once at its exact size.
       for (const slot of slots) {
-        if (slot.kind === 'length') {
-          constantSize += slot.framing.lengthBytes;
-          continue;
-        }
-        const type = slot.field.type;
-        if (slot.kind === 'discriminator') {
-          constantSize += fixedSize(type)!;
-          continue;
-        }
-        const field = slot.field;
-        const name = local(field.name);
-        const value = access('message', field.name);
-        const fieldWhere = where(context, field.name);
-        switch (type.kind) {
-          case 'int': {
-            out.imports.add('InvalidFieldError');
-            const range = intRange(type);
-            const test =
-              type.bits === 64
-                ? `${value} < ${range.min} || ${value} > ${range.max}`
-                : `!Number.isInteger(${value}) || ${value} < ${range.min} || ${value} > ${range.max}`;
-            writer.write(`if (${test})`).block(() => {
-              writer.writeLine(
-                `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`an integer from ${range.min.replace('n', '')} to ${range.max.replace('n', '')}`)}, got: String(${value}) });`,
-              );
-            });
-            constantSize += type.bits / 8;
-            break;
-          }
-          case 'float':
-          case 'bool':
-            constantSize += fixedSize(type)!;
-            break;
-          case 'enum': {
-            out.imports.add('InvalidFieldError').add('previewText');
-            const codes = enumConstant(context, field, type, 'CODES');
-            writer.writeLine(`const ${name}Code = ${codes}.get(${value});`);
-            writer.write(`if (${name}Code === undefined)`).block(() => {
-              writer.writeLine(
-                `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`one of ${type.values.map((v) => v.name).join(', ')}`)}, got: previewText(String(${value})) });`,
-              );
-            });
-            constantSize += type.base.bits / 8;
-            break;
-          }
-          case 'flags': {
-            const bits = type.flags.map(
-              (flag) => `(${access(value, flag.name)} ? 0x${(2 ** flag.bit).toString(16)} : 0)`,
-            );
-            writer.writeLine(`const ${name}Bits = ${bits.length === 0 ? '0' : bits.join(' | ')};`);
-            constantSize += type.base.bits / 8;
-            break;
-          }
-          case 'string':
-          case 'bytes': {
-            out.imports.add('FieldTooLargeError');
-            const limit = type.length.kind === 'fixed' ? type.length.bytes : type.maxBytes;
-            // Strings are measured without encoding them and written straight into the frame: one allocation per message.
-            const length = type.kind === 'string' ? `${name}Length` : `${name}Bytes.length`;
-            if (type.kind === 'string') {
-              out.imports.add('utf8ByteLength').add('utf8Write');
-              if (type.pattern !== null) {
-                out.imports.add('InvalidFieldError').add('previewText');
-                writer
-                  .write(`if (!${constantCase(message.name)}_${constantCase(field.name)}_PATTERN.test(${value}))`)
-                  .block(() => {
-                    writer.writeLine(
-                      `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${value}) });`,
-                    );
-                  });
-              }
-              writer.writeLine(`const ${name}Length = utf8ByteLength(${value});`);
-            } else {
-              writer.writeLine(`const ${name}Bytes = ${value};`);
-            }
-            if (type.kind === 'bytes' && type.length.kind === 'fixed') {
-              out.imports.add('InvalidFieldError');
-              writer.write(`if (${length} !== ${limit})`).block(() => {
-                writer.writeLine(
-                  `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`exactly ${limit} bytes`)}, got: \`\${${length}} bytes\` });`,
-                );
-              });
-            } else {
-              writer.write(`if (${length} > ${limit})`).block(() => {
-                writer.writeLine(
-                  `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${limit}, actual: ${length} });`,
-                );
-              });
-            }
-            switch (type.length.kind) {
-              case 'fixed':
-                constantSize += type.length.bytes;
-                break;
-              case 'prefixed':
-                constantSize += type.length.bytes;
-                variable.push(length);
-                break;
-              case 'terminated': {
-                out.imports.add('InvalidFieldError');
-                const terminator = type.length.terminator;
-                const contains =
-                  type.kind === 'string'
-                    ? `${value}.includes(${quote(String.fromCharCode(terminator))})`
-                    : `${name}Bytes.includes(${terminator})`;
-                writer.write(`if (${contains})`).block(() => {
-                  writer.writeLine(
-                    `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`no byte ${terminator} (it ends the field)`)}, got: 'a value containing it' });`,
-                  );
-                });
-                constantSize += 1;
-                variable.push(length);
-                break;
-              }
-              case 'rest':
-                variable.push(length);
-                break;
-            }
-            break;
-          }
-          default:
-            throw new UnsupportedFeatureError(model.ir.sourceFile, `message ${message.name}`, `a ${type.kind} field`);
-        }
+        if (slot.kind === 'length') size.constant += slot.framing.lengthBytes;
+        else if (slot.kind === 'discriminator') size.constant += fixedSize(slot.field.type)!;
+        else
+          measure(
+            context,
+            writer,
+            slot.field.type,
+            access('message', slot.field.name),
+            local(slot.field.name),
+            slot.field.name,
+            size,
+          );
       }
-      const sizeExpression = [String(constantSize), ...variable].join(' + ');
-      writer.writeLine(`const size = ${sizeExpression};`);
+      const delimiter = framing.kind === 'delimited' ? framing.delimiter : null;
+      if (delimiter !== null) size.constant += delimiter.length;
+      const variable = size.terms.length > 0;
+      writer.writeLine(`const size = ${sizeExpression(size)};`);
       const limit = framing.kind === 'fixed' ? framing.frameBytes : framing.maxFrameBytes;
-      if (variable.length > 0 || constantSize > limit) {
+      if (variable || size.constant > limit) {
         writer.write(`if (size > ${limit})`).block(() => {
           writer.writeLine(
             `throw new FrameTooLargeError({ limit: ${limit}, actual: size, atLeast: size, detail: ${quote(`encoding ${message.name}`)} });`,
@@ -620,7 +740,7 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       writer.writeLine('const view = new DataView(frame.buffer);');
       const cursor = new Cursor();
       slots.forEach((slot, index) => {
-        const last = index === slots.length - 1;
+        const last = index === slots.length - 1 && delimiter === null;
         if (slot.kind === 'length') {
           const lengthType = uintOfBytes(slot.framing.lengthBytes, slot.framing.lengthEndian);
           const accessor = intAccessor(lengthType);
@@ -632,9 +752,8 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
           cursor.skip(slot.framing.lengthBytes);
           return;
         }
-        const type = slot.field.type;
         if (slot.kind === 'discriminator') {
-          const int = type as IntTypeIR;
+          const int = slot.field.type as IntTypeIR;
           const accessor = intAccessor(int);
           writer.writeLine(
             `view.${accessor.set}(${cursor.at()}, ${int.bits === 64 ? `${slot.code}n` : slot.code}${accessor.little});`,
@@ -642,65 +761,340 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
           cursor.skip(int.bits / 8);
           return;
         }
-        const name = local(slot.field.name);
-        const value = access('message', slot.field.name);
-        switch (type.kind) {
-          case 'int': {
-            const accessor = intAccessor(type);
-            writer.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}${accessor.little});`);
-            cursor.skip(type.bits / 8);
-            return;
-          }
-          case 'float':
-            writer.writeLine(
-              `view.setFloat${type.bits}(${cursor.at()}, ${value}${type.endian === 'little' ? ', true' : ''});`,
-            );
-            cursor.skip(type.bits / 8);
-            return;
-          case 'bool':
-            writer.writeLine(`view.setUint8(${cursor.at()}, ${value} ? 1 : 0);`);
-            cursor.skip(1);
-            return;
-          case 'enum':
-          case 'flags': {
-            const accessor = intAccessor(type.base);
-            const raw = type.kind === 'enum' ? `${name}Code` : `${name}Bits`;
-            writer.writeLine(
-              `view.${accessor.set}(${cursor.at()}, ${type.base.bits === 64 ? `BigInt(${raw})` : raw}${accessor.little});`,
-            );
-            cursor.skip(type.base.bits / 8);
-            return;
-          }
-          case 'string':
-          case 'bytes': {
-            const length = type.length;
-            const byteCount = type.kind === 'string' ? `${name}Length` : `${name}Bytes.length`;
-            const put = (at: string): string =>
-              type.kind === 'string' ? `utf8Write(${value}, frame, ${at});` : `frame.set(${name}Bytes, ${at});`;
-            if (length.kind === 'fixed') {
-              // The frame starts zeroed, so a short fixed-size string is already NUL-padded.
-              writer.writeLine(put(cursor.at()));
-              cursor.skip(length.bytes);
-              return;
-            }
-            if (length.kind === 'prefixed') {
-              const accessor = intAccessor(uintOfBytes(length.bytes, length.endian));
-              const count = length.bytes === 8 ? `BigInt(${byteCount})` : byteCount;
-              writer.writeLine(`view.${accessor.set}(${cursor.at()}, ${count}${accessor.little});`);
-              cursor.skip(length.bytes);
-            }
-            writer.writeLine(put(cursor.at()));
-            if (length.kind === 'terminated' && length.terminator !== 0) {
-              writer.writeLine(`frame[${cursor.at()} + ${byteCount}] = ${length.terminator};`);
-            }
-            if (!last) cursor.advance(writer, length.kind === 'terminated' ? `${byteCount} + 1` : byteCount);
-            return;
-          }
-          default:
-            return;
-        }
+        encodeType(
+          context,
+          writer,
+          cursor,
+          slot.field.type,
+          access('message', slot.field.name),
+          local(slot.field.name),
+          slot.field.name,
+          false,
+          last,
+        );
       });
+      if (delimiter !== null && framing.kind === 'delimited') {
+        out.imports.add('InvalidFieldError');
+        const body = `size - ${delimiter.length}`;
+        writer.writeLine(`const delimiterAt = delimiterIndex(frame, ${body});`);
+        const carriageReturn = framing.stripCarriageReturn ? ` || (${body} > 0 && frame[${body} - 1] === 13)` : '';
+        writer.write(`if (delimiterAt !== -1${carriageReturn})`).block(() => {
+          writer.writeLine(
+            `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: '(frame)', expected: ${quote(`no delimiter inside the frame${framing.stripCarriageReturn ? ' and no \\r before it' : ''}`)}, got: delimiterAt === -1 ? 'a \\\\r at its end' : \`the delimiter at byte \${delimiterAt}\` });`,
+          );
+        });
+        writer.writeLine(`frame.set(DELIMITER, ${body});`);
+      }
       writer.writeLine('return frame;');
     },
   });
+}
+
+/** Checks a value and adds its encoded size to `size`; declares the locals `encodeType` reuses outside blocks. */
+function measure(
+  ctx: Context,
+  w: CodeBlockWriter,
+  type: TypeIR,
+  value: string,
+  name: string,
+  path: string,
+  size: Size,
+): void {
+  const fieldWhere = where(ctx, path);
+  switch (type.kind) {
+    case 'int': {
+      ctx.out.imports.add('InvalidFieldError');
+      const range = intRange(type);
+      const test =
+        type.bits === 64
+          ? `${value} < ${range.min} || ${value} > ${range.max}`
+          : `!Number.isInteger(${value}) || ${value} < ${range.min} || ${value} > ${range.max}`;
+      w.write(`if (${test})`).block(() => {
+        w.writeLine(
+          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`an integer from ${range.min.replace('n', '')} to ${range.max.replace('n', '')}`)}, got: String(${value}) });`,
+        );
+      });
+      size.constant += type.bits / 8;
+      return;
+    }
+    case 'float':
+    case 'bool':
+      size.constant += fixedSize(type)!;
+      return;
+    case 'timestamp': {
+      ctx.out.imports.add('InvalidFieldError');
+      w.write(`if (!Number.isFinite(${value}.getTime()))`).block(() => {
+        w.writeLine(`throw new InvalidFieldError({ ${fieldWhere}, expected: 'a valid Date', got: 'Invalid Date' });`);
+      });
+      size.constant += TIMESTAMP_BYTES;
+      return;
+    }
+    case 'enum': {
+      ctx.out.imports.add('InvalidFieldError').add('previewText');
+      const codes = enumConstant(ctx, path, type, 'CODES');
+      w.writeLine(`const ${name}Code = ${codes}.get(${value});`);
+      w.write(`if (${name}Code === undefined)`).block(() => {
+        w.writeLine(
+          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`one of ${type.values.map((v) => v.name).join(', ')}`)}, got: previewText(String(${value})) });`,
+        );
+      });
+      size.constant += type.base.bits / 8;
+      return;
+    }
+    case 'flags':
+      size.constant += type.base.bits / 8;
+      return;
+    case 'string':
+    case 'bytes':
+      measureSized(ctx, w, type, value, name, path, size);
+      return;
+    case 'struct':
+      for (const field of type.fields) {
+        measure(
+          ctx,
+          w,
+          field.type,
+          access(value, field.name),
+          nestedLocal(name, field.name),
+          `${path}.${field.name}`,
+          size,
+        );
+      }
+      return;
+    case 'array': {
+      ctx.out.imports.add('FieldTooLargeError');
+      w.write(`if (${value}.length > ${type.maxCount})`).block(() => {
+        w.writeLine(
+          `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${value}.length, unit: 'elements' });`,
+        );
+      });
+      size.constant += type.count.bytes;
+      const fixed = fixedSize(type.element);
+      if (fixed !== null && fixed > 0) size.terms.push(`${value}.length${fixed === 1 ? '' : ` * ${fixed}`}`);
+      if (fixed !== null && !needsCheck(type.element)) return;
+      if (fixed === null) {
+        w.writeLine(`let ${name}Bytes = 0;`);
+        size.terms.push(`${name}Bytes`);
+      }
+      w.write(`for (const ${name}Item of ${value})`).block(() => {
+        const element: Size = { constant: 0, terms: [] };
+        measure(ctx, w, type.element, `${name}Item`, `${name}Item`, `${path}[]`, element);
+        if (fixed === null) w.writeLine(`${name}Bytes += ${sizeExpression(element)};`);
+      });
+      return;
+    }
+    case 'optional': {
+      size.constant += 1;
+      const fixed = fixedSize(type.value);
+      if (fixed !== null && fixed > 0) size.terms.push(`(${value} === undefined ? 0 : ${fixed})`);
+      if (fixed !== null && !needsCheck(type.value)) return;
+      if (fixed === null) {
+        w.writeLine(`let ${name}Bytes = 0;`);
+        size.terms.push(`${name}Bytes`);
+      }
+      w.write(`if (${value} !== undefined)`).block(() => {
+        const inner: Size = { constant: 0, terms: [] };
+        measure(ctx, w, type.value, value, `${name}Value`, path, inner);
+        if (fixed === null) w.writeLine(`${name}Bytes = ${sizeExpression(inner)};`);
+      });
+      return;
+    }
+  }
+}
+
+function measureSized(
+  ctx: Context,
+  w: CodeBlockWriter,
+  type: StringTypeIR | BytesTypeIR,
+  value: string,
+  name: string,
+  path: string,
+  size: Size,
+): void {
+  const fieldWhere = where(ctx, path);
+  ctx.out.imports.add('FieldTooLargeError');
+  const limit = type.length.kind === 'fixed' ? type.length.bytes : type.maxBytes;
+  // Strings are measured without encoding them and written straight into the frame: one allocation per message.
+  const length = type.kind === 'string' ? `${name}Length` : `${value}.length`;
+  if (type.kind === 'string') {
+    ctx.out.imports.add('utf8ByteLength').add('utf8Write');
+    if (type.pattern !== null) {
+      ctx.out.imports.add('InvalidFieldError').add('previewText');
+      w.write(`if (!${patternConstant(ctx, path, type)}.test(${value}))`).block(() => {
+        w.writeLine(
+          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${value}) });`,
+        );
+      });
+    }
+    w.writeLine(`const ${name}Length = utf8ByteLength(${value});`);
+  }
+  if (type.kind === 'bytes' && type.length.kind === 'fixed') {
+    ctx.out.imports.add('InvalidFieldError');
+    w.write(`if (${length} !== ${limit})`).block(() => {
+      w.writeLine(
+        `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`exactly ${limit} bytes`)}, got: \`\${${length}} bytes\` });`,
+      );
+    });
+  } else {
+    w.write(`if (${length} > ${limit})`).block(() => {
+      w.writeLine(`throw new FieldTooLargeError({ ${fieldWhere}, limit: ${limit}, actual: ${length} });`);
+    });
+  }
+  switch (type.length.kind) {
+    case 'fixed':
+      size.constant += type.length.bytes;
+      return;
+    case 'prefixed':
+      size.constant += type.length.bytes;
+      size.terms.push(length);
+      return;
+    case 'terminated': {
+      ctx.out.imports.add('InvalidFieldError');
+      const terminator = type.length.terminator;
+      const contains =
+        type.kind === 'string'
+          ? `${value}.includes(${quote(String.fromCharCode(terminator))})`
+          : `${value}.includes(${terminator})`;
+      w.write(`if (${contains})`).block(() => {
+        w.writeLine(
+          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`no byte ${terminator} (it ends the field)`)}, got: 'a value containing it' });`,
+        );
+      });
+      size.constant += 1;
+      size.terms.push(length);
+      return;
+    }
+    case 'rest':
+      size.terms.push(length);
+      return;
+  }
+}
+
+/**
+ * Writes a value at the cursor. `nested`: inside a loop or branch, where the
+ * locals `measure` declared are out of scope and are computed again.
+ */
+function encodeType(
+  ctx: Context,
+  w: CodeBlockWriter,
+  cursor: Cursor,
+  type: TypeIR,
+  value: string,
+  name: string,
+  path: string,
+  nested: boolean,
+  last: boolean,
+): void {
+  const little = (endian: 'big' | 'little'): string => (endian === 'little' ? ', true' : '');
+  switch (type.kind) {
+    case 'int': {
+      const accessor = intAccessor(type);
+      w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}${accessor.little});`);
+      cursor.skip(type.bits / 8);
+      return;
+    }
+    case 'float':
+      w.writeLine(`view.setFloat${type.bits}(${cursor.at()}, ${value}${little(type.endian)});`);
+      cursor.skip(type.bits / 8);
+      return;
+    case 'bool':
+      w.writeLine(`view.setUint8(${cursor.at()}, ${value} ? 1 : 0);`);
+      cursor.skip(1);
+      return;
+    case 'timestamp': {
+      // Seconds drop the sub-second part, as Math.floor(Date.now() / 1000) does.
+      const raw =
+        type.representation === 'unix-seconds' ? `Math.floor(${value}.getTime() / 1000)` : `${value}.getTime()`;
+      w.writeLine(`view.setBigInt64(${cursor.at()}, BigInt(${raw})${little(type.endian)});`);
+      cursor.skip(TIMESTAMP_BYTES);
+      return;
+    }
+    case 'enum': {
+      const accessor = intAccessor(type.base);
+      const code = nested ? `${enumConstant(ctx, path, type, 'CODES')}.get(${value})!` : `${name}Code`;
+      w.writeLine(
+        `view.${accessor.set}(${cursor.at()}, ${type.base.bits === 64 ? `BigInt(${code})` : code}${accessor.little});`,
+      );
+      cursor.skip(type.base.bits / 8);
+      return;
+    }
+    case 'flags': {
+      const accessor = intAccessor(type.base);
+      const zero = type.base.bits === 64 ? '0n' : '0';
+      const bits = type.flags.map(
+        (flag) => `(${access(value, flag.name)} ? ${maskLiteral(type, [flag.bit])} : ${zero})`,
+      );
+      w.writeLine(
+        `view.${accessor.set}(${cursor.at()}, ${bits.length === 0 ? zero : bits.join(' | ')}${accessor.little});`,
+      );
+      cursor.skip(type.base.bits / 8);
+      return;
+    }
+    case 'string':
+    case 'bytes': {
+      const length = type.length;
+      const put = (at: string): string =>
+        type.kind === 'string' ? `utf8Write(${value}, frame, ${at})` : `frame.set(${value}, ${at})`;
+      if (length.kind === 'fixed') {
+        // The frame starts zeroed, so a short fixed-size string is already NUL-padded.
+        w.writeLine(`${put(cursor.at())};`);
+        cursor.skip(length.bytes);
+        return;
+      }
+      const prefix = length.kind === 'prefixed' ? length.bytes : 0;
+      // Inside loops and branches a string's length is only known once it is written, so the prefix follows it.
+      const writtenFirst = nested && type.kind === 'string';
+      const byteCount = type.kind === 'string' ? `${name}Length` : `${value}.length`;
+      if (writtenFirst) w.writeLine(`const ${byteCount} = ${put(cursor.at(prefix))};`);
+      if (length.kind === 'prefixed') {
+        const accessor = intAccessor(uintOfBytes(length.bytes, length.endian));
+        const count = length.bytes === 8 ? `BigInt(${byteCount})` : byteCount;
+        w.writeLine(`view.${accessor.set}(${cursor.at()}, ${count}${accessor.little});`);
+        cursor.skip(length.bytes);
+      }
+      if (!writtenFirst) w.writeLine(`${put(cursor.at())};`);
+      if (length.kind === 'terminated' && length.terminator !== 0) {
+        w.writeLine(`frame[${cursor.at()} + ${byteCount}] = ${length.terminator};`);
+      }
+      if (!last) cursor.advance(w, length.kind === 'terminated' ? `${byteCount} + 1` : byteCount);
+      return;
+    }
+    case 'struct':
+      type.fields.forEach((field, index) => {
+        encodeType(
+          ctx,
+          w,
+          cursor,
+          field.type,
+          access(value, field.name),
+          nestedLocal(name, field.name),
+          `${path}.${field.name}`,
+          nested,
+          last && index === type.fields.length - 1,
+        );
+      });
+      return;
+    case 'array': {
+      const accessor = intAccessor(uintOfBytes(type.count.bytes, type.count.endian));
+      w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}.length${accessor.little});`);
+      cursor.skip(type.count.bytes);
+      cursor.sync(w);
+      w.write(`for (const ${name}Item of ${value})`).block(() => {
+        const inner = new Cursor(true);
+        encodeType(ctx, w, inner, type.element, `${name}Item`, `${name}Item`, `${path}[]`, true, false);
+        inner.sync(w);
+      });
+      return;
+    }
+    case 'optional':
+      w.writeLine(`view.setUint8(${cursor.at()}, ${value} === undefined ? 0 : 1);`);
+      cursor.skip(1);
+      cursor.sync(w);
+      w.write(`if (${value} !== undefined)`).block(() => {
+        const inner = new Cursor(true);
+        encodeType(ctx, w, inner, type.value, value, `${name}Value`, path, true, false);
+        inner.sync(w);
+      });
+      return;
+  }
 }

@@ -18,6 +18,15 @@ function union(names: readonly string[]): string {
 }
 
 function literal(value: string | number | boolean, field: FieldIR): string {
+  const type = field.type;
+  // The IR keeps enum literals as their wire value and timestamps as numbers; the message types want names and Dates.
+  if (type.kind === 'enum' && typeof value === 'number') {
+    return quote(type.values.find((candidate) => candidate.value === value)?.name ?? String(value));
+  }
+  if (type.kind === 'timestamp' && typeof value === 'number') {
+    return `new Date(${type.representation === 'unix-seconds' ? value * 1000 : value})`;
+  }
+  if (type.kind === 'timestamp' && typeof value === 'string') return `new Date(${quote(value)})`;
   if (typeof value === 'string') {
     return field.type.kind === 'int' && field.type.bits === 64 ? `${value}n` : quote(value);
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { ProtocolIR } from '@sockspec/spec';
+import type { ProtocolIR, TypeIR } from '@sockspec/spec';
 import { type PackageModel, renderPackageFiles } from '@sockspec/templates';
 import { IndentationText, NewLineKind, Project, QuoteKind, type SourceFile } from 'ts-morph';
 import {
@@ -16,6 +16,7 @@ import { emitMessages } from './emit-messages.js';
 import { emitServer, handlerMessages, handlerMethod } from './emit-server.js';
 import { layoutRows, messageSlots, wireType } from './layout.js';
 import { buildModel, type ProtocolModel, tsType } from './model.js';
+import { propertyKey } from './names.js';
 
 export interface TypescriptGeneratorOptions {
   /** npm scope of generated packages; the package is `<scope>/protocol-<name>`. Default `@sockspec`. */
@@ -178,7 +179,7 @@ function behaviorText(model: ProtocolModel, name: string): string {
 function exampleValue(model: ProtocolModel, message: ProtocolModel['messages'][number]): string {
   const correlation = model.ir.correlation;
   const fields = message.fields.filter((field) => field.name !== correlation);
-  const value = (type: ProtocolModel['messages'][number]['fields'][number]['type']): string => {
+  const value = (type: TypeIR): string => {
     switch (type.kind) {
       case 'string':
         return "'hello'";
@@ -189,13 +190,19 @@ function exampleValue(model: ProtocolModel, message: ProtocolModel['messages'][n
       case 'bool':
         return 'true';
       case 'bytes':
-        return 'new Uint8Array([1, 2, 3])';
+        return type.length.kind === 'fixed' ? `new Uint8Array(${type.length.bytes})` : 'new Uint8Array([1, 2, 3])';
       case 'timestamp':
         return 'new Date()';
       case 'enum':
         return `'${type.values[0]?.name ?? ''}'`;
-      default:
-        return '/* … */ undefined as never';
+      case 'flags':
+        return `{ ${type.flags.map((flag) => `${propertyKey(flag.name)}: false`).join(', ')} }`;
+      case 'array':
+        return '[]';
+      case 'optional':
+        return 'undefined';
+      case 'struct':
+        return `{ ${type.fields.map((field) => `${propertyKey(field.name)}: ${value(field.type)}`).join(', ')} }`;
     }
   };
   return `{ ${fields.map((field) => `${field.name}: ${value(field.type)}`).join(', ')} }`;
@@ -259,6 +266,12 @@ function packageModel(model: ProtocolModel, options: TypescriptGeneratorOptions,
       encoding: ir.encoding,
       framing: framingText(ir),
     },
+    header: ir.header.map((field) => ({
+      name: field.name,
+      wire: wireType(field.type),
+      role: field.name === ir.discriminator ? 'discriminator' : field.name === ir.correlation ? 'correlation' : '',
+      description: field.description,
+    })),
     quickStart: start,
     messages: model.messages.map((message) => ({
       name: message.name,

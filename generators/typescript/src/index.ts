@@ -17,4 +17,13 @@ export {
   type TypescriptGeneratorOptions,
   typescriptGenerator,
 } from './generator.js';
-export { fixedSize, type LayoutRow, layoutRows, messageSlots, type Slot, wireType } from './layout.js';
+export {
+  fixedSize,
+  type LayoutRow,
+  layoutRows,
+  MAX_NESTING_DEPTH,
+  messageSlots,
+  nestingDepth,
+  type Slot,
+  wireType,
+} from './layout.js';

@@ -19,14 +19,47 @@ export function fixedSize(type: TypeIR): number | null {
       return type.bits / 8;
     case 'bool':
       return 1;
+    case 'timestamp':
+      // Binary timestamps are signed 64-bit counts; text ones never reach a byte layout.
+      return 8;
     case 'enum':
     case 'flags':
       return type.base.bits / 8;
     case 'string':
     case 'bytes':
       return type.length.kind === 'fixed' ? type.length.bytes : null;
+    case 'struct': {
+      let total = 0;
+      for (const field of type.fields) {
+        const size = fixedSize(field.type);
+        if (size === null) return null;
+        total += size;
+      }
+      return total;
+    }
     default:
       return null;
+  }
+}
+
+/**
+ * How deep structs, arrays and optionals may nest. The spec has no cycles, so
+ * depth is known when generating; a limit keeps generated code and the
+ * decoder's work per byte bounded.
+ */
+export const MAX_NESTING_DEPTH = 8;
+
+/** Levels of struct, array and optional wrapping around the innermost scalar. */
+export function nestingDepth(type: TypeIR): number {
+  switch (type.kind) {
+    case 'struct':
+      return 1 + Math.max(0, ...type.fields.map((field) => nestingDepth(field.type)));
+    case 'array':
+      return 1 + nestingDepth(type.element);
+    case 'optional':
+      return 1 + nestingDepth(type.value);
+    default:
+      return 0;
   }
 }
 
@@ -71,15 +104,21 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
   return slots;
 }
 
-function checkSupported(sourceFile: string, where: string, type: TypeIR, last: boolean): void {
+function checkSupported(sourceFile: string, where: string, type: TypeIR, last: boolean, depth = 0): void {
+  if (depth > MAX_NESTING_DEPTH) {
+    throw new UnsupportedFeatureError(sourceFile, where, `types nested more than ${MAX_NESTING_DEPTH} levels deep`);
+  }
   switch (type.kind) {
     case 'int':
     case 'float':
     case 'bool':
     case 'enum':
-      return;
     case 'flags':
-      if (type.base.bits === 64) throw new UnsupportedFeatureError(sourceFile, where, '64-bit flags');
+      return;
+    case 'timestamp':
+      if (type.representation === 'ctime' || type.representation === 'iso8601') {
+        throw new UnsupportedFeatureError(sourceFile, where, `a ${type.representation} timestamp in a binary frame`);
+      }
       return;
     case 'string':
     case 'bytes':
@@ -90,8 +129,17 @@ function checkSupported(sourceFile: string, where: string, type: TypeIR, last: b
         throw new UnsupportedFeatureError(sourceFile, where, 'a rest-of-frame value that is not the last field');
       }
       return;
-    default:
-      throw new UnsupportedFeatureError(sourceFile, where, `a binary ${type.kind} field`);
+    case 'struct':
+      // A rest-of-frame value cannot hide inside a struct: the struct's own size would have to come from the frame.
+      for (const field of type.fields)
+        checkSupported(sourceFile, `${where}.${field.name}`, field.type, false, depth + 1);
+      return;
+    case 'array':
+      checkSupported(sourceFile, `${where}[]`, type.element, false, depth + 1);
+      return;
+    case 'optional':
+      checkSupported(sourceFile, where, type.value, false, depth + 1);
+      return;
   }
 }
 
@@ -101,34 +149,182 @@ export interface LayoutRow {
   readonly size: string;
   readonly name: string;
   readonly type: string;
+  readonly notes: string;
 }
 
+/** A byte position: a constant plus terms known only from the frame, such as `len(name)`. */
+interface Position {
+  /** Written before the terms, e.g. `tags[i]` for offsets inside an array element. */
+  readonly base: string;
+  constant: number;
+  readonly terms: string[];
+}
+
+function positionText(at: Position): string {
+  const parts = [
+    ...(at.base === '' ? [] : [at.base]),
+    ...(at.constant === 0 && (at.base !== '' || at.terms.length > 0) ? [] : [String(at.constant)]),
+    ...at.terms,
+  ];
+  return parts.join(' + ');
+}
+
+function joinNotes(...notes: string[]): string {
+  return notes.filter((note) => note !== '').join('; ');
+}
+
+function endianName(endian: 'big' | 'little', bytes: number): string {
+  return bytes > 1 ? ` ${endian}-endian` : '';
+}
+
+/** The rows of a message's byte layout, nested values flattened to `a.b`, `list[i]` and `value?` names. */
 export function layoutRows(slots: readonly Slot[]): LayoutRow[] {
-  let offset: number | null = 0;
-  return slots.map((slot) => {
-    const at = offset === null ? 'variable' : String(offset);
-    let size: number | null;
-    let row: Omit<LayoutRow, 'offset'>;
+  const rows: LayoutRow[] = [];
+  const at: Position = { base: '', constant: 0, terms: [] };
+  for (const slot of slots) {
     if (slot.kind === 'length') {
-      size = slot.framing.lengthBytes;
+      const size = slot.framing.lengthBytes;
       const counts = slot.framing.lengthCounts === 'frame' ? 'the whole frame' : 'the bytes after it';
-      row = {
+      rows.push({
+        offset: positionText(at),
         size: String(size),
         name: '(length)',
-        type: `u${size * 8} ${slot.framing.lengthEndian}-endian, counts ${counts}`,
-      };
+        type: `u${size * 8}${endianName(slot.framing.lengthEndian, size)}`,
+        notes: `counts ${counts}`,
+      });
+      at.constant += size;
+    } else if (slot.kind === 'discriminator') {
+      const size = fixedSize(slot.field.type)!;
+      rows.push({
+        offset: positionText(at),
+        size: String(size),
+        name: slot.field.name,
+        type: wireType(slot.field.type),
+        notes: `discriminator: ${slot.code} for this message`,
+      });
+      at.constant += size;
     } else {
-      size = fixedSize(slot.field.type);
-      const type = wireType(slot.field.type);
-      row = {
-        size: size === null ? 'variable' : String(size),
-        name: slot.kind === 'discriminator' ? `${slot.field.name} (discriminator)` : slot.field.name,
-        type: slot.kind === 'discriminator' ? `${type} = ${slot.code}` : type,
-      };
+      typeRows(slot.field.type, slot.field.name, slot.field.description, at, rows);
     }
-    offset = offset === null || size === null ? null : offset + size;
-    return { offset: at, ...row };
-  });
+  }
+  return rows;
+}
+
+function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows: LayoutRow[]): void {
+  const row = (size: string, typeText: string, rowNotes: string, rowName = name): void => {
+    rows.push({ offset: positionText(at), size, name: rowName, type: typeText, notes: rowNotes });
+  };
+  const fixed = fixedSize(type);
+  switch (type.kind) {
+    case 'string':
+    case 'bytes': {
+      const what = type.kind === 'string' ? 'utf-8' : 'bytes';
+      const pattern = type.kind === 'string' && type.pattern !== null ? `must match /${type.pattern}/` : '';
+      switch (type.length.kind) {
+        case 'fixed':
+          row(
+            String(type.length.bytes),
+            `${what}[${type.length.bytes}]`,
+            joinNotes(type.kind === 'string' ? 'NUL-padded; the value ends at the first NUL' : '', pattern, notes),
+          );
+          at.constant += type.length.bytes;
+          return;
+        case 'prefixed': {
+          const bytes = type.length.bytes;
+          row(
+            String(bytes),
+            `u${bytes * 8}${endianName(type.length.endian, bytes)}`,
+            `len(${name}), at most ${type.maxBytes}`,
+            `${name} (length)`,
+          );
+          at.constant += bytes;
+          row(`len(${name})`, what, joinNotes(pattern, notes));
+          at.terms.push(`len(${name})`);
+          return;
+        }
+        case 'terminated':
+          row(
+            `len(${name}) + 1`,
+            what,
+            joinNotes(
+              `ends at byte 0x${type.length.terminator.toString(16).padStart(2, '0')}, which is not part of the value; at most ${type.maxBytes} bytes before it`,
+              pattern,
+              notes,
+            ),
+          );
+          at.constant += 1;
+          at.terms.push(`len(${name})`);
+          return;
+        case 'rest':
+          row(`len(${name})`, what, joinNotes(`the rest of the frame, at most ${type.maxBytes} bytes`, pattern, notes));
+          at.terms.push(`len(${name})`);
+          return;
+      }
+      return;
+    }
+    case 'struct':
+      for (const field of type.fields) typeRows(field.type, `${name}.${field.name}`, field.description, at, rows);
+      return;
+    case 'array': {
+      const count = type.count;
+      row(
+        String(count.bytes),
+        `u${count.bytes * 8}${endianName(count.endian, count.bytes)}`,
+        `count(${name}), at most ${type.maxCount}`,
+        `${name} (count)`,
+      );
+      at.constant += count.bytes;
+      const element = fixedSize(type.element);
+      const total = element === null ? `size(${name})` : `count(${name}) × ${element}`;
+      const composite =
+        type.element.kind === 'struct' || type.element.kind === 'array' || type.element.kind === 'optional';
+      const elementType = composite
+        ? `${type.element.typeName ?? type.element.kind}, repeated`
+        : `${wireType(type.element)}, repeated`;
+      const each = composite
+        ? 'the elements, one after another, each laid out as in the rows below'
+        : 'the elements, one after another';
+      row(total, elementType, joinNotes(each, notes), `${name}[i]`);
+      if (composite) {
+        typeRows(type.element, `${name}[i]`, '', { base: `${name}[i]`, constant: 0, terms: [] }, rows);
+      }
+      at.terms.push(total);
+      return;
+    }
+    case 'optional': {
+      row('1', 'u8', '0 = absent, 1 = present; anything else is an error', `${name} (present)`);
+      at.constant += 1;
+      const before = rows.length;
+      typeRows(type.value, name, notes, { base: at.base, constant: at.constant, terms: [...at.terms] }, rows);
+      for (let index = before; index < rows.length; index += 1) {
+        const inner = rows[index]!;
+        rows[index] = { ...inner, notes: joinNotes('only when present', inner.notes) };
+      }
+      const value = fixedSize(type.value);
+      at.terms.push(value === null ? `size(${name})` : `${value} × present(${name})`);
+      return;
+    }
+    default:
+      row(String(fixed), wireType(type), joinNotes(valueNotes(type), notes));
+      at.constant += fixed ?? 0;
+  }
+}
+
+function valueNotes(type: TypeIR): string {
+  switch (type.kind) {
+    case 'bool':
+      return '0 = false, 1 = true; anything else is an error';
+    case 'enum':
+      return `${type.values.map((value) => `${value.value} = ${value.name}`).join(', ')}; anything else is an error`;
+    case 'flags':
+      return `${type.flags.map((flag) => `bit ${flag.bit} = ${flag.name}`).join(', ')}; any other bit set is an error`;
+    case 'timestamp':
+      return type.representation === 'unix-seconds'
+        ? 'seconds since 1970-01-01 UTC'
+        : 'milliseconds since 1970-01-01 UTC';
+    default:
+      return '';
+  }
 }
 
 /** How a type is laid out, in the spec's words, for documentation. */
@@ -158,12 +354,17 @@ export function wireType(type: TypeIR): string {
         case 'rest':
           return `${name}${what} to the end of the frame, at most ${type.maxBytes} bytes`;
       }
-      break;
+      return what;
     }
     case 'timestamp':
-      return `${name}timestamp (${type.representation})`;
-    default:
-      return `${name}${type.kind}`;
+      return type.representation === 'unix-seconds' || type.representation === 'unix-millis'
+        ? `${name}timestamp (${type.representation}, i64 ${type.endian}-endian)`
+        : `${name}timestamp (${type.representation})`;
+    case 'array':
+      return `${name}list of ${wireType(type.element)}, u${type.count.bytes * 8} count, at most ${type.maxCount}`;
+    case 'optional':
+      return `${name}optional ${wireType(type.value)} (presence byte first)`;
+    case 'struct':
+      return `${name}struct { ${type.fields.map((field) => `${field.name}: ${wireType(field.type)}`).join('; ')} }`;
   }
-  return type.kind;
 }

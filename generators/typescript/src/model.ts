@@ -162,7 +162,7 @@ export function tsType(type: TypeIR, useNames = true): string {
       return `{ ${type.flags.map((flag) => `readonly ${flag.name}: boolean`).join('; ')} }`;
     case 'array': {
       const element = tsType(type.element);
-      return /[|&]/.test(element) ? `readonly (${element})[]` : `readonly ${element}[]`;
+      return /[|&]|^readonly /.test(element) ? `readonly (${element})[]` : `readonly ${element}[]`;
     }
     case 'struct':
       return `{ ${type.fields.map((field) => `readonly ${field.name}: ${tsType(field.type)}`).join('; ')} }`;

@@ -1,10 +1,11 @@
-import type { ProtocolIR } from '@sockspec/spec';
+import type { ProtocolIR, TypeIR } from '@sockspec/spec';
 import { describe, expect, it } from 'vitest';
 import {
   CTIME_PATTERN,
   GeneratorOptionError,
   generateTypescript,
   layoutRows,
+  MAX_NESTING_DEPTH,
   messageSlots,
   templatePattern,
   typescriptGenerator,
@@ -42,16 +43,34 @@ describe('line template → RegExp', () => {
 });
 
 describe('binary layout', () => {
-  it('places the length prefix, discriminator and header before the fields, with offsets until the first variable field', () => {
+  it('places the length prefix, discriminator and header before the fields, with offsets after variable fields written out', () => {
     const model = buildModel(kvIR);
     const rows = layoutRows(messageSlots(kvIR, model.messages[0]!));
-    expect(rows.slice(0, 5).map((row) => [row.offset, row.size, row.name])).toEqual([
+    expect(rows.slice(0, 7).map((row) => [row.offset, row.size, row.name])).toEqual([
       ['0', '2', '(length)'],
-      ['2', '1', 'type (discriminator)'],
+      ['2', '1', 'type'],
       ['3', '4', 'id'],
-      ['7', 'variable', 'key'],
-      ['variable', '4', 'ttl'],
+      ['7', '1', 'key (length)'],
+      ['8', 'len(key)', 'key'],
+      ['8 + len(key)', '4', 'ttl'],
+      ['12 + len(key)', '8', 'weight'],
     ]);
+    expect(rows[1]!.notes).toBe('discriminator: 1 for this message');
+  });
+
+  it('flattens structs, lists and optionals into rows with symbolic sizes', () => {
+    const ir = compiled('gallery');
+    const drawing = buildModel(ir).messages.find((message) => message.name === 'Drawing')!;
+    const rows = layoutRows(messageSlots(ir, drawing)).map((row) => `${row.offset} | ${row.size} | ${row.name}`);
+    expect(rows.slice(3, 9)).toEqual([
+      '9 | 1 | title (present)',
+      '10 | 1 | title (length)',
+      '11 | len(title) | title',
+      '10 + size(title) | 2 | shapes (count)',
+      '12 + size(title) | size(shapes) | shapes[i]',
+      'shapes[i] | 1 | shapes[i].label (length)',
+    ]);
+    expect(rows).toContain('13 + size(title) + size(shapes) + count(scores) × 4 | 1 | names (count)');
   });
 
   it('puts a length field with an offset between header fields', () => {
@@ -69,12 +88,7 @@ describe('binary layout', () => {
       },
     };
     const rows = layoutRows(messageSlots(ir, buildModel(ir).messages[2]!));
-    expect(rows.map((row) => `${row.offset}:${row.name}`)).toEqual([
-      '0:type (discriminator)',
-      '1:(length)',
-      '5:id',
-      '9:nonce',
-    ]);
+    expect(rows.map((row) => `${row.offset}:${row.name}`)).toEqual(['0:type', '1:(length)', '5:id', '9:nonce']);
     const file = generateTypescript(ir).find((f) => f.path === 'src/codec.ts')!.content;
     // frame = offset(1) + bytes(4) + value + adjustment(-5 would count the frame; here +5) → value = size - 10.
     expect(file).toContain('view.setUint32(1, size - 10, true);');
@@ -99,26 +113,20 @@ describe('generator options and limits', () => {
   });
 
   it('says clearly what it cannot generate', () => {
-    const withArray: ProtocolIR = {
+    const bytes: TypeIR = { kind: 'bytes', length: { kind: 'rest' }, maxBytes: 8 };
+    const withFields = (type: TypeIR): ProtocolIR => ({
       ...kvIR,
-      messages: [
-        {
-          ...kvIR.messages[1]!,
-          fields: [
-            {
-              name: 'keys',
-              description: '',
-              type: { kind: 'array', element: text, count: { kind: 'prefixed', bytes: 2, endian: 'big' }, maxCount: 4 },
-            },
-          ],
-        },
-      ],
+      messages: [{ ...kvIR.messages[1]!, fields: [{ name: 'keys', description: '', type }] }],
       behavior: { ...kvIR.behavior, onMessage: [] },
-    };
-    expect(() => generateTypescript(withArray)).toThrow(UnsupportedFeatureError);
-    expect(() => generateTypescript(withArray)).toThrow(
-      /message Stored, field keys: a binary array field is not supported/,
+    });
+    const restInStruct = withFields({ kind: 'struct', fields: [{ name: 'tail', description: '', type: bytes }] });
+    expect(() => generateTypescript(restInStruct)).toThrow(UnsupportedFeatureError);
+    expect(() => generateTypescript(restInStruct)).toThrow(
+      /message Stored, field keys.tail: a rest-of-frame value that is not the last field is not supported/,
     );
+    let deep: TypeIR = { kind: 'int', bits: 8, signed: false, endian: 'big' };
+    for (let level = 0; level <= MAX_NESTING_DEPTH; level += 1) deep = { kind: 'optional', value: deep };
+    expect(() => generateTypescript(withFields(deep))).toThrow(/types nested more than 8 levels deep/);
     const shadowing: ProtocolIR = { ...timestampIR, messages: [{ ...timestampIR.messages[0]!, name: 'Map' }] };
     expect(() => generateTypescript(shadowing)).toThrow(/would shadow/);
   });

@@ -73,11 +73,10 @@ export function encodePut(message: PutFields): Uint8Array {
   if (message.version < 0n || message.version > 18446744073709551615n) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Put', field: 'version', expected: 'an integer from 0 to 18446744073709551615', got: String(message.version) });
   }
-  const valueBytes = message.value;
-  if (valueBytes.length > 450) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Put', field: 'value', limit: 450, actual: valueBytes.length });
+  if (message.value.length > 450) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Put', field: 'value', limit: 450, actual: message.value.length });
   }
-  const size = 29 + keyLength + valueBytes.length;
+  const size = 29 + keyLength + message.value.length;
   if (size > 480) {
     throw new FrameTooLargeError({ limit: 480, actual: size, atLeast: size, detail: 'encoding Put' });
   }
@@ -93,7 +92,7 @@ export function encodePut(message: PutFields): Uint8Array {
   view.setFloat64(offset + 4, message.weight);
   view.setUint8(offset + 12, message.pinned ? 1 : 0);
   view.setBigUint64(offset + 13, message.version);
-  frame.set(valueBytes, offset + 21);
+  frame.set(message.value, offset + 21);
   return frame;
 }
 

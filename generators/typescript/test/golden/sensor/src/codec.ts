@@ -31,7 +31,7 @@ export function decodeReading(frame: Uint8Array): Reading {
   const value = view.getFloat32(11, true);
   const noteEnd = frame.indexOf(0, 15);
   if (noteEnd === -1) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Reading', field: 'note', needed: frame.length - 15 + 1, offset: 15, frameBytes: frame.length });
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Reading', field: 'note', needed: frame.length - (15) + 1, offset: 15, frameBytes: frame.length });
   }
   const noteLength = noteEnd - (15);
   if (noteLength > 32) {
@@ -63,7 +63,6 @@ export function encodeReading(message: ReadingFields): Uint8Array {
   if (unitCode === undefined) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Reading', field: 'unit', expected: 'one of celsius, kelvin', got: previewText(String(message.unit)) });
   }
-  const statusBits = (message.status.low ? 0x1 : 0) | (message.status.high ? 0x2 : 0) | (message.status.stale ? 0x8000 : 0);
   const sensorLength = utf8ByteLength(message.sensor);
   if (sensorLength > 8) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Reading', field: 'sensor', limit: 8, actual: sensorLength });
@@ -75,24 +74,23 @@ export function encodeReading(message: ReadingFields): Uint8Array {
   if (message.note.includes('\u0000')) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Reading', field: 'note', expected: 'no byte 0 (it ends the field)', got: 'a value containing it' });
   }
-  const tailBytes = message.tail;
-  if (tailBytes.length > 16) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Reading', field: 'tail', limit: 16, actual: tailBytes.length });
+  if (message.tail.length > 16) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Reading', field: 'tail', limit: 16, actual: message.tail.length });
   }
-  const size = 17 + noteLength + tailBytes.length;
+  const size = 17 + noteLength + message.tail.length;
   if (size > 128) {
     throw new FrameTooLargeError({ limit: 128, actual: size, atLeast: size, detail: 'encoding Reading' });
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
   view.setUint8(0, unitCode);
-  view.setUint16(1, statusBits, true);
+  view.setUint16(1, (message.status.low ? 0x1 : 0) | (message.status.high ? 0x2 : 0) | (message.status.stale ? 0x8000 : 0), true);
   utf8Write(message.sensor, frame, 3);
   view.setFloat32(11, message.value, true);
   utf8Write(message.note, frame, 15);
   let offset = 15 + noteLength + 1;
-  view.setUint8(offset, tailBytes.length);
-  frame.set(tailBytes, offset + 1);
+  view.setUint8(offset, message.tail.length);
+  frame.set(message.tail, offset + 1);
   return frame;
 }
 
