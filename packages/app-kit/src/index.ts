@@ -1,8 +1,11 @@
 export {
   describeEndpoint,
+  type EndpointRole,
+  type ProgramIdentity,
   parseListeningLine,
   parseMilliseconds,
   parsePort,
+  parseProgramArgs,
   USAGE_EXIT_CODE,
 } from './command.js';
 export {
