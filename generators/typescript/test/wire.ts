@@ -1,0 +1,164 @@
+import { createFrameDecoder, type FramingConfig } from '@sockspec/codec';
+import { isSockspecError } from '@sockspec/errors';
+import type { FieldIR, ProtocolIR, TypeIR } from '@sockspec/spec';
+import { buildModel, type MessageModel } from '../src/model.js';
+
+/** What a generated codec.ts exports, seen from a test that only knows the protocol's name. */
+export interface CodecModule {
+  readonly framing: FramingConfig;
+  readonly [name: string]: unknown;
+}
+
+type Encode = (message: Record<string, unknown>) => Uint8Array;
+type Decode = (frame: Uint8Array) => Record<string, unknown>;
+
+/** The golden package's generated codec; the golden test keeps it current (UPDATE=1 rewrites it). */
+export async function loadCodec(ir: ProtocolIR): Promise<CodecModule> {
+  return (await import(`./golden/${ir.name}/src/codec.ts`)) as CodecModule;
+}
+
+export function encoderOf(codec: CodecModule, message: MessageModel): Encode {
+  return codec[`encode${message.name}`] as Encode;
+}
+
+/** The union decoders that can receive this message: the client's, the server's, or both. */
+export function decodersOf(codec: CodecModule, message: MessageModel): Decode[] {
+  return [
+    ...(message.fromClient ? [codec.decodeClientMessage as Decode] : []),
+    ...(message.fromServer ? [codec.decodeServerMessage as Decode] : []),
+  ];
+}
+
+/** Message fields as they appear in a message object (header fields but not the discriminator). */
+export function messagesOf(ir: ProtocolIR): readonly MessageModel[] {
+  return buildModel(ir).messages;
+}
+
+/** Cuts wire bytes into frames with the real frame decoder, in the given chunks. */
+export function cutFrames(framing: FramingConfig, chunks: readonly Uint8Array[]): Uint8Array[] {
+  const decoder = createFrameDecoder(framing);
+  const frames: Uint8Array[] = [];
+  for (const chunk of chunks) decoder.push(chunk, (frame) => frames.push(frame.slice()));
+  decoder.end();
+  return frames;
+}
+
+/** The typed error code that reading `wire` gives, or null when it decodes; anything untyped is rethrown. */
+export function wireError(
+  codec: CodecModule,
+  decode: Decode,
+  wire: Uint8Array,
+): { code: string; field: string | null } | null {
+  try {
+    for (const frame of cutFrames(codec.framing, [wire])) decode(frame);
+    return null;
+  } catch (err) {
+    if (!isSockspecError(err)) throw err;
+    const field = (err as { field?: unknown }).field;
+    return { code: err.code, field: typeof field === 'string' ? field : null };
+  }
+}
+
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+export const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
+
+/**
+ * JSON ↔ message values, language-neutral: 64-bit integers as decimal
+ * strings, Dates as ISO 8601, bytes as hex, absent optionals as null.
+ */
+export function fromJson(type: TypeIR, value: unknown): unknown {
+  switch (type.kind) {
+    case 'int':
+      return type.bits === 64 ? BigInt(value as string) : value;
+    case 'timestamp':
+      return new Date(value as string);
+    case 'bytes':
+      return unhex(value as string);
+    case 'optional':
+      return value === null ? undefined : fromJson(type.value, value);
+    case 'array':
+      return (value as unknown[]).map((item) => fromJson(type.element, item));
+    case 'struct':
+      return fieldsFromJson(type.fields, value as Record<string, unknown>);
+    default:
+      return value;
+  }
+}
+
+export function fieldsFromJson(fields: readonly FieldIR[], json: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(fields.map((field) => [field.name, fromJson(field.type, json[field.name])]));
+}
+
+export function toJson(type: TypeIR, value: unknown): unknown {
+  switch (type.kind) {
+    case 'int':
+      return type.bits === 64 ? String(value) : value;
+    case 'timestamp':
+      return (value as Date).toISOString();
+    case 'bytes':
+      return hex(value as Uint8Array);
+    case 'optional':
+      return value === undefined ? null : toJson(type.value, value);
+    case 'array':
+      return (value as unknown[]).map((item) => toJson(type.element, item));
+    case 'struct':
+      return fieldsToJson(type.fields, value as Record<string, unknown>);
+    default:
+      return value;
+  }
+}
+
+export function fieldsToJson(fields: readonly FieldIR[], value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(fields.map((field) => [field.name, toJson(field.type, value[field.name])]));
+}
+
+const TEXT_SAMPLES = ['héllo wörld', 'hello', 'abc', 'a_1', 'x', ''];
+
+/** A deterministic value of a type: `rich` exercises multi-byte text, sign bits and non-empty lists; otherwise the smallest value. */
+export function sampleValue(type: TypeIR, rich: boolean): unknown {
+  switch (type.kind) {
+    case 'int': {
+      if (!rich) return type.bits === 64 ? 0n : 0;
+      if (type.bits === 64) return type.signed ? -(2n ** 40n) - 7n : 2n ** 63n + 5n;
+      const max = 2 ** (type.signed ? type.bits - 1 : type.bits) - 1;
+      return type.signed ? -Math.floor(max / 3) : max - 1;
+    }
+    case 'float':
+      return rich ? -1234.5 : 0;
+    case 'bool':
+      return rich;
+    case 'timestamp':
+      return new Date(rich ? '2026-11-03T09:05:03.000Z' : '1970-01-01T00:00:00.000Z');
+    case 'enum':
+      return rich ? type.values[type.values.length - 1]!.name : type.values[0]!.name;
+    case 'flags':
+      return Object.fromEntries(type.flags.map((flag, index) => [flag.name, rich && index % 2 === 0]));
+    case 'string': {
+      const room = type.length.kind === 'fixed' ? type.length.bytes : type.maxBytes;
+      const terminator = type.length.kind === 'terminated' ? String.fromCharCode(type.length.terminator) : '\0';
+      const pattern = type.pattern === null ? null : new RegExp(type.pattern, 'u');
+      const fits = (text: string): boolean =>
+        Buffer.byteLength(text) <= room && !text.includes(terminator) && (pattern === null || pattern.test(text));
+      const candidates = rich ? TEXT_SAMPLES : ['', ...TEXT_SAMPLES];
+      return candidates.find(fits) ?? '';
+    }
+    case 'bytes': {
+      if (type.length.kind === 'fixed') {
+        return Uint8Array.from({ length: type.length.bytes }, (_, index) => (rich ? 0xf0 + index : 0));
+      }
+      if (!rich) return new Uint8Array(0);
+      const terminator = type.length.kind === 'terminated' ? type.length.terminator : -1;
+      return new Uint8Array(
+        [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff].filter((byte) => byte !== terminator).slice(0, type.maxBytes),
+      );
+    }
+    case 'array':
+      return rich
+        ? Array.from({ length: Math.min(2, type.maxCount) }, (_, index) => sampleValue(type.element, index === 0))
+        : [];
+    case 'optional':
+      return rich ? sampleValue(type.value, true) : undefined;
+    case 'struct':
+      return Object.fromEntries(type.fields.map((field) => [field.name, sampleValue(field.type, rich)]));
+  }
+}
