@@ -1,24 +1,67 @@
 import { eventLoop, serial } from './event-loop.js';
-import type { ConcurrencyModel } from './types.js';
+import { type ProcessesOptions, processes } from './processes.js';
+import { type ThreadsOptions, threads } from './threads.js';
+import type { ConcurrencyModel, ConcurrencyModelName, ConnectionLimits } from './types.js';
 
-/** Names of the models this package can build without further options. */
-export type BuiltinConcurrencyName = 'async' | 'serial';
+/** Names of the models this package builds. */
+export type BuiltinConcurrencyName = ConcurrencyModelName;
+
+/** Options for any model by name; each model reads the ones that apply to it. */
+export interface ResolveConcurrencyOptions extends ConnectionLimits {
+  /** threads: pool size; processes: worker processes. */
+  readonly workers?: number;
+  /** threads: the handler module (required for threads). */
+  readonly module?: string | URL;
+  /** processes: see ProcessesOptions. */
+  readonly processes?: Omit<ProcessesOptions, 'workers' | 'maxConnections' | 'overflow'>;
+}
 
 /**
- * Turns a model name (as given on a command line) or a ready model into a
- * model. `threads` and `processes` need options of their own, so they are
- * passed as models rather than names.
+ * Turns a model name (as given on a command line) plus options, or a ready
+ * model, into a model.
  */
-export function resolveConcurrency(model: BuiltinConcurrencyName | ConcurrencyModel): ConcurrencyModel {
+export function resolveConcurrency(
+  model: BuiltinConcurrencyName | ConcurrencyModel,
+  options: ResolveConcurrencyOptions = {},
+): ConcurrencyModel {
   if (typeof model !== 'string') return model;
+  const limits: ConnectionLimits = {
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+  };
   switch (model) {
     case 'async':
-      return eventLoop();
+      return eventLoop(limits);
     case 'serial':
-      return serial();
+      if (options.maxConnections !== undefined && options.maxConnections !== 1) {
+        throw new RangeError(
+          `resolveConcurrency: serial serves one connection at a time; maxConnections ${options.maxConnections} does not apply`,
+        );
+      }
+      return serial(options.overflow === undefined ? {} : { overflow: options.overflow });
+    case 'threads': {
+      const module = options.module;
+      if (module === undefined) {
+        throw new TypeError(
+          "resolveConcurrency: 'threads' needs options.module, the module a worker loads the protocol from",
+        );
+      }
+      const threadOptions: ThreadsOptions = {
+        ...limits,
+        module,
+        ...(options.workers === undefined ? {} : { size: options.workers }),
+      };
+      return threads(threadOptions);
+    }
+    case 'processes':
+      return processes({
+        ...options.processes,
+        ...limits,
+        ...(options.workers === undefined ? {} : { workers: options.workers }),
+      });
     default:
       throw new TypeError(
-        `resolveConcurrency: expected 'async' or 'serial' (or a ConcurrencyModel), got '${String(model)}'`,
+        `resolveConcurrency: expected 'serial', 'async', 'threads' or 'processes' (or a ConcurrencyModel), got '${String(model)}'`,
       );
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventLoop, resolveConcurrency, serial } from '../src/index.js';
+import { ConnectionLimitError, eventLoop, processes, resolveConcurrency, serial, threads } from '../src/index.js';
 
 /** Settles pending microtasks and one macrotask turn so queued admits get their chance. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -121,12 +121,81 @@ describe('serial', () => {
   });
 });
 
+describe('overflow', () => {
+  it("'refuse' rejects an admit past the cap with a ConnectionLimitError, and admits again once a slot frees", async () => {
+    for (const model of [eventLoop({ maxConnections: 2, overflow: 'refuse' }), serial({ overflow: 'refuse' })]) {
+      const cap = model.name === 'serial' ? 1 : 2;
+      const releases = await Promise.all(Array.from({ length: cap }, () => model.admit()));
+      const refused = await model.admit().catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ConnectionLimitError);
+      expect(refused).toMatchObject({
+        code: 'SOCKSPEC_CONNECTION_LIMIT',
+        message: `${model.name}: refused a connection: ${cap} of maxConnections ${cap} are being served (overflow: 'refuse')`,
+      });
+      releases[0]!();
+      const again = await model.admit();
+      again();
+    }
+  });
+
+  it('rejects an unknown overflow policy', () => {
+    expect(() => eventLoop({ overflow: 'drop' as never })).toThrow(/overflow must be 'queue' or 'refuse', got 'drop'/);
+    expect(() => serial({ overflow: 'drop' as never })).toThrow(RangeError);
+  });
+});
+
+describe('threads and processes options', () => {
+  it('validate sizes before starting anything', () => {
+    const module = new URL('./fixtures/none.js', import.meta.url);
+    expect(() => threads({ module, size: 0 })).toThrow(/threads: size must be a whole number from 1 to 1024, got 0/);
+    expect(() => threads({ module, size: 1.5 })).toThrow(RangeError);
+    expect(() => threads({ module: 'relative.js' })).toThrow(
+      /module must be a URL or an absolute path, got 'relative.js'/,
+    );
+    expect(() => threads({ module, maxConnections: -1 })).toThrow(/threads: maxConnections must be a positive integer/);
+    expect(() => processes({ workers: 0 })).toThrow(/processes: workers must be a whole number from 1 to 1024, got 0/);
+    expect(() => processes({ workers: 2, overflow: 'x' as never })).toThrow(/processes: overflow/);
+  });
+
+  it('threads exposes a remote dispatcher; processes in a primary exposes its supervisor', async () => {
+    const model = threads({ module: new URL('./fixtures/none.js', import.meta.url), size: 1 });
+    expect(model.name).toBe('threads');
+    expect(model.remote).toBeDefined();
+    await model.close();
+    const forked = processes({ workers: 2 });
+    expect(forked.name).toBe('processes');
+    expect(forked.cluster?.role).toBe('primary');
+  });
+});
+
 describe('resolveConcurrency', () => {
-  it('builds models by name and passes models through', () => {
+  it('builds every model by name with its options and passes models through', async () => {
     expect(resolveConcurrency('async').name).toBe('async');
     expect(resolveConcurrency('serial').name).toBe('serial');
+    const threaded = resolveConcurrency('threads', {
+      workers: 1,
+      module: new URL('./fixtures/none.js', import.meta.url),
+    });
+    expect(threaded.name).toBe('threads');
+    await threaded.close();
+    expect(resolveConcurrency('processes', { workers: 2, maxConnections: 10, overflow: 'refuse' }).name).toBe(
+      'processes',
+    );
     const model = serial();
     expect(resolveConcurrency(model)).toBe(model);
-    expect(() => resolveConcurrency('threads' as never)).toThrow(/expected 'async' or 'serial'/);
+  });
+
+  it('passes limits through: a refused admit under async by name', async () => {
+    const model = resolveConcurrency('async', { maxConnections: 1, overflow: 'refuse' });
+    await model.admit();
+    await expect(model.admit()).rejects.toBeInstanceOf(ConnectionLimitError);
+  });
+
+  it('says what is missing or wrong', () => {
+    expect(() => resolveConcurrency('threads')).toThrow(/'threads' needs options.module/);
+    expect(() => resolveConcurrency('serial', { maxConnections: 4 })).toThrow(/serial serves one connection at a time/);
+    expect(() => resolveConcurrency('forking' as never)).toThrow(
+      /expected 'serial', 'async', 'threads' or 'processes' \(or a ConcurrencyModel\), got 'forking'/,
+    );
   });
 });

@@ -1,5 +1,10 @@
 import { createFrameDecoder, type FrameDecoder } from '@sockspec/codec';
-import type { ConcurrencyModel, ReleaseConnection } from '@sockspec/concurrency';
+import {
+  type ConcurrencyModel,
+  type ReleaseConnection,
+  RemoteInputError,
+  type RemoteSession,
+} from '@sockspec/concurrency';
 import { SockspecError } from '@sockspec/errors';
 import type { ByteChannel, PeerAddress } from '@sockspec/transport';
 import { DrainTimeoutError, describeError } from './errors.js';
@@ -61,6 +66,8 @@ export class ServedConnection<Incoming> implements Connection {
   #paused = false;
   #closeError: Error | undefined;
   #release: ReleaseConnection | null = null;
+  /** Under a model that runs handlers elsewhere (`threads`): where this connection's frames go. */
+  #session: RemoteSession | null = null;
   /** Set once the setup hook is about to run: only then does finish run too. */
   #startup: Promise<void> | null = null;
   #idleTimer: NodeJS.Timeout | null = null;
@@ -140,6 +147,23 @@ export class ServedConnection<Incoming> implements Connection {
       this.close();
       return;
     }
+    if (host.model.remote !== undefined) {
+      try {
+        const connection = this;
+        this.#session = host.model.remote.open(this.id, this.remote, {
+          send: (frame) => this.send(frame),
+          close: () => this.close(),
+          writable: () => this.writable(),
+          get pendingWriteBytes() {
+            return connection.pendingWriteBytes;
+          },
+          fail: (error) => this.#fail('worker failed', error),
+        });
+      } catch (error) {
+        this.#fail('admission failed', error);
+        return;
+      }
+    }
     this.#phase = 'starting';
     this.#startup = this.#runStartup();
     await this.#startup;
@@ -175,8 +199,13 @@ export class ServedConnection<Incoming> implements Connection {
     try {
       await hooks.setup?.(this);
       if (this.#phase === 'starting' && protocol.onConnect !== undefined) {
-        const onConnect = protocol.onConnect.bind(protocol);
-        await model.run(() => onConnect(this));
+        const session = this.#session;
+        if (session !== null) {
+          await session.connect();
+        } else {
+          const onConnect = protocol.onConnect.bind(protocol);
+          await model.run(() => onConnect(this));
+        }
       }
     } catch (error) {
       this.#fail('setup failed', error);
@@ -238,6 +267,26 @@ export class ServedConnection<Incoming> implements Connection {
         }
         const frame = this.#nextFrame();
         if (frame === undefined) break;
+        const session = this.#session;
+        if (session !== null) {
+          // The worker decodes and dispatches; its bad-input errors come back
+          // as RemoteInputError so they are handled like local ones.
+          this.#dispatching = true;
+          try {
+            await session.dispatch(frame);
+          } catch (error) {
+            if (error instanceof RemoteInputError) this.#rejectInput(error);
+            else this.#fail('handler failed', error);
+            return;
+          } finally {
+            this.#dispatching = false;
+          }
+          if (this.#host.draining) {
+            this.close();
+            return;
+          }
+          continue;
+        }
         let message: Incoming;
         try {
           message = protocol.decode(frame);
@@ -404,6 +453,7 @@ export class ServedConnection<Incoming> implements Connection {
     this.#frameHead = 0;
     this.#wakeWriters();
     if (error !== undefined) this.#closeError ??= error;
+    this.#session?.end();
     this.#host.forget(this);
     if (this.#startup !== null) {
       // finish never overtakes setup: state that setup created is still there.

@@ -1,4 +1,4 @@
-import { type ConcurrencyModel, eventLoop } from '@sockspec/concurrency';
+import { type ClusterPrimary, type ConcurrencyModel, eventLoop } from '@sockspec/concurrency';
 import { type BoundAddress, type ByteChannel, type Listener, type ListenOptions, listen } from '@sockspec/transport';
 import { type ConnectionHost, ServedConnection } from './connection.js';
 import { ServerStateError } from './errors.js';
@@ -33,6 +33,8 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   #nextId = 1;
   #listening: Promise<BoundAddress> | null = null;
   #listener: Listener | null = null;
+  /** Under `processes` in the primary: the workers' shared address (the primary itself binds nothing). */
+  #sharedAddress: BoundAddress | null = null;
   #shutdown: Promise<void> | null = null;
   #stopped: Promise<void>;
   #resolveStopped!: () => void;
@@ -52,7 +54,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   }
 
   get address(): BoundAddress | null {
-    return this.#listener?.address ?? null;
+    return this.#listener?.address ?? this.#sharedAddress;
   }
 
   get connectionCount(): number {
@@ -84,6 +86,11 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     if (this.#shutdown !== null) {
       throw new ServerStateError(`${this.protocol.name}: handleOne() called after shutdown()`);
     }
+    if (this.model.cluster?.role === 'primary') {
+      throw new ServerStateError(
+        `${this.protocol.name}: handleOne() is not available under the processes model: the primary serves no connection itself, its workers do`,
+      );
+    }
     // Claim before binding so not even the first accepted connection can slip past.
     const claimed = new Promise<ServedConnection<Incoming> | null>((resolve) => this.#claims.push(resolve));
     await this.#ensureListening();
@@ -106,11 +113,41 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   }
 
   async #bind(): Promise<BoundAddress> {
-    const listener = await listen(listenOptions(this.#options));
+    const cluster = this.model.cluster;
+    if (cluster?.role === 'primary') return this.#startWorkers(cluster);
+    const options = listenOptions(this.#options);
+    // A cluster worker listens where the primary said, so every worker (and
+    // every replacement of a crashed one) shares the same port.
+    const listener = await listen(
+      cluster?.role === 'worker' && cluster.port !== undefined && options.transport !== 'unix'
+        ? { ...options, port: cluster.port }
+        : options,
+    );
     this.#listener = listener;
     listener.onChannel((channel) => this.#accept(channel));
-    if (this.#shutdown !== null) await listener.close();
+    if (this.#shutdown !== null) {
+      await listener.close();
+    } else if (cluster?.role === 'worker') {
+      cluster.ready(listener.address, (drainMs) => this.shutdown({ drainMs }));
+    }
     return listener.address;
+  }
+
+  async #startWorkers(cluster: ClusterPrimary): Promise<BoundAddress> {
+    const options = listenOptions(this.#options);
+    let port = options.port ?? 0;
+    if (options.transport !== 'unix' && port === 0) {
+      // Port 0 must mean ONE port for all workers, including replacements of
+      // crashed ones, so the primary picks it up front: bind an ephemeral
+      // port, read it, free it, hand it to every worker.
+      const probe = await listen(options);
+      port = probe.address.port;
+      await probe.close();
+    }
+    // The workers report the engine's own BoundAddress; the model only carries it.
+    const address = (await cluster.start(port, this.log)) as BoundAddress;
+    this.#sharedAddress = address;
+    return address;
   }
 
   #accept(channel: ByteChannel): void {
@@ -138,6 +175,13 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
       } catch {
         // listen() failed and its caller got that error; nothing is bound to release.
       }
+    }
+    const cluster = this.model.cluster;
+    if (cluster?.role === 'primary') {
+      // Each worker drains its own connections within drainMs; the primary waits for them all.
+      if (this.#sharedAddress !== null) await cluster.stop(drainMs);
+      this.#resolveStopped();
+      return;
     }
     const listenerClosed = this.#listener?.close();
     for (const claim of this.#claims.splice(0)) claim(null);

@@ -1,0 +1,90 @@
+import { type ConcurrencyModel, eventLoop, serial, threads } from '@sockspec/concurrency';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, startServer } from './helpers/harness.js';
+import { workProtocol } from './helpers/work-protocol.js';
+
+const WORK_MODULE = new URL('./fixtures/work-module.ts', import.meta.url);
+
+const models: ConcurrencyModel[] = [];
+afterEach(async () => {
+  await Promise.all(models.splice(0).map((model) => model.close()));
+});
+
+type Overflow = 'queue' | 'refuse';
+const builders: Record<'async' | 'serial' | 'threads', (overflow: Overflow) => ConcurrencyModel> = {
+  async: (overflow) => eventLoop({ maxConnections: 1, overflow }),
+  serial: (overflow) => serial({ overflow }),
+  threads: (overflow) => threads({ size: 1, maxConnections: 1, overflow, module: WORK_MODULE }),
+};
+
+describe.each(Object.keys(builders) as Array<keyof typeof builders>)('maxConnections under %s', (name) => {
+  function model(overflow: Overflow): ConcurrencyModel {
+    const built = builders[name](overflow);
+    models.push(built);
+    return built;
+  }
+
+  it("overflow 'queue': a connection past the cap waits, then is served once a slot frees", async () => {
+    const { connect, logs } = await startServer(workProtocol(), { concurrency: model('queue') });
+    const first = await connect();
+    expect(await first.request('echo one')).toBe('one');
+    const second = await connect();
+    let secondReplied = false;
+    const reply = second.request('echo two').then((line) => {
+      secondReplied = true;
+      return line;
+    });
+    // The first connection is still served while the second waits unread.
+    expect(await first.request('echo again')).toBe('again');
+    expect(secondReplied).toBe(false);
+    first.socket.end();
+    expect(await reply).toBe('two');
+    expect(logs).toEqual([]);
+  });
+
+  it("overflow 'refuse': a connection past the cap is accepted and closed at once, with one log line", async () => {
+    const { connect, logs } = await startServer(workProtocol(), { concurrency: model('refuse') });
+    const first = await connect();
+    expect(await first.request('echo one')).toBe('one');
+    const second = await connect();
+    second.send('echo two');
+    expect(await second.nextLine()).toBeNull();
+    await second.closed;
+    expect(logs).toEqual([
+      expect.stringMatching(
+        new RegExp(`admission failed: SOCKSPEC_CONNECTION_LIMIT ${name}: refused a connection: 1 of maxConnections 1`),
+      ),
+    ]);
+    // The first is unaffected, and once it leaves a new connection is admitted.
+    expect(await first.request('echo still')).toBe('still');
+    first.close();
+    await first.closed;
+    await expect
+      .poll(async () => {
+        const third = await connect();
+        const line = await third.request('echo three');
+        third.close();
+        return line;
+      })
+      .toBe('three');
+  });
+});
+
+describe('serial', () => {
+  it('handleOne() serves exactly one connection, then accepts no other until asked', async () => {
+    const { server, connect } = createServer(workProtocol(), { concurrency: serial() });
+    const handled = server.handleOne();
+    await expect.poll(() => server.address).not.toBeNull();
+    const first = await connect();
+    expect(await first.request('echo one')).toBe('one');
+    const second = await connect(); // sits in the backlog: nothing accepts it yet
+    second.send('echo two');
+    first.socket.end();
+    await handled;
+    expect(second.bufferedLines).toBe(0);
+    const next = server.handleOne();
+    expect(await second.nextLine()).toBe('two');
+    second.socket.end();
+    await next;
+  });
+});
