@@ -1,5 +1,5 @@
 import type { FramingConfig } from '@sockspec/codec';
-import type { PeerAddress, SocketOptions, StreamTransportKind } from '@sockspec/transport';
+import type { PeerAddress, SocketOptions, TransportKind } from '@sockspec/transport';
 
 /** What a generated client hands the engine. */
 export interface ClientProtocol<Incoming> {
@@ -10,8 +10,12 @@ export interface ClientProtocol<Incoming> {
 }
 
 export interface ClientOptions extends SocketOptions {
-  /** Default `tcp`. */
-  readonly transport?: StreamTransportKind;
+  /**
+   * Default `tcp`. Any kind in TRANSPORT_KINDS; `tls` and `websocket` read
+   * their settings from the `tls` and `websocket` options (SocketOptions),
+   * which pass through to the transport untouched.
+   */
+  readonly transport?: TransportKind;
   readonly host?: string;
   readonly port?: number;
   readonly path?: string;

@@ -1,7 +1,7 @@
 import type { FramingConfig } from '@sockspec/codec';
 import type { ConcurrencyModel } from '@sockspec/concurrency';
 import type { SockspecError } from '@sockspec/errors';
-import type { BoundAddress, PeerAddress, SocketOptions, StreamTransportKind } from '@sockspec/transport';
+import type { BoundAddress, PeerAddress, SocketOptions, TransportKind } from '@sockspec/transport';
 
 /**
  * Everything protocol-specific, already compiled to code by the generator.
@@ -56,8 +56,12 @@ export interface ServerHooks {
 }
 
 export interface ServerOptions extends SocketOptions {
-  /** Default `tcp`. */
-  readonly transport?: StreamTransportKind;
+  /**
+   * Default `tcp`. Any kind in TRANSPORT_KINDS; `tls` and `websocket` read
+   * their settings from the `tls` and `websocket` options (SocketOptions),
+   * which pass through to the transport untouched.
+   */
+  readonly transport?: TransportKind;
   /** Default 127.0.0.1 for tcp, ::1 for tcp6. */
   readonly host?: string;
   /** Default 0: an ephemeral port. */

@@ -1,6 +1,12 @@
 import type net from 'node:net';
 import { isSockspecError } from '@sockspec/errors';
-import { ConnectionClosedError, InvalidAddressError, systemErrorCode, WriteQueueFullError } from './errors.js';
+import {
+  ConnectionClosedError,
+  InvalidAddressError,
+  ReadTimeoutError,
+  systemErrorCode,
+  WriteQueueFullError,
+} from './errors.js';
 import type { BoundAddress, ByteChannel, PeerAddress, SocketOptions } from './types.js';
 
 export const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
@@ -23,6 +29,9 @@ export interface ChannelSettings {
   readonly keepAlive: boolean | number;
   readonly writeHighWaterMark: number;
   readonly maxWriteQueueBytes: number;
+  readonly closeMode: 'graceful' | 'reset';
+  /** 0: no read timeout. */
+  readonly readTimeoutMs: number;
 }
 
 export function resolveChannelSettings(options: SocketOptions): ChannelSettings {
@@ -40,11 +49,19 @@ export function resolveChannelSettings(options: SocketOptions): ChannelSettings 
   if (typeof keepAlive === 'number' && (!Number.isSafeInteger(keepAlive) || keepAlive < 0)) {
     throw new InvalidAddressError(`keepAlive delay must be a non-negative integer of ms, got ${keepAlive}`);
   }
-  return { noDelay: options.noDelay ?? true, keepAlive, writeHighWaterMark, maxWriteQueueBytes };
+  return {
+    noDelay: options.noDelay ?? true,
+    keepAlive,
+    writeHighWaterMark,
+    maxWriteQueueBytes,
+    closeMode: options.closeMode ?? 'graceful',
+    readTimeoutMs: options.readTimeoutMs ?? 0,
+  };
 }
 
 /**
- * A ByteChannel over a connected net.Socket (tcp, tcp6 or unix stream).
+ * A ByteChannel over a connected net.Socket (tcp, tcp6, unix stream, or the
+ * tls.TLSSocket of tls, which is one).
  *
  * Reading starts only when the first onData listener is registered, so bytes
  * that arrive before anyone listens wait in the socket instead of being
@@ -82,6 +99,12 @@ export class SocketChannel implements ByteChannel {
     socket.setNoDelay(settings.noDelay);
     if (settings.keepAlive !== false) {
       socket.setKeepAlive(true, settings.keepAlive === true ? 0 : settings.keepAlive);
+    }
+    if (settings.readTimeoutMs > 0) {
+      // socket.setTimeout restarts on every read and write; a peer that keeps
+      // reading our output but sends nothing still counts as active. That is
+      // the OS-level notion of idle Node offers, documented as such.
+      socket.setTimeout(settings.readTimeoutMs, this.#onReadTimeout);
     }
     socket.on('error', this.#onSocketError);
     socket.on('end', this.#onSocketEnd);
@@ -151,7 +174,13 @@ export class SocketChannel implements ByteChannel {
     if (error !== undefined) this.#closeError = error;
     this.#queue = [];
     this.#queuedBytes = 0;
-    this.#socket.destroy();
+    // resetAndDestroy sends RST (SO_LINGER 0) so the peer sees ECONNRESET at
+    // once; it throws on a socket that is not connected yet or already gone.
+    if (this.#settings.closeMode === 'reset' && !this.#socket.destroyed && this.#socket.readyState !== 'opening') {
+      this.#socket.resetAndDestroy();
+    } else {
+      this.#socket.destroy();
+    }
   }
 
   onData(listener: (chunk: Uint8Array) => void): void {
@@ -221,6 +250,10 @@ export class SocketChannel implements ByteChannel {
 
   readonly #onSocketEnd = (): void => {
     for (const listener of this.#endListeners) listener();
+  };
+
+  readonly #onReadTimeout = (): void => {
+    this.destroy(new ReadTimeoutError(this.remote.label, this.local.url, this.#settings.readTimeoutMs));
   };
 
   readonly #onSocketError = (err: Error): void => {

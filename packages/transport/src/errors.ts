@@ -52,7 +52,7 @@ export class UnsupportedTransportError extends SockspecError {
   constructor(transport: string) {
     super(
       'SOCKSPEC_UNSUPPORTED_TRANSPORT',
-      `unsupported transport ${JSON.stringify(transport)}: expected one of tcp, tcp6, unix`,
+      `unsupported transport ${JSON.stringify(transport)}: expected one of tcp, tcp6, unix, udp, udp6, unix-dgram, tls, websocket`,
     );
     this.transport = transport;
   }
@@ -71,6 +71,66 @@ export class WriteQueueFullError extends SockspecError {
     );
     this.limit = limit;
     this.attempted = attempted;
+  }
+}
+
+/** A channel received nothing within readTimeoutMs. */
+export class ReadTimeoutError extends SockspecError {
+  readonly timeoutMs: number;
+
+  constructor(peer: string, url: string, timeoutMs: number) {
+    super('SOCKSPEC_READ_TIMEOUT', `nothing received from ${peer} on ${url} within ${timeoutMs} ms (readTimeoutMs)`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The TLS handshake failed: an untrusted or mismatching certificate, a
+ * missing client certificate, no common protocol version. `tlsCode` carries
+ * OpenSSL's / Node's code (UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+ * ERR_TLS_CERT_ALTNAME_INVALID, …).
+ */
+export class TlsHandshakeError extends SockspecError {
+  readonly url: string;
+  readonly tlsCode: string | undefined;
+
+  constructor(url: string, message: string, options: SockspecErrorOptions & { tlsCode?: string } = {}) {
+    super('SOCKSPEC_TLS_HANDSHAKE_FAILED', message, options.cause === undefined ? {} : { cause: options.cause });
+    this.url = url;
+    this.tlsCode = options.tlsCode;
+  }
+}
+
+/** A transport whose implementation cannot be loaded here (the unix-dgram native addon). */
+export class TransportUnavailableError extends SockspecError {
+  readonly transport: string;
+
+  constructor(transport: string, message: string, options: SockspecErrorOptions = {}) {
+    super('SOCKSPEC_TRANSPORT_UNAVAILABLE', message, options);
+    this.transport = transport;
+  }
+}
+
+/** write() on a datagram channel with more bytes than one datagram may carry. */
+export class DatagramTooLargeError extends SockspecError {
+  readonly limit: number;
+  readonly size: number;
+
+  constructor(peer: string, limit: number, size: number) {
+    super(
+      'SOCKSPEC_FRAME_TOO_LARGE',
+      `datagram of ${size} bytes to ${peer} is over maxDatagramBytes ${limit}: one write() is one datagram, ` +
+        'so frames on datagram transports must fit in one',
+    );
+    this.limit = limit;
+    this.size = size;
+  }
+}
+
+/** The peer broke the websocket transport's rules: a text message, or one over maxMessageBytes. */
+export class WebSocketProtocolError extends SockspecError {
+  constructor(message: string) {
+    super('SOCKSPEC_INVALID_FRAMING', message);
   }
 }
 

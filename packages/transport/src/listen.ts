@@ -1,10 +1,18 @@
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import { boundAddress, type ResolvedTarget, resolveTarget, tcpPeer } from './address.js';
 import { type ChannelSettings, resolveChannelSettings, SocketChannel } from './channel.js';
+import { listenDatagram } from './datagram.js';
 import { AddressInUseError, InvalidAddressError, systemErrorCode } from './errors.js';
-import type { BoundAddress, ByteChannel, Listener, ListenOptions, PeerAddress } from './types.js';
+import { listenError } from './listen-error.js';
+import { transportLogOf } from './log.js';
+import { checkOptionsFor, NET_REUSE_PORT_SUPPORTED } from './options.js';
+import { tlsServerOptions } from './tls.js';
+import type { BoundAddress, ByteChannel, Listener, ListenOptions, PeerAddress, StreamTransportKind } from './types.js';
+import { describeFileType, lstatOrUndefined } from './unix-file.js';
+import { listenWebSocket } from './websocket.js';
 
 export const DEFAULT_BACKLOG = 511;
 
@@ -21,8 +29,16 @@ const UNIX_PROBE_TIMEOUT_MS = 1000;
  * on, or any path that is not a socket, is refused with
  * SOCKSPEC_ADDRESS_IN_USE and left untouched.
  */
-export async function listen(options: ListenOptions): Promise<SocketListener> {
+export async function listen(
+  options: ListenOptions & { readonly transport: StreamTransportKind | 'tls' },
+): Promise<SocketListener>;
+export async function listen(options: ListenOptions): Promise<Listener>;
+export async function listen(options: ListenOptions): Promise<Listener> {
   const target = resolveTarget(options, 'listen');
+  checkOptionsFor(target.transport, options);
+  if (target.transport === 'udp' || target.transport === 'udp6' || target.transport === 'unix-dgram') {
+    return listenDatagram(target, options);
+  }
   const settings = resolveChannelSettings(options);
   const backlog = options.backlog ?? DEFAULT_BACKLOG;
   if (!Number.isInteger(backlog) || backlog < 1 || backlog > 65535) {
@@ -39,14 +55,29 @@ export async function listen(options: ListenOptions): Promise<SocketListener> {
   if (options.ipv6Only !== undefined && target.transport !== 'tcp6') {
     throw new InvalidAddressError(`ipv6Only applies to tcp6 only, not ${target.url}`);
   }
+  if (target.transport === 'websocket') return listenWebSocket(target, options, settings, backlog);
 
   if (target.transport !== 'unix') {
-    const server = await bind(target, backlog, options.ipv6Only ?? false).catch((err: unknown) => {
+    const secure = target.transport === 'tls' ? await tlsServerOptions(options.tls, target.url) : undefined;
+    const bindOptions = {
+      backlog,
+      ipv6Only: options.ipv6Only ?? false,
+      reusePort: options.reuseAddress === true && NET_REUSE_PORT_SUPPORTED,
+      secure,
+    };
+    const server = await bind(target, bindOptions).catch((err: unknown) => {
       throw listenError(target.url, err);
     });
     const bound = server.address() as net.AddressInfo;
     const address = boundAddress(target.transport, bound.address, bound.port);
-    return new SocketListener(server, address, settings, backlog, undefined);
+    const listener = new SocketListener(server, address, settings, backlog, undefined);
+    if (secure !== undefined) {
+      const log = transportLogOf(options);
+      server.on('tlsClientError', (err: Error, socket: net.Socket) => {
+        log(`${address.url}: TLS handshake with ${tcpPeer('tls', socket).label} failed: ${err.message}`);
+      });
+    }
+    return listener;
   }
 
   const server = await bindUnix(target, backlog);
@@ -62,10 +93,23 @@ export async function listen(options: ListenOptions): Promise<SocketListener> {
   return new SocketListener(server, address, settings, backlog, identity);
 }
 
-function bind(target: ResolvedTarget, backlog: number, ipv6Only: boolean): Promise<net.Server> {
+interface BindOptions {
+  readonly backlog: number;
+  readonly ipv6Only: boolean;
+  readonly reusePort: boolean;
+  /** Set for tls: the server then hands out sockets once their handshake is done. */
+  readonly secure: tls.TlsOptions | undefined;
+}
+
+function bind(target: ResolvedTarget, options: BindOptions): Promise<net.Server> {
   // pauseOnConnect: an accepted socket does not read until its channel gets an
   // onData listener, so nothing the peer sends early is lost or buffered twice.
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  // Not for tls: the handshake has to read. A TLSSocket without a data
+  // listener is not flowing, so its decrypted bytes wait just the same.
+  const server =
+    options.secure === undefined
+      ? net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
+      : tls.createServer({ ...options.secure, allowHalfOpen: true });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.off('listening', onListening);
@@ -77,15 +121,31 @@ function bind(target: ResolvedTarget, backlog: number, ipv6Only: boolean): Promi
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    if (target.transport === 'unix') server.listen({ path: target.path, backlog });
-    else if (target.transport === 'tcp6') server.listen({ host: target.host, port: target.port, backlog, ipv6Only });
-    else server.listen({ host: target.host, port: target.port, backlog });
+    const { backlog } = options;
+    if (target.transport === 'unix' || target.transport === 'unix-dgram') {
+      server.listen({ path: target.path, backlog });
+    } else if (target.transport === 'tcp6') {
+      server.listen({ host: target.host, port: target.port, backlog, ipv6Only: options.ipv6Only });
+    } else {
+      // reusePort is only set where Node honours it (NET_REUSE_PORT_SUPPORTED);
+      // @types/node 20 does not know the field yet.
+      const listenOptions: net.ListenOptions & { reusePort?: boolean } = {
+        host: target.host,
+        port: target.port,
+        backlog,
+      };
+      if (options.reusePort) listenOptions.reusePort = true;
+      server.listen(listenOptions);
+    }
   });
 }
 
-async function bindUnix(target: ResolvedTarget & { transport: 'unix' }, backlog: number): Promise<net.Server> {
+async function bindUnix(
+  target: ResolvedTarget & { transport: 'unix' | 'unix-dgram' },
+  backlog: number,
+): Promise<net.Server> {
   try {
-    return await bind(target, backlog, false);
+    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined });
   } catch (err) {
     if (systemErrorCode(err) !== 'EADDRINUSE') throw listenError(target.url, err);
   }
@@ -115,7 +175,7 @@ async function bindUnix(target: ResolvedTarget & { transport: 'unix' }, backlog:
     }
   }
   try {
-    return await bind(target, backlog, false);
+    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined });
   } catch (err) {
     throw listenError(target.url, err);
   }
@@ -141,49 +201,6 @@ function probeUnixSocket(path: string): Promise<'live' | 'stale'> {
       finish(code === 'ECONNREFUSED' || code === 'ENOENT' ? 'stale' : 'live');
     });
   });
-}
-
-async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
-  try {
-    return await fs.lstat(path);
-  } catch (err) {
-    if (systemErrorCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function describeFileType(stats: Stats): string {
-  if (stats.isFile()) return 'a regular file';
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isSymbolicLink()) return 'a symbolic link';
-  if (stats.isFIFO()) return 'a FIFO';
-  return 'a device or other special file';
-}
-
-function listenError(url: string, err: unknown): Error {
-  if (!(err instanceof Error)) return new InvalidAddressError(`cannot listen on ${url}: ${String(err)}`);
-  const code = systemErrorCode(err);
-  switch (code) {
-    case 'EADDRINUSE':
-      return new AddressInUseError(url, `cannot listen on ${url}: address already in use`, { cause: err });
-    case 'EADDRNOTAVAIL':
-      return new InvalidAddressError(`cannot listen on ${url}: the address is not on this machine (${code})`, {
-        cause: err,
-      });
-    case 'EACCES':
-    case 'EPERM':
-      return new InvalidAddressError(`cannot listen on ${url}: permission denied (${code})`, { cause: err });
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return new InvalidAddressError(`cannot listen on ${url}: the directory does not exist (${code})`, {
-        cause: err,
-      });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new InvalidAddressError(`cannot listen on ${url}: host name did not resolve (${code})`, { cause: err });
-    default:
-      return err;
-  }
 }
 
 /**
@@ -224,7 +241,9 @@ export class SocketListener implements Listener {
     this.#settings = settings;
     this.#holdLimit = holdLimit;
     this.#socketFile = socketFile;
-    server.on('connection', this.#onConnection);
+    // A tls.Server's 'connection' is the raw TCP socket; the channel wants
+    // the TLSSocket once its handshake is done.
+    server.on(server instanceof tls.Server ? 'secureConnection' : 'connection', this.#onConnection);
     server.on('error', this.#onServerError);
   }
 

@@ -1,35 +1,75 @@
 /**
  * One interface over every transport, so the server and client engines never
  * know which socket family they run on. Stream transports (tcp, tcp6, unix,
- * later tls and websocket) carry a byte stream; datagram transports (later
- * udp and unix-dgram) present one ByteChannel per peer address whose chunks
- * are whole datagrams.
+ * tls, websocket) carry a byte stream; datagram transports (udp, udp6,
+ * unix-dgram) present one ByteChannel per peer address whose chunks are
+ * whole datagrams.
+ */
+export type TransportKind = 'tcp' | 'tcp6' | 'unix' | 'udp' | 'udp6' | 'unix-dgram' | 'tls' | 'websocket';
+
+/**
+ * The plain net.Socket kinds. Kept with its original members so callers that
+ * only ever handled these keep type-checking; TransportKind covers them all.
  */
 export type StreamTransportKind = 'tcp' | 'tcp6' | 'unix';
 
+/** One datagram per chunk, one datagram per write(): udp, udp6, unix-dgram. */
+export type DatagramTransportKind = 'udp' | 'udp6' | 'unix-dgram';
+
 /** Where a listener is bound or a channel is connected, with a printable URL. */
 export interface BoundAddress {
-  readonly transport: StreamTransportKind;
-  /** IP address for tcp/tcp6 (no brackets), socket path for unix. */
+  readonly transport: TransportKind;
+  /** IP address for tcp/tcp6/udp/udp6/tls/websocket (no brackets), socket path for unix and unix-dgram. */
   readonly host: string;
-  /** Port for tcp/tcp6; 0 for unix. */
+  /** Port for IP transports; 0 for unix and unix-dgram. */
   readonly port: number;
-  /** `tcp://127.0.0.1:40123`, `tcp6://[::1]:40123` or `unix:///tmp/x.sock`. */
+  /** `tcp://127.0.0.1:40123`, `tcp6://[::1]:40123`, `unix:///tmp/x.sock`, `ws://127.0.0.1:80/chat`, … */
   readonly url: string;
 }
 
 export interface PeerAddress {
-  readonly transport: StreamTransportKind;
-  /** Remote IP, or the socket path for unix peers. */
+  readonly transport: TransportKind;
+  /** Remote IP, or the socket path for unix and unix-dgram peers. */
   readonly host: string;
   readonly port: number;
   /** Printable form for log lines, e.g. `127.0.0.1:51234`. */
   readonly label: string;
 }
 
+/**
+ * Certificates and keys for `tls`: each either a file path (read once, when
+ * listening or connecting) or the PEM contents. A listener needs `cert` and
+ * `key`; a client passes `ca` to trust a private CA, and `cert`/`key` when the
+ * server sets `requestCert`.
+ */
+export interface TlsOptions {
+  readonly cert?: string | Uint8Array;
+  readonly key?: string | Uint8Array;
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Listener: ask every client for a certificate. Default false. */
+  readonly requestCert?: boolean;
+  /**
+   * Refuse a peer whose certificate does not verify against `ca` (or the
+   * system roots). Default true on both sides; false is for tests only.
+   */
+  readonly rejectUnauthorized?: boolean;
+  /** Client: the name to verify the certificate against (and send as SNI). Default: the host. */
+  readonly servername?: string;
+}
+
+export interface WebSocketOptions {
+  /** HTTP path of the endpoint, default `/`. A listener answers 404 on every other path. */
+  readonly path?: string;
+  /**
+   * Largest message accepted from the peer. A bigger one closes the
+   * connection (1009) before it is buffered. Default 16 MiB.
+   */
+  readonly maxMessageBytes?: number;
+}
+
 /** Socket options shared by listeners (for accepted channels) and connectors. */
 export interface SocketOptions {
-  /** Disable Nagle's algorithm. Default true: protocols here are request/response. */
+  /** Disable Nagle's algorithm (tcp, tcp6, tls, websocket). Default true: protocols here are request/response. */
   readonly noDelay?: boolean;
   /** TCP keep-alive; a number sets the initial delay in ms. Default off. */
   readonly keepAlive?: boolean | number;
@@ -41,15 +81,52 @@ export interface SocketOptions {
    * instead of buffering without bound. Default 16 MiB.
    */
   readonly maxWriteQueueBytes?: number;
+  /**
+   * How destroy() closes a stream channel: `graceful` (the default) sends FIN
+   * after nothing more is written; `reset` aborts with RST (SO_LINGER 0), so
+   * the peer sees ECONNRESET. `end()` is always graceful.
+   */
+  readonly closeMode?: 'graceful' | 'reset';
+  /**
+   * Close a channel that received nothing for this long (socket.setTimeout
+   * on stream transports, a timer on datagram ones); it closes with
+   * SOCKSPEC_READ_TIMEOUT. Default: no read timeout. (Named apart from the
+   * server engine's protocol-level idleTimeoutMs.)
+   */
+  readonly readTimeoutMs?: number;
+  /**
+   * udp/udp6 only: SO_SNDBUF / SO_RCVBUF in bytes. Node has no API to set
+   * these on stream sockets, so other transports refuse the options.
+   */
+  readonly sendBufferSize?: number;
+  readonly receiveBufferSize?: number;
+  /** Datagram transports: largest datagram sent or accepted. Default 65 507 (udp), 65 536 (unix-dgram). */
+  readonly maxDatagramBytes?: number;
+  /** Datagram listeners: a peer silent (both ways) for this long loses its channel. Default 60 000 ms. */
+  readonly datagramPeerIdleMs?: number;
+  /** Datagram listeners: at most this many peer channels at once; datagrams from more peers are dropped. Default 1024. */
+  readonly maxDatagramPeers?: number;
+  /** Where transport-level events (dropped datagrams, refused websocket frames) are reported, one line each. Default: standard error. */
+  readonly transportLog?: (line: string) => void;
+  /**
+   * Listeners only. udp/udp6: SO_REUSEADDR, so several sockets may bind the same port. tcp,
+   * tcp6, tls, websocket: libuv always sets SO_REUSEADDR on listeners (a port
+   * in TIME_WAIT can be rebound); `true` additionally asks for SO_REUSEPORT
+   * where Node offers it (22.12+), `false` is refused because it cannot be
+   * honoured.
+   */
+  readonly reuseAddress?: boolean;
+  readonly tls?: TlsOptions;
+  readonly websocket?: WebSocketOptions;
 }
 
 export interface ListenOptions extends SocketOptions {
-  readonly transport: StreamTransportKind;
-  /** tcp default `127.0.0.1`, tcp6 default `::1`. */
+  readonly transport: TransportKind;
+  /** IPv4 transports default `127.0.0.1`, IPv6 ones `::1`. */
   readonly host?: string;
   /** 0 (the default) picks an ephemeral port. */
   readonly port?: number;
-  /** Socket path for unix. */
+  /** Socket path for unix and unix-dgram. */
   readonly path?: string;
   readonly backlog?: number;
   /** Unix socket file mode, e.g. 0o660. */
@@ -63,18 +140,24 @@ export interface ListenOptions extends SocketOptions {
 }
 
 export interface ConnectOptions extends SocketOptions {
-  readonly transport: StreamTransportKind;
+  readonly transport: TransportKind;
   readonly host?: string;
   readonly port?: number;
   readonly path?: string;
+  /**
+   * unix-dgram only: the path this client binds so the server can reply.
+   * Default: a fresh file in the OS temp directory, removed on close.
+   */
+  readonly localPath?: string;
   /** Reject with SOCKSPEC_CONNECT_TIMEOUT after this long. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
 }
 
 /**
- * A connected peer. Writes are batched: write() queues the chunk and the
- * channel flushes everything queued in one writev at the end of the current
- * tick, so a burst of small frames costs one syscall.
+ * A connected peer. On stream transports writes are batched: write() queues
+ * the chunk and the channel flushes everything queued once at the end of the
+ * current tick, so a burst of small frames costs one syscall. On datagram
+ * transports every write() is one datagram and nothing is batched.
  */
 export interface ByteChannel {
   readonly remote: PeerAddress;

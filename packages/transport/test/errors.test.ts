@@ -102,7 +102,7 @@ describe('connect errors', () => {
     await expect(connect({ transport: 'tcp6', host: '127.0.0.1', port: 1 })).rejects.toThrow(/use transport tcp$/);
     await expect(connect({ transport: 'unix' })).rejects.toThrow(/needs a socket path/);
     await expect(connect({ transport: 'tcp', port: 1, connectTimeoutMs: 0 })).rejects.toThrow(/connectTimeoutMs/);
-    await expect(connect({ transport: 'udp' as 'tcp', port: 1 })).rejects.toThrow(UnsupportedTransportError);
+    await expect(connect({ transport: 'sctp' as 'tcp', port: 1 })).rejects.toThrow(UnsupportedTransportError);
     await expect(connect({ transport: 'tcp', port: 1, writeHighWaterMark: 0 })).rejects.toThrow(/writeHighWaterMark/);
   });
 });

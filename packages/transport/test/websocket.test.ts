@@ -1,0 +1,126 @@
+import http from 'node:http';
+import { isSockspecError } from '@sockspec/errors';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { connect, listen, parseUrl, WebSocketProtocolError } from '../src/index.js';
+import { closedWith, nextChannel, once, Resources, readBytes, until } from './harness.js';
+
+const res = new Resources();
+afterEach(() => res.closeAll());
+
+/** A plain ws client, to send what a well-behaved channel never would. */
+async function rawClient(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url);
+  res.defer(() => ws.terminate());
+  await once((done) => ws.once('open', done));
+  return ws;
+}
+
+function closeOf(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+}
+
+describe('websocket', () => {
+  it.each([
+    ['127.0.0.1', /^ws:\/\/127\.0\.0\.1:\d+\/chat$/],
+    ['::1', /^ws:\/\/\[::1\]:\d+\/chat$/],
+  ])('binary round trip over %s, one message per write, on an ephemeral port', async (host, url) => {
+    const listener = res.listener(await listen({ transport: 'websocket', host, websocket: { path: '/chat' } }));
+    expect(listener.address.url).toMatch(url);
+    const accepted = nextChannel(listener);
+    const client = res.channel(await connect(parseUrl(listener.address.url)));
+    expect(client.remote.transport).toBe('websocket');
+    const server = await accepted;
+    const messages: number[][] = [];
+    server.onData((chunk) => messages.push([...chunk]));
+    client.write(Uint8Array.of(1, 2));
+    client.write(Uint8Array.of(3));
+    const back = readBytes(client, 3);
+    await until(() => messages.length === 2, 'two messages');
+    expect(messages).toEqual([[1, 2], [3]]);
+    server.write(Uint8Array.of(7, 8, 9));
+    expect([...(await back)]).toEqual([7, 8, 9]);
+  });
+
+  it('closes on a text message with a log line and a clear error', async () => {
+    const logs: string[] = [];
+    const listener = res.listener(await listen({ transport: 'websocket', transportLog: (line) => logs.push(line) }));
+    const accepted = nextChannel(listener);
+    const ws = await rawClient(listener.address.url);
+    const server = await accepted;
+    server.onData(() => {});
+    const closed = closedWith(server);
+    const peerClose = closeOf(ws);
+    ws.send('hello as text');
+    const error = await closed;
+    expect(error).toBeInstanceOf(WebSocketProtocolError);
+    expect(error?.message).toMatch(/sent a text message; this transport carries binary messages only/);
+    expect(await peerClose).toBe(1003);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(
+      /^ws:\/\/127\.0\.0\.1:\d+\/: 127\.0\.0\.1:\d+ sent a text message.*closing the connection \(1003\)$/,
+    );
+  });
+
+  it('closes on a message over maxMessageBytes before buffering it', async () => {
+    const logs: string[] = [];
+    const listener = res.listener(
+      await listen({
+        transport: 'websocket',
+        websocket: { maxMessageBytes: 64 },
+        transportLog: (line) => logs.push(line),
+      }),
+    );
+    const accepted = nextChannel(listener);
+    const ws = await rawClient(listener.address.url);
+    const server = await accepted;
+    server.onData(() => {});
+    const closed = closedWith(server);
+    const peerClose = closeOf(ws);
+    ws.send(new Uint8Array(65));
+    expect(isSockspecError(await closed, 'SOCKSPEC_INVALID_FRAMING')).toBe(true);
+    expect(await peerClose).toBe(1009);
+    expect(logs[0]).toMatch(/sent a message over websocket\.maxMessageBytes/);
+  });
+
+  it('refuses an upgrade on another path, and plain HTTP', async () => {
+    const listener = res.listener(await listen({ transport: 'websocket', websocket: { path: '/only' } }));
+    const { port } = listener.address;
+    await expect(connect({ transport: 'websocket', port, websocket: { path: '/other' } })).rejects.toThrow(
+      /answered HTTP 400 instead of switching to websocket/,
+    );
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      http
+        .get({ host: '127.0.0.1', port, path: '/only' }, (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        })
+        .on('error', reject),
+    );
+    expect(status).toBe(426);
+  });
+
+  it('end() is an orderly close: the peer sees onEnd, then both close without error', async () => {
+    const listener = res.listener(await listen({ transport: 'websocket' }));
+    const accepted = nextChannel(listener);
+    const client = res.channel(await connect({ transport: 'websocket', port: listener.address.port }));
+    const server = await accepted;
+    server.onData(() => {});
+    const ended = once((done) => server.onEnd(done));
+    const serverClosed = closedWith(server);
+    const clientClosed = closedWith(client);
+    client.write(Uint8Array.of(1));
+    client.end();
+    await ended;
+    expect(await serverClosed).toBeUndefined();
+    expect(await clientClosed).toBeUndefined();
+  });
+
+  it('a connect to a closed port is refused', async () => {
+    const listener = await listen({ transport: 'websocket' });
+    await listener.close();
+    await expect(connect({ transport: 'websocket', port: listener.address.port })).rejects.toMatchObject({
+      syscallCode: 'ECONNREFUSED',
+    });
+  });
+});
