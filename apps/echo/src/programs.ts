@@ -8,6 +8,8 @@ export const echoServerProgram: ServerProgram = {
   description: `Echo server: sends every line back to the client that sent it. Listens on 127.0.0.1:${ECHO_DEFAULT_PORT} unless told otherwise.`,
   defaultPort: ECHO_DEFAULT_PORT,
   createServer: (options) => createServer(undefined, options),
+  // Run from source (tsx) the module is TypeScript; built, JavaScript.
+  threadsModule: new URL(`./threads-protocol.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
 };
 
 export const echoClientProgram: ClientProgram = {

@@ -8,6 +8,8 @@ export const timestampServerProgram: ServerProgram = {
   description: `Timestamp server: answers every line with "[ctime] line" in the server's local time. Listens on 127.0.0.1:${TIMESTAMP_DEFAULT_PORT} unless told otherwise.`,
   defaultPort: TIMESTAMP_DEFAULT_PORT,
   createServer: (options) => createServer(undefined, options),
+  // Run from source (tsx) the module is TypeScript; built, JavaScript.
+  threadsModule: new URL(`./threads-protocol.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
 };
 
 export const timestampClientProgram: ClientProgram = {

@@ -1,4 +1,9 @@
-import { type ConcurrencyModel, type ConcurrencyModelName, eventLoop, serial } from '@sockspec/concurrency';
+import {
+  type ConcurrencyModel,
+  type ConcurrencyModelName,
+  type OverflowPolicy,
+  resolveConcurrency,
+} from '@sockspec/concurrency';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /** Every model a server program offers on its command line, in the order `--help` lists them. */
@@ -14,7 +19,16 @@ export type ConcurrencyArgs = {
   readonly concurrency: ConcurrencyModelName;
   readonly workers?: number;
   readonly maxConnections?: number;
+  readonly overflow?: OverflowPolicy;
 };
+
+/** What a program brings to the models beyond its arguments. */
+export interface ConcurrencyContext {
+  /** The module a `threads` worker imports the server protocol from (exported as `protocol`); without it, no threads. */
+  readonly threadsModule?: string | URL;
+  /** Where the `processes` primary reports worker crashes and restarts. */
+  readonly log?: (line: string) => void;
+}
 
 function countParser(what: string, max: number): (value: string) => number {
   return (value) => {
@@ -43,6 +57,12 @@ export function addConcurrencyOptions(command: Command): Command {
       new Option('--max-connections <n>', 'connections served at once; later ones wait (default: no limit)').argParser(
         countParser('connections', MAX_CONNECTIONS_LIMIT),
       ),
+    )
+    .addOption(
+      new Option(
+        '--overflow <policy>',
+        'a connection beyond the limit waits (queue) or is closed at once with a log line (refuse); default queue',
+      ).choices(['queue', 'refuse'] satisfies OverflowPolicy[]),
     );
 }
 
@@ -54,17 +74,22 @@ export function checkConcurrencyArgs(args: ConcurrencyArgs): string | undefined 
   if (args.maxConnections !== undefined && args.concurrency === 'serial') {
     return '--max-connections does not apply to --concurrency serial: it serves one connection at a time';
   }
+  if (args.overflow !== undefined && args.maxConnections === undefined && args.concurrency !== 'serial') {
+    return '--overflow needs --max-connections: without a limit no connection overflows';
+  }
   return undefined;
 }
 
 /** Builds the model the arguments name; throws with a message fit for a usage error when it cannot. */
-export function createConcurrency(args: ConcurrencyArgs): ConcurrencyModel {
-  switch (args.concurrency) {
-    case 'serial':
-      return serial();
-    case 'async':
-      return eventLoop(args.maxConnections === undefined ? {} : { maxConnections: args.maxConnections });
-    default:
-      throw new Error(`this build of @sockspec/concurrency cannot run the ${args.concurrency} model`);
+export function createConcurrency(args: ConcurrencyArgs, context: ConcurrencyContext = {}): ConcurrencyModel {
+  if (args.concurrency === 'threads' && context.threadsModule === undefined) {
+    throw new Error('this program has no module for worker threads to load its protocol from');
   }
+  return resolveConcurrency(args.concurrency, {
+    ...(args.workers === undefined ? {} : { workers: args.workers }),
+    ...(args.maxConnections === undefined ? {} : { maxConnections: args.maxConnections }),
+    ...(args.overflow === undefined ? {} : { overflow: args.overflow }),
+    ...(context.threadsModule === undefined ? {} : { module: context.threadsModule }),
+    ...(context.log === undefined ? {} : { processes: { log: context.log } }),
+  });
 }

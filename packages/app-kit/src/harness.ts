@@ -217,7 +217,7 @@ export async function runPythonClient(
 /** Connects a plain node:net socket to a listening address (errors are kept, not thrown, so a reset peer cannot crash a test). */
 export function connectTo(address: ListeningAddress): Socket {
   const socket =
-    address.transport === 'unix'
+    'path' in address
       ? createConnection({ path: address.path })
       : createConnection({ host: address.host, port: address.port, noDelay: true });
   socket.on('error', () => undefined);

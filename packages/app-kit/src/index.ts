@@ -11,6 +11,7 @@ export {
 export {
   CONCURRENCY_MODELS,
   type ConcurrencyArgs,
+  type ConcurrencyContext,
   createConcurrency,
   MAX_CONNECTIONS_LIMIT,
   MAX_WORKERS,

@@ -49,8 +49,8 @@ export function describeLineProgram(suite: LineProgramSuite): void {
   const client = (args: readonly string[], input: string) =>
     runProgram({ cwd: suite.cwd, script: 'src/client.ts', args, input, ...env() });
   const socketArgs = (address: ListeningAddress): string[] =>
-    address.transport === 'unix'
-      ? ['--unix', address.path]
+    'path' in address
+      ? ['--transport', address.transport, '--unix', address.path]
       : ['--transport', address.transport, '--host', address.host, '--port', String(address.port)];
   const tempDir = async (): Promise<string> => {
     const dir = await mkdtemp(join(tmpdir(), `sockspec-${suite.protocol}-`));
@@ -210,7 +210,7 @@ export function describeLineProgram(suite: LineProgramSuite): void {
 }
 
 function pythonAddress(address: ListeningAddress) {
-  return address.transport === 'unix'
+  return 'path' in address
     ? { unix: address.path }
     : {
         host: address.host,

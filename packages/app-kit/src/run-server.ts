@@ -14,6 +14,12 @@ import { type ProgramIO, processIO } from './io.js';
 /** A server program: a generated (or hand-written) server plus how it is named on the command line. */
 export interface ServerProgram extends ProgramIdentity {
   createServer(options: ServerOptions): Pick<ProtocolServer, 'listen' | 'shutdown'>;
+  /**
+   * For `--concurrency threads`: the module each worker thread imports,
+   * exporting the server protocol as `protocol` (the generated
+   * package's `createServerProtocol()`), since a closure cannot cross threads.
+   */
+  readonly threadsModule?: string | URL;
 }
 
 const DEFAULT_DRAIN_MS = 5000;
@@ -61,7 +67,10 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
   if (concurrencyProblem !== undefined) return usageError(concurrencyProblem);
   let concurrency: ConcurrencyModel;
   try {
-    concurrency = createConcurrency(parsed.options);
+    concurrency = createConcurrency(parsed.options, {
+      log,
+      ...(program.threadsModule === undefined ? {} : { threadsModule: program.threadsModule }),
+    });
   } catch (error) {
     return usageError(`--concurrency ${parsed.options.concurrency}: ${errorMessage(error)}`);
   }
@@ -113,8 +122,11 @@ function waitForStop(io: ProgramIO): StopSignals {
   const reasons: StopReason[] = ['SIGINT', 'SIGTERM'];
   // A child started with an IPC channel (the benchmark) stops when its parent
   // goes away, so a crashed parent leaves no server behind. The channel is
-  // unreferenced so it does not keep the process alive after shutdown.
-  if (io.signals === process && process.channel !== undefined) {
+  // unreferenced so it does not keep the process alive after shutdown. A
+  // cluster worker's channel is the cluster's own: binding the shared
+  // listener goes through it, so it must stay referenced, and the
+  // `processes` model, not this program, decides when a worker leaves.
+  if (io.signals === process && process.channel !== undefined && io.clusterWorker !== true) {
     process.channel.unref();
     reasons.push('disconnect');
   }

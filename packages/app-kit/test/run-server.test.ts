@@ -154,6 +154,9 @@ describe('runServer', () => {
         /--max-connections does not apply to --concurrency serial/,
       ],
       [['--max-connections', '1.5'], /--max-connections.*got '1.5'/],
+      [['--overflow', 'refuse'], /--overflow needs --max-connections/],
+      [['--overflow', 'drop', '--max-connections', '2'], /--overflow.*drop.*queue, refuse/],
+      [['--concurrency', 'threads'], /--concurrency threads: this program has no module for worker threads/],
     ])('%j is a one-line usage error with exit status 2', async (argv, message) => {
       const io = fakeIO(argv);
       const recorded: Recorded = {};
@@ -162,6 +165,21 @@ describe('runServer', () => {
       expect(io.err()).toMatch(message);
       expect(io.err().trimEnd().split('\n')).toHaveLength(1);
       expect(recorded.options).toBeUndefined();
+    });
+
+    it('--max-connections with --overflow refuse: the n+1th connection is refused at once', async () => {
+      const { recorded } = await runUntil(['--max-connections', '1', '--overflow', 'refuse'], 'SIGTERM');
+      const model = recorded.options!.concurrency!;
+      const release = await model.admit();
+      await expect(model.admit()).rejects.toMatchObject({ code: 'SOCKSPEC_CONNECTION_LIMIT' });
+      release();
+      (await model.admit())();
+    });
+
+    it('--concurrency processes --workers 3 passes a processes model (forking waits for listen)', async () => {
+      const { code, recorded } = await runUntil(['--concurrency', 'processes', '--workers', '3'], 'SIGTERM');
+      expect(code).toBe(0);
+      expect(recorded.options?.concurrency?.name).toBe('processes');
     });
 
     it('in a cluster worker (processes) the server listens but leaves the listening line to the primary', async () => {
