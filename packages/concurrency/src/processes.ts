@@ -9,6 +9,7 @@ const MAX_WORKERS = 1024;
 const STOP_GRACE_MS = 2_000;
 const MAX_RESTART_DELAY_MS = 10_000;
 const PORT_ENV = 'SOCKSPEC_CLUSTER_PORT';
+const EXIT_AFTER_DRAIN_MS = 500;
 
 export interface ProcessesOptions extends ConnectionLimits {
   /** Worker processes. Default: one per CPU. `maxConnections` applies to each. */
@@ -70,6 +71,9 @@ function workerRole(): ClusterWorker {
         void shutdown(drainMs).finally(() => {
           // The documented graceful exit: closes what is left and the IPC channel.
           cluster.worker?.disconnect();
+          // A handler cut off by drainMs may still hold a timer that would keep
+          // this process alive; its connections are gone, so nothing is lost.
+          setTimeout(() => process.exit(0), EXIT_AFTER_DRAIN_MS).unref();
         });
       });
     },
@@ -104,6 +108,9 @@ class Supervisor implements ClusterPrimary {
     this.#port = port;
     const { exec, args, execArgv } = this.#options;
     cluster.setupPrimary({
+      // Workers print nothing on stdout: the program's stdout belongs to the
+      // primary (its one `listening <url>` line), not N+1 copies of it.
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       ...(exec === undefined ? {} : { exec }),
       ...(args === undefined ? {} : { args: [...args] }),
       ...(execArgv === undefined ? {} : { execArgv: [...execArgv] }),

@@ -13,6 +13,7 @@ import { decodeLineRequest, encodeLine, type LineRequest, lineFraming } from './
  * where            → `PID T`: the process and thread serving this connection
  * stream N SIZE    → N lines of SIZE bytes, awaiting writable() between sends
  * slow MS TEXT     → TEXT after MS milliseconds of waiting (not burning)
+ * tick MS TEXT     → `tick` at once, then TEXT after MS milliseconds (the peer sees the handler started)
  * throw            → the handler throws
  * crash            → the thread or process serving the connection exits
  */
@@ -55,6 +56,14 @@ export function workProtocol(): ServerProtocol<LineRequest> {
           return;
         case 'stream':
           return stream(connection, Number(args[0]), Number(args[1]));
+        case 'tick':
+          connection.send(encodeLine('tick'));
+          return new Promise((resolve) =>
+            setTimeout(() => {
+              connection.send(encodeLine(args.slice(1).join(' ')));
+              resolve();
+            }, Number(args[0])),
+          );
         case 'slow':
           return new Promise((resolve) =>
             setTimeout(() => {
@@ -71,7 +80,7 @@ export function workProtocol(): ServerProtocol<LineRequest> {
   };
 }
 
-const VERBS = new Set(['echo', 'burn', 'count', 'where', 'stream', 'slow', 'throw', 'crash']);
+const VERBS = new Set(['echo', 'burn', 'count', 'where', 'stream', 'slow', 'tick', 'throw', 'crash']);
 
 async function stream(connection: Connection, count: number, size: number): Promise<void> {
   const line = encodeLine('z'.repeat(size));

@@ -1,0 +1,145 @@
+import cluster from 'node:cluster';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { processes } from '@sockspec/concurrency';
+import { describe, expect, it } from 'vitest';
+import type { ServerOptions } from '../src/index.js';
+import { type Started, startServer, tempDir } from './helpers/harness.js';
+import { workProtocol } from './helpers/work-protocol.js';
+
+const CLUSTER_SERVER = fileURLToPath(new URL('./fixtures/cluster-server.ts', import.meta.url));
+// The workers run the fixture from TypeScript source, like the test itself.
+const EXEC_ARGV = ['--conditions=development', '--import', 'tsx'];
+
+interface ClusterConfig {
+  readonly workers: number;
+  readonly options?: ServerOptions;
+  readonly maxConnections?: number;
+  readonly overflow?: 'queue' | 'refuse';
+}
+
+/** A primary in this process; its workers run the fixture program with the same options. */
+function startCluster(config: ClusterConfig): Promise<Started> {
+  const { workers, options = {}, maxConnections, overflow } = config;
+  const limits = {
+    ...(maxConnections === undefined ? {} : { maxConnections }),
+    ...(overflow === undefined ? {} : { overflow }),
+  };
+  return startServer(workProtocol(), {
+    ...options,
+    concurrency: processes({
+      workers,
+      exec: CLUSTER_SERVER,
+      execArgv: EXEC_ARGV,
+      args: [JSON.stringify({ ...options, ...limits })],
+      restartDelayMs: 50,
+    }),
+  });
+}
+
+/** The worker pids seen over `count` fresh connections. */
+async function pidsOver(started: Started, count: number): Promise<Set<string>> {
+  const pids = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const peer = await started.connect();
+    const [pid] = String(await peer.request('where')).split(' ');
+    pids.add(String(pid));
+    peer.close();
+  }
+  return pids;
+}
+
+function liveWorkers(): number {
+  return Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined && !worker.isDead()).length;
+}
+
+describe('processes', () => {
+  const transports: Array<[string, () => ServerOptions]> = [
+    ['tcp', () => ({ transport: 'tcp', port: 0 })],
+    ['tcp6', () => ({ transport: 'tcp6', host: '::1', port: 0 })],
+    ['unix', () => ({ transport: 'unix', path: join(tempDir(), 'cluster.sock') })],
+  ];
+
+  it.each(transports)('%s: N workers share one listener; port 0 is one port for all', async (kind, options) => {
+    const started = await startCluster({ workers: 3, options: options() });
+    const address = started.server.address!;
+    expect(address.transport).toBe(kind);
+    if (kind !== 'unix') expect(address.port).toBeGreaterThan(0);
+    expect(liveWorkers()).toBe(3);
+    // Cluster hands connections out round-robin: 12 connections reach all three.
+    const pids = await pidsOver(started, 12);
+    expect(pids.size).toBe(3);
+    expect(pids.has(String(process.pid))).toBe(false);
+    await started.server.shutdown({ drainMs: 2000 });
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('replaces a crashed worker and keeps serving', async () => {
+    const started = await startCluster({ workers: 2 });
+    const before = await pidsOver(started, 4);
+    expect(before.size).toBe(2);
+
+    const victim = await started.connect();
+    const [victimPid] = String(await victim.request('where')).split(' ');
+    const replaced = once(cluster, 'listening');
+    victim.send('crash');
+    expect(await victim.nextLine()).toBeNull();
+    await replaced;
+    expect(started.logs).toEqual([
+      expect.stringMatching(
+        new RegExp(`^processes: worker \\d \\(pid ${victimPid}\\) exited with code 3; restarting in 50 ms$`),
+      ),
+    ]);
+    expect(liveWorkers()).toBe(2);
+    const after = await pidsOver(started, 4);
+    expect(after.size).toBe(2);
+    expect(after.has(String(victimPid))).toBe(false);
+  });
+
+  it('shutdown lets an in-flight request finish in its worker, then every worker exits', async () => {
+    const started = await startCluster({ workers: 2 });
+    const peer = await started.connect();
+    peer.send('tick 300 done');
+    expect(await peer.nextLine()).toBe('tick');
+    const stopped = started.server.shutdown({ drainMs: 5000 });
+    expect(await peer.nextLine()).toBe('done');
+    await stopped;
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('shutdown cuts off a request still running when drainMs runs out', async () => {
+    const started = await startCluster({ workers: 1 });
+    const peer = await started.connect();
+    peer.send('tick 60000 never');
+    expect(await peer.nextLine()).toBe('tick');
+    const began = Date.now();
+    await started.server.shutdown({ drainMs: 300 });
+    expect(await peer.nextLine()).toBeNull();
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it.each(['queue', 'refuse'] as const)("maxConnections per worker with overflow '%s'", async (overflow) => {
+    const started = await startCluster({ workers: 1, maxConnections: 1, overflow });
+    const first = await started.connect();
+    expect(await first.request('echo one')).toBe('one');
+    const second = await started.connect();
+    const reply = second.request('echo two');
+    if (overflow === 'refuse') {
+      expect(await reply).toBeNull();
+      expect(await first.request('echo still')).toBe('still');
+    } else {
+      expect(await first.request('echo again')).toBe('again');
+      first.socket.end();
+      expect(await reply).toBe('two');
+    }
+  });
+
+  it('handleOne() is refused in the primary, which serves nothing itself', async () => {
+    const started = await startCluster({ workers: 1 });
+    await expect(started.server.handleOne()).rejects.toThrow(
+      /handleOne\(\) is not available under the processes model/,
+    );
+  });
+});
