@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseListeningLine } from '@sockspec/app-kit';
+import { runCpuBench } from './cpu.js';
 import { type PingPongResult, pingPong } from './load.js';
 import { parseBenchArgs } from './options.js';
 import { formatTable } from './report.js';
@@ -80,6 +81,7 @@ async function stopServer(server: BenchServer): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'cpu') return runCpuBench(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
   if (typeof options === 'number') return options;
   const servers = await Promise.all(SERVER_KINDS.map(startServer));
