@@ -41,7 +41,7 @@ describe('sockspec-timestamp-server, bytes on the wire', () => {
       dirs.push(dir);
       const args = transport === 'unix' ? ['--unix', join(dir, 'ts.sock')] : ['--port', '0'];
       const { address } = await startServer({ cwd, script: 'src/server.ts', args, env: UTC });
-      const peer = address.transport === 'unix' ? { unix: address.path } : { host: address.host, port: address.port };
+      const peer = 'path' in address ? { unix: address.path } : { host: address.host, port: address.port };
       const result = await runPythonClient({ ...peer, sends: ['hi\n'], lines: 1 }, UTC);
       expect(result.received).toMatch(new RegExp(`^b'\\[${CTIME}\\] hi\\\\n'$`));
       expect(result.ctimes.map((ctime) => `b'[${ctime}] hi\\n'`)).toContain(result.received);

@@ -109,7 +109,7 @@ export function describeLineProgram(suite: LineProgramSuite): void {
 
     it.each([
       [['--port', 'http'], /'http'/],
-      [['--transport', 'udp'], /udp/],
+      [['--transport', 'sctp'], /sctp/],
       [['--transport', 'unix'], /--unix <path>/],
       [['--drain-ms', 'later'], /--drain-ms/],
     ])('%j: one-line error on stderr, nothing on stdout, exit 2', async (args, message) => {

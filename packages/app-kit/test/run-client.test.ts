@@ -153,3 +153,26 @@ describe('runClient on a terminal', () => {
     expect(err).toBe('test-client: server closed the connection\n');
   });
 });
+
+describe('runClient transport options', () => {
+  it.each([
+    [['--transport', 'tls', '--ca', '/ca.pem'], { transport: 'tls', host: '127.0.0.1', tls: { ca: '/ca.pem' } }],
+    [['--transport', 'tls'], { transport: 'tls', host: '127.0.0.1', port: 5678 }],
+    [['--transport', 'websocket', '--ws-path', '/e'], { transport: 'websocket', websocket: { path: '/e' } }],
+    [['--transport', 'unix-dgram', '--unix', '/tmp/s.sock'], { transport: 'unix-dgram', path: '/tmp/s.sock' }],
+    [['--transport', 'udp6'], { transport: 'udp6', host: '::1', port: 5678 }],
+  ])('%j connects with %j', async (argv, expected) => {
+    const server = newServer();
+    const { code } = await run(fakeIO(argv), server, 'x\n');
+    expect(code).toBe(0);
+    expect(server.options).toMatchObject(expected);
+  });
+
+  it('a client does not need a certificate for tls, but --cert needs --key', async () => {
+    const server = newServer();
+    const io = fakeIO(['--transport', 'tls', '--cert', '/c.pem']);
+    expect(await runClient(program(server), io)).toBe(2);
+    expect(io.err()).toMatch(/--cert and --key go together/);
+    expect(server.options).toBeUndefined();
+  });
+});

@@ -69,7 +69,7 @@ describe('runServer', () => {
   it.each([
     [['--port', 'abc'], /--port .*expected a port number from 0 to 65535, got 'abc'/],
     [['--port', '65536'], /got '65536'/],
-    [['--transport', 'udp'], /--transport.*udp/],
+    [['--transport', 'sctp'], /--transport.*sctp.*tcp, tcp6, unix, udp, udp6, unix-dgram, tls, websocket/],
     [['--transport', 'unix'], /--transport unix needs a socket path/],
     [['--unix', '/tmp/x.sock', '--port', '1'], /do not apply to a Unix socket/],
     [['--unix', '/tmp/x.sock', '--transport', 'tcp'], /--unix cannot be combined with --transport tcp/],
@@ -188,6 +188,56 @@ describe('runServer', () => {
       expect(await runServer(program(recorded), io)).toBe(0);
       expect(io.out()).toBe('');
       expect(recorded.shutdown).toEqual({ drainMs: 5000 });
+    });
+  });
+
+  describe('every transport of @sockspec/transport', () => {
+    it.each([
+      [['--transport', 'udp', '--port', '0'], { transport: 'udp', host: '127.0.0.1', port: 0 }],
+      [
+        ['--transport', 'udp6', '--max-datagram-bytes', '1200'],
+        { transport: 'udp6', host: '::1', port: 5678, maxDatagramBytes: 1200 },
+      ],
+      [['--transport', 'unix-dgram', '--unix', '/tmp/d.sock'], { transport: 'unix-dgram', path: '/tmp/d.sock' }],
+      [
+        ['--transport', 'tls', '--cert', '/c.pem', '--key', '/k.pem'],
+        { transport: 'tls', host: '127.0.0.1', port: 5678, tls: { cert: '/c.pem', key: '/k.pem' } },
+      ],
+      [
+        ['--transport', 'tls', '--cert', '/c.pem', '--key', '/k.pem', '--ca', '/ca.pem'],
+        { transport: 'tls', tls: { cert: '/c.pem', key: '/k.pem', ca: '/ca.pem', requestCert: true } },
+      ],
+      [['--transport', 'websocket'], { transport: 'websocket', host: '127.0.0.1', websocket: { path: '/' } }],
+      [['--transport', 'websocket', '--ws-path', '/echo'], { transport: 'websocket', websocket: { path: '/echo' } }],
+    ])('%j passes %j to createServer', async (argv, expected) => {
+      const { code, recorded } = await runUntil(argv, 'SIGTERM');
+      expect(code).toBe(0);
+      expect(recorded.options).toMatchObject(expected);
+    });
+
+    it('options of other transports stay out of the engine options', async () => {
+      const { recorded } = await runUntil(['--transport', 'tcp'], 'SIGTERM');
+      expect(recorded.options).not.toHaveProperty('tls');
+      expect(recorded.options).not.toHaveProperty('websocket');
+      expect(recorded.options).not.toHaveProperty('maxDatagramBytes');
+    });
+
+    it.each([
+      [['--transport', 'tls'], /--transport tls needs the server certificate and its key: --cert <file> --key <file>/],
+      [['--transport', 'tls', '--cert', '/c.pem'], /needs the server certificate and its key/],
+      [['--cert', '/c.pem'], /--cert applies to --transport tls, not tcp/],
+      [['--transport', 'unix-dgram'], /--transport unix-dgram needs a socket path: --unix <path>/],
+      [['--ws-path', '/x'], /--ws-path applies to --transport websocket, not tcp/],
+      [['--transport', 'websocket', '--ws-path', 'x'], /--ws-path must start with '\/', got 'x'/],
+      [['--max-datagram-bytes', '512'], /--max-datagram-bytes applies to udp, udp6 and unix-dgram, not tcp/],
+      [['--transport', 'udp', '--max-datagram-bytes', '70000'], /--max-datagram-bytes.*from 1 to 65536, got '70000'/],
+    ])('%j is a one-line usage error with exit status 2', async (argv, message) => {
+      const io = fakeIO(argv);
+      const recorded: Recorded = {};
+      expect(await runServer(program(recorded), io)).toBe(2);
+      expect(io.err()).toMatch(message);
+      expect(io.err().trimEnd().split('\n')).toHaveLength(1);
+      expect(recorded.options).toBeUndefined();
     });
   });
 });
