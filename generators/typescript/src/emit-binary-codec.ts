@@ -576,10 +576,11 @@ function decodeSized(
   path: string,
 ): void {
   const fieldWhere = where(ctx, path);
+  // Bytes are copied into a plain Uint8Array: a Buffer's slice() would share the frame decoder's memory.
   const value = (from: string, to: string): string =>
     type.kind === 'string'
       ? `utf8Decode(frame.subarray(${from}, ${to}), ${quote(path)})`
-      : `frame.slice(${from}, ${to})`;
+      : `new Uint8Array(frame.subarray(${from}, ${to}))`;
   if (type.kind === 'string') ctx.out.imports.add('utf8Decode');
   const afterValue = (): void => {
     if (type.kind === 'string' && type.pattern !== null) {
@@ -776,14 +777,15 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       if (delimiter !== null && framing.kind === 'delimited') {
         out.imports.add('InvalidFieldError');
         const body = `size - ${delimiter.length}`;
-        writer.writeLine(`const delimiterAt = delimiterIndex(frame, ${body});`);
+        writer.writeLine(`frame.set(DELIMITER, ${body});`);
+        // Searched with the delimiter in place: a body ending in the delimiter's first bytes would also cut the frame early.
+        writer.writeLine(`const delimiterAt = delimiterIndex(frame, size);`);
         const carriageReturn = framing.stripCarriageReturn ? ` || (${body} > 0 && frame[${body} - 1] === 13)` : '';
-        writer.write(`if (delimiterAt !== -1${carriageReturn})`).block(() => {
+        writer.write(`if (delimiterAt !== ${body}${carriageReturn})`).block(() => {
           writer.writeLine(
-            `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: '(frame)', expected: ${quote(`no delimiter inside the frame${framing.stripCarriageReturn ? ' and no \\r before it' : ''}`)}, got: delimiterAt === -1 ? 'a \\\\r at its end' : \`the delimiter at byte \${delimiterAt}\` });`,
+            `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: '(frame)', expected: ${quote(`no delimiter inside the frame${framing.stripCarriageReturn ? ' and no CR byte before it' : ''}`)}, got: ${framing.stripCarriageReturn ? `delimiterAt === ${body} ? 'a CR byte at its end' : ` : ''}\`the delimiter at byte \${delimiterAt}\` });`,
           );
         });
-        writer.writeLine(`frame.set(DELIMITER, ${body});`);
       }
       writer.writeLine('return frame;');
     },

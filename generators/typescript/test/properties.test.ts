@@ -92,8 +92,9 @@ function codeOf(run: () => unknown): string | null {
 
 /**
  * Encodes, or returns null when the encoder refuses the value with a typed
- * error: a frame over maxFrameBytes, or a text value its line template cannot
- * carry (`{a} {b}` with a space inside `a`). Anything else fails the property.
+ * error: a frame over maxFrameBytes, a text value its line template cannot
+ * carry (`{a} {b}` with a space inside `a`), or a binary frame that would
+ * contain its delimiter. Anything else fails the property.
  */
 function tryEncode(
   ir: ProtocolIR,
@@ -105,8 +106,9 @@ function tryEncode(
     return encoderOf(codec, message)(value);
   } catch (err) {
     if (!isSockspecError(err)) throw err;
-    const allowed =
-      ir.encoding === 'text' ? ['SOCKSPEC_FRAME_TOO_LARGE', 'SOCKSPEC_INVALID_FIELD'] : ['SOCKSPEC_FRAME_TOO_LARGE'];
+    // Text values and binary frames cut at a delimiter may hold bytes the framing reserves.
+    const reserved = ir.encoding === 'text' || ir.framing.kind === 'delimited';
+    const allowed = reserved ? ['SOCKSPEC_FRAME_TOO_LARGE', 'SOCKSPEC_INVALID_FIELD'] : ['SOCKSPEC_FRAME_TOO_LARGE'];
     expect(allowed).toContain(err.code);
     return null;
   }

@@ -2,7 +2,9 @@ import { createFrameDecoder } from '@sockspec/codec';
 import { isSockspecError } from '@sockspec/errors';
 import type { ProtocolServer } from '@sockspec/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as beacon from './golden/beacon/src/index.js';
 import * as echo from './golden/echo/src/index.js';
+import * as gallery from './golden/gallery/src/index.js';
 import * as greeter from './golden/greeter/src/index.js';
 import * as kv from './golden/kv/src/index.js';
 import * as sensor from './golden/sensor/src/index.js';
@@ -287,5 +289,69 @@ describe('generated servers and clients over loopback tcp', () => {
     expect(await client.ping({ nonce: 42 })).toMatchObject({ type: 'Ping', nonce: 42 });
     expect([...store.keys()].sort()).toEqual(['fast', 'slow']);
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe('every field type, end to end', () => {
+  const servers: ProtocolServer[] = [];
+  const clients: { close(): Promise<void> }[] = [];
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await Promise.all(servers.splice(0).map((server) => server.shutdown({ drainMs: 100 })));
+  });
+
+  const drawing = {
+    title: 'tëst',
+    shapes: [
+      { label: 'box', color: 'green' as const, points: [{ x: -1, y: 2 }], origin: { x: 5, y: -6 } },
+      { label: 'dot', color: 'red' as const, points: [], origin: undefined },
+    ],
+    scores: [0.5, -2],
+    names: ['a', 'b-2'],
+    grid: [[1, 2], [], [255]],
+    center: { x: 2 ** 31 - 1, y: -(2 ** 31) },
+    note: new Uint8Array([0, 255]),
+  };
+
+  it('gallery: nested structs, lists and optionals travel through a real server and back', async () => {
+    const received: unknown[] = [];
+    const server = gallery.createServer(
+      {
+        onDrawing(message) {
+          received.push(message);
+          return { type: 'Drawn', id: message.id, shapes: message.shapes.length, when: new Date(0) };
+        },
+      },
+      { log: () => {} },
+    );
+    servers.push(server);
+    const address = await server.listen();
+    const client = await gallery.createClient({ host: address.host, port: address.port });
+    clients.push(client);
+    const reply = await client.drawing(drawing);
+    expect(reply).toMatchObject({ type: 'Drawn', shapes: 2, when: new Date(0) });
+    expect(received).toEqual([{ type: 'Drawing', id: reply.id, ...drawing }]);
+  });
+
+  it('gallery: lists and strings over their limits are refused before encoding', () => {
+    const tooMany = { ...drawing, names: Array.from({ length: 11 }, () => 'x') };
+    expect(codeOf(() => gallery.encodeDrawing({ id: 1, ...tooMany }))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
+    const badLabel = { ...drawing, names: ['Not Lowercase'] };
+    expect(codeOf(() => gallery.encodeDrawing({ id: 1, ...badLabel }))).toBe('SOCKSPEC_INVALID_FIELD');
+    expect(codeOf(() => gallery.encodeDrawn({ id: 1, shapes: 0, when: new Date(Number.NaN) }))).toBe(
+      'SOCKSPEC_INVALID_FIELD',
+    );
+  });
+
+  it('beacon: a binary frame cut at a delimiter never contains it', () => {
+    const seen = new Date('2026-11-03T09:05:03Z');
+    const frame = beacon.encodeBeacon({ station: 'ok', strength: 1, seen });
+    expect([...frame.subarray(-2)]).toEqual([0xfe, 0xfe]);
+    expect(frames(beacon.framing, frame).map(beacon.decodeClientMessage)).toEqual([
+      { type: 'Beacon', station: 'ok', strength: 1, seen },
+    ]);
+    // 0xfefe as a big-endian i16 is -258: the delimiter would appear inside the frame.
+    expect(codeOf(() => beacon.encodeBeacon({ station: 'ok', strength: -258, seen }))).toBe('SOCKSPEC_INVALID_FIELD');
   });
 });

@@ -187,7 +187,7 @@ export function decodeTexts(frame: Uint8Array): Texts {
   if (frame.length < offset + 8 + hugeLength) {
     throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Texts', field: 'huge', needed: hugeLength, offset: offset + 8, frameBytes: frame.length });
   }
-  const huge = frame.slice(offset + 8, offset + 8 + hugeLength);
+  const huge = new Uint8Array(frame.subarray(offset + 8, offset + 8 + hugeLength));
   offset += 8 + hugeLength;
   if (frame.length < offset + 1) {
     throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Texts', field: 'label', needed: 1, offset: offset, frameBytes: frame.length });
@@ -229,12 +229,12 @@ export function decodeTexts(frame: Uint8Array): Texts {
   }
   const tagEnd = frame.subarray(offset, offset + 4).indexOf(0);
   const tag = utf8Decode(frame.subarray(offset, tagEnd === -1 ? offset + 4 : offset + tagEnd), 'tag');
-  const hash = frame.slice(offset + 4, offset + 8);
+  const hash = new Uint8Array(frame.subarray(offset + 4, offset + 8));
   const tailLength = frame.length - (offset + 8);
   if (tailLength > 256) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Texts', field: 'tail', limit: 256, actual: tailLength });
   }
-  const tail = frame.slice(offset + 8, frame.length);
+  const tail = new Uint8Array(frame.subarray(offset + 8, frame.length));
   offset += 8 + tailLength;
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Texts', consumed: offset, frameBytes: frame.length });
@@ -545,7 +545,7 @@ export function decodeDrawing(frame: Uint8Array): Drawing {
     if (frame.length < offset + 1 + noteValueLength) {
       throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Drawing', field: 'note', needed: noteValueLength, offset: offset + 1, frameBytes: frame.length });
     }
-    const noteValue = frame.slice(offset + 1, offset + 1 + noteValueLength);
+    const noteValue = new Uint8Array(frame.subarray(offset + 1, offset + 1 + noteValueLength));
     offset += 1 + noteValueLength;
     note = noteValue;
   }

@@ -47,7 +47,7 @@ export function decodePut(frame: Uint8Array): Put {
   if (valueLength > 450) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Put', field: 'value', limit: 450, actual: valueLength });
   }
-  const value = frame.slice(offset + 21, frame.length);
+  const value = new Uint8Array(frame.subarray(offset + 21, frame.length));
   offset += 21 + valueLength;
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Put', consumed: offset, frameBytes: frame.length });

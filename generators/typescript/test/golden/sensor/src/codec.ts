@@ -49,7 +49,7 @@ export function decodeReading(frame: Uint8Array): Reading {
   if (frame.length < offset + 1 + tailLength) {
     throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Reading', field: 'tail', needed: tailLength, offset: offset + 1, frameBytes: frame.length });
   }
-  const tail = frame.slice(offset + 1, offset + 1 + tailLength);
+  const tail = new Uint8Array(frame.subarray(offset + 1, offset + 1 + tailLength));
   offset += 1 + tailLength;
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Reading', consumed: offset, frameBytes: frame.length });
