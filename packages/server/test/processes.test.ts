@@ -136,6 +136,31 @@ describe('processes', () => {
     }
   });
 
+  it('backpressure holds in a worker: a peer that does not read stops its stream', async () => {
+    const started = await startCluster({ workers: 1 });
+    const reader = await started.connect();
+    expect(await reader.request('streamed')).toBe('0');
+    const stalled = await started.connect();
+    stalled.socket.pause();
+    const lines = 4000;
+    const size = 16 * 1024;
+    stalled.send(`stream ${lines} ${size}`);
+    // Another connection to the same worker reports how far the stream got.
+    const progress = async () => Number(await reader.request('streamed'));
+    let last = -1;
+    let now = await progress();
+    while (now !== last) {
+      last = now;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      now = await progress();
+    }
+    expect(now).toBeGreaterThan(0);
+    // 64 MiB asked for; what went out is what the socket buffers and the high-water mark hold.
+    expect(now * size).toBeLessThan(16 * 1024 * 1024);
+    stalled.socket.resume();
+    for (let i = 0; i < lines; i++) expect((await stalled.nextLine())?.length).toBe(size);
+  });
+
   it('handleOne() is refused in the primary, which serves nothing itself', async () => {
     const started = await startCluster({ workers: 1 });
     await expect(started.server.handleOne()).rejects.toThrow(

@@ -152,6 +152,19 @@ describe('threads', () => {
     for (let i = 0; i < lines; i++) expect((await peer.nextLine())?.length).toBe(size);
   });
 
+  it('a module without a protocol export fails each connection with a clear log line', async () => {
+    const model = threads({ size: 1, module: new URL('./helpers/peer.ts', import.meta.url) });
+    models.push(model);
+    const { connect, logs } = await startServer(workProtocol(), { concurrency: model });
+    const peer = await connect();
+    expect(await peer.request('echo hi')).toBeNull();
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /handler failed: SOCKSPEC_WORKER_FAILED threads: worker thread 0 could not load the handler module: .*peer\.ts must export a server protocol \(decode, dispatch\) as 'default' or 'protocol'/,
+      ),
+    ]);
+  });
+
   it('rejects options that cannot work', () => {
     expect(() => threads({ size: 0, module: WORK_MODULE })).toThrow(/size must be a whole number/);
     expect(() => threads({ module: 'relative/path.js' })).toThrow(/URL or an absolute path/);

@@ -12,6 +12,7 @@ import { decodeLineRequest, encodeLine, type LineRequest, lineFraming } from './
  * count            → `N T`: this connection's Nth count, on thread T (per-connection state)
  * where            → `PID T`: the process and thread serving this connection
  * stream N SIZE    → N lines of SIZE bytes, awaiting writable() between sends
+ * streamed         → how many stream lines this thread has sent so far, over all connections
  * slow MS TEXT     → TEXT after MS milliseconds of waiting (not burning)
  * tick MS TEXT     → `tick` at once, then TEXT after MS milliseconds (the peer sees the handler started)
  * throw            → the handler throws
@@ -56,6 +57,9 @@ export function workProtocol(): ServerProtocol<LineRequest> {
           return;
         case 'stream':
           return stream(connection, Number(args[0]), Number(args[1]));
+        case 'streamed':
+          connection.send(encodeLine(String(streamed)));
+          return;
         case 'tick':
           connection.send(encodeLine('tick'));
           return new Promise((resolve) =>
@@ -80,13 +84,16 @@ export function workProtocol(): ServerProtocol<LineRequest> {
   };
 }
 
-const VERBS = new Set(['echo', 'burn', 'count', 'where', 'stream', 'slow', 'tick', 'throw', 'crash']);
+const VERBS = new Set(['echo', 'burn', 'count', 'where', 'stream', 'streamed', 'slow', 'tick', 'throw', 'crash']);
+/** Per module instance, so per thread (threads) or per process (processes). */
+let streamed = 0;
 
 async function stream(connection: Connection, count: number, size: number): Promise<void> {
   const line = encodeLine('z'.repeat(size));
   for (let i = 0; i < count && !connection.closed; i++) {
     // The same frame every time: sending must not consume it.
     connection.send(line);
+    streamed += 1;
     await connection.writable();
   }
 }
