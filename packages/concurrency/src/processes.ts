@@ -119,7 +119,7 @@ class Supervisor implements ClusterPrimary {
       this.#slots.push({ index, worker: null, crashes: [], inARow: 0, restartTimer: null });
     }
     try {
-      const addresses = await Promise.all(this.#slots.map((slot) => this.#fork(slot)));
+      const addresses = await Promise.all(this.#slots.map((slot) => this.#fork(slot, true)));
       return addresses[0]!;
     } catch (error) {
       await this.stop(0);
@@ -127,8 +127,12 @@ class Supervisor implements ClusterPrimary {
     }
   }
 
-  /** Resolves when the worker listens; rejects if it exits first. */
-  #fork(slot: Slot): Promise<SharedAddress> {
+  /**
+   * Resolves when the worker listens. A first worker that exits before it
+   * listens rejects (a broken program or address fails listen()); a
+   * replacement that does so counts as one more crash of its slot.
+   */
+  #fork(slot: Slot, initial: boolean): Promise<SharedAddress> {
     const worker = cluster.fork({ [PORT_ENV]: String(this.#port) });
     slot.worker = worker;
     return new Promise((resolve, reject) => {
@@ -136,12 +140,14 @@ class Supervisor implements ClusterPrimary {
       worker.on('message', (message: { sockspec?: unknown; address?: SharedAddress } | null) => {
         if (message?.sockspec !== 'listening' || message.address === undefined || listening) return;
         listening = true;
+        // Listening again: the next crash starts the backoff over.
+        slot.inARow = 0;
         resolve(message.address);
       });
       worker.once('exit', (code, signal) => {
         if (slot.worker === worker) slot.worker = null;
         const how = signal === null ? `code ${code}` : `signal ${signal}`;
-        if (!listening) {
+        if (!listening && initial) {
           reject(
             new WorkerFailedError(
               `processes: worker ${slot.index} (pid ${worker.process.pid}) exited with ${how} before it listened`,
@@ -174,13 +180,7 @@ class Supervisor implements ClusterPrimary {
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = null;
       if (this.#stopping) return;
-      this.#fork(slot).then(
-        () => {
-          // Listening again: the next crash starts the backoff over.
-          slot.inARow = 0;
-        },
-        (error: unknown) => this.#log(`processes: restarting worker ${slot.index} failed: ${String(error)}`),
-      );
+      void this.#fork(slot, false);
     }, delay);
   }
 

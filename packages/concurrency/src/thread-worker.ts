@@ -141,7 +141,7 @@ function describe(kind: WorkerError['kind'], error: unknown): WorkerError {
 async function call(
   session: number,
   c: number,
-  work: (protocol: WorkerProtocol, connection: WorkerConnection) => void | Promise<void> | 'input-error',
+  work: (protocol: WorkerProtocol, connection: WorkerConnection) => void | Promise<void>,
 ): Promise<void> {
   const connection = sessions.get(session);
   let protocol: WorkerProtocol;

@@ -17,11 +17,12 @@ interface ClusterConfig {
   readonly options?: ServerOptions;
   readonly maxConnections?: number;
   readonly overflow?: 'queue' | 'refuse';
+  readonly maxRestarts?: number;
 }
 
 /** A primary in this process; its workers run the fixture program with the same options. */
 function startCluster(config: ClusterConfig): Promise<Started> {
-  const { workers, options = {}, maxConnections, overflow } = config;
+  const { workers, options = {}, maxConnections, overflow, maxRestarts } = config;
   const limits = {
     ...(maxConnections === undefined ? {} : { maxConnections }),
     ...(overflow === undefined ? {} : { overflow }),
@@ -34,6 +35,7 @@ function startCluster(config: ClusterConfig): Promise<Started> {
       execArgv: EXEC_ARGV,
       args: [JSON.stringify({ ...options, ...limits })],
       restartDelayMs: 50,
+      ...(maxRestarts === undefined ? {} : { maxRestarts }),
     }),
   });
 }
@@ -95,6 +97,41 @@ describe('processes', () => {
     const after = await pidsOver(started, 4);
     expect(after.size).toBe(2);
     expect(after.has(String(victimPid))).toBe(false);
+  });
+
+  it('stops restarting a worker that keeps crashing (a crash loop); the others keep serving', async () => {
+    const started = await startCluster({ workers: 2, maxRestarts: 1 });
+    const original = await pidsOver(started, 2);
+    expect(original.size).toBe(2);
+    const first = await started.connect();
+    const [firstPid] = String(await first.request('where')).split(' ');
+    const replaced = once(cluster, 'listening');
+    first.send('crash');
+    await replaced;
+
+    // Find the replacement: the pid neither original worker had.
+    let replacement: Awaited<ReturnType<Started['connect']>> | undefined;
+    for (let i = 0; i < 6 && replacement === undefined; i++) {
+      const peer = await started.connect();
+      const [pid] = String(await peer.request('where')).split(' ');
+      if (!original.has(String(pid))) replacement = peer;
+      else peer.close();
+    }
+    expect(replacement).toBeDefined();
+    const [replacementPid] = String(await replacement!.request('where')).split(' ');
+    replacement!.send('crash');
+    await expect.poll(() => started.logs.length).toBe(2);
+    expect(started.logs[0]).toMatch(
+      new RegExp(`worker (\\d) \\(pid ${firstPid}\\) exited with code 3; restarting in 50 ms`),
+    );
+    expect(started.logs[1]).toMatch(
+      new RegExp(
+        `worker \\d \\(pid ${replacementPid}\\) exited with code 3; it crashed 2 times within 60000 ms, not restarting it`,
+      ),
+    );
+    expect(liveWorkers()).toBe(1);
+    const survivors = await pidsOver(started, 3);
+    expect(survivors.size).toBe(1);
   });
 
   it('shutdown lets an in-flight request finish in its worker, then every worker exits', async () => {
