@@ -1,0 +1,64 @@
+import type { ProtocolIR, TransportKind } from '@sockspec/spec';
+import { describe, expect, it } from 'vitest';
+import { type CellResult, formatMatrix, notApplicableReason } from '../src/index.js';
+
+const datagramKinds = new Set<TransportKind>(['udp', 'udp6', 'unix-dgram']);
+const isDatagram = (kind: TransportKind): boolean => datagramKinds.has(kind);
+
+function ir(transports: TransportKind[], framing: ProtocolIR['framing']['kind']): ProtocolIR {
+  return { name: 'p', transports, framing: { kind: framing, maxFrameBytes: 100 } } as unknown as ProtocolIR;
+}
+
+describe('notApplicableReason', () => {
+  it('applies every transport the spec lists', () => {
+    for (const transport of ['tcp', 'unix', 'tls'] as const) {
+      expect(notApplicableReason(ir(['tcp', 'unix', 'tls'], 'delimited'), transport, isDatagram)).toBeUndefined();
+    }
+  });
+
+  it('a datagram transport under a stream framing names the framing', () => {
+    expect(notApplicableReason(ir(['tcp'], 'delimited'), 'udp', isDatagram)).toBe(
+      'delimited framing cuts a byte stream; udp carries datagrams',
+    );
+  });
+
+  it('a stream transport under datagram framing names the framing', () => {
+    expect(notApplicableReason(ir(['udp'], 'datagram'), 'tcp6', isDatagram)).toBe(
+      'datagram framing needs message boundaries; tcp6 is a byte stream',
+    );
+  });
+
+  it('a fitting transport the spec leaves out names the spec list', () => {
+    expect(notApplicableReason(ir(['tcp', 'unix'], 'length-prefixed'), 'websocket', isDatagram)).toBe(
+      'the p spec lists tcp, unix, not websocket',
+    );
+    expect(notApplicableReason(ir(['tcp'], 'delimited'), 'udp')).toBe('the p spec lists tcp, not udp');
+  });
+});
+
+describe('formatMatrix', () => {
+  it('a row per protocol × transport, a column per model, reasons and failures below, totals last', () => {
+    const results: CellResult[] = [
+      { protocol: 'echo', transport: 'tcp', model: 'serial', outcome: 'passed' },
+      { protocol: 'echo', transport: 'tcp', model: 'async', outcome: 'FAILED', detail: 'wrong reply' },
+      { protocol: 'echo', transport: 'udp', model: 'serial', outcome: 'n/a', detail: 'lines framing' },
+      { protocol: 'echo', transport: 'udp', model: 'async', outcome: 'n/a', detail: 'lines framing' },
+    ];
+    expect(formatMatrix(results, ['serial', 'async'])).toBe(
+      [
+        '| protocol / transport | serial | async  |',
+        '|----------------------|--------|--------|',
+        '| echo / tcp           | passed | FAILED |',
+        '| echo / udp           | n/a    | n/a    |',
+        '',
+        'n/a:',
+        '  echo / udp: lines framing',
+        '',
+        'FAILED:',
+        '  echo / tcp / async: wrong reply',
+        '',
+        '1 passed, 1 failed, 2 not applicable',
+      ].join('\n'),
+    );
+  });
+});
