@@ -1,4 +1,4 @@
-import type { BytesTypeIR, EnumTypeIR, FlagsTypeIR, IntTypeIR, StringTypeIR, TypeIR } from '@sockspec/spec';
+import type { BytesTypeIR, EnumTypeIR, FieldIR, FlagsTypeIR, IntTypeIR, StringTypeIR, TypeIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import type { CodecWriter } from './emit-text-codec.js';
@@ -7,17 +7,47 @@ import type { MessageModel, ProtocolModel } from './model.js';
 import { tsType } from './model.js';
 import { access, camelCase, constantCase, pascalCase, propertyKey, quote } from './names.js';
 
-const RESERVED_LOCALS = new Set(['frame', 'view', 'offset', 'message', 'size', 'type', 'code', 'PROTOCOL', 'framing']);
+const RESERVED_LOCALS = new Set([
+  'frame',
+  'view',
+  'offset',
+  'message',
+  'size',
+  'type',
+  'code',
+  'PROTOCOL',
+  'framing',
+  'delimiterAt',
+]);
 
-function local(field: string, suffix = ''): string {
-  const name = camelCase(field);
-  const safe = RESERVED_LOCALS.has(name) || !/^[A-Za-z_$]/.test(name) ? `${name}Field` : name;
-  return `${safe}${suffix}`;
+/**
+ * Locals for sibling fields. Every local derived from a field is its name
+ * plus a capitalised suffix (`tagsCount`, `posX`), so a sibling whose name
+ * extends another's that way (`tags` and `tagsCount`) ends in `_` instead.
+ */
+function siblingLocals(bases: readonly string[]): Map<string, string> {
+  const extendsOther = (base: string): boolean =>
+    bases.some((other) => other !== base && base.startsWith(other) && /[A-Z]/.test(base[other.length] ?? ''));
+  return new Map(bases.map((base) => [base, extendsOther(base) ? `${base}_` : base]));
 }
 
-/** A local for a value nested in `parent`: `pos` + `x` → `posX`. */
-function nestedLocal(parent: string, field: string): string {
-  return `${parent}${pascalCase(field)}`;
+function fieldLocal(field: string): string {
+  const name = camelCase(field);
+  return RESERVED_LOCALS.has(name) || !/^[A-Za-z_$]/.test(name) ? `${name}Field` : name;
+}
+
+/** The local for each top-level field of a message, by field name. */
+function messageLocals(slots: readonly Slot[]): Map<string, string> {
+  const fields = slots.flatMap((slot) => (slot.kind === 'field' ? [slot.field.name] : []));
+  const unique = siblingLocals(fields.map(fieldLocal));
+  return new Map(fields.map((field) => [field, unique.get(fieldLocal(field))!]));
+}
+
+/** Locals for a struct's fields nested in `parent`: `pos` + `x` → `posX`. */
+function nestedLocals(parent: string, fields: readonly FieldIR[]): string[] {
+  const bases = fields.map((field) => `${parent}${pascalCase(field.name)}`);
+  const unique = siblingLocals(bases);
+  return bases.map((base) => unique.get(base)!);
 }
 
 /** Binary timestamps travel as a signed 64-bit count of seconds or milliseconds since 1970. */
@@ -308,6 +338,7 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
       writer.writeLine('const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);');
       const cursor = new Cursor();
       const steps: Step[] = [];
+      const locals = messageLocals(slots);
       const values: string[] = [`type: ${quote(message.name)}`];
       for (const slot of slots) {
         if (slot.kind === 'length') {
@@ -335,7 +366,7 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
           continue;
         }
         const { field } = slot;
-        const name = local(field.name);
+        const name = locals.get(field.name)!;
         values.push(propertyKey(field.name) === name ? name : `${propertyKey(field.name)}: ${name}`);
         decodeType(context, writer, cursor, steps, field.type, name, field.name);
       }
@@ -480,8 +511,9 @@ function decodeType(
       decodeSized(ctx, w, cursor, into, type, name, path);
       return;
     case 'struct': {
-      const properties = type.fields.map((field) => {
-        const inner = nestedLocal(name, field.name);
+      const inners = nestedLocals(name, type.fields);
+      const properties = type.fields.map((field, index) => {
+        const inner = inners[index]!;
         decodeType(ctx, w, cursor, into, field.type, inner, `${path}.${field.name}`);
         return `${propertyKey(field.name)}: ${inner}`;
       });
@@ -710,6 +742,7 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
     returnType: 'Uint8Array',
     body: (writer) => {
       const size: Size = { constant: 0, terms: [] };
+      const locals = messageLocals(slots);
       // First every check and every measurement, so the frame is allocated once at its exact size.
       for (const slot of slots) {
         if (slot.kind === 'length') size.constant += slot.framing.lengthBytes;
@@ -720,7 +753,7 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
             writer,
             slot.field.type,
             access('message', slot.field.name),
-            local(slot.field.name),
+            locals.get(slot.field.name)!,
             slot.field.name,
             size,
           );
@@ -768,7 +801,7 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
           cursor,
           slot.field.type,
           access('message', slot.field.name),
-          local(slot.field.name),
+          locals.get(slot.field.name)!,
           slot.field.name,
           false,
           last,
@@ -850,19 +883,13 @@ function measure(
     case 'bytes':
       measureSized(ctx, w, type, value, name, path, size);
       return;
-    case 'struct':
-      for (const field of type.fields) {
-        measure(
-          ctx,
-          w,
-          field.type,
-          access(value, field.name),
-          nestedLocal(name, field.name),
-          `${path}.${field.name}`,
-          size,
-        );
-      }
+    case 'struct': {
+      const inners = nestedLocals(name, type.fields);
+      type.fields.forEach((field, index) => {
+        measure(ctx, w, field.type, access(value, field.name), inners[index]!, `${path}.${field.name}`, size);
+      });
       return;
+    }
     case 'array': {
       ctx.out.imports.add('FieldTooLargeError');
       w.write(`if (${value}.length > ${type.maxCount})`).block(() => {
@@ -1061,7 +1088,8 @@ function encodeType(
       if (!last) cursor.advance(w, length.kind === 'terminated' ? `${byteCount} + 1` : byteCount);
       return;
     }
-    case 'struct':
+    case 'struct': {
+      const inners = nestedLocals(name, type.fields);
       type.fields.forEach((field, index) => {
         encodeType(
           ctx,
@@ -1069,13 +1097,14 @@ function encodeType(
           cursor,
           field.type,
           access(value, field.name),
-          nestedLocal(name, field.name),
+          inners[index]!,
           `${path}.${field.name}`,
           nested,
           last && index === type.fields.length - 1,
         );
       });
       return;
+    }
     case 'array': {
       const accessor = intAccessor(uintOfBytes(type.count.bytes, type.count.endian));
       w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}.length${accessor.little});`);

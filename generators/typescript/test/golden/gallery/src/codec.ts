@@ -3,7 +3,7 @@
 import type { FramingConfig } from '@sockspec/codec';
 import { FieldTooLargeError, FrameTooLargeError, InvalidFieldError, TrailingBytesError, TruncatedMessageError, UnknownMessageError, previewText, utf8ByteLength, utf8Decode, utf8Write } from '@sockspec/codec';
 import { PROTOCOL } from './messages.js';
-import type { ClientMessage, Color, Drawing, DrawingFields, Drawn, DrawnFields, Label, Point, Scalars, ScalarsFields, ServerMessage, Shape, Texts, TextsFields } from './messages.js';
+import type { ClientMessage, Color, Drawing, DrawingFields, Drawn, DrawnFields, Label, Point, Scalars, ScalarsFields, ServerMessage, Shape, Tally, TallyFields, Texts, TextsFields } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 8192 };
@@ -768,6 +768,110 @@ export function encodeDrawn(message: DrawnFields): Uint8Array {
   return frame;
 }
 
+/** Decodes a Tally from a whole frame, as the frame decoder delivers it. */
+export function decodeTally(frame: Uint8Array): Tally {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 10) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Tally', field: 'kind', needed: 10, offset: 0, frameBytes: frame.length });
+  }
+  const code = view.getUint8(4);
+  if (code !== 5) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'kind' });
+  }
+  const id = view.getUint32(5);
+  const tagsCount = view.getUint8(9);
+  if (tagsCount > 3) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Tally', field: 'tags', limit: 3, actual: tagsCount, unit: 'elements' });
+  }
+  let offset = 10;
+  if (frame.length - offset < tagsCount) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Tally', field: 'tags', needed: tagsCount, offset, frameBytes: frame.length });
+  }
+  const tags: number[] = [];
+  for (let tagsIndex = 0; tagsIndex < tagsCount; tagsIndex += 1) {
+    if (frame.length < offset + 1) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Tally', field: 'tags[]', needed: 1, offset: offset, frameBytes: frame.length });
+    }
+    const tagsItem = view.getUint8(offset);
+    tags.push(tagsItem);
+    offset += 1;
+  }
+  if (frame.length < offset + 11) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Tally', field: 'tagsCount', needed: 11, offset: offset, frameBytes: frame.length });
+  }
+  const tagsCount_ = view.getUint8(offset);
+  const viewField = view.getUint8(offset + 1);
+  const centerX = view.getInt32(offset + 2);
+  const centerY = view.getInt32(offset + 6);
+  const center = { x: centerX, y: centerY };
+  const centerX_Length = view.getUint8(offset + 10);
+  if (centerX_Length > 8) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Tally', field: 'centerX', limit: 8, actual: centerX_Length });
+  }
+  if (frame.length < offset + 11 + centerX_Length) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Tally', field: 'centerX', needed: centerX_Length, offset: offset + 11, frameBytes: frame.length });
+  }
+  const centerX_ = utf8Decode(frame.subarray(offset + 11, offset + 11 + centerX_Length), 'centerX');
+  offset += 11 + centerX_Length;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Tally', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'Tally', id, tags, tagsCount: tagsCount_, view: viewField, center, centerX: centerX_ };
+}
+
+/** Encodes a Tally as a whole frame, length field filled in. */
+export function encodeTally(message: TallyFields): Uint8Array {
+  if (!Number.isInteger(message.id) || message.id < 0 || message.id > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Tally', field: 'id', expected: 'an integer from 0 to 4294967295', got: String(message.id) });
+  }
+  if (message.tags.length > 3) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Tally', field: 'tags', limit: 3, actual: message.tags.length, unit: 'elements' });
+  }
+  for (const tagsItem of message.tags) {
+    if (!Number.isInteger(tagsItem) || tagsItem < 0 || tagsItem > 255) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Tally', field: 'tags[]', expected: 'an integer from 0 to 255', got: String(tagsItem) });
+    }
+  }
+  if (!Number.isInteger(message.tagsCount) || message.tagsCount < 0 || message.tagsCount > 255) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Tally', field: 'tagsCount', expected: 'an integer from 0 to 255', got: String(message.tagsCount) });
+  }
+  if (!Number.isInteger(message.view) || message.view < 0 || message.view > 255) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Tally', field: 'view', expected: 'an integer from 0 to 255', got: String(message.view) });
+  }
+  if (!Number.isInteger(message.center.x) || message.center.x < -2147483648 || message.center.x > 2147483647) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Tally', field: 'center.x', expected: 'an integer from -2147483648 to 2147483647', got: String(message.center.x) });
+  }
+  if (!Number.isInteger(message.center.y) || message.center.y < -2147483648 || message.center.y > 2147483647) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Tally', field: 'center.y', expected: 'an integer from -2147483648 to 2147483647', got: String(message.center.y) });
+  }
+  const centerX_Length = utf8ByteLength(message.centerX);
+  if (centerX_Length > 8) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Tally', field: 'centerX', limit: 8, actual: centerX_Length });
+  }
+  const size = 21 + message.tags.length + centerX_Length;
+  if (size > 8192) {
+    throw new FrameTooLargeError({ limit: 8192, actual: size, atLeast: size, detail: 'encoding Tally' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, size - 4);
+  view.setUint8(4, 5);
+  view.setUint32(5, message.id);
+  view.setUint8(9, message.tags.length);
+  let offset = 10;
+  for (const tagsItem of message.tags) {
+    view.setUint8(offset, tagsItem);
+    offset += 1;
+  }
+  view.setUint8(offset, message.tagsCount);
+  view.setUint8(offset + 1, message.view);
+  view.setInt32(offset + 2, message.center.x);
+  view.setInt32(offset + 6, message.center.y);
+  view.setUint8(offset + 10, centerX_Length);
+  utf8Write(message.centerX, frame, offset + 11);
+  return frame;
+}
+
 /** Encodes any message a client sends as a whole frame. */
 export function encodeClientMessage(message: ClientMessage): Uint8Array {
   switch (message.type) {
@@ -807,6 +911,8 @@ export function encodeServerMessage(message: ServerMessage): Uint8Array {
       return encodeTexts(message);
     case 'Drawn':
       return encodeDrawn(message);
+    case 'Tally':
+      return encodeTally(message);
   }
 }
 
@@ -823,6 +929,8 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage {
       return decodeTexts(frame);
     case 4:
       return decodeDrawn(frame);
+    case 5:
+      return decodeTally(frame);
     default:
       throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'kind' });
   }

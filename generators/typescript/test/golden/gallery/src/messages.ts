@@ -107,10 +107,29 @@ export interface Drawn extends DrawnFields {
   readonly type: 'Drawn';
 }
 
+/** The fields of a Tally message. */
+export interface TallyFields {
+  readonly id: number;
+  readonly tags: readonly number[];
+  readonly tagsCount: number;
+  readonly view: number;
+  readonly center: Point;
+  readonly centerX: string;
+}
+
+/**
+ * Field names that extend each other or shadow the codec's own locals.
+ *
+ * Sent by: server.
+ */
+export interface Tally extends TallyFields {
+  readonly type: 'Tally';
+}
+
 /** Every message a client sends. */
 export type ClientMessage = Scalars | Texts | Drawing;
 /** Every message a server sends. */
-export type ServerMessage = Scalars | Texts | Drawn;
+export type ServerMessage = Scalars | Texts | Drawn | Tally;
 
 /** The protocol this package implements, as named and versioned by its spec. */
 export const PROTOCOL: { readonly name: 'gallery'; readonly version: '1.0.0' } = { name: 'gallery', version: '1.0.0' };
