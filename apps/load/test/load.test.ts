@@ -67,6 +67,27 @@ describe('sockspec-load against real servers', () => {
     expect(io.out()).toMatch(/^messages {5}8 in /m);
   });
 
+  it('echo over websocket: the transport flags reach the generated client', async () => {
+    const server = echo.createServer(undefined, { transport: 'websocket', port: 0, websocket: { path: '/load' } });
+    servers.push(server);
+    const { port } = await server.listen();
+    const io = fakeIO([
+      'echo',
+      '--transport',
+      'websocket',
+      '--port',
+      String(port),
+      '--ws-path',
+      '/load',
+      '-c',
+      '2',
+      '-n',
+      '3',
+    ]);
+    expect(await runLoadProgram(io)).toBe(0);
+    expect(io.out()).toMatch(/^messages {5}6 in /m);
+  });
+
   it('a wrong reply (an echo load against a timestamp server) is counted, named, and exits 1', async () => {
     const server = timestamp.createServer(undefined, { port: 0 });
     servers.push(server);
