@@ -4,6 +4,8 @@ import type { ClientOptions } from '@sockspec/client';
 import { isSockspecError } from '@sockspec/errors';
 import type { LoadProtocol, LoadSession } from './protocols.js';
 
+const CLOSE_TIMEOUT_MS = 1000;
+
 export interface LoadOptions {
   readonly protocol: LoadProtocol;
   /** Where to connect: transport, host/port or path, plus timeouts. */
@@ -12,7 +14,10 @@ export interface LoadOptions {
   readonly messagesPerConnection: number;
   /** Connects in progress at once; the rest wait for one of them to finish. */
   readonly connectConcurrency: number;
-  /** Hard cap on the whole run: no request starts after it, and every connection is closed. */
+  /**
+   * Cap on the whole run: no request starts after it and every connection is
+   * closed, each given at most a second to close.
+   */
   readonly seconds: number;
   /** Per request and per connect. */
   readonly timeoutMs: number;
@@ -70,7 +75,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let session: LoadSession;
     try {
       session = await options.protocol.connect(
-        { ...options.client, connectTimeoutMs: options.timeoutMs, requestTimeoutMs: options.timeoutMs },
+        {
+          // On loopback a server closes its side at once; waiting longer would let teardown outlast --seconds.
+          closeTimeoutMs: CLOSE_TIMEOUT_MS,
+          ...options.client,
+          connectTimeoutMs: options.timeoutMs,
+          requestTimeoutMs: options.timeoutMs,
+        },
         connection,
       );
     } catch (error) {
