@@ -163,7 +163,12 @@ function enumConstant(context: Context, path: string, type: EnumTypeIR, kind: 'N
 
 function patternConstant(context: Context, path: string, type: StringTypeIR): string {
   const owner = type.typeName ?? `${context.message.name}_${path}`;
-  return addConstant(context, `${constantCase(owner)}_PATTERN`, 'RegExp', `new RegExp(${quote(type.pattern ?? '')})`);
+  return addConstant(
+    context,
+    `${constantCase(owner)}_PATTERN`,
+    'RegExp',
+    `new RegExp(${quote(type.pattern ?? '')}, 'u')`,
+  );
 }
 
 /** The fewest bytes a value of this type takes; lets an array's count be checked against the frame before looping. */

@@ -98,7 +98,7 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
         out.constants.push({
           name: `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`,
           type: 'RegExp',
-          initializer: `new RegExp(${quote(field.type.pattern)})`,
+          initializer: `new RegExp(${quote(field.type.pattern)}, 'u')`,
         });
       }
     }

@@ -9,7 +9,7 @@ import type { ClientMessage, Color, Drawing, DrawingFields, Drawn, DrawnFields, 
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 8192 };
 const COLOR_NAMES: ReadonlyMap<number, Color> = new Map([[1, 'red'], [2, 'green'], [3, 'blue']]);
 const COLOR_CODES: ReadonlyMap<string, number> = new Map([['red', 1], ['green', 2], ['blue', 3]]);
-const LABEL_PATTERN: RegExp = new RegExp('^[a-z][a-z0-9-]*$');
+const LABEL_PATTERN: RegExp = new RegExp('^[a-z][a-z0-9-]*$', 'u');
 
 /** Decodes a Scalars from a whole frame, as the frame decoder delivers it. */
 export function decodeScalars(frame: Uint8Array): Scalars {

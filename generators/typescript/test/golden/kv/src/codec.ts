@@ -7,7 +7,7 @@ import type { ClientMessage, Ping, PingFields, Put, PutFields, ServerMessage, St
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 2, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 480 };
-const PUT_KEY_PATTERN: RegExp = new RegExp('^[a-z0-9_]+$');
+const PUT_KEY_PATTERN: RegExp = new RegExp('^[a-z0-9_]+$', 'u');
 
 /** Decodes a Put from a whole frame, as the frame decoder delivers it. */
 export function decodePut(frame: Uint8Array): Put {
