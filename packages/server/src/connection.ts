@@ -279,7 +279,7 @@ export class ServedConnection<Incoming> implements Connection {
             else this.#fail('handler failed', error);
             return;
           } finally {
-            this.#dispatching = false;
+            this.#endDispatch();
           }
           if (this.#host.draining) {
             this.close();
@@ -301,7 +301,7 @@ export class ServedConnection<Incoming> implements Connection {
           this.#fail('handler failed', error);
           return;
         } finally {
-          this.#dispatching = false;
+          this.#endDispatch();
         }
         if (this.#host.draining) {
           this.close();
@@ -319,6 +319,13 @@ export class ServedConnection<Incoming> implements Connection {
       this.#backlogged = false;
       this.#updateFlow();
     }
+  }
+
+  #endDispatch(): void {
+    this.#dispatching = false;
+    // Idle time counts from the end of the last handler, not from its request:
+    // a peer waiting on a slow handler (or a worker starting up) is not idle.
+    if (this.#host.idleTimeoutMs !== null) this.#lastInputAt = Date.now();
   }
 
   #nextFrame(): Uint8Array | undefined {

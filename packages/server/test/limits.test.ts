@@ -70,6 +70,48 @@ describe.each(Object.keys(builders) as Array<keyof typeof builders>)('maxConnect
   });
 });
 
+describe.each(Object.keys(builders) as Array<keyof typeof builders>)('idle timeout and drain under %s', (name) => {
+  function model(): ConcurrencyModel {
+    const built = builders[name]('queue');
+    models.push(built);
+    return built;
+  }
+
+  it('closes a connection that sent nothing for idleTimeoutMs, with one log line', async () => {
+    const { connect, logs } = await startServer(workProtocol(), { concurrency: model(), idleTimeoutMs: 200 });
+    const peer = await connect();
+    expect(await peer.request('echo awake')).toBe('awake');
+    const quietSince = Date.now();
+    await peer.closed;
+    expect(Date.now() - quietSince).toBeGreaterThanOrEqual(150);
+    expect(logs).toEqual([expect.stringMatching(/: idle for 200 ms; closing connection$/)]);
+  });
+
+  it('shutdown lets a running handler finish, and cuts off one still running at drainMs', async () => {
+    const finishing = await startServer(workProtocol(), { concurrency: model() });
+    const peer = await finishing.connect();
+    peer.send('tick 200 done');
+    expect(await peer.nextLine()).toBe('tick');
+    const drained = finishing.server.shutdown({ drainMs: 5000 });
+    expect(await peer.nextLine()).toBe('done');
+    await drained;
+
+    const stuck = await startServer(workProtocol(), { concurrency: model() });
+    const late = await stuck.connect();
+    // Short enough that model.close() in afterEach, which waits for running
+    // handlers (an inline one cannot be cancelled), does not wait long.
+    late.send('tick 1500 never');
+    expect(await late.nextLine()).toBe('tick');
+    const began = Date.now();
+    await stuck.server.shutdown({ drainMs: 200 });
+    expect(Date.now() - began).toBeLessThan(2000);
+    expect(await late.nextLine()).toBeNull();
+    expect(stuck.logs).toEqual([
+      expect.stringMatching(/still open 200 ms after shutdown began \(drainMs\); destroying connection$/),
+    ]);
+  });
+});
+
 describe('serial', () => {
   it('handleOne() serves exactly one connection, then accepts no other until asked', async () => {
     const { server, connect } = createServer(workProtocol(), { concurrency: serial() });
