@@ -121,7 +121,8 @@ function unixDgramSocket(socket: UnixDgramSocket, connected: boolean): DatagramS
         congested = true;
         return;
       }
-      done(err ?? null);
+      // The addon's errors carry a negative errno; name it (ECONNREFUSED, …) as Node's would.
+      done(err === undefined ? null : errnoError(err));
     };
     if (connected || to === undefined) socket.send(datagram, callback);
     else socket.send(datagram, 0, datagram.byteLength, to, callback);

@@ -54,6 +54,12 @@ export function checkOptionsFor(kind: TransportKind, options: SocketOptions & Pa
   if (kind === 'unix' && options.closeMode === 'reset') {
     refuse('closeMode: reset', 'RST is TCP; a unix stream socket can only be closed');
   }
+  if (kind === 'tls' && options.closeMode === 'reset') {
+    refuse(
+      'closeMode: reset',
+      "Node's resetAndDestroy() takes plain TCP handles only, and a TLS socket's is the TLS layer",
+    );
+  }
   if (kind === 'websocket' && options.closeMode === 'reset') {
     refuse('closeMode: reset', 'websocket closes with a close frame, or terminate() without one');
   }

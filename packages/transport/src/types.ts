@@ -83,8 +83,8 @@ export interface SocketOptions {
   readonly maxWriteQueueBytes?: number;
   /**
    * How destroy() closes a stream channel: `graceful` (the default) sends FIN
-   * after nothing more is written; `reset` aborts with RST (SO_LINGER 0), so
-   * the peer sees ECONNRESET. `end()` is always graceful.
+   * after nothing more is written; `reset` (tcp and tcp6 only) aborts with
+   * RST (SO_LINGER 0), so the peer sees ECONNRESET. `end()` is always graceful.
    */
   readonly closeMode?: 'graceful' | 'reset';
   /**

@@ -133,3 +133,32 @@ describe('unix-dgram', () => {
     );
   });
 });
+
+describe('unix-dgram peers that go away', () => {
+  it('a reply to a client whose socket is gone closes only that peer channel, with the errno named', async () => {
+    const dir = await res.tempDir();
+    const listener = res.listener(
+      await listen({ transport: 'unix-dgram', path: path.join(dir, 's.sock') }),
+    ) as DatagramListener;
+    const accepted = new Promise<import('../src/index.js').ByteChannel>((resolve) => listener.onChannel(resolve));
+    const client = await connect({
+      transport: 'unix-dgram',
+      path: listener.address.host,
+      localPath: path.join(dir, 'c.sock'),
+    });
+    client.write(text('hi'));
+    const peer = await accepted;
+    peer.onData(() => {});
+    const clientClosed = closedWith(client);
+    client.destroy();
+    await clientClosed;
+    const peerClosed = closedWith(peer);
+    peer.write(text('anyone?'));
+    const error = await peerClosed;
+    expect(error).toMatchObject({
+      code: 'SOCKSPEC_CONNECTION_CLOSED',
+      syscallCode: expect.stringMatching(/ENOENT|ECONNREFUSED/),
+    });
+    expect(listener.peerCount).toBe(0);
+  });
+});
