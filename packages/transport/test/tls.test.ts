@@ -1,14 +1,18 @@
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isSockspecError } from '@sockspec/errors';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, InvalidAddressError, listen, parseUrl, TlsHandshakeError } from '../src/index.js';
 import { nextChannel, once, Resources, readBytes } from './harness.js';
 import { makeTlsFiles, type TlsFiles } from './tls-fixture.js';
 
 const res = new Resources();
-afterEach(() => res.closeAll());
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await res.closeAll();
+});
 
 let files: TlsFiles;
 beforeAll(async () => {
@@ -112,6 +116,25 @@ describe('tls', () => {
     const got = readBytes(server, 2);
     client.write(Uint8Array.of(1, 2));
     expect([...(await got)]).toEqual([1, 2]);
+  });
+
+  it('applies noDelay and keepAlive to TLS sockets as to plain TCP', async () => {
+    const noDelay = vi.spyOn(net.Socket.prototype, 'setNoDelay');
+    const keepAlive = vi.spyOn(net.Socket.prototype, 'setKeepAlive');
+    const listener = res.listener(await listen({ transport: 'tls', ...serverTls() }));
+    const client = res.channel(
+      await connect({
+        transport: 'tls',
+        port: listener.address.port,
+        tls: { ca: files.caCert },
+        noDelay: false,
+        keepAlive: 2500,
+      }),
+    );
+    const onClient = (spy: typeof noDelay | typeof keepAlive) =>
+      spy.mock.calls.filter((_, i) => (spy.mock.contexts[i] as net.Socket).localPort === client.local.port);
+    expect(onClient(noDelay)).toEqual([[false]]);
+    expect(onClient(keepAlive)).toEqual([[true, 2500]]);
   });
 
   it('checks tls options before binding', async () => {

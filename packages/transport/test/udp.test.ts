@@ -9,6 +9,7 @@ import {
   DatagramTooLargeError,
   isDatagramTransport,
   listen,
+  MAX_HELD_DATAGRAMS_PER_PEER,
   parseUrl,
 } from '../src/index.js';
 import { closedWith, nextChannel, Resources, until } from './harness.js';
@@ -170,5 +171,28 @@ describe('udp and udp6', () => {
     await listener.close();
     expect(await peerClosed).toBeUndefined();
     expect((client as DatagramChannel).closed).toBe(true);
+  });
+});
+
+describe('a peer channel that is not reading', () => {
+  it('holds at most MAX_HELD_DATAGRAMS_PER_PEER datagrams, drops the rest with a log line, and delivers the held ones in order on resume', async () => {
+    const logs: string[] = [];
+    const listener = res.listener(
+      await listen({ transport: 'udp', transportLog: (line) => logs.push(line) }),
+    ) as DatagramListener;
+    const accepted = nextChannel(listener);
+    const client = res.channel(await connect({ transport: 'udp', port: listener.address.port }));
+    client.write(text('0'));
+    const peer = await accepted;
+    peer.pause();
+    const got: string[] = [];
+    peer.onData((chunk) => got.push(Buffer.from(chunk).toString()));
+    for (let i = 1; i < 70; i++) client.write(text(String(i)));
+    await until(() => logs.length === 70 - MAX_HELD_DATAGRAMS_PER_PEER, 'the drops beyond the hold limit');
+    expect(got).toEqual([]);
+    expect(logs[0]).toMatch(/dropped a datagram of \d+ bytes from 127\.0\.0\.1:\d+: the channel is not reading/);
+    peer.resume();
+    await until(() => got.length === MAX_HELD_DATAGRAMS_PER_PEER, 'the held datagrams');
+    expect(got).toEqual(Array.from({ length: MAX_HELD_DATAGRAMS_PER_PEER }, (_, i) => String(i)));
   });
 });

@@ -124,3 +124,22 @@ describe('websocket', () => {
     });
   });
 });
+
+describe('websocket timeouts and socket options', () => {
+  it('readTimeoutMs closes a channel that receives no message', async () => {
+    const listener = res.listener(await listen({ transport: 'websocket', readTimeoutMs: 50 }));
+    const accepted = nextChannel(listener);
+    res.channel(await connect({ transport: 'websocket', port: listener.address.port }));
+    const server = await accepted;
+    server.onData(() => {});
+    expect(isSockspecError(await closedWith(server), 'SOCKSPEC_READ_TIMEOUT')).toBe(true);
+  });
+
+  it('connectTimeoutMs bounds a handshake the server never answers', async () => {
+    // A TCP listener that accepts but never speaks HTTP: the upgrade hangs.
+    const silent = res.listener(await listen({ transport: 'tcp' }));
+    await expect(
+      connect({ transport: 'websocket', port: silent.address.port, connectTimeoutMs: 100 }),
+    ).rejects.toMatchObject({ code: 'SOCKSPEC_CONNECT_TIMEOUT', timeoutMs: 100 });
+  });
+});
