@@ -1,4 +1,4 @@
-import type { ProtocolIR, TypeIR } from '@sockspec/spec';
+import { compileSpec, type ProtocolIR, type TypeIR } from '@sockspec/spec';
 import { describe, expect, it } from 'vitest';
 import {
   CTIME_PATTERN,
@@ -129,5 +129,34 @@ describe('generator options and limits', () => {
     expect(() => generateTypescript(withFields(deep))).toThrow(/types nested more than 8 levels deep/);
     const shadowing: ProtocolIR = { ...timestampIR, messages: [{ ...timestampIR.messages[0]!, name: 'Map' }] };
     expect(() => generateTypescript(shadowing)).toThrow(/would shadow/);
+  });
+});
+
+describe('declared replies with typed literals', () => {
+  it('writes enum literals as their names and binary timestamp literals as Dates', () => {
+    const { ir, diagnostics } = compileSpec(
+      [
+        'protocol: clock',
+        'version: 1.0.0',
+        'transports: [tcp]',
+        'framing: { kind: length-prefixed, length: { type: u16 }, maxFrameBytes: 64 }',
+        'header: { op: { type: u8, discriminator: true } }',
+        'messages:',
+        '  Ask: { code: 1, from: client }',
+        '  Tell:',
+        '    code: 2',
+        '    from: server',
+        '    fields:',
+        '      mood: { type: u8, values: { calm: 1, busy: 2 } }',
+        '      since: { type: timestamp, format: unix-seconds }',
+        '      at: timestamp',
+        'behavior:',
+        '  Ask: { reply: { message: Tell, values: { mood: busy, since: 1700000000, at: $now } } }',
+      ].join('\n'),
+      'specs/clock.protocol.yaml',
+    );
+    expect(diagnostics).toEqual([]);
+    const server = generateTypescript(ir!).find((file) => file.path === 'src/server.ts')!.content;
+    expect(server).toContain("mood: 'busy', since: new Date(1700000000000), at: new Date()");
   });
 });
