@@ -115,6 +115,8 @@ const DATAGRAM_TRANSPORTS: readonly TransportKind[] = ['udp', 'udp6', 'unix-dgra
 const STREAM_TRANSPORTS: readonly TransportKind[] = ['tcp', 'tcp6', 'unix', 'tls', 'websocket'];
 /** Largest UDP payload over IPv4 (65535 minus IP and UDP headers). */
 const MAX_UDP_PAYLOAD = 65_507;
+/** Framing kinds that work on both stream and datagram transports (one frame per datagram there). */
+const DATAGRAM_CAPABLE_FRAMINGS: readonly string[] = ['lines', 'delimited'];
 const LENGTH_WIDTHS = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
 const TEXT_KINDS = new Set<TypeIR['kind']>(['int', 'float', 'bool', 'string', 'timestamp', 'enum']);
 
@@ -364,6 +366,9 @@ class SemanticPass {
     const framingKind = isRecord(rawFraming) && this.#ok(['framing', 'kind']) ? rawFraming.kind : undefined;
     if (typeof framingKind !== 'string' || !(FRAMING_KINDS as readonly string[]).includes(framingKind)) return list;
     const datagram = framingKind === 'datagram';
+    // Lines and delimited frames also fit datagrams: each datagram then
+    // carries exactly one frame, so the delimiter only ends it.
+    const eitherKind = DATAGRAM_CAPABLE_FRAMINGS.includes(framingKind);
     let ok = true;
     list.forEach((transport, index) => {
       if (datagram && !DATAGRAM_TRANSPORTS.includes(transport)) {
@@ -374,16 +379,18 @@ class SemanticPass {
           `transport '${transport}' is a byte stream, but framing 'datagram' needs the transport to keep message boundaries`,
           `use ${listNames(DATAGRAM_TRANSPORTS, 'or')}, or a stream framing such as 'length-prefixed'`,
         );
-      } else if (!datagram && !STREAM_TRANSPORTS.includes(transport)) {
+      } else if (!datagram && !eitherKind && !STREAM_TRANSPORTS.includes(transport)) {
         ok = false;
         this.#report.error(
           'transport-framing-mismatch',
           ['transports', index],
           `transport '${transport}' carries datagrams, but framing '${framingKind}' cuts a byte stream`,
-          `use framing kind 'datagram' with '${transport}', or a stream transport (${STREAM_TRANSPORTS.join(', ')})`,
+          `use framing kind 'datagram', 'lines' or 'delimited' with '${transport}', or a stream transport (${STREAM_TRANSPORTS.join(', ')})`,
         );
       }
     });
+    // Only for datagram framing: a lines or delimited maximum also bounds the
+    // stream transports the spec lists, where a larger one is meaningful.
     if (
       framing?.kind === 'datagram' &&
       framing.maxFrameBytes > MAX_UDP_PAYLOAD &&

@@ -95,6 +95,18 @@ describe('framing defaults', () => {
     expect(ir.framing).toEqual({ kind: 'datagram', maxFrameBytes: 1200 });
     expect(ir.transports).toEqual(['udp', 'udp6', 'unix-dgram']);
   });
+
+  it('lines and delimited framing run over stream and datagram transports alike, without a size warning', () => {
+    const lines = compileValid(
+      'protocol: t\nversion: 0.1.0\ntransports: [tcp, udp, udp6, unix-dgram, websocket]\nframing: { kind: lines, maxFrameBytes: 70000 }\nmessages:\n  L: { from: both, line: "{text}" }',
+    );
+    expect(lines.framing.kind).toBe('delimited');
+    expect(lines.transports).toEqual(['tcp', 'udp', 'udp6', 'unix-dgram', 'websocket']);
+    const delimited = compileValid(
+      'protocol: t\nversion: 0.1.0\ntransports: [unix-dgram]\nframing: { kind: delimited, delimiter: ";", maxFrameBytes: 100 }\nmessages:\n  L: { from: both, line: "{text}" }',
+    );
+    expect(delimited.framing).toMatchObject({ kind: 'delimited', delimiter: [59] });
+  });
 });
 
 describe('type defaults', () => {
