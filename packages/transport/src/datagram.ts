@@ -846,7 +846,13 @@ async function connectUnixDgram(
   } catch (err) {
     throw datagramBindError(formatLocal(localPath), errnoError(err));
   }
-  const identity = await fs.lstat(localPath);
+  let identity: Stats;
+  try {
+    identity = await fs.lstat(localPath);
+  } catch (err) {
+    socket.close();
+    throw datagramBindError(formatLocal(localPath), err as Error);
+  }
   const connectFailure = (() => {
     let failure: Error | undefined;
     socket.on('error', (err) => {
