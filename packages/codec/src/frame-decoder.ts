@@ -2,6 +2,7 @@ import { FrameTooLargeError, TruncatedFrameError } from './errors.js';
 import {
   checkedFrameLength,
   checkFramingConfig,
+  type DatagramFraming,
   type DelimitedFraming,
   DelimiterScanner,
   describeDelimiter,
@@ -43,7 +44,7 @@ export function createFrameDecoder(config: FramingConfig): FrameDecoder {
     case 'fixed':
       return new FixedDecoder(config.frameBytes);
     case 'datagram':
-      return new DatagramDecoder(config.maxFrameBytes);
+      return new DatagramDecoder(config);
   }
 }
 
@@ -161,9 +162,15 @@ class RawDecoder extends PoisonableDecoder {
 
 class DatagramDecoder extends PoisonableDecoder {
   readonly bufferedBytes = 0;
+  private readonly max: number;
+  private readonly delimiter: Uint8Array | null;
+  private readonly stripCarriageReturn: boolean;
 
-  constructor(private readonly max: number) {
+  constructor(config: DatagramFraming) {
     super();
+    this.max = config.maxFrameBytes;
+    this.delimiter = config.trailingDelimiter === undefined ? null : Uint8Array.from(config.trailingDelimiter);
+    this.stripCarriageReturn = config.stripCarriageReturn === true;
   }
 
   protected decode(chunk: Uint8Array, onFrame: OnFrame): void {
@@ -175,7 +182,24 @@ class DatagramDecoder extends PoisonableDecoder {
         detail: 'datagram',
       });
     }
-    onFrame(chunk);
+    const delimiter = this.delimiter;
+    if (delimiter === null) {
+      onFrame(chunk);
+      return;
+    }
+    // The datagram already bounds the frame, so only its last bytes are
+    // compared; the frame stays a view of the chunk.
+    let end = chunk.length;
+    const d = delimiter.length;
+    if (end >= d) {
+      let k = 0;
+      while (k < d && chunk[end - d + k] === delimiter[k]) k++;
+      if (k === d) {
+        end -= d;
+        if (this.stripCarriageReturn && end > 0 && chunk[end - 1] === CR) end--;
+      }
+    }
+    onFrame(end === chunk.length ? chunk : chunk.subarray(0, end));
   }
 
   protected describeHeld(): string {

@@ -3,6 +3,7 @@ import type { FramingConfig } from './types.js';
 
 export type LengthPrefixedFraming = Extract<FramingConfig, { kind: 'length-prefixed' }>;
 export type DelimitedFraming = Extract<FramingConfig, { kind: 'delimited' }>;
+export type DatagramFraming = Extract<FramingConfig, { kind: 'datagram' }>;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -19,6 +20,30 @@ function positiveInteger(value: number, name: string, kind: string): void {
   }
 }
 
+function checkDelimiter(
+  kind: string,
+  delimiter: readonly number[],
+  maxFrameBytes: number,
+  stripCarriageReturn: boolean,
+): void {
+  if (delimiter.length === 0) throw new InvalidFramingError(`${kind} framing: delimiter must have at least 1 byte`);
+  for (const byte of delimiter) {
+    if (!Number.isInteger(byte) || byte < 0 || byte > 0xff) {
+      throw new InvalidFramingError(`${kind} framing: delimiter bytes must be integers 0-255, got ${byte}`);
+    }
+  }
+  if (delimiter.length > maxFrameBytes) {
+    throw new InvalidFramingError(
+      `${kind} framing: delimiter of ${delimiter.length} bytes does not fit maxFrameBytes ${maxFrameBytes}`,
+    );
+  }
+  if (stripCarriageReturn && !(delimiter.length === 1 && delimiter[0] === LF)) {
+    throw new InvalidFramingError(
+      `${kind} framing: stripCarriageReturn needs the delimiter "\\n", got ${describeDelimiter(delimiter)}`,
+    );
+  }
+}
+
 /**
  * Throws InvalidFramingError when `config` cannot work. The spec compiler
  * already rejects such specs; this guards hand-written configs, where a zero
@@ -29,29 +54,17 @@ export function checkFramingConfig(config: FramingConfig): void {
   positiveInteger(config.maxFrameBytes, 'maxFrameBytes', config.kind);
   switch (config.kind) {
     case 'raw':
+      return;
     case 'datagram':
-      return;
-    case 'delimited': {
-      const { delimiter } = config;
-      if (delimiter.length === 0)
-        throw new InvalidFramingError('delimited framing: delimiter must have at least 1 byte');
-      for (const byte of delimiter) {
-        if (!Number.isInteger(byte) || byte < 0 || byte > 0xff) {
-          throw new InvalidFramingError(`delimited framing: delimiter bytes must be integers 0-255, got ${byte}`);
-        }
-      }
-      if (delimiter.length > config.maxFrameBytes) {
-        throw new InvalidFramingError(
-          `delimited framing: delimiter of ${delimiter.length} bytes does not fit maxFrameBytes ${config.maxFrameBytes}`,
-        );
-      }
-      if (config.stripCarriageReturn && !(delimiter.length === 1 && delimiter[0] === LF)) {
-        throw new InvalidFramingError(
-          `delimited framing: stripCarriageReturn needs the delimiter "\\n", got ${describeDelimiter(delimiter)}`,
-        );
+      if (config.trailingDelimiter !== undefined) {
+        checkDelimiter('datagram', config.trailingDelimiter, config.maxFrameBytes, config.stripCarriageReturn === true);
+      } else if (config.stripCarriageReturn === true) {
+        throw new InvalidFramingError('datagram framing: stripCarriageReturn needs trailingDelimiter "\\n", got none');
       }
       return;
-    }
+    case 'delimited':
+      checkDelimiter('delimited', config.delimiter, config.maxFrameBytes, config.stripCarriageReturn);
+      return;
     case 'length-prefixed': {
       const { lengthOffset, lengthBytes, lengthEndian, lengthAdjustment, maxFrameBytes } = config;
       if (!Number.isSafeInteger(lengthOffset) || lengthOffset < 0) {
@@ -235,7 +248,8 @@ export class DelimiterScanner {
  * (and for tests). Checks the result against maxFrameBytes and refuses a
  * body the decoder would not give back intact.
  *
- * - raw, datagram: returns `body` itself.
+ * - raw, datagram: returns `body` itself; datagram with trailingDelimiter
+ *   returns body + delimiter (a delimiter inside the body is fine there).
  * - delimited: body + delimiter. A body containing the delimiter (or, with
  *   stripCarriageReturn, ending in `\r`) is SOCKSPEC_INVALID_FRAMING.
  * - fixed: `body` itself; it must be exactly frameBytes long.
@@ -256,8 +270,12 @@ export function encodeFrame(config: FramingConfig, body: Uint8Array): Uint8Array
     new FrameTooLargeError({ limit: max, actual: size, atLeast: size, detail });
   switch (config.kind) {
     case 'raw':
+      if (body.length > max) throw tooLarge(body.length, 'raw body');
+      return body;
     case 'datagram':
-      if (body.length > max) throw tooLarge(body.length, `${config.kind} body`);
+      if (config.trailingDelimiter !== undefined)
+        return encodeDelimitedDatagram(config, config.trailingDelimiter, body);
+      if (body.length > max) throw tooLarge(body.length, 'datagram body');
       return body;
     case 'fixed':
       if (body.length > config.frameBytes) throw tooLarge(body.length, `fixed frames are ${config.frameBytes} bytes`);
@@ -270,6 +288,29 @@ export function encodeFrame(config: FramingConfig, body: Uint8Array): Uint8Array
     case 'length-prefixed':
       return encodeLengthPrefixed(config, body);
   }
+}
+
+/**
+ * A datagram holds exactly one frame, so a delimiter inside the body cannot
+ * cut it; only a `\r` that stripCarriageReturn would take away is refused.
+ */
+function encodeDelimitedDatagram(config: DatagramFraming, delimiter: readonly number[], body: Uint8Array): Uint8Array {
+  const size = body.length + delimiter.length;
+  if (size > config.maxFrameBytes) {
+    throw new FrameTooLargeError({
+      limit: config.maxFrameBytes,
+      actual: size,
+      atLeast: size,
+      detail: `datagram body of ${body.length} bytes plus delimiter ${describeDelimiter(delimiter)}`,
+    });
+  }
+  if (config.stripCarriageReturn === true && body.length > 0 && body[body.length - 1] === CR) {
+    throw new InvalidFramingError('body ends in "\\r", which stripCarriageReturn would remove on decoding');
+  }
+  const frame = new Uint8Array(size);
+  frame.set(body);
+  frame.set(delimiter, body.length);
+  return frame;
 }
 
 function encodeDelimited(config: DelimitedFraming, body: Uint8Array): Uint8Array {
@@ -340,4 +381,31 @@ function encodeLengthPrefixed(config: LengthPrefixedFraming, body: Uint8Array): 
   }
   writeWord(frame, lengthOffset, lengthBytes, config.lengthEndian === 'little', value);
   return frame;
+}
+
+// ---------------------------------------------------------------------------
+// Framing per transport.
+
+/**
+ * The framing a decoder uses on a transport, given the protocol's framing.
+ * On a byte stream that is the protocol's framing itself. On a datagram
+ * transport every datagram is one frame, so a `delimited` (or `lines`)
+ * protocol becomes `datagram` framing with the same maximum, whose decoder
+ * removes a trailing delimiter when the peer sent one: peers such as
+ * Python's `sendto(b'hi', addr)` often send none. With keepDelimiter the
+ * datagram is left as it came, delimiter and all.
+ *
+ * Other framings are returned unchanged: `datagram` is already per
+ * datagram, and the spec compiler keeps raw, length-prefixed and fixed off
+ * datagram transports.
+ */
+export function framingForTransport(framing: FramingConfig, transport: { readonly datagram: boolean }): FramingConfig {
+  if (!transport.datagram || framing.kind !== 'delimited') return framing;
+  if (framing.keepDelimiter) return { kind: 'datagram', maxFrameBytes: framing.maxFrameBytes };
+  return {
+    kind: 'datagram',
+    maxFrameBytes: framing.maxFrameBytes,
+    trailingDelimiter: framing.delimiter,
+    stripCarriageReturn: framing.stripCarriageReturn,
+  };
 }

@@ -23,7 +23,18 @@ export type FramingConfig =
       readonly maxFrameBytes: number;
     }
   | { readonly kind: 'fixed'; readonly frameBytes: number; readonly maxFrameBytes: number }
-  | { readonly kind: 'datagram'; readonly maxFrameBytes: number };
+  | {
+      readonly kind: 'datagram';
+      readonly maxFrameBytes: number;
+      /**
+       * A line or delimited protocol over a datagram transport: one frame per
+       * datagram, and this delimiter, when it ends a received datagram, is
+       * removed from the frame (and appended by encodeFrame). At least 1 byte.
+       */
+      readonly trailingDelimiter?: readonly number[];
+      /** With trailingDelimiter `\n`: a `\r` right before that removed `\n` is removed too. Default false. */
+      readonly stripCarriageReturn?: boolean;
+    };
 
 /**
  * Cuts a byte stream into frames. Feed it chunks as they arrive, in order;

@@ -123,6 +123,18 @@ describe('encodeFrame, other kinds', () => {
     expect(() => encodeFrame({ kind: 'datagram', maxFrameBytes: 1 }, hi)).toThrow(FrameTooLargeError);
   });
 
+  it('datagram with a trailing delimiter appends it, allows it inside the body, and counts it against the maximum', () => {
+    const framing = {
+      kind: 'datagram',
+      maxFrameBytes: 4,
+      trailingDelimiter: [0x0a],
+      stripCarriageReturn: true,
+    } as const;
+    expect(encodeFrame(framing, Uint8Array.of(0x61, 0x0a, 0x62))).toEqual(Uint8Array.of(0x61, 0x0a, 0x62, 0x0a));
+    expect(() => encodeFrame(framing, new Uint8Array(4))).toThrow(FrameTooLargeError);
+    expect(() => encodeFrame(framing, Uint8Array.of(0x61, 0x0d))).toThrow(InvalidFramingError);
+  });
+
   it('fixed wants exactly frameBytes', () => {
     const fixed: FramingConfig = { kind: 'fixed', frameBytes: 2, maxFrameBytes: 2 };
     expect(encodeFrame(fixed, hi)).toBe(hi);

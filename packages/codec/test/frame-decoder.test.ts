@@ -3,9 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createFrameDecoder,
+  encodeFrame,
   type FrameDecoder,
   FrameTooLargeError,
   type FramingConfig,
+  framingForTransport,
   InvalidFramingError,
   InvalidLengthError,
   TruncatedFrameError,
@@ -244,6 +246,104 @@ describe('datagram', () => {
       message: 'frame of 5 bytes exceeds maxFrameBytes 4 (datagram)',
     });
     expect(caught(() => pushAll(decoder, new Uint8Array(1)))).toBe(err);
+  });
+});
+
+describe('datagram with a trailing delimiter (lines or delimited over a datagram transport)', () => {
+  const lineDatagrams = framingForTransport(lines, { datagram: true });
+
+  it('removes an optional trailing "\\n" and a "\\r" before it, one frame per datagram, as views', () => {
+    const decoder = createFrameDecoder(lineDatagrams);
+    const sent = [enc('hi'), enc('hi\n'), enc('hi\r\n'), enc('a\nb\n'), enc('\n'), new Uint8Array(0), enc('x\r')];
+    const frames = pushAll(decoder, ...sent);
+    expect(frames.map(dec)).toEqual(['hi', 'hi', 'hi', 'a\nb', '', '', 'x\r']);
+    expect(frames.every((frame, i) => frame.buffer === sent[i]!.buffer)).toBe(true);
+  });
+
+  it('counts the delimiter against maxFrameBytes, before anything is delivered', () => {
+    const decoder = createFrameDecoder(lineDatagrams);
+    expect(pushAll(decoder, enc('1234567\n')).map(dec)).toEqual(['1234567']);
+    expect(caught(() => pushAll(decoder, enc('12345678\n')))).toMatchObject({
+      code: 'SOCKSPEC_FRAME_TOO_LARGE',
+      limit: 8,
+      actual: 9,
+    });
+  });
+
+  it('property: any body comes back whether the peer sent the delimiter or not', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (body, delimiterBytes, withDelimiter) => {
+          const delimiter = Array.from(delimiterBytes);
+          const framing = framingForTransport(
+            { kind: 'delimited', delimiter, keepDelimiter: false, stripCarriageReturn: false, maxFrameBytes: 64 },
+            { datagram: true },
+          );
+          const endsWithDelimiter =
+            body.length >= delimiter.length &&
+            delimiter.every((b, k) => body[body.length - delimiter.length + k] === b);
+          fc.pre(withDelimiter || !endsWithDelimiter);
+          const datagram = withDelimiter ? encodeFrame(framing, body) : body.slice();
+          expect(pushAll(createFrameDecoder(framing), datagram)).toEqual([body]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: a line with or without "\\n" / "\\r\\n" decodes as the stream decoder decodes it followed by "\\n"', () => {
+    fc.assert(
+      fc.property(
+        // A small alphabet so "\\r" endings actually occur.
+        fc.array(fc.constantFrom(0x61, 0x20, 0x0d, 0xff), { maxLength: 7 }).map((b) => Uint8Array.from(b)),
+        fc.constantFrom('', '\n', '\r\n'),
+        (body, ending) => {
+          // Without "\\n" nothing is stripped, so a final "\\r" stays (the stream decoder would drop it before its "\\n").
+          fc.pre(ending !== '' || body[body.length - 1] !== 0x0d);
+          const datagram = concat([body, enc(ending)]);
+          const streamed = concat([datagram, ending === '' ? enc('\n') : new Uint8Array(0)]);
+          fc.pre(streamed.length <= lines.maxFrameBytes);
+          const viaStream = pushAll(createFrameDecoder(lines), streamed);
+          expect(pushAll(createFrameDecoder(lineDatagrams), datagram)).toEqual(viaStream);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keepDelimiter: the datagram is delivered as it came', () => {
+    const framing = framingForTransport({ ...lines, keepDelimiter: true }, { datagram: true });
+    expect(framing).toEqual({ kind: 'datagram', maxFrameBytes: 8 });
+    expect(pushAll(createFrameDecoder(framing), enc('hi\n')).map(dec)).toEqual(['hi\n']);
+  });
+
+  it('refuses a trailing delimiter that cannot work', () => {
+    const bad = (extra: Partial<Extract<FramingConfig, { kind: 'datagram' }>>) =>
+      caught(() => createFrameDecoder({ kind: 'datagram', maxFrameBytes: 8, ...extra }));
+    expect(bad({ trailingDelimiter: [] })).toBeInstanceOf(InvalidFramingError);
+    expect(bad({ trailingDelimiter: [256] })).toBeInstanceOf(InvalidFramingError);
+    expect(bad({ trailingDelimiter: [59], stripCarriageReturn: true })).toMatchObject({
+      message: 'datagram framing: stripCarriageReturn needs the delimiter "\\n", got ";"',
+    });
+    expect(bad({ stripCarriageReturn: true })).toBeInstanceOf(InvalidFramingError);
+  });
+});
+
+describe('framingForTransport', () => {
+  it('keeps every framing on streams and datagram framing everywhere; turns delimited into datagram on datagrams', () => {
+    const datagram: FramingConfig = { kind: 'datagram', maxFrameBytes: 4 };
+    for (const framing of [lines, u32, datagram])
+      expect(framingForTransport(framing, { datagram: false })).toBe(framing);
+    expect(framingForTransport(datagram, { datagram: true })).toBe(datagram);
+    expect(framingForTransport(lines, { datagram: true })).toEqual({
+      kind: 'datagram',
+      maxFrameBytes: 8,
+      trailingDelimiter: [0x0a],
+      stripCarriageReturn: true,
+    });
   });
 });
 
