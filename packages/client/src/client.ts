@@ -1,5 +1,11 @@
-import { createFrameDecoder, type FrameDecoder } from '@sockspec/codec';
-import { type ByteChannel, type ConnectOptions, connect, type PeerAddress } from '@sockspec/transport';
+import { createFrameDecoder, type FrameDecoder, framingForTransport } from '@sockspec/codec';
+import {
+  type ByteChannel,
+  type ConnectOptions,
+  connect,
+  isDatagramTransport,
+  type PeerAddress,
+} from '@sockspec/transport';
 import { ConnectionClosedError, RequestTimeoutError } from './errors.js';
 import type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions } from './types.js';
 
@@ -54,7 +60,9 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     this.#protocol = protocol;
     this.#channel = channel;
     this.remote = channel.remote;
-    this.#decoder = createFrameDecoder(protocol.framing);
+    // On a datagram transport each datagram is one frame, lines included.
+    const datagram = isDatagramTransport(channel.remote.transport);
+    this.#decoder = createFrameDecoder(framingForTransport(protocol.framing, { datagram }));
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.closed = new Promise((resolve) => {

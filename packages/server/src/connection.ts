@@ -1,4 +1,4 @@
-import { createFrameDecoder, type FrameDecoder } from '@sockspec/codec';
+import { createFrameDecoder, type FrameDecoder, framingForTransport } from '@sockspec/codec';
 import {
   type ConcurrencyModel,
   type ReleaseConnection,
@@ -6,7 +6,7 @@ import {
   type RemoteSession,
 } from '@sockspec/concurrency';
 import { SockspecError } from '@sockspec/errors';
-import type { ByteChannel, PeerAddress } from '@sockspec/transport';
+import { type ByteChannel, isDatagramTransport, type PeerAddress } from '@sockspec/transport';
 import { DrainTimeoutError, describeError } from './errors.js';
 import type { Connection, ServerHooks, ServerProtocol } from './types.js';
 
@@ -80,7 +80,9 @@ export class ServedConnection<Incoming> implements Connection {
     this.#channel = channel;
     this.id = id;
     this.remote = channel.remote;
-    this.#decoder = createFrameDecoder(host.protocol.framing);
+    // On a datagram transport each datagram is one frame, lines included.
+    const datagram = isDatagramTransport(channel.remote.transport);
+    this.#decoder = createFrameDecoder(framingForTransport(host.protocol.framing, { datagram }));
     this.finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
