@@ -15,28 +15,56 @@ export interface CellResult {
 export type DatagramClassifier = (transport: TransportKind) => boolean;
 
 /**
- * Why `transport` does not apply to the protocol, from its spec alone, or
- * undefined when it does. A spec lists the transports it supports, and the
- * spec compiler refuses a framing the transport cannot carry, so a transport
- * the spec leaves out is not applicable; the reason names the framing when
- * that is what rules it out.
+ * Framing kinds that cut a byte stream and so cannot run over a datagram
+ * transport; lines and delimited run over both (one frame per datagram).
+ */
+const STREAM_ONLY_FRAMINGS: ReadonlySet<string> = new Set(['raw', 'length-prefixed', 'fixed']);
+
+/**
+ * Why `transport` (under `model`, when given) does not apply to the
+ * protocol, or undefined when it does. The one place the matrix decides n/a.
+ *
+ * From the spec alone: it lists the transports it supports, and the spec
+ * compiler refuses a framing the transport cannot carry, so a transport the
+ * spec leaves out is not applicable; the reason names the framing when that
+ * is what rules it out.
+ *
+ * From the model, on datagram transports: `serial` serves one peer until its
+ * connection ends, and a datagram peer never says it left, so a second peer
+ * would wait for the first one's idle timeout. `processes` (node:cluster) shares
+ * a udp socket among workers, and each datagram goes to whichever worker reads
+ * it first, so pipelined requests of one peer are answered out of order (a
+ * line protocol pairs replies by order); a unix-dgram path can be bound by one
+ * process only, and cluster does not share it.
  */
 export function notApplicableReason(
   ir: ProtocolIR,
   transport: TransportKind,
   isDatagram?: DatagramClassifier,
+  model?: string,
 ): string | undefined {
-  if (ir.transports.includes(transport)) return undefined;
-  const listed = `the ${ir.name} spec lists ${ir.transports.join(', ')}`;
-  if (isDatagram === undefined) return `${listed}, not ${transport}`;
-  const framingCarriesDatagrams = ir.framing.kind === 'datagram';
-  if (isDatagram(transport) && !framingCarriesDatagrams) {
-    return `${ir.framing.kind} framing cuts a byte stream; ${transport} carries datagrams`;
+  if (!ir.transports.includes(transport)) {
+    const listed = `the ${ir.name} spec lists ${ir.transports.join(', ')}`;
+    if (isDatagram === undefined) return `${listed}, not ${transport}`;
+    if (isDatagram(transport) && STREAM_ONLY_FRAMINGS.has(ir.framing.kind)) {
+      return `${ir.framing.kind} framing cuts a byte stream; ${transport} carries datagrams`;
+    }
+    if (!isDatagram(transport) && ir.framing.kind === 'datagram') {
+      return `datagram framing needs message boundaries; ${transport} is a byte stream`;
+    }
+    return `${listed}, not ${transport}`;
   }
-  if (!isDatagram(transport) && framingCarriesDatagrams) {
-    return `datagram framing needs message boundaries; ${transport} is a byte stream`;
+  if (model === undefined || isDatagram === undefined || !isDatagram(transport)) return undefined;
+  if (model === 'serial') {
+    return `serial serves one peer until its connection ends; a ${transport} peer never signals that it left, so the next peer waits for an idle timeout`;
   }
-  return `${listed}, not ${transport}`;
+  if (model === 'processes' && transport === 'unix-dgram') {
+    return 'a unix-dgram socket path is bound by one process only; node:cluster does not share it with workers';
+  }
+  if (model === 'processes') {
+    return `node:cluster workers share the ${transport} socket and each datagram goes to whichever worker reads it, so pipelined requests of one peer are answered out of order`;
+  }
+  return undefined;
 }
 
 /**
@@ -61,11 +89,18 @@ export function formatMatrix(results: readonly CellResult[], models: readonly st
     `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   const out = [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...table.map(line)];
 
+  // A reason shared by a whole row is printed once for the row; one that
+  // holds for some models only is printed per cell.
   const reasons = new Map<string, string>();
   const failures: string[] = [];
+  for (const [key, row] of rows) {
+    const notApplicable = [...row.values()].filter((result) => result.outcome === 'n/a' && result.detail !== undefined);
+    const details = new Set(notApplicable.map((result) => result.detail));
+    if (notApplicable.length === row.size && details.size === 1) reasons.set(key, notApplicable[0]!.detail!);
+    else for (const result of notApplicable) reasons.set(`${key} / ${result.model}`, result.detail!);
+  }
   for (const result of results) {
     const key = `${result.protocol} / ${result.transport}`;
-    if (result.outcome === 'n/a' && result.detail !== undefined) reasons.set(key, result.detail);
     if (result.outcome === 'FAILED') failures.push(`${key} / ${result.model}: ${result.detail ?? 'failed'}`);
   }
   if (reasons.size > 0) {

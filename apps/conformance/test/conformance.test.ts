@@ -46,8 +46,8 @@ afterAll(async () => {
 for (const { protocol, ir } of specs) {
   describe(protocol.name, () => {
     for (const transport of TRANSPORT_KINDS) {
-      const reason = notApplicableReason(ir, transport, isDatagramTransport);
       for (const model of CONCURRENCY_MODELS) {
+        const reason = notApplicableReason(ir, transport, isDatagramTransport, model);
         const cell = { protocol: protocol.name, transport, model };
         const key = `${protocol.name}/${transport}/${model}`;
         if (reason !== undefined) {

@@ -17,9 +17,30 @@ describe('notApplicableReason', () => {
   });
 
   it('a datagram transport under a stream framing names the framing', () => {
-    expect(notApplicableReason(ir(['tcp'], 'delimited'), 'udp', isDatagram)).toBe(
-      'delimited framing cuts a byte stream; udp carries datagrams',
+    expect(notApplicableReason(ir(['tcp'], 'length-prefixed'), 'udp', isDatagram)).toBe(
+      'length-prefixed framing cuts a byte stream; udp carries datagrams',
     );
+    expect(notApplicableReason(ir(['tcp'], 'fixed'), 'unix-dgram', isDatagram)).toBe(
+      'fixed framing cuts a byte stream; unix-dgram carries datagrams',
+    );
+  });
+
+  it('a line protocol over a datagram transport the spec leaves out names the spec list, not the framing', () => {
+    expect(notApplicableReason(ir(['tcp'], 'delimited'), 'udp', isDatagram)).toBe('the p spec lists tcp, not udp');
+  });
+
+  it('datagram transports the spec lists run under async and threads; serial and processes say why not', () => {
+    const lines = ir(['tcp', 'udp', 'unix-dgram'], 'delimited');
+    for (const model of ['async', 'threads']) {
+      expect(notApplicableReason(lines, 'udp', isDatagram, model)).toBeUndefined();
+      expect(notApplicableReason(lines, 'unix-dgram', isDatagram, model)).toBeUndefined();
+    }
+    for (const model of ['serial', 'async', 'threads', 'processes']) {
+      expect(notApplicableReason(lines, 'tcp', isDatagram, model)).toBeUndefined();
+    }
+    expect(notApplicableReason(lines, 'udp', isDatagram, 'serial')).toMatch(/^serial serves one peer/);
+    expect(notApplicableReason(lines, 'udp', isDatagram, 'processes')).toMatch(/out of order$/);
+    expect(notApplicableReason(lines, 'unix-dgram', isDatagram, 'processes')).toMatch(/bound by one process only/);
   });
 
   it('a stream transport under datagram framing names the framing', () => {
@@ -60,5 +81,17 @@ describe('formatMatrix', () => {
         '1 passed, 1 failed, 2 not applicable',
       ].join('\n'),
     );
+  });
+
+  it('prints a reason that holds for some models only per cell', () => {
+    const results: CellResult[] = [
+      { protocol: 'echo', transport: 'udp', model: 'serial', outcome: 'n/a', detail: 'one peer at a time' },
+      { protocol: 'echo', transport: 'udp', model: 'async', outcome: 'passed' },
+    ];
+    expect(formatMatrix(results, ['serial', 'async']).split('\n').slice(3, 6)).toEqual([
+      '',
+      'n/a:',
+      '  echo / udp / serial: one peer at a time',
+    ]);
   });
 });
