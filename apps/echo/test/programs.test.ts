@@ -33,4 +33,31 @@ describe('sockspec-echo-server, bytes on the wire', () => {
     });
     expect(result.received).toBe("b'h\\xc3\\xa9llo \\xe2\\x9c\\x93\\n'");
   });
+
+  it.each([
+    ['udp', ['--port', '0']],
+    ['udp6', ['--host', '::1', '--port', '0']],
+  ] as const)(
+    "answers a Python SOCK_DGRAM sendto(b'hi') over %s with b'hi\\n', one datagram each",
+    async (transport, where) => {
+      const { address } = await startServer({
+        cwd,
+        script: 'src/server.ts',
+        args: ['--transport', transport, ...where],
+      });
+      if ('path' in address) throw new Error(`expected a ${transport} address`);
+      const family: 'inet' | 'inet6' = transport === 'udp6' ? 'inet6' : 'inet';
+      // `datagram` is a field interop_client.py reads; built apart so it passes as a PythonClientRequest.
+      const request = {
+        host: address.host,
+        port: address.port,
+        family,
+        sends: ['hi', 'there\n'],
+        lines: 2,
+        datagram: true,
+      };
+      const result = await runPythonClient(request);
+      expect(result.received).toBe("b'hi\\nthere\\n'");
+    },
+  );
 });

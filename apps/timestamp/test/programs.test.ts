@@ -47,4 +47,21 @@ describe('sockspec-timestamp-server, bytes on the wire', () => {
       expect(result.ctimes.map((ctime) => `b'[${ctime}] hi\\n'`)).toContain(result.received);
     },
   );
+
+  it.each(['udp', 'unix-dgram'] as const)(
+    "answers a Python SOCK_DGRAM sendto(b'hi') over %s with exactly b'[<ctime>] hi\\n', as the tutorials' UDP server does",
+    async (transport) => {
+      const dir = await mkdtemp(join(tmpdir(), 'sockspec-timestamp-'));
+      dirs.push(dir);
+      const where = transport === 'unix-dgram' ? ['--unix', join(dir, 'ts.sock')] : ['--port', '0'];
+      const args = ['--transport', transport, ...where];
+      const { address } = await startServer({ cwd, script: 'src/server.ts', args, env: UTC });
+      const peer = 'path' in address ? { unix: address.path } : { host: address.host, port: address.port };
+      // `datagram` is a field interop_client.py reads; built apart so it passes as a PythonClientRequest.
+      const request = { ...peer, sends: ['hi'], lines: 1, datagram: true };
+      const result = await runPythonClient(request, UTC);
+      expect(result.received).toMatch(new RegExp(`^b'\\[${CTIME}\\] hi\\\\n'$`));
+      expect(result.ctimes.map((ctime) => `b'[${ctime}] hi\\n'`)).toContain(result.received);
+    },
+  );
 });

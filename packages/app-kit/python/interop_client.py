@@ -9,11 +9,18 @@ byte for byte.
 Usage: interop_client.py '{"host": "127.0.0.1", "port": 5678,
   "sends": ["hello\\n"], "lines": 1}'
 (or "unix": "/path/to.sock", optionally "family": "inet6", "timeout": 5).
+With "datagram": true it speaks SOCK_DGRAM instead, as the tutorials' UDP
+client does: each send is one sendto(), and one recvfrom() per datagram
+sent collects the replies ("lines" is then ignored); over a unix path the
+client binds its own socket in a fresh temp dir, so the server can answer.
 Prints JSON: {"received": repr(bytes), "text": ..., "ctimes": [...], "closed": bool}.
 """
 import json
+import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 
 # Long enough for the server to read the first chunk on its own, so a line
@@ -21,8 +28,44 @@ import time
 PAUSE_BETWEEN_SENDS = 0.05
 
 
+def exchange_datagrams(request):
+    """sendto() each send and recvfrom() its reply; returns (received, started, finished)."""
+    bound_dir = None
+    if request.get("unix"):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        bound_dir = tempfile.mkdtemp(prefix="sockspec-interop-")
+        sock.bind(os.path.join(bound_dir, "client.sock"))
+        address = request["unix"]
+    else:
+        family = socket.AF_INET6 if request.get("family") == "inet6" else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        address = (request["host"], request["port"])
+    sock.settimeout(request.get("timeout", 5))
+    try:
+        started = time.time()
+        received = b""
+        for chunk in request["sends"]:
+            sock.sendto(chunk.encode("utf-8"), address)
+            data, _ = sock.recvfrom(65535)
+            received += data
+        return received, started, time.time()
+    finally:
+        sock.close()
+        if bound_dir is not None:
+            shutil.rmtree(bound_dir, ignore_errors=True)
+
+
 def main():
     request = json.loads(sys.argv[1])
+    if request.get("datagram"):
+        received, started, finished = exchange_datagrams(request)
+        print(json.dumps({
+            "received": repr(received),
+            "text": received.decode("utf-8", "replace"),
+            "ctimes": [time.ctime(second) for second in range(int(started), int(finished) + 1)],
+            "closed": False,
+        }))
+        return
     if request.get("unix"):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         address = request["unix"]
