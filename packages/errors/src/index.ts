@@ -32,7 +32,9 @@ export type SockspecErrorCode =
   | 'SOCKSPEC_CONNECTION_LIMIT'
   | 'SOCKSPEC_WORKER_FAILED'
   // programs that check a server's answers (apps/load, apps/conformance)
-  | 'SOCKSPEC_WRONG_REPLY';
+  | 'SOCKSPEC_WRONG_REPLY'
+  // a file store refusing a path or a transfer (apps/file-transfer); the error names the protocol's reason
+  | 'SOCKSPEC_FILE_REFUSED';
 
 export interface SockspecErrorOptions {
   cause?: unknown;
