@@ -1,0 +1,19 @@
+export {
+  type ChatCommand,
+  ChatCommandError,
+  COMMANDS,
+  type CommandProblem,
+  closestCommand,
+  helpLines,
+  parseCommand,
+} from './commands.js';
+export { checkString, NICK, ROOM, type StringLimit, TEXT } from './limits.js';
+export {
+  type ChatEvent,
+  escapeField,
+  type RenderOptions,
+  renderEvent,
+  renderOptionsFor,
+  unescapeField,
+  visible,
+} from './render.js';
