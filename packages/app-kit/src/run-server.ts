@@ -1,5 +1,6 @@
 import type { ConcurrencyModel } from '@sockspec/concurrency';
 import type { ProtocolServer, ServerOptions } from '@sockspec/server';
+import type { Command } from 'commander';
 import {
   describeEndpoint,
   errorMessage,
@@ -13,7 +14,17 @@ import { type ProgramIO, processIO } from './io.js';
 
 /** A server program: a generated (or hand-written) server plus how it is named on the command line. */
 export interface ServerProgram extends ProgramIdentity {
-  createServer(options: ServerOptions): Pick<ProtocolServer, 'listen' | 'shutdown'>;
+  /**
+   * `programOptions` holds the parsed command line, including the options
+   * `addOptions` declared (commander's camelCase names); runServer always
+   * passes it, callers building a server in code may not.
+   */
+  createServer(
+    options: ServerOptions,
+    programOptions?: Readonly<Record<string, unknown>>,
+  ): Pick<ProtocolServer, 'listen' | 'shutdown'>;
+  /** Options of this program beyond the shared ones (a file server's root directory, say); shown by --help. */
+  addOptions?(command: Command): Command;
   /**
    * For `--concurrency threads`: the module each worker thread imports,
    * exporting the server protocol as `protocol` (the generated
@@ -37,7 +48,7 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
     'listen',
     io,
     (command) =>
-      addConcurrencyOptions(command)
+      addConcurrencyOptions(program.addOptions?.(command) ?? command)
         .addOption(
           millisecondsOption(
             '--drain-ms <ms>',
@@ -74,12 +85,15 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
   } catch (error) {
     return usageError(`--concurrency ${parsed.options.concurrency}: ${errorMessage(error)}`);
   }
-  const server = program.createServer({
-    ...endpoint,
-    concurrency,
-    log,
-    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs: idleTimeoutMs === 0 ? null : idleTimeoutMs }),
-  });
+  const server = program.createServer(
+    {
+      ...endpoint,
+      concurrency,
+      log,
+      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs: idleTimeoutMs === 0 ? null : idleTimeoutMs }),
+    },
+    parsed.options,
+  );
 
   // Listen for signals before binding so one that arrives while binding is not lost.
   const stop = waitForStop(io);

@@ -92,6 +92,30 @@ describe('runServer', () => {
     expect(io.out()).toMatch(/--port <number>[^-]*\(default:\s+5678\)/);
   });
 
+  it("passes the program's own options (addOptions) to createServer and lists them in --help", async () => {
+    let programOptions: Readonly<Record<string, unknown>> | undefined;
+    const recorded: Recorded = {};
+    const base = program(recorded);
+    const withRoot: ServerProgram = {
+      ...base,
+      addOptions: (command) => command.requiredOption('--root <dir>', 'directory to serve'),
+      createServer(options, given) {
+        programOptions = given;
+        return base.createServer(options, given);
+      },
+    };
+    const help = fakeIO(['--help']);
+    expect(await runServer(withRoot, help)).toBe(0);
+    expect(help.out()).toContain('--root <dir>');
+    const missing = fakeIO([]);
+    expect(await runServer(withRoot, missing)).toBe(2);
+    expect(missing.err()).toMatch(/required option '--root <dir>' not specified/);
+    const io = fakeIO(['--root', '/srv/files']);
+    recorded.onListen = () => queueMicrotask(() => io.signals.emit('SIGTERM'));
+    expect(await runServer(withRoot, io)).toBe(0);
+    expect(programOptions).toMatchObject({ root: '/srv/files', concurrency: 'async' });
+  });
+
   it('a failed listen is one stderr line and exit status 1, with nothing on stdout', async () => {
     const io = fakeIO(['--port', '80']);
     const code = await runServer(
