@@ -1,7 +1,7 @@
 import type { IntTypeIR } from '@sockspec/spec';
-import type { SourceFile } from 'ts-morph';
-import type { MessageModel, ProtocolModel } from './model.js';
-import { propertyKey, quote } from './names.js';
+import type { CodeBlockWriter, SourceFile } from 'ts-morph';
+import { type MessageModel, messageNamed, type ProtocolModel } from './model.js';
+import { access, propertyKey, quote } from './names.js';
 
 function union(names: readonly string[]): string {
   return names.length === 0 ? 'never' : names.join(' | ');
@@ -10,7 +10,10 @@ function union(names: readonly string[]): string {
 interface RequestModel {
   readonly message: MessageModel;
   readonly method: string;
+  /** What the request resolves with: its replies, those that open a stream with the stream added. */
   readonly replies: string;
+  /** Messages that answer it, the errors message included (it rejects). */
+  readonly answers: readonly string[];
   readonly guard: string;
 }
 
@@ -18,10 +21,15 @@ export function requestModels(model: ProtocolModel): RequestModel[] {
   return model.clientMessages.flatMap((message) => {
     const method = model.requestMethods.get(message.name);
     if (method === undefined) return [];
-    const replies = message.replies.map(
-      (name) => model.messages.find((candidate) => candidate.ir.name === name)?.name ?? name,
-    );
-    return [{ message, method, replies: union(replies), guard: `is${message.name}Reply` }];
+    const replies = message.replies.map((name) => {
+      const reply = messageNamed(model, name);
+      const stream = reply.ir.stream;
+      if (stream === null) return reply.name;
+      return `WithStream<${reply.name}, ${messageNamed(model, stream.chunk).name}, ${messageNamed(model, stream.end).name}>`;
+    });
+    const answers = [...message.replies];
+    if (model.errors !== null && !answers.includes(model.errors.message)) answers.push(model.errors.message);
+    return [{ message, method, replies: union(replies), answers, guard: `is${message.name}Reply` }];
   });
 }
 
@@ -36,6 +44,18 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
     correlation === null || correlation === undefined
       ? message.fieldsName
       : `Omit<${message.fieldsName}, ${quote(correlation.name)}>`;
+  const ownFields = (message: MessageModel): number =>
+    message.fields.filter((field) => field.name !== correlation?.name).length;
+  const typeImports = new Set(['ClientOptions', 'ClientProtocol', 'ProtocolClient', 'RequestOptions']);
+  const valueImports = new Set(['connectProtocolClient']);
+  /** The second argument of a request that opens a stream: its chunks and end. */
+  const streamArgument = (message: MessageModel): string | null => {
+    const stream = message.ir.stream;
+    if (stream === null) return null;
+    typeImports.add('OutgoingStream');
+    return `OutgoingStream<${requestArgument(messageNamed(model, stream.chunk))}, ${requestArgument(messageNamed(model, stream.end))}>`;
+  };
+  for (const request of requests) if (request.replies.includes('WithStream<')) typeImports.add('WithStream');
 
   file.addInterface({
     name: clientName,
@@ -45,10 +65,17 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       ...requests.map((request) => ({
         name: request.method,
         docs: [
-          `Sends a ${request.message.name} and resolves with the ${request.replies.split(' | ').join(' or ')} that answers it.${correlation ? ` The ${correlation.name} is assigned here.` : ''}`,
+          `Sends ${article(request.message.name)} ${request.message.name}${request.message.ir.stream === null ? '' : ` and then the stream's ${request.message.ir.stream.chunk} chunks and ${request.message.ir.stream.end}`} and resolves with the ${request.message.replies.join(' or ')} that answers it${model.errors === null ? '' : ` (a ${model.errors.message} rejects with a RemoteError)`}.${correlation ? ` The ${correlation.name} is assigned here.` : ''}`,
         ],
         parameters: [
-          { name: 'message', type: requestArgument(request.message) },
+          {
+            name: 'message',
+            type: requestArgument(request.message),
+            hasQuestionToken: ownFields(request.message) === 0,
+          },
+          ...(request.message.ir.stream === null
+            ? []
+            : [{ name: 'stream', type: streamArgument(request.message) ?? '' }]),
           { name: 'options', type: 'RequestOptions', hasQuestionToken: true },
         ],
         returnType: `Promise<${request.replies}>`,
@@ -93,8 +120,8 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
     requests.map((request) => ({
       name: request.guard,
       parameters: [{ name: 'message', type: 'ServerMessage' }],
-      returnType: `message is ${request.replies}`,
-      statements: `return ${request.message.replies.map((name) => `message.type === ${quote(name)}`).join(' || ')};`,
+      returnType: `message is ${union(request.answers.map((name) => messageNamed(model, name).name))}`,
+      statements: `return ${request.answers.map((name) => `message.type === ${quote(name)}`).join(' || ')};`,
     })),
   );
 
@@ -106,9 +133,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
     parameters: [{ name: 'options', type: 'ClientOptions', initializer: '{}' }],
     returnType: `Promise<${clientName}>`,
     statements: (writer) => {
-      writer.writeLine(
-        `const protocol: ClientProtocol<ServerMessage> = { name: ${quote(ir.name)}, framing, decode: decodeServerMessage };`,
-      );
+      writeClientProtocol(writer, model);
       writer.writeLine('const client = await connectProtocolClient(protocol, options);');
       if (correlation && correlationType) {
         const big = correlationType.bits === 64;
@@ -128,19 +153,45 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       writer.write('return').inlineBlock(() => {
         for (const request of requests) {
           codecImports.add(`encode${request.message.name}`);
+          const streamParameter = streamArgument(request.message);
           writer.write(
-            `${request.method}(message: ${requestArgument(request.message)}, requestOptions?: RequestOptions): Promise<${request.replies}>`,
+            `${request.method}(message: ${requestArgument(request.message)}${ownFields(request.message) === 0 ? ' = {}' : ''}, ${streamParameter === null ? '' : `stream: ${streamParameter}, `}requestOptions?: RequestOptions): Promise<${request.replies}>`,
           );
           writer.inlineBlock(() => {
+            const answers = union(request.answers.map((name) => messageNamed(model, name).name));
+            // The errors message rejects inside the engine, so what resolves is one of the replies.
+            const cast = request.answers.length > request.message.replies.length || request.replies.includes('WithStream<')
+              ? ` as Promise<${request.replies}>`
+              : '';
+            const stream = request.message.ir.stream;
             if (correlation) {
               const key = propertyKey(correlation.name);
+              const isReply = `(reply): reply is ${answers} => ${request.guard}(reply) && reply.${key} === correlationId`;
               writer.writeLine('const correlationId = nextCorrelation();');
-              writer.writeLine(
-                `return client.request(encode${request.message.name}({ ...message, ${key}: correlationId }), (reply): reply is ${request.replies} => ${request.guard}(reply) && reply.${key} === correlationId, requestOptions);`,
-              );
+              if (stream !== null) {
+                const chunk = messageNamed(model, stream.chunk);
+                const end = messageNamed(model, stream.end);
+                codecImports.add(`encode${chunk.name}`);
+                codecImports.add(`encode${end.name}`);
+                valueImports.add('mapChunks');
+                valueImports.add('endOf');
+                writer.writeLine(
+                  `const chunks = mapChunks(stream.chunks, (chunk) => encode${chunk.name}({ ...chunk, ${key}: correlationId }));`,
+                );
+                writer.writeLine(
+                  `const end = () => encode${end.name}({ ...endOf(stream, {} as ${requestArgument(end)}), ${key}: correlationId });`,
+                );
+                writer.writeLine(
+                  `return client.requestWithStream(encode${request.message.name}({ ...message, ${key}: correlationId }), chunks, end, ${isReply}, requestOptions)${cast};`,
+                );
+              } else {
+                writer.writeLine(
+                  `return client.request(encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, requestOptions)${cast};`,
+                );
+              }
             } else {
               writer.writeLine(
-                `return client.request(encode${request.message.name}(message), ${request.guard}, requestOptions);`,
+                `return client.request(encode${request.message.name}(message), ${request.guard}, requestOptions)${cast};`,
               );
             }
           });
@@ -171,12 +222,54 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
   });
 
   file.addImportDeclarations([
-    {
-      moduleSpecifier: '@sockspec/client',
-      isTypeOnly: true,
-      namedImports: ['ClientOptions', 'ClientProtocol', 'ProtocolClient', 'RequestOptions'],
-    },
-    { moduleSpecifier: '@sockspec/client', namedImports: ['connectProtocolClient'] },
+    { moduleSpecifier: '@sockspec/client', isTypeOnly: true, namedImports: [...typeImports].sort() },
+    { moduleSpecifier: '@sockspec/client', namedImports: [...valueImports].sort() },
     { moduleSpecifier: './codec.js', namedImports: [...codecImports].sort() },
   ]);
+  if (model.errors !== null) {
+    // Callers catch it to read the errors message; they should not need a second import for that.
+    file.addExportDeclaration({ moduleSpecifier: '@sockspec/client', namedExports: ['RemoteError'] });
+  }
+}
+
+/** The ClientProtocol object: how the engine tells errors, stream chunks and stream ends apart. */
+function writeClientProtocol(writer: CodeBlockWriter, model: ProtocolModel): void {
+  const { ir, errors, correlation } = model;
+  const openers = model.serverMessages.filter((message) => message.ir.stream !== null);
+  const parts = model.serverMessages.filter((message) => message.clientStreamPart !== null);
+  if (errors === null && openers.length === 0) {
+    writer.writeLine(
+      `const protocol: ClientProtocol<ServerMessage> = { name: ${quote(ir.name)}, framing, decode: decodeServerMessage };`,
+    );
+    return;
+  }
+  writer.write('const protocol: ClientProtocol<ServerMessage> =').inlineBlock(() => {
+    writer.writeLine(`name: ${quote(ir.name)},`);
+    writer.writeLine('framing,');
+    writer.writeLine('decode: decodeServerMessage,');
+    if (errors !== null) {
+      const message = messageNamed(model, errors.message);
+      writer.writeLine(
+        `describeError: (message) => (message.type === ${quote(message.name)} ? \`\${${access('message', errors.reasonField)}}: \${${access('message', errors.textField)}}\` : null),`,
+      );
+    }
+    if (correlation !== null) writer.writeLine(`correlationOf: (message) => ${access('message', correlation.name)},`);
+    if (openers.length > 0) {
+      writer.writeLine(
+        `opensStream: (message) => ${openers.map((message) => `message.type === ${quote(message.name)}`).join(' || ')},`,
+      );
+      const chunks = parts.filter((message) => message.clientStreamPart === 'chunk');
+      const ends = parts.filter((message) => message.clientStreamPart === 'end');
+      const test = (list: MessageModel[]) => list.map((message) => `message.type === ${quote(message.name)}`).join(' || ');
+      writer.writeLine(
+        `streamPart: (message) => (${test(chunks)} ? 'chunk' : ${test(ends)} ? 'end' : null),`,
+      );
+    }
+  });
+  writer.write(';').newLine();
+}
+
+/** "a" or "an", by the first letter of a message name: good enough for PascalCase names. */
+function article(name: string): string {
+  return /^[AEIOU]/.test(name) ? 'an' : 'a';
 }

@@ -1,16 +1,19 @@
-import type { ComposedMessageIR, FieldIR, ValueIR } from '@sockspec/spec';
+import type { BroadcastIR, ComposedMessageIR, DeclaredBehaviorIR, FieldIR, ValueIR } from '@sockspec/spec';
 import { type CodeBlockWriter, type SourceFile, VariableDeclarationKind } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
-import type { MessageModel, ProtocolModel } from './model.js';
-import { access, propertyKey, quote } from './names.js';
+import { type MessageModel, messageNamed, type ProtocolModel, tsType } from './model.js';
+import { access, pascalCase, propertyKey, quote } from './names.js';
 
 export function handlerMethod(message: MessageModel): string {
   return `on${message.name}`;
 }
 
-/** Messages whose server behavior is application code. */
+/** Messages whose server behavior is application code: handlers, and guards in front of declared steps. */
 export function handlerMessages(model: ProtocolModel): MessageModel[] {
-  return model.clientMessages.filter((message) => message.behavior?.kind === 'handler');
+  return model.clientMessages.filter(
+    (message) =>
+      message.behavior?.kind === 'handler' || (message.behavior?.kind === 'declared' && message.behavior.guard),
+  );
 }
 
 function union(names: readonly string[]): string {
@@ -34,23 +37,29 @@ function literal(value: string | number | boolean, field: FieldIR): string {
   return String(value);
 }
 
-/** An object literal with a value for every field of the composed message. */
-function composed(model: ProtocolModel, composition: ComposedMessageIR, request: MessageModel | null): string {
-  const target = model.messages.find((message) => message.ir.name === composition.message);
-  if (target === undefined) {
-    throw new UnsupportedFeatureError(
-      model.ir.sourceFile,
-      'behavior',
-      `a reply with unknown message ${composition.message}`,
-    );
-  }
+/** The local variable holding a session value read by declared steps. */
+function sessionLocal(name: string): string {
+  return `session${pascalCase(name)}`;
+}
+
+/**
+ * An object literal with a value for every field of the composed message.
+ * Header fields the spec gives no value travel back from the request (a
+ * correlation id) when `answersRequest`, else start at zero.
+ */
+function composed(
+  model: ProtocolModel,
+  composition: ComposedMessageIR,
+  request: MessageModel | null,
+  answersRequest: boolean,
+): string {
+  const target = messageNamed(model, composition.message);
   const values = new Map(composition.values.map((entry) => [entry.field, entry.value]));
   const properties = target.fields.map((field) => {
     const value: ValueIR | undefined = values.get(field.name);
     const key = propertyKey(field.name);
     if (value === undefined) {
-      // Header fields such as a correlation id travel back from the request; without one they start at zero.
-      const fromRequest = request?.fields.some((candidate) => candidate.name === field.name) ?? false;
+      const fromRequest = answersRequest && (request?.fields.some((candidate) => candidate.name === field.name) ?? false);
       if (fromRequest) return `${key}: ${access('message', field.name)}`;
       if (field.type.kind === 'int') return `${key}: ${field.type.bits === 64 ? '0n' : '0'}`;
       throw new UnsupportedFeatureError(
@@ -64,149 +73,754 @@ function composed(model: ProtocolModel, composition: ComposedMessageIR, request:
         return `${key}: new Date()`;
       case 'request-field':
         return `${key}: ${access('message', value.field)}`;
+      case 'session':
+        return `${key}: ${sessionLocal(value.name)}`;
       case 'literal':
         return `${key}: ${literal(value.value, field)}`;
-      default:
-        throw new UnsupportedFeatureError(
-          model.ir.sourceFile,
-          `behavior of ${composition.message}`,
-          'this kind of value',
-        );
     }
   });
   return `{ ${properties.join(', ')} }`;
 }
 
+/** Everything the server file imports, collected while emitting. */
+interface Imports {
+  readonly codec: Set<string>;
+  readonly server: Set<string>;
+  readonly serverTypes: Set<string>;
+  /** Wire helpers from @sockspec/codec itself. */
+  readonly wire: Set<string>;
+}
+
+/** Names and types the emitters of one server file share. */
+interface ServerContext {
+  readonly model: ProtocolModel;
+  readonly imports: Imports;
+  /** The correlation field's property key, or null. */
+  readonly id: string | null;
+  readonly connectionName: string;
+  readonly refusalName: string;
+  readonly outgoingName: string;
+}
+
+/** A handler's reply type: the message without its correlation id (the engine copies the request's), plus its stream. */
+function replyType(context: ServerContext, name: string): string {
+  const { model, id } = context;
+  const message = messageNamed(model, name);
+  const base = id === null ? message.name : `Omit<${message.name}, ${quote(id)}>`;
+  const stream = message.ir.stream;
+  if (stream === null) return base;
+  context.imports.serverTypes.add('OutgoingStream');
+  return `${base} & { readonly stream: OutgoingStream<${streamFields(context, stream.chunk)}, ${streamFields(context, stream.end)}> }`;
+}
+
+function streamFields(context: ServerContext, name: string): string {
+  const message = messageNamed(context.model, name);
+  return context.id === null ? message.fieldsName : `Omit<${message.fieldsName}, ${quote(context.id)}>`;
+}
+
+function handlerReplies(context: ServerContext, message: MessageModel): string[] {
+  const errors = context.model.errors;
+  const names = [...message.replies];
+  if (errors !== null && names.length > 0 && !names.includes(errors.message)) names.push(errors.message);
+  return names.map((name) => replyType(context, name));
+}
+
+/** Every reply any handler may return, for the one `answer` function. */
+function answerUnion(context: ServerContext): string[] {
+  const types = new Set<string>();
+  for (const message of handlerMessages(context.model)) {
+    if (message.behavior?.kind !== 'handler') continue;
+    for (const type of handlerReplies(context, message)) types.add(type);
+  }
+  return [...types];
+}
+
 export function emitServer(file: SourceFile, model: ProtocolModel): void {
   const { ir, typePrefix } = model;
+  const imports: Imports = {
+    codec: new Set(['decodeClientMessage', 'framing']),
+    server: new Set(['createProtocolServer']),
+    serverTypes: new Set(['Connection', 'ProtocolServer', 'ServerHooks', 'ServerOptions', 'ServerProtocol']),
+    wire: new Set(),
+  };
+  const context: ServerContext = {
+    model,
+    imports,
+    id: model.correlation === null ? null : model.correlation.name,
+    connectionName: `${typePrefix}Connection`,
+    refusalName: `${typePrefix}Refusal`,
+    outgoingName: `${typePrefix}Outgoing`,
+  };
   const handlers = handlerMessages(model);
-  const handlersName = `${typePrefix}Handlers`;
-  const connectionName = `${typePrefix}Connection`;
   const usesHandlers = handlers.length > 0;
-  const codecImports = new Set(['decodeClientMessage', 'framing']);
+  const answers = answerUnion(context);
 
-  if (usesHandlers) {
-    file.addInterface({
-      name: connectionName,
+  if (model.errors !== null) emitRefusal(file, context);
+  if (usesHandlers) emitTypedConnection(file, context);
+  emitHandlersInterface(file, context, handlers);
+  if (answers.length > 0) emitAnswer(file, context, answers);
+  if (model.clientMessages.some((message) => message.ir.stream !== null)) emitIncomingStreams(file, context);
+  for (const message of handlers) {
+    if (message.behavior?.kind === 'handler' && message.ir.stream !== null) emitReceiveStream(file, context, message);
+  }
+  if (handlers.some((message) => message.behavior?.kind === 'declared')) emitAfterGuard(file, context);
+  for (const message of model.clientMessages) {
+    if (message.behavior?.kind === 'declared') emitDeclaredSteps(file, context, message, message.behavior);
+  }
+  emitCreateServerProtocol(file, context, usesHandlers);
+  emitCreateServer(file, context, usesHandlers);
+
+  if (imports.wire.size > 0) {
+    file.addImportDeclaration({ moduleSpecifier: '@sockspec/codec', namedImports: [...imports.wire].sort() });
+  }
+  file.addImportDeclarations([
+    { moduleSpecifier: '@sockspec/server', isTypeOnly: true, namedImports: [...imports.serverTypes].sort() },
+    { moduleSpecifier: '@sockspec/server', namedImports: [...imports.server].sort() },
+    { moduleSpecifier: './codec.js', namedImports: [...imports.codec].sort() },
+  ]);
+}
+
+function emitRefusal(file: SourceFile, context: ServerContext): void {
+  const { model, id } = context;
+  const errors = model.errors!;
+  const message = messageNamed(model, errors.message);
+  const reason = message.fields.find((field) => field.name === errors.reasonField)!;
+  const omitted = id === null ? quote('type') : `${quote('type')} | ${quote(id)}`;
+  file.addTypeAlias({
+    name: context.refusalName,
+    isExported: true,
+    docs: [`Why a request is refused: the ${message.name} message's fields, which the engine sends for you.`],
+    type: `Omit<${message.name}, ${omitted}>`,
+  });
+  file.addFunction({
+    name: 'refuse',
+    isExported: true,
+    docs: [`A ${message.name} reply, for handlers that refuse a request: \`return refuse('…', 'why')\`.`],
+    parameters: [
+      { name: errors.reasonField, type: tsType(reason.type) },
+      { name: errors.textField, type: 'string' },
+    ],
+    returnType: id === null ? message.name : `Omit<${message.name}, ${quote(id)}>`,
+    statements: `return { type: ${quote(message.name)}, ${propertyKey(errors.reasonField)}, ${propertyKey(errors.textField)} };`,
+  });
+}
+
+/** Writes `connection.send(<errors message>)` refusing request `idExpression` with `reason`. */
+function writeRefusal(
+  writer: CodeBlockWriter,
+  context: ServerContext,
+  idExpression: string,
+  reason: 'badRequest' | 'internal',
+  textExpression: string,
+): void {
+  const errors = context.model.errors;
+  if (errors === null) {
+    // No errors message to answer with: say it in the log, and drop the peer.
+    writer.writeLine(`connection.log(${textExpression});`);
+    writer.writeLine('connection.close();');
+    return;
+  }
+  const message = messageNamed(context.model, errors.message);
+  const text = message.fields.find((field) => field.name === errors.textField)!;
+  context.imports.codec.add(`encode${message.name}`);
+  context.imports.wire.add('truncateUtf8');
+  const maxBytes = text.type.kind === 'string' ? text.type.maxBytes : 0;
+  const id = context.id === null ? '' : `${propertyKey(context.id)}: ${idExpression}, `;
+  writer.writeLine(
+    `connection.send(encode${message.name}({ ${id}${propertyKey(errors.reasonField)}: ${quote(errors[reason])}, ${propertyKey(errors.textField)}: truncateUtf8(${textExpression}, ${maxBytes}) }));`,
+  );
+}
+
+function sessionFieldsName(context: ServerContext): string {
+  return `${context.model.typePrefix}Session`;
+}
+
+function emitTypedConnection(file: SourceFile, context: ServerContext): void {
+  const { model, connectionName, outgoingName, id } = context;
+  const session = model.ir.behavior.session;
+  const groups = model.usesGroups;
+  context.imports.codec.add('encodeServerMessage');
+
+  if (id !== null) {
+    file.addTypeAlias({
+      name: outgoingName,
       isExported: true,
-      docs: ['A client connection as handlers see it: sends typed messages.'],
-      properties: [
-        { name: 'id', isReadonly: true, type: 'number', docs: ['Unique within one server, increasing from 1.'] },
-        { name: 'remote', isReadonly: true, type: "Connection['remote']" },
-        { name: 'state', isReadonly: true, type: 'Map<string, unknown>', docs: ['Per-connection state for handlers.'] },
-        { name: 'closed', isReadonly: true, type: 'boolean' },
-        {
-          name: 'connection',
-          isReadonly: true,
-          type: 'Connection',
-          docs: ['The engine connection, for frames that are already encoded.'],
-        },
-      ],
-      methods: [
-        {
-          name: 'send',
-          parameters: [{ name: 'message', type: 'ServerMessage' }],
-          returnType: 'void',
-          docs: ['Encodes and queues a message.'],
-        },
-        { name: 'close', returnType: 'void', docs: ['Flushes queued messages, then closes.'] },
-      ],
+      docs: [`A server message to send; its ${id} defaults to 0, which answers no request.`],
+      type: `ServerMessage extends infer Message ? Message extends ServerMessage ? Omit<Message, ${quote(id)}> & { readonly ${propertyKey(id)}?: number } : never : never`,
+    });
+  }
+  const outgoing = id === null ? 'ServerMessage' : outgoingName;
+  const encodeOutgoing = id === null ? 'encodeServerMessage(message)' : `encodeServerMessage({ ${propertyKey(id)}: 0, ...message })`;
+  if (session.length > 0) {
+    file.addInterface({
+      name: sessionFieldsName(context),
+      isExported: true,
+      docs: ["Values the spec's declared behavior remembers for a connection (`session:`); unset until a message stores them."],
+      properties: session.map((field) => ({
+        name: propertyKey(field.name),
+        isReadonly: true,
+        hasQuestionToken: true,
+        type: tsType(field.type),
+        ...(field.description === '' ? {} : { docs: [field.description] }),
+      })),
     });
   }
 
+  const groupMembers = groups
+    ? {
+        properties: [
+          { name: 'groups', isReadonly: true, type: 'ReadonlySet<string>', docs: ['The groups this connection is in.'] },
+        ],
+        methods: [
+          {
+            name: 'peers',
+            returnType: `${connectionName}[]`,
+            docs: ['Every open connection of this server, this one included.'],
+          },
+          {
+            name: 'members',
+            parameters: [{ name: 'group', type: 'string' }],
+            returnType: `${connectionName}[]`,
+            docs: ['The connections in a group.'],
+          },
+          { name: 'groupNames', returnType: 'string[]', docs: ['Groups with at least one member, sorted.'] },
+          {
+            name: 'join',
+            parameters: [{ name: 'group', type: 'string' }],
+            returnType: 'boolean',
+            docs: ['Joins a group; false when already in it.'],
+          },
+          {
+            name: 'leave',
+            parameters: [{ name: 'group', type: 'string' }],
+            returnType: 'boolean',
+            docs: ['Leaves a group; false when not in it.'],
+          },
+          {
+            name: 'broadcast',
+            parameters: [
+              { name: 'message', type: outgoing },
+              { name: 'to', type: `Iterable<${connectionName}>` },
+              { name: 'except', type: connectionName, hasQuestionToken: true },
+            ],
+            returnType: 'number',
+            docs: ['Encodes a message once and sends it to each of `to` but `except`; returns how many it went to.'],
+          },
+        ],
+      }
+    : { properties: [], methods: [] };
+
   file.addInterface({
-    name: handlersName,
+    name: connectionName,
+    isExported: true,
+    docs: ['A client connection as handlers see it: sends typed messages.'],
+    properties: [
+      { name: 'id', isReadonly: true, type: 'number', docs: ['Unique within one server, increasing from 1.'] },
+      { name: 'remote', isReadonly: true, type: "Connection['remote']" },
+      { name: 'state', isReadonly: true, type: 'Map<string, unknown>', docs: ['Per-connection state for handlers.'] },
+      { name: 'closed', isReadonly: true, type: 'boolean' },
+      {
+        name: 'connection',
+        isReadonly: true,
+        type: 'Connection',
+        docs: ['The engine connection, for frames that are already encoded.'],
+      },
+      ...(session.length > 0
+        ? [
+            {
+              name: 'session',
+              isReadonly: true,
+              type: sessionFieldsName(context),
+              docs: ['What declared behavior remembered for this connection.'],
+            },
+          ]
+        : []),
+      ...groupMembers.properties,
+    ],
+    methods: [
+      {
+        name: 'send',
+        parameters: [{ name: 'message', type: outgoing }],
+        returnType: 'void',
+        docs: ['Encodes and queues a message.'],
+      },
+      ...groupMembers.methods,
+      { name: 'close', returnType: 'void', docs: ['Flushes queued messages, then closes.'] },
+    ],
+  });
+
+  const className = `Typed${connectionName}`;
+  file.addClass({
+    name: className,
+    implements: [connectionName],
+    properties: [
+      { name: 'connection', isReadonly: true, type: 'Connection' },
+      ...(session.length > 0
+        ? [
+            {
+              name: 'session',
+              isReadonly: true,
+              type: `{ -readonly [Key in keyof ${sessionFieldsName(context)}]: ${sessionFieldsName(context)}[Key] }`,
+              initializer: '{}',
+              docs: ['Written by the declared steps below; handlers see it read-only.'],
+            },
+          ]
+        : []),
+    ],
+    ctors: [
+      { parameters: [{ name: 'connection', type: 'Connection' }], statements: ['this.connection = connection;'] },
+    ],
+    getAccessors: [
+      { name: 'id', returnType: 'number', statements: ['return this.connection.id;'] },
+      { name: 'remote', returnType: "Connection['remote']", statements: ['return this.connection.remote;'] },
+      { name: 'state', returnType: 'Map<string, unknown>', statements: ['return this.connection.state;'] },
+      { name: 'closed', returnType: 'boolean', statements: ['return this.connection.closed;'] },
+      ...(groups
+        ? [
+            {
+              name: 'groups',
+              returnType: 'ReadonlySet<string>',
+              statements: ['return this.connection.peers.groupsOf(this.connection);'],
+            },
+          ]
+        : []),
+    ],
+    methods: [
+      {
+        name: 'send',
+        parameters: [{ name: 'message', type: outgoing }],
+        returnType: 'void',
+        statements: [`this.connection.send(${encodeOutgoing});`],
+      },
+      ...(groups
+        ? [
+            {
+              name: 'peers',
+              returnType: `${connectionName}[]`,
+              statements: ['return [...this.connection.peers.connections()].map(typedConnection);'],
+            },
+            {
+              name: 'members',
+              parameters: [{ name: 'group', type: 'string' }],
+              returnType: `${connectionName}[]`,
+              statements: ['return [...this.connection.peers.members(group)].map(typedConnection);'],
+            },
+            {
+              name: 'groupNames',
+              returnType: 'string[]',
+              statements: ['return this.connection.peers.groupNames();'],
+            },
+            {
+              name: 'join',
+              parameters: [{ name: 'group', type: 'string' }],
+              returnType: 'boolean',
+              statements: ['return this.connection.peers.join(group, this.connection);'],
+            },
+            {
+              name: 'leave',
+              parameters: [{ name: 'group', type: 'string' }],
+              returnType: 'boolean',
+              statements: ['return this.connection.peers.leave(group, this.connection);'],
+            },
+            {
+              name: 'broadcast',
+              parameters: [
+                { name: 'message', type: outgoing },
+                { name: 'to', type: `Iterable<${connectionName}>` },
+                { name: 'except', type: connectionName, hasQuestionToken: true },
+              ],
+              returnType: 'number',
+              statements: [
+                `const frame = ${encodeOutgoing};`,
+                'const connections = [...to].map((member) => member.connection);',
+                'return this.connection.peers.broadcast(frame, connections, except?.connection);',
+              ],
+            },
+          ]
+        : []),
+      { name: 'close', returnType: 'void', statements: ['this.connection.close();'] },
+    ],
+  });
+  file.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ['One typed wrapper per engine connection, made on first use.'],
+    declarations: [{ name: 'typedConnections', type: `WeakMap<Connection, ${className}>`, initializer: 'new WeakMap()' }],
+  });
+  file.addFunction({
+    name: 'typedConnection',
+    isExported: true,
+    docs: ['The typed view of an engine connection (as lifecycle hooks receive it); the same object every time.'],
+    parameters: [{ name: 'connection', type: 'Connection' }],
+    returnType: connectionName,
+    statements: 'return wrap(connection);',
+  });
+  file.addFunction({
+    name: 'wrap',
+    docs: ['The typed wrapper itself, whose session the declared steps write.'],
+    parameters: [{ name: 'connection', type: 'Connection' }],
+    returnType: className,
+    statements: (writer) => {
+      writer.writeLine('let typed = typedConnections.get(connection);');
+      writer.write('if (typed === undefined)').block(() => {
+        writer.writeLine(`typed = new ${className}(connection);`);
+        writer.writeLine('typedConnections.set(connection, typed);');
+      });
+      writer.writeLine('return typed;');
+    },
+  });
+}
+
+function emitHandlersInterface(file: SourceFile, context: ServerContext, handlers: MessageModel[]): void {
+  const { model, connectionName, refusalName } = context;
+  const { ir } = model;
+  file.addInterface({
+    name: `${model.typePrefix}Handlers`,
     isExported: true,
     extends: ['ServerHooks'],
     docs: [
-      usesHandlers
+      handlers.length > 0
         ? `What the application implements for the ${ir.name} protocol: one method per message the spec leaves to code, plus the optional lifecycle hooks. A method returns the reply to send, or nothing.`
         : `Optional lifecycle hooks; the ${ir.name} spec declares all of its behavior, so there is nothing else to implement.`,
     ],
     methods: handlers.map((message) => {
-      const replies = union(message.replies);
-      const result = message.replies.length === 0 ? 'void' : `${replies} | void`;
+      const behavior = message.behavior!;
+      if (behavior.kind === 'declared') {
+        const result = `${refusalName} | void`;
+        return {
+          name: handlerMethod(message),
+          docs: [
+            `Checks every ${message.name} before its declared behavior runs. Return nothing to let it run, or a refusal (the reason and text of ${model.errors?.message}) to answer with that instead.`,
+          ],
+          parameters: [
+            { name: 'message', type: message.name },
+            { name: 'connection', type: connectionName },
+          ],
+          returnType: `${result} | Promise<${result}>`,
+        };
+      }
+      const replies = handlerReplies(context, message);
+      const result = replies.length === 0 ? 'void' : `${union(replies)} | void`;
+      const stream = message.ir.stream;
+      if (stream !== null) context.imports.serverTypes.add('ReceivedStream');
       return {
         name: handlerMethod(message),
         docs: [
-          `Called for every ${message.name} a client sends.${message.replies.length === 0 ? '' : ` May answer with ${message.replies.join(' or ')}.`}`,
+          `Called for every ${message.name} a client sends${stream === null ? '' : `, with the stream of ${stream.chunk} chunks that follows it (iterate it, then \`await stream.end\`)`}.${message.replies.length === 0 ? '' : ` May answer with ${[...message.replies, ...(model.errors === null ? [] : [model.errors.message])].join(' or ')}.`}`,
         ],
         parameters: [
           { name: 'message', type: message.name },
+          ...(stream === null
+            ? []
+            : [
+                {
+                  name: 'stream',
+                  type: `ReceivedStream<${messageNamed(model, stream.chunk).name}, ${messageNamed(model, stream.end).name}>`,
+                },
+              ]),
           { name: 'connection', type: connectionName },
         ],
         returnType: `${result} | Promise<${result}>`,
       };
     }),
   });
+}
 
-  if (usesHandlers) {
-    codecImports.add('encodeServerMessage');
-    file.addClass({
-      name: `Typed${connectionName}`,
-      implements: [connectionName],
-      properties: [{ name: 'connection', isReadonly: true, type: 'Connection' }],
-      ctors: [
-        { parameters: [{ name: 'connection', type: 'Connection' }], statements: ['this.connection = connection;'] },
-      ],
-      getAccessors: [
-        { name: 'id', returnType: 'number', statements: ['return this.connection.id;'] },
-        { name: 'remote', returnType: "Connection['remote']", statements: ['return this.connection.remote;'] },
-        { name: 'state', returnType: 'Map<string, unknown>', statements: ['return this.connection.state;'] },
-        { name: 'closed', returnType: 'boolean', statements: ['return this.connection.closed;'] },
-      ],
-      methods: [
-        {
-          name: 'send',
-          parameters: [{ name: 'message', type: 'ServerMessage' }],
-          returnType: 'void',
-          statements: ['this.connection.send(encodeServerMessage(message));'],
+function emitAnswer(file: SourceFile, context: ServerContext, answers: string[]): void {
+  const { model, id } = context;
+  const streaming = model.serverMessages.filter(
+    (message) => message.ir.stream !== null && answers.some((type) => type.startsWith(`Omit<${message.name},`)),
+  );
+  file.addTypeAlias({ name: 'Answer', docs: ['Whatever a handler may answer with.'], type: union(answers) });
+  file.addFunction({
+    name: 'answer',
+    docs: [
+      `Sends what a handler returned${id === null ? '' : ` with the request's ${id}`}, once it is known; handlers that answer synchronously cost no promise.`,
+    ],
+    parameters: [
+      { name: 'connection', type: 'Connection' },
+      ...(id === null ? [] : [{ name: 'id', type: 'number' }]),
+      { name: 'reply', type: 'Answer | void | Promise<Answer | void>' },
+    ],
+    returnType: 'void | Promise<void>',
+    statements: (writer) => {
+      const idArgument = id === null ? '' : 'id, ';
+      writer.write('if (reply instanceof Promise)').block(() => {
+        writer.writeLine(`return reply.then((resolved) => answer(connection, ${idArgument}resolved));`);
+      });
+      writer.writeLine('if (reply === undefined) return;');
+      for (const message of streaming) {
+        const stream = message.ir.stream!;
+        const chunk = messageNamed(model, stream.chunk);
+        const end = messageNamed(model, stream.end);
+        const key = propertyKey(id!);
+        context.imports.codec.add(`encode${message.name}`);
+        context.imports.codec.add(`encode${chunk.name}`);
+        context.imports.codec.add(`encode${end.name}`);
+        context.imports.server.add('sendOutgoingStream');
+        context.imports.server.add('mapChunks');
+        context.imports.server.add('endOf');
+        writer.write(`if (reply.type === ${quote(message.name)})`).block(() => {
+          writer.writeLine('const { stream, ...fields } = reply;');
+          writer.writeLine(`connection.send(encode${message.name}({ ...fields, ${key}: id }));`);
+          writer.writeLine(
+            `const chunks = mapChunks(stream.chunks, (chunk) => encode${chunk.name}({ ...chunk, ${key}: id }));`,
+          );
+          writer.writeLine(
+            `const end = () => encode${end.name}({ ...endOf(stream, {} as ${streamFields(context, end.ir.name)}), ${key}: id });`,
+          );
+          writer.writeLine('return sendOutgoingStream(connection, chunks, end).then(() => undefined);');
+        });
+      }
+      writer.writeLine(
+        id === null
+          ? 'connection.send(encodeServerMessage(reply));'
+          : `connection.send(encodeServerMessage({ ...reply, ${propertyKey(id)}: id }));`,
+      );
+      context.imports.codec.add('encodeServerMessage');
+    },
+  });
+}
+
+function emitIncomingStreams(file: SourceFile, context: ServerContext): void {
+  const { model } = context;
+  const key = propertyKey(context.id!);
+  const parts = model.clientMessages.filter((message) => message.serverStreamPart !== null);
+  context.imports.server.add('feedIncomingStream');
+  context.imports.server.add('settleIncomingStream');
+  context.imports.server.add('describeError');
+  file.addFunction({
+    name: 'answerStream',
+    isAsync: true,
+    docs: [
+      "Runs a stream's handler beside the dispatch loop (the frames after the opening one carry the chunks it waits for), answers when it settles, and drops chunks still on their way.",
+    ],
+    parameters: [
+      { name: 'connection', type: 'Connection' },
+      { name: 'message', type: 'ClientMessage' },
+      { name: 'handle', type: '() => Answer | void | Promise<Answer | void>' },
+    ],
+    returnType: 'Promise<void>',
+    statements: (writer) => {
+      writeTry(
+        writer,
+        () => writer.writeLine(`await answer(connection, ${access('message', context.id!)}, handle());`),
+        () => {
+        writer.writeLine(`connection.log(\`\${message.type} handler failed: \${describeError(error)}\`);`);
+        writeRefusal(
+          writer,
+          context,
+          access('message', context.id!),
+          'internal',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
+          '`the server failed while handling ${message.type}; its log has the details`',
+          );
         },
-        { name: 'close', returnType: 'void', statements: ['this.connection.close();'] },
-      ],
-    });
-    file.addVariableStatement({
-      declarationKind: VariableDeclarationKind.Const,
-      docs: ['One typed wrapper per engine connection, made on first use.'],
-      declarations: [
-        { name: 'typedConnections', type: `WeakMap<Connection, ${connectionName}>`, initializer: 'new WeakMap()' },
-      ],
-    });
-    file.addFunctions([
-      {
-        name: 'typed',
-        parameters: [{ name: 'connection', type: 'Connection' }],
-        returnType: connectionName,
-        statements: (writer) => {
-          writer.writeLine('let typedConnection = typedConnections.get(connection);');
-          writer.write('if (typedConnection === undefined)').block(() => {
-            writer.writeLine(`typedConnection = new Typed${connectionName}(connection);`);
-            writer.writeLine('typedConnections.set(connection, typedConnection);');
-          });
-          writer.writeLine('return typedConnection;');
-        },
-      },
-      {
-        name: 'sendReply',
-        docs: ['Sends what a handler returned, once it is known; handlers that answer synchronously cost no promise.'],
-        parameters: [
-          { name: 'connection', type: 'Connection' },
-          { name: 'reply', type: 'ServerMessage | void | Promise<ServerMessage | void>' },
-        ],
-        returnType: 'void | Promise<void>',
-        statements: (writer) => {
-          writer.write('if (reply instanceof Promise)').block(() => {
-            writer.writeLine('return reply.then((message) => sendReply(connection, message));');
-          });
-          writer.write('if (reply !== undefined)').block(() => {
-            writer.writeLine('connection.send(encodeServerMessage(reply as ServerMessage));');
-          });
-        },
-      },
-    ]);
+        () => writer.writeLine(`settleIncomingStream(connection, message.${key});`),
+      );
+    },
+  });
+  file.addFunction({
+    name: 'feedStream',
+    docs: ['Hands a chunk or end to its stream; while the handler is behind, the engine reads nothing more.'],
+    parameters: [
+      { name: 'connection', type: 'Connection' },
+      { name: 'message', type: union(parts.map((part) => part.name)) },
+      { name: 'part', type: "'chunk' | 'end'" },
+    ],
+    returnType: 'void | Promise<void>',
+    statements: (writer) => {
+      writer.writeLine(`const fed = feedIncomingStream(connection, message.${key}, part, message);`);
+      writer.write('if (fed === false)').block(() => {
+        writeRefusal(
+          writer,
+          context,
+          `message.${key}`,
+          'badRequest',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
+          `\`\${message.type} for stream \${message.${key}}, which is not open\``,
+        );
+        writer.writeLine('return;');
+      });
+      writer.writeLine('if (fed !== true) return fed;');
+    },
+  });
+}
+
+function emitReceiveStream(file: SourceFile, context: ServerContext, message: MessageModel): void {
+  const { model } = context;
+  const stream = message.ir.stream!;
+  const key = access('message', context.id!);
+  context.imports.server.add('openIncomingStream');
+  file.addFunction({
+    name: `receive${message.name}`,
+    docs: [
+      `Opens the stream a ${message.name} starts and hands it to \`${handlerMethod(message)}\`, which runs beside the dispatch loop.`,
+    ],
+    parameters: [
+      { name: 'message', type: message.name },
+      { name: 'connection', type: 'Connection' },
+      { name: 'handlers', type: `${model.typePrefix}Handlers` },
+    ],
+    returnType: 'void',
+    statements: (writer) => {
+      writer.writeLine(
+        `const stream = openIncomingStream<${messageNamed(model, stream.chunk).name}, ${messageNamed(model, stream.end).name}>(connection, ${key});`,
+      );
+      writer.write("if (typeof stream === 'string')").block(() => {
+        writeRefusal(writer, context, key, 'badRequest', 'stream');
+        writer.writeLine('return;');
+      });
+      writer.writeLine(
+        `void answerStream(connection, message, () => handlers.${handlerMethod(message)}(message, stream, typedConnection(connection)));`,
+      );
+    },
+  });
+}
+
+function emitAfterGuard(file: SourceFile, context: ServerContext): void {
+  const errors = context.model.errors!;
+  const message = messageNamed(context.model, errors.message);
+  const key = propertyKey(context.id ?? '');
+  context.imports.codec.add(`encode${message.name}`);
+  file.addFunction({
+    name: 'afterGuard',
+    docs: ["Runs declared steps once the application's guard let a request through; a refusal is sent instead."],
+    parameters: [
+      { name: 'connection', type: 'Connection' },
+      ...(context.id === null ? [] : [{ name: 'id', type: 'number' }]),
+      { name: 'verdict', type: `${context.refusalName} | void | Promise<${context.refusalName} | void>` },
+      { name: 'steps', type: '() => void' },
+    ],
+    returnType: 'void | Promise<void>',
+    statements: (writer) => {
+      const idArgument = context.id === null ? '' : 'id, ';
+      writer.write('if (verdict instanceof Promise)').block(() => {
+        writer.writeLine(`return verdict.then((resolved) => afterGuard(connection, ${idArgument}resolved, steps));`);
+      });
+      writer.write('if (verdict === undefined)').block(() => {
+        writer.writeLine('steps();');
+        writer.writeLine('return;');
+      });
+      writer.writeLine(
+        `connection.send(encode${message.name}({ ...verdict${context.id === null ? '' : `, ${key}: id`} }));`,
+      );
+    },
+  });
+}
+
+function stepsFunction(message: MessageModel): string {
+  return `run${message.name}`;
+}
+
+function emitDeclaredSteps(
+  file: SourceFile,
+  context: ServerContext,
+  message: MessageModel,
+  behavior: DeclaredBehaviorIR,
+): void {
+  const { model } = context;
+  const written = new Map(behavior.session.map((entry) => [entry.name, entry.value]));
+  const read = new Set<string>();
+  const visit = (composition: ComposedMessageIR | null) => {
+    for (const entry of composition?.values ?? []) if (entry.value.kind === 'session') read.add(entry.value.name);
+  };
+  visit(behavior.reply);
+  for (const broadcast of behavior.broadcasts) visit(broadcast.message);
+  const idExpression = context.id === null ? '0' : access('message', context.id);
+
+  file.addFunction({
+    name: stepsFunction(message),
+    docs: [`The declared behavior of ${message.name}, in the spec's order: session, groups, reply, broadcasts.`],
+    parameters: [
+      { name: 'message', type: message.name },
+      { name: 'connection', type: 'Connection' },
+    ],
+    returnType: 'void',
+    statements: (writer) => {
+      const sessionNeeded = read.size > 0 || written.size > 0;
+      if (sessionNeeded) writer.writeLine('const session = wrap(connection).session;');
+      for (const name of [...read].sort()) {
+        if (written.has(name)) continue;
+        const local = sessionLocal(name);
+        writer.writeLine(`const ${local} = ${access('session', name)};`);
+        writer.write(`if (${local} === undefined)`).block(() => {
+          const setters = model.clientMessages
+            .filter(
+              (candidate) =>
+                candidate.behavior?.kind === 'declared' &&
+                candidate.behavior.session.some((entry) => entry.name === name),
+            )
+            .map((candidate) => candidate.name);
+          writeRefusal(
+            writer,
+            context,
+            idExpression,
+            'badRequest',
+            quote(`${message.name} needs the ${name} that ${setters.join(' or ')} stores; send ${setters[0]} first`),
+          );
+          writer.writeLine('return;');
+        });
+      }
+      for (const [name, value] of written) {
+        if (value.kind !== 'request-field') continue;
+        writer.writeLine(`${access('session', name)} = ${access('message', value.field)};`);
+        if (read.has(name)) writer.writeLine(`const ${sessionLocal(name)} = ${access('message', value.field)};`);
+      }
+      if (behavior.joins !== null) {
+        context.imports.server.add('GroupLimitError');
+        writeTry(
+          writer,
+          () => writer.writeLine(`connection.peers.join(${access('message', behavior.joins!)}, connection);`),
+          () => {
+            writer.writeLine('if (!(error instanceof GroupLimitError)) throw error;');
+            writeRefusal(writer, context, idExpression, 'badRequest', 'error.message');
+            writer.writeLine('return;');
+          },
+        );
+      }
+      if (behavior.leaves !== null) {
+        writer.writeLine(`connection.peers.leave(${access('message', behavior.leaves)}, connection);`);
+      }
+      if (behavior.reply !== null) {
+        const target = messageNamed(model, behavior.reply.message);
+        context.imports.codec.add(`encode${target.name}`);
+        writer.writeLine(`connection.send(encode${target.name}(${composed(model, behavior.reply, message, true)}));`);
+      }
+      for (const broadcast of behavior.broadcasts) writeBroadcast(writer, context, message, broadcast);
+    },
+  });
+}
+
+function writeBroadcast(
+  writer: CodeBlockWriter,
+  context: ServerContext,
+  request: MessageModel,
+  broadcast: BroadcastIR,
+): void {
+  const target = messageNamed(context.model, broadcast.message.message);
+  context.imports.codec.add(`encode${target.name}`);
+  const frame = `encode${target.name}(${composed(context.model, broadcast.message, request, false)})`;
+  const to = broadcast.to;
+  switch (to.kind) {
+    case 'all':
+      writer.writeLine(`connection.peers.broadcast(${frame}, connection.peers.connections());`);
+      return;
+    case 'others':
+      writer.writeLine(`connection.peers.broadcast(${frame}, connection.peers.connections(), connection);`);
+      return;
+    case 'group':
+      writer.writeLine(
+        `connection.peers.broadcast(${frame}, connection.peers.members(${access('message', to.field)})${to.exceptSender ? ', connection' : ''});`,
+      );
+      return;
   }
+}
 
+function emitCreateServerProtocol(file: SourceFile, context: ServerContext, usesHandlers: boolean): void {
+  const { model } = context;
+  const { ir } = model;
   const greeting = ir.behavior.greeting;
+  const handlersName = `${model.typePrefix}Handlers`;
   // Exported on its own so code that cannot receive a server object (a
   // worker thread under the `threads` concurrency model) can build the same
   // protocol from a module.
@@ -223,6 +837,7 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
         writer.writeLine(`name: ${quote(ir.name)},`);
         writer.writeLine('framing,');
         writer.writeLine(`idleTimeoutMs: ${ir.behavior.idleTimeoutMs === null ? 'null' : ir.behavior.idleTimeoutMs},`);
+        if (model.usesGroups) writer.writeLine('usesGroups: true,');
         writer.writeLine('decode: decodeClientMessage,');
         writer
           .write('dispatch(message: ClientMessage, connection: Connection): void | Promise<void>')
@@ -235,22 +850,55 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
             writer.write('switch (message.type)').block(() => {
               for (const message of model.clientMessages) {
                 writer.writeLine(`case ${quote(message.name)}:`);
-                writer.indent(() => writeBehavior(model, message, writer, codecImports));
+                writer.indent(() => writeDispatch(context, message, writer));
               }
             });
           });
         writer.write(',').newLine();
         if (greeting !== null) {
-          codecImports.add(`encode${greeting.message}`);
+          context.imports.codec.add(`encode${greeting.message}`);
           writer.write('onConnect(connection: Connection): void').inlineBlock(() => {
-            writer.writeLine(`connection.send(encode${greeting.message}(${composed(model, greeting, null)}));`);
+            writer.writeLine(`connection.send(encode${greeting.message}(${composed(model, greeting, null, false)}));`);
           });
           writer.write(',').newLine();
         }
+        if (model.errors !== null) writeErrorFrames(writer, context);
       });
       writer.write(';').newLine();
     },
   });
+}
+
+function writeErrorFrames(writer: CodeBlockWriter, context: ServerContext): void {
+  const errors = context.model.errors!;
+  const message = messageNamed(context.model, errors.message);
+  const text = message.fields.find((field) => field.name === errors.textField)!;
+  const maxBytes = text.type.kind === 'string' ? text.type.maxBytes : 0;
+  const id = context.id;
+  context.imports.codec.add(`encode${message.name}`);
+  context.imports.wire.add('truncateUtf8');
+  const fields = (idValue: string, reason: string, textValue: string) =>
+    `{ ${id === null ? '' : `${propertyKey(id)}: ${idValue}, `}${propertyKey(errors.reasonField)}: ${quote(reason)}, ${propertyKey(errors.textField)}: truncateUtf8(${textValue}, ${maxBytes}) }`;
+  writer.write('errorFrame(error: Error): Uint8Array').inlineBlock(() => {
+    writer.writeLine(`return encode${message.name}(${fields('0', errors.badRequest, 'error.message')});`);
+  });
+  writer.write(',').newLine();
+  writer.write('failureFrame(_error: unknown, message: ClientMessage): Uint8Array').inlineBlock(() => {
+    writer.writeLine(
+      `return encode${message.name}(${fields(
+        id === null ? '0' : access('message', id),
+        errors.internal,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
+        '`the server failed while handling ${message.type}; its log has the details`',
+      )});`,
+    );
+  });
+  writer.write(',').newLine();
+}
+
+function emitCreateServer(file: SourceFile, context: ServerContext, usesHandlers: boolean): void {
+  const { ir } = context.model;
+  const handlersName = `${context.model.typePrefix}Handlers`;
   file.addFunction({
     name: 'createServer',
     isExported: true,
@@ -275,30 +923,21 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
       writer.writeLine('return createProtocolServer(protocol, { ...options, hooks });');
     },
   });
-
-  file.addImportDeclarations([
-    {
-      moduleSpecifier: '@sockspec/server',
-      isTypeOnly: true,
-      namedImports: ['Connection', 'ProtocolServer', 'ServerHooks', 'ServerOptions', 'ServerProtocol'],
-    },
-    { moduleSpecifier: '@sockspec/server', namedImports: ['createProtocolServer'] },
-    { moduleSpecifier: './codec.js', namedImports: [...codecImports].sort() },
-  ]);
 }
 
-function writeBehavior(
-  model: ProtocolModel,
-  message: MessageModel,
-  writer: CodeBlockWriter,
-  codecImports: Set<string>,
-): void {
+function writeDispatch(context: ServerContext, message: MessageModel, writer: CodeBlockWriter): void {
+  const { model } = context;
+  const idArgument = context.id === null ? '' : `${access('message', context.id)}, `;
+  if (message.serverStreamPart !== null) {
+    writer.writeLine(`return feedStream(connection, message, ${quote(message.serverStreamPart)});`);
+    return;
+  }
   const behavior = message.behavior;
   if (behavior === null) return;
   switch (behavior.kind) {
     case 'echo': {
-      const target = model.messages.find((candidate) => candidate.ir.name === behavior.message) ?? message;
-      codecImports.add(`encode${target.name}`);
+      const target = messageNamed(model, behavior.message);
+      context.imports.codec.add(`encode${target.name}`);
       if (behavior.prefix === '' || behavior.prefixField === null) {
         writer.writeLine(`connection.send(encode${target.name}(message));`);
       } else {
@@ -321,21 +960,51 @@ function writeBehavior(
       return;
     }
     case 'reply': {
-      const target = model.messages.find((candidate) => candidate.ir.name === behavior.reply.message);
-      if (target === undefined) {
-        throw new UnsupportedFeatureError(
-          model.ir.sourceFile,
-          'behavior',
-          `a reply with unknown message ${behavior.reply.message}`,
-        );
-      }
-      codecImports.add(`encode${target.name}`);
-      writer.writeLine(`connection.send(encode${target.name}(${composed(model, behavior.reply, message)}));`);
+      const target = messageNamed(model, behavior.reply.message);
+      context.imports.codec.add(`encode${target.name}`);
+      writer.writeLine(`connection.send(encode${target.name}(${composed(model, behavior.reply, message, true)}));`);
       writer.writeLine('return;');
       return;
     }
-    case 'handler':
-      writer.writeLine(`return sendReply(connection, handlers.${handlerMethod(message)}(message, typed(connection)));`);
+    case 'handler': {
+      const stream = message.ir.stream;
+      if (stream === null) {
+        const call = `handlers.${handlerMethod(message)}(message, typedConnection(connection))`;
+        if (message.replies.length === 0) {
+          writer.writeLine(`return ${call};`);
+        } else {
+          writer.writeLine(`return answer(connection, ${idArgument}${call});`);
+        }
+        return;
+      }
+      writer.writeLine(`receive${message.name}(message, connection, handlers);`);
+      writer.writeLine('return;');
       return;
+    }
+    case 'declared': {
+      const steps = `() => ${stepsFunction(message)}(message, connection)`;
+      if (behavior.guard) {
+        writer.writeLine(
+          `return afterGuard(connection, ${idArgument}handlers.${handlerMethod(message)}(message, typedConnection(connection)), ${steps});`,
+        );
+      } else {
+        writer.writeLine(`${stepsFunction(message)}(message, connection);`);
+        writer.writeLine('return;');
+      }
+      return;
+    }
   }
+}
+
+/** `try { … } catch (error) { … } finally { … }` with the keywords on the closing braces' lines. */
+function writeTry(writer: CodeBlockWriter, body: () => void, onError: () => void, always?: () => void): void {
+  writer.writeLine('try {');
+  writer.indent(body);
+  writer.writeLine('} catch (error) {');
+  writer.indent(onError);
+  if (always !== undefined) {
+    writer.writeLine('} finally {');
+    writer.indent(always);
+  }
+  writer.writeLine('}');
 }

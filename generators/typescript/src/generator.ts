@@ -162,8 +162,25 @@ function framingText(ir: ProtocolIR): string {
 
 function behaviorText(model: ProtocolModel, name: string): string {
   const message = model.messages.find((candidate) => candidate.ir.name === name);
+  const stream = message?.ir.stream ?? null;
+  const streamText =
+    stream === null
+      ? ''
+      : ` It opens a stream: its sender follows it with ${stream.chunk} chunks and one ${stream.end}, all with its ${model.ir.correlation}.`;
+  const part = message?.serverStreamPart ?? message?.clientStreamPart ?? null;
+  if (part !== null) {
+    return `Travels as the ${part} of a stream: it carries the ${model.ir.correlation} of the message that opened the stream.`;
+  }
   const behavior = message?.behavior ?? null;
-  if (behavior === null) return '';
+  if (behavior === null) return streamText.trim();
+  return `${declaredText(model, message!, behavior)}${streamText}`;
+}
+
+function declaredText(
+  model: ProtocolModel,
+  message: ProtocolModel['messages'][number],
+  behavior: NonNullable<ProtocolModel['messages'][number]['behavior']>,
+): string {
   switch (behavior.kind) {
     case 'echo':
       return behavior.prefix === ''
@@ -172,7 +189,29 @@ function behaviorText(model: ProtocolModel, name: string): string {
     case 'reply':
       return `The server answers with ${behavior.reply.message}.`;
     case 'handler':
-      return `Handled by \`${handlerMethod(message!)}\` in your handlers${behavior.replies.length === 0 ? '' : `, which may answer with ${behavior.replies.join(' or ')}`}.`;
+      return `Handled by \`${handlerMethod(message)}\` in your handlers${behavior.replies.length === 0 ? '' : `, which may answer with ${[...behavior.replies, ...(model.errors === null ? [] : [model.errors.message])].join(' or ')}`}.`;
+    case 'declared': {
+      const steps: string[] = [];
+      if (behavior.guard) steps.push(`\`${handlerMethod(message)}\` in your handlers checks it and may refuse it with ${model.errors?.message}`);
+      if (behavior.session.length > 0) {
+        steps.push(`the server remembers ${behavior.session.map((entry) => `\`${entry.name}\``).join(' and ')} for the connection`);
+      }
+      if (behavior.joins !== null) steps.push(`the connection joins the group named by \`${behavior.joins}\``);
+      if (behavior.leaves !== null) steps.push(`the connection leaves the group named by \`${behavior.leaves}\``);
+      if (behavior.reply !== null) steps.push(`the server answers with ${behavior.reply.message}`);
+      for (const broadcast of behavior.broadcasts) {
+        const to = broadcast.to;
+        const audience =
+          to.kind === 'all'
+            ? 'every connection'
+            : to.kind === 'others'
+              ? 'every other connection'
+              : `the members of the group named by \`${to.field}\`${to.exceptSender ? ' except the sender' : ''}`;
+        steps.push(`${broadcast.message.message} goes to ${audience}`);
+      }
+      const sentence = steps.join(', then ');
+      return `${sentence[0]?.toUpperCase() ?? ''}${sentence.slice(1)}.`;
+    }
   }
 }
 
@@ -298,7 +337,7 @@ export const typescriptGenerator: Generator<TypescriptGeneratorOptions> = define
   name: 'typescript',
   parseOptions,
   generate({ ir, options, sockspecVersion }) {
-    if (ir.irVersion !== 1) {
+    if (ir.irVersion !== 2) {
       throw new UnsupportedFeatureError(ir.sourceFile, 'irVersion', `IR version ${String(ir.irVersion)}`);
     }
     const model = buildModel(ir);

@@ -1,4 +1,4 @@
-import type { FieldIR, MessageBehaviorIR, MessageIR, ProtocolIR, TypeIR } from '@sockspec/spec';
+import type { ErrorsIR, FieldIR, MessageBehaviorIR, MessageIR, ProtocolIR, TypeIR } from '@sockspec/spec';
 import { UnsupportedFeatureError } from './define.js';
 import { camelCase, pascalCase } from './names.js';
 
@@ -15,6 +15,10 @@ export interface MessageModel {
   readonly behavior: MessageBehaviorIR | null;
   /** Messages a client request of this type resolves with; empty when it gets no reply. */
   readonly replies: readonly string[];
+  /** Set when the server receives this message as a chunk or the end of a client's stream. */
+  readonly serverStreamPart: 'chunk' | 'end' | null;
+  /** Set when the client receives this message as a chunk or the end of a server's stream. */
+  readonly clientStreamPart: 'chunk' | 'end' | null;
 }
 
 export interface ProtocolModel {
@@ -28,6 +32,11 @@ export interface ProtocolModel {
   readonly namedTypes: readonly { readonly name: string; readonly type: TypeIR }[];
   /** Client request methods: message → method name. */
   readonly requestMethods: ReadonlyMap<string, string>;
+  /** The header field pairing replies with requests, if any. */
+  readonly correlation: FieldIR | null;
+  readonly errors: ErrorsIR | null;
+  /** True when declared behavior joins or leaves groups or broadcasts. */
+  readonly usesGroups: boolean;
 }
 
 const CLIENT_MEMBERS = new Set(['send', 'on', 'close', 'closed', 'remote']);
@@ -61,11 +70,21 @@ const GLOBALS_USED = new Set([
 export function buildModel(ir: ProtocolIR): ProtocolModel {
   const headerFields = ir.header.filter((field) => field.name !== ir.discriminator);
   const behaviorByMessage = new Map(ir.behavior.onMessage.map((behavior) => [behavior.message, behavior]));
+  const streamParts = { client: new Map<string, 'chunk' | 'end'>(), server: new Map<string, 'chunk' | 'end'>() };
+  for (const message of ir.messages) {
+    if (message.stream === null) continue;
+    // A client's stream is received by the server, and the other way round.
+    const receiver = message.from === 'client' ? streamParts.server : streamParts.client;
+    receiver.set(message.stream.chunk, 'chunk');
+    receiver.set(message.stream.end, 'end');
+  }
   const messages = ir.messages.map((message): MessageModel => {
     const fromClient = message.from !== 'server';
-    const behavior = fromClient
-      ? (behaviorByMessage.get(message.name) ?? { kind: 'handler', message: message.name, replies: [] })
-      : null;
+    const serverStreamPart = streamParts.server.get(message.name) ?? null;
+    const behavior =
+      fromClient && serverStreamPart === null
+        ? (behaviorByMessage.get(message.name) ?? { kind: 'handler', message: message.name, replies: [] })
+        : null;
     return {
       ir: message,
       name: pascalCase(message.name),
@@ -75,6 +94,8 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
       fromServer: message.from !== 'client',
       behavior,
       replies: behavior === null ? [] : repliesOf(behavior),
+      serverStreamPart,
+      clientStreamPart: streamParts.client.get(message.name) ?? null,
     };
   });
 
@@ -126,6 +147,13 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
     serverMessages: messages.filter((message) => message.fromServer),
     namedTypes: [...namedTypes].map(([name, type]) => ({ name, type })),
     requestMethods,
+    correlation: ir.header.find((field) => field.name === ir.correlation) ?? null,
+    errors: ir.behavior.errors,
+    usesGroups: ir.behavior.onMessage.some(
+      (behavior) =>
+        behavior.kind === 'declared' &&
+        (behavior.joins !== null || behavior.leaves !== null || behavior.broadcasts.length > 0),
+    ),
   };
 }
 
@@ -137,7 +165,16 @@ function repliesOf(behavior: MessageBehaviorIR): readonly string[] {
       return [behavior.reply.message];
     case 'handler':
       return behavior.replies;
+    case 'declared':
+      return behavior.reply === null ? [] : [behavior.reply.message];
   }
+}
+
+/** The message model named `name`; the IR guarantees it exists. */
+export function messageNamed(model: ProtocolModel, name: string): MessageModel {
+  const found = model.messages.find((message) => message.ir.name === name);
+  if (found === undefined) throw new UnsupportedFeatureError(model.ir.sourceFile, name, `unknown message ${name}`);
+  return found;
 }
 
 /** The TypeScript type of a field's decoded value. Named types are referred to by name. */

@@ -6,7 +6,8 @@ import {
   isDatagramTransport,
   type PeerAddress,
 } from '@sockspec/transport';
-import { ConnectionClosedError, RequestTimeoutError } from './errors.js';
+import { type ChunkSource, pumpChunks, StreamAbandonedError, StreamProtocolError, StreamReceiver } from '@sockspec/streams';
+import { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
 import type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions } from './types.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -16,6 +17,8 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
  * server. Reading resumes once the slowest iterator is down to half.
  */
 const PUSH_BUFFER_LIMIT = 1024;
+/** Chunks of an incoming stream held for a slow consumer before reading stops. */
+const STREAM_HIGH_WATER_MARK = 32;
 /** setTimeout fires at once for delays above this; longer timeouts mean "no timeout". */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -35,6 +38,8 @@ interface PendingRequest<Incoming> {
   timer: NodeJS.Timeout | null;
   /** Timed out, but keeps its place; see `#deliver`. */
   abandoned: boolean;
+  /** Answered (or failed): a stream being sent for it stops. */
+  settled: boolean;
 }
 
 class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
@@ -50,6 +55,13 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
   readonly #listeners = new Set<(message: Incoming) => void>();
   readonly #iterators = new Set<PushIterator<Incoming>>();
   #paused = false;
+  /** Incoming streams by correlation id, from the reply that opened them to their end. */
+  readonly #streams = new Map<number, StreamReceiver<Incoming, Incoming>>();
+  /** Streams whose consumer is behind: reading waits until each has space again. */
+  #streamsWaiting = 0;
+  #drainWaiters: Array<() => void> = [];
+  /** A write reported a full queue; cleared on drain. */
+  #writeBlocked = false;
   #ending = false;
   #isClosed = false;
   #error: Error | undefined;
@@ -69,6 +81,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
       this.#resolveClosed = resolve;
     });
     channel.onData((chunk) => this.#onData(chunk));
+    channel.onDrain(() => this.#wakeWriters());
     channel.onEnd(() => this.#onEnd());
     channel.onClose((error) => this.#onClose(error));
   }
@@ -84,26 +97,90 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     options: RequestOptions = {},
   ): Promise<Reply> {
     if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
-    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
-    return new Promise<Reply>((resolve, reject) => {
-      const pending: PendingRequest<Incoming> = {
+    const { pending, reply } = this.#addPending(isReply);
+    this.#armTimeout(pending, options.timeoutMs ?? this.#requestTimeoutMs);
+    this.#channel.write(frame);
+    return reply;
+  }
+
+  requestWithStream<Reply extends Incoming>(
+    frame: Uint8Array,
+    chunks: ChunkSource<Uint8Array>,
+    end: () => Uint8Array,
+    isReply: (message: Incoming) => message is Reply,
+    options: RequestOptions = {},
+  ): Promise<Reply> {
+    if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
+    const { pending, reply } = this.#addPending(isReply);
+    this.#channel.write(frame);
+    const stopped = () => pending.settled || this.#ending || this.#isClosed;
+    pumpChunks(chunks, {
+      write: (chunk) => {
+        if (this.#channel.write(chunk)) return true;
+        this.#writeBlocked = true;
+        return false;
+      },
+      writable: () => this.#writable(),
+      stopped,
+    }).then(
+      ({ complete }) => {
+        if (!complete || stopped()) return;
+        this.#channel.write(end());
+        this.#armTimeout(pending, options.timeoutMs ?? this.#requestTimeoutMs);
+      },
+      (error: unknown) => {
+        // Half a stream cannot be taken back: the connection goes, and the request fails with the source's error.
+        if (!pending.settled) {
+          pending.settled = true;
+          pending.abandoned = true;
+          pending.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+        this.#fail(error);
+      },
+    );
+    return reply;
+  }
+
+  #addPending<Reply extends Incoming>(
+    isReply: (message: Incoming) => message is Reply,
+  ): { pending: PendingRequest<Incoming>; reply: Promise<Reply> } {
+    let pending!: PendingRequest<Incoming>;
+    const reply = new Promise<Reply>((resolve, reject) => {
+      pending = {
         isReply,
         resolve: resolve as (message: Incoming) => void,
         reject,
         timer: null,
         abandoned: false,
+        settled: false,
       };
-      if (Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS) {
-        const startedAt = Date.now();
-        pending.timer = setTimeout(() => {
-          pending.timer = null;
-          pending.abandoned = true;
-          reject(new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt));
-        }, timeoutMs);
-      }
-      this.#pending.push(pending);
-      this.#channel.write(frame);
     });
+    this.#pending.push(pending);
+    return { pending, reply };
+  }
+
+  #armTimeout(pending: PendingRequest<Incoming>, timeoutMs: number): void {
+    if (!Number.isFinite(timeoutMs) || timeoutMs > MAX_TIMER_MS || pending.settled) return;
+    const startedAt = Date.now();
+    pending.timer = setTimeout(() => {
+      pending.timer = null;
+      pending.abandoned = true;
+      pending.settled = true;
+      pending.reject(new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt));
+    }, timeoutMs);
+  }
+
+  #writable(): Promise<void> {
+    if (this.#isClosed || !this.#writeBlocked) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #wakeWriters(): void {
+    this.#writeBlocked = false;
+    const waiters = this.#drainWaiters;
+    if (waiters.length === 0) return;
+    this.#drainWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   onMessage(listener: (message: Incoming) => void): () => void {
@@ -161,13 +238,39 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
    * (protocols without correlation ids can only match by order).
    */
   #deliver(message: Incoming): void {
+    const protocol = this.#protocol;
+    const part = protocol.streamPart?.(message) ?? null;
+    if (part !== null) {
+      this.#deliverStreamPart(message, part);
+      return;
+    }
+    const errorText = protocol.describeError?.(message) ?? null;
+    if (errorText !== null && this.#streams.size > 0) {
+      // An error for a stream under way (the file could not be read any further) fails that stream.
+      const id = protocol.correlationOf?.(message);
+      const stream = id === undefined ? undefined : this.#streams.get(id);
+      if (id !== undefined && stream !== undefined) {
+        this.#streams.delete(id);
+        stream.fail(new RemoteError(protocol.name, this.remote.label, errorText, message));
+        return;
+      }
+    }
     const pending = this.#pending;
     for (let i = 0; i < pending.length; i++) {
       const request = pending[i]!;
       if (!request.isReply(message)) continue;
       pending.splice(i, 1);
-      if (!request.abandoned) {
-        if (request.timer !== null) clearTimeout(request.timer);
+      if (request.abandoned) return;
+      request.settled = true;
+      if (request.timer !== null) clearTimeout(request.timer);
+      if (errorText !== null) {
+        request.reject(new RemoteError(protocol.name, this.remote.label, errorText, message));
+      } else if (protocol.opensStream?.(message) === true) {
+        // Registered before anything else is read: the first chunk may be in this very read.
+        const stream = new StreamReceiver<Incoming, Incoming>({ highWaterMark: STREAM_HIGH_WATER_MARK });
+        this.#streams.set(protocol.correlationOf?.(message) ?? 0, stream);
+        request.resolve({ ...message, stream } as Incoming);
+      } else {
         request.resolve(message);
       }
       return;
@@ -176,6 +279,29 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     if (this.#iterators.size === 0) return;
     for (const iterator of this.#iterators) iterator.offer(message);
     this.#updateFlow();
+  }
+
+  #deliverStreamPart(message: Incoming, part: 'chunk' | 'end'): void {
+    const id = this.#protocol.correlationOf?.(message) ?? 0;
+    const stream = this.#streams.get(id);
+    if (stream === undefined) {
+      throw new StreamProtocolError(
+        `${this.#protocol.name}: ${this.remote.label} sent a stream ${part} for id ${id}, but no stream with that id is open`,
+      );
+    }
+    if (part === 'end') {
+      this.#streams.delete(id);
+      stream.finish(message);
+      return;
+    }
+    if (stream.push(message)) return;
+    // The consumer is behind: stop reading until it catches up, so the server waits on TCP instead of filling memory here.
+    this.#streamsWaiting += 1;
+    this.#updateFlow();
+    void stream.space().then(() => {
+      this.#streamsWaiting -= 1;
+      this.#updateFlow();
+    });
   }
 
   #onEnd(): void {
@@ -206,6 +332,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     for (const request of pending) {
       if (request.timer !== null) clearTimeout(request.timer);
       if (request.abandoned) continue;
+      request.settled = true;
       request.reject(
         this.#error ??
           new ConnectionClosedError(
@@ -215,6 +342,16 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     }
     for (const iterator of this.#iterators) iterator.finish(this.#error);
     this.#iterators.clear();
+    for (const stream of this.#streams.values()) {
+      stream.fail(
+        new StreamAbandonedError(
+          `${this.#protocol.name}: connection to ${this.remote.label} closed before the stream ended`,
+          { cause: this.#error },
+        ),
+      );
+    }
+    this.#streams.clear();
+    this.#wakeWriters();
     this.#resolveClosed(this.#error);
   }
 
@@ -228,7 +365,8 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
   #updateFlow(): void {
     let fullest = 0;
     for (const iterator of this.#iterators) fullest = Math.max(fullest, iterator.buffered);
-    const paused = this.#paused ? fullest > PUSH_BUFFER_LIMIT / 2 : fullest >= PUSH_BUFFER_LIMIT;
+    const paused =
+      this.#streamsWaiting > 0 || (this.#paused ? fullest > PUSH_BUFFER_LIMIT / 2 : fullest >= PUSH_BUFFER_LIMIT);
     if (paused === this.#paused || this.#isClosed) return;
     this.#paused = paused;
     if (paused) this.#channel.pause();

@@ -21,3 +21,14 @@ export class ConnectionClosedError extends SockspecError {
     super('SOCKSPEC_CONNECTION_CLOSED', message, options);
   }
 }
+
+/** The server answered a request with the protocol's errors message. */
+export class RemoteError<Reply = unknown> extends SockspecError {
+  /** The errors message as decoded, e.g. `{ type: 'Failed', reason: 'nickTaken', text: '…' }`. */
+  readonly reply: Reply;
+
+  constructor(protocol: string, peer: string, text: string, reply: Reply) {
+    super('SOCKSPEC_REMOTE_ERROR', `${protocol}: ${peer} refused the request: ${text}`);
+    this.reply = reply;
+  }
+}

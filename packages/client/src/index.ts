@@ -1,3 +1,12 @@
+export {
+  type ChunkSource,
+  endOf,
+  mapChunks,
+  type OutgoingStream,
+  type ReceivedStream,
+  StreamAbandonedError,
+  StreamProtocolError,
+} from '@sockspec/streams';
 export { connectProtocolClient } from './client.js';
-export { ConnectionClosedError, RequestTimeoutError } from './errors.js';
-export type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions } from './types.js';
+export { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
+export type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions, WithStream } from './types.js';

@@ -1,4 +1,5 @@
 import type { FramingConfig } from '@sockspec/codec';
+import type { ChunkSource, ReceivedStream } from '@sockspec/streams';
 import type { PeerAddress, SocketOptions, TransportKind } from '@sockspec/transport';
 
 /** What a generated client hands the engine. */
@@ -7,7 +8,22 @@ export interface ClientProtocol<Incoming> {
   readonly framing: FramingConfig;
   /** Decodes one frame sent by the server; throws a SockspecError on bad input. */
   decode(frame: Uint8Array): Incoming;
+  /**
+   * For the protocol's errors message: a person-readable text (such as
+   * `nickTaken: nick 'bob' is in use`). A request answered with it rejects
+   * with a RemoteError. Null for every other message.
+   */
+  describeError?(message: Incoming): string | null;
+  /** The correlation id a message carries, for protocols that have one. */
+  correlationOf?(message: Incoming): number;
+  /** True for a message that opens a stream of chunks toward the client. */
+  opensStream?(message: Incoming): boolean;
+  /** For a chunk or end of a stream: which one it is; null for other messages. */
+  streamPart?(message: Incoming): 'chunk' | 'end' | null;
 }
+
+/** A reply that opened a stream: the reply's fields plus the stream of chunks that follows it. */
+export type WithStream<Reply, Chunk, End> = Reply & { readonly stream: ReceivedStream<Chunk, End> };
 
 export interface ClientOptions extends SocketOptions {
   /**
@@ -42,11 +58,26 @@ export interface ProtocolClient<Incoming> {
   send(frame: Uint8Array): void;
   /**
    * Sends a frame and resolves with the first incoming message `isReply`
-   * accepts. Rejects with SOCKSPEC_REQUEST_TIMEOUT or
-   * SOCKSPEC_CONNECTION_CLOSED.
+   * accepts. Rejects with SOCKSPEC_REQUEST_TIMEOUT,
+   * SOCKSPEC_CONNECTION_CLOSED or, when the reply is the protocol's errors
+   * message, SOCKSPEC_REMOTE_ERROR. A reply that opens a stream resolves
+   * with a `stream` property added (see WithStream).
    */
   request<Reply extends Incoming>(
     frame: Uint8Array,
+    isReply: (message: Incoming) => message is Reply,
+    options?: RequestOptions,
+  ): Promise<Reply>;
+  /**
+   * Sends `frame`, then every frame of `chunks` (waiting whenever the
+   * transport's queue is full), then `end()`'s frame, and resolves with the
+   * reply. The timeout counts from the end frame. A reply that arrives
+   * before the chunks are all sent (a refusal) stops the sending.
+   */
+  requestWithStream<Reply extends Incoming>(
+    frame: Uint8Array,
+    chunks: ChunkSource<Uint8Array>,
+    end: () => Uint8Array,
     isReply: (message: Incoming) => message is Reply,
     options?: RequestOptions,
   ): Promise<Reply>;

@@ -45,5 +45,5 @@ export {
 export { createFrameDecoder } from './frame-decoder.js';
 export { checkFramingConfig, encodeFrame, framingForTransport } from './framing.js';
 export type { Endian, FrameDecoder, FramingConfig } from './types.js';
-export { findInvalidUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Write } from './utf8.js';
+export { findInvalidUtf8, truncateUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Write } from './utf8.js';
 export { getUint64Number } from './wire.js';

@@ -42,6 +42,27 @@ export function utf8ByteLength(text: string): number {
 }
 
 /**
+ * `text` cut to at most `maxBytes` of UTF-8 (with `…` marking the cut),
+ * never inside a character: for messages built from text a field cannot
+ * hold in full, such as an error's explanation.
+ */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (utf8ByteLength(text) <= maxBytes) return text;
+  const ellipsis = '…';
+  const budget = maxBytes - utf8ByteLength(ellipsis);
+  if (budget < 0) return '';
+  let bytes = 0;
+  let end = 0;
+  for (const character of text) {
+    const size = utf8ByteLength(character);
+    if (bytes + size > budget) break;
+    bytes += size;
+    end += character.length;
+  }
+  return text.slice(0, end) + ellipsis;
+}
+
+/**
  * Decodes UTF-8 strictly: overlong forms, surrogates, code points above
  * U+10FFFF, stray continuation bytes and truncated sequences are rejected
  * with InvalidUtf8Error naming `field` and the byte offset, never replaced

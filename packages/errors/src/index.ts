@@ -28,6 +28,10 @@ export type SockspecErrorCode =
   | 'SOCKSPEC_TLS_HANDSHAKE_FAILED'
   | 'SOCKSPEC_TRANSPORT_UNAVAILABLE'
   | 'SOCKSPEC_SERVER_STATE'
+  // request/reply and streams (packages/server, client, streams)
+  | 'SOCKSPEC_REMOTE_ERROR'
+  | 'SOCKSPEC_STREAM_PROTOCOL'
+  | 'SOCKSPEC_STREAM_ABANDONED'
   // concurrency models (packages/concurrency)
   | 'SOCKSPEC_CONNECTION_LIMIT'
   | 'SOCKSPEC_WORKER_FAILED'

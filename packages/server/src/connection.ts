@@ -8,6 +8,7 @@ import {
 import { SockspecError } from '@sockspec/errors';
 import { type ByteChannel, isDatagramTransport, type PeerAddress } from '@sockspec/transport';
 import { DrainTimeoutError, describeError } from './errors.js';
+import type { PeerDirectory } from './peers.js';
 import type { Connection, ServerHooks, ServerProtocol } from './types.js';
 
 /**
@@ -26,6 +27,7 @@ export interface ConnectionHost<Incoming> {
   readonly log: (line: string) => void;
   /** True once shutdown has begun: finish the message in flight, then close. */
   readonly draining: boolean;
+  readonly peers: PeerDirectory;
   forget(connection: ServedConnection<Incoming>): void;
 }
 
@@ -74,6 +76,7 @@ export class ServedConnection<Incoming> implements Connection {
   #lastInputAt = 0;
   #lingerTimer: NodeJS.Timeout | null = null;
   #resolveFinished!: () => void;
+  #closeListeners: Array<() => void> = [];
 
   constructor(host: ConnectionHost<Incoming>, channel: ByteChannel, id: number) {
     this.#host = host;
@@ -96,6 +99,19 @@ export class ServedConnection<Incoming> implements Connection {
 
   get closed(): boolean {
     return this.#phase === 'closing' || this.#phase === 'closed';
+  }
+
+  get peers(): PeerDirectory {
+    return this.#host.peers;
+  }
+
+  log(text: string): void {
+    this.#logLine(text);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.#phase === 'closed') queueMicrotask(listener);
+    else this.#closeListeners.push(listener);
   }
 
   send(frame: Uint8Array): void {
@@ -171,6 +187,8 @@ export class ServedConnection<Incoming> implements Connection {
     await this.#startup;
     if (this.#phase !== 'starting') return;
     this.#phase = 'open';
+    // Only now can broadcasts reach it: a connection still queued for a slot is not served yet.
+    host.peers.add(this);
     if (host.draining) {
       this.close();
       return;
@@ -300,8 +318,10 @@ export class ServedConnection<Incoming> implements Connection {
         try {
           await model.run(() => protocol.dispatch(message, this));
         } catch (error) {
-          this.#fail('handler failed', error);
-          return;
+          if (!this.#answerFailure(error, message)) {
+            this.#fail('handler failed', error);
+            return;
+          }
         } finally {
           this.#endDispatch();
         }
@@ -376,6 +396,15 @@ export class ServedConnection<Incoming> implements Connection {
     }
     this.#closeError ??= toError(error);
     this.close();
+  }
+
+  /** A handler threw and the protocol has an error message for it: log, answer, keep serving. */
+  #answerFailure(error: unknown, message: Incoming): boolean {
+    const frame = this.#host.protocol.failureFrame?.(error, message) ?? null;
+    if (frame === null) return false;
+    this.#logLine(`handler failed: ${describeError(error)}; answered with an error message`);
+    this.send(frame);
+    return true;
   }
 
   /** A hook or handler threw: one log line, then close this connection only. */
@@ -464,6 +493,15 @@ export class ServedConnection<Incoming> implements Connection {
     if (error !== undefined) this.#closeError ??= error;
     this.#session?.end();
     this.#host.forget(this);
+    const listeners = this.#closeListeners;
+    this.#closeListeners = [];
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (listenerError) {
+        this.#logLine(`close listener failed: ${describeError(listenerError)}`);
+      }
+    }
     if (this.#startup !== null) {
       // finish never overtakes setup: state that setup created is still there.
       await this.#startup;

@@ -20,3 +20,10 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** A connection tried to join more groups than maxGroupsPerConnection allows. */
+export class GroupLimitError extends SockspecError {
+  constructor(message: string) {
+    super('SOCKSPEC_CONNECTION_LIMIT', message);
+  }
+}

@@ -1,7 +1,24 @@
-export { DrainTimeoutError, ServerStateError } from './errors.js';
+export { DrainTimeoutError, describeError, GroupLimitError, ServerStateError } from './errors.js';
+export {
+  type ChunkSource,
+  endOf,
+  mapChunks,
+  type OutgoingStream,
+  type ReceivedStream,
+  StreamAbandonedError,
+  StreamProtocolError,
+} from '@sockspec/streams';
 export { createProtocolServer } from './server.js';
+export {
+  feedIncomingStream,
+  MAX_INCOMING_STREAMS,
+  openIncomingStream,
+  sendOutgoingStream,
+  settleIncomingStream,
+} from './streams.js';
 export type {
   Connection,
+  Peers,
   ProtocolServer,
   ServerHooks,
   ServerOptions,

@@ -2,6 +2,7 @@ import { type ClusterPrimary, type ConcurrencyModel, eventLoop } from '@sockspec
 import { type BoundAddress, type ByteChannel, type Listener, type ListenOptions, listen } from '@sockspec/transport';
 import { type ConnectionHost, ServedConnection } from './connection.js';
 import { ServerStateError } from './errors.js';
+import { PeerDirectory } from './peers.js';
 import type { ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, ShutdownOptions } from './types.js';
 
 const DEFAULT_DRAIN_MS = 5_000;
@@ -27,6 +28,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   readonly idleTimeoutMs: number | null;
   readonly log: (line: string) => void;
   draining = false;
+  readonly peers: PeerDirectory;
 
   readonly #options: ServerOptions;
   readonly #connections = new Set<ServedConnection<Incoming>>();
@@ -48,6 +50,19 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     this.hooks = options.hooks ?? {};
     this.idleTimeoutMs = options.idleTimeoutMs === undefined ? protocol.idleTimeoutMs : options.idleTimeoutMs;
     this.log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
+    if (protocol.usesGroups === true && (this.model.remote !== undefined || this.model.cluster !== undefined)) {
+      throw new ServerStateError(
+        `${protocol.name}: its spec declares groups and broadcasts, which reach only the connections of one process, so the '${this.model.name}' model cannot run it; use 'async' or 'serial'`,
+      );
+    }
+    this.peers = new PeerDirectory({
+      protocol: protocol.name,
+      log: this.log,
+      ...(options.maxGroupsPerConnection === undefined ? {} : { maxGroupsPerConnection: options.maxGroupsPerConnection }),
+      ...(options.maxBroadcastBacklogBytes === undefined
+        ? {}
+        : { maxBroadcastBacklogBytes: options.maxBroadcastBacklogBytes }),
+    });
     this.#stopped = new Promise((resolve) => {
       this.#resolveStopped = resolve;
     });
@@ -106,6 +121,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
 
   forget(connection: ServedConnection<Incoming>): void {
     this.#connections.delete(connection);
+    this.peers.remove(connection);
   }
 
   async #ensureListening(): Promise<void> {
@@ -204,7 +220,16 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
 function listenOptions(options: ServerOptions): ListenOptions {
   // Everything that is not the engine's own is a socket option for the
   // transport, so options the transport adds later pass straight through.
-  const { concurrency: _model, hooks: _hooks, idleTimeoutMs: _idle, log: _log, transport, ...socket } = options;
+  const {
+    concurrency: _model,
+    hooks: _hooks,
+    idleTimeoutMs: _idle,
+    log: _log,
+    maxGroupsPerConnection: _groups,
+    maxBroadcastBacklogBytes: _backlog,
+    transport,
+    ...socket
+  } = options;
   return {
     ...socket,
     transport: transport ?? 'tcp',

@@ -19,8 +19,20 @@ export interface ServerProtocol<Incoming> {
   onConnect?(connection: Connection): void | Promise<void>;
   /** The protocol's error message for a peer that sent bad input, if it has one. */
   errorFrame?(error: SockspecError): Uint8Array | null;
+  /**
+   * The protocol's error message for a request whose handler threw, if it
+   * has one. With it the engine logs the failure, answers with this frame
+   * and keeps serving the connection; without it the connection is closed.
+   */
+  failureFrame?(error: unknown, message: Incoming): Uint8Array | null;
   /** Idle timeout declared in the spec; null = none. */
   readonly idleTimeoutMs: number | null;
+  /**
+   * True when declared behavior joins groups or broadcasts. Groups live in
+   * this process, so the server refuses models that spread one server's
+   * connections over threads or processes.
+   */
+  readonly usesGroups?: boolean;
 }
 
 /** A client connection as the handlers see it. */
@@ -45,6 +57,42 @@ export interface Connection {
   readonly closed: boolean;
   /** Per-connection state for application handlers. */
   readonly state: Map<string, unknown>;
+  /** The server's other connections and its groups (rooms), for broadcasts. */
+  readonly peers: Peers;
+  /** Runs `listener` once the connection has closed (at once if it already has). */
+  onClose(listener: () => void): void;
+  /** Logs one line about this connection (a handler that failed outside the engine's view, such as a stream's). */
+  log(text: string): void;
+}
+
+/**
+ * The connections of one server and the named groups they joined. Groups
+ * are in-process: every connection of the server is in this process under
+ * the `async` and `serial` models.
+ */
+export interface Peers {
+  /** Every open connection. */
+  connections(): Iterable<Connection>;
+  /**
+   * Adds `connection` to `group` (created on first join); false when it was
+   * already a member. Throws a GroupLimitError past maxGroupsPerConnection.
+   */
+  join(group: string, connection: Connection): boolean;
+  /** Removes `connection` from `group` (deleted when empty); false when it was not a member. */
+  leave(group: string, connection: Connection): boolean;
+  /** The members of `group`; empty for a group nobody is in. */
+  members(group: string): ReadonlySet<Connection>;
+  /** Names of the groups with at least one member, sorted. */
+  groupNames(): string[];
+  /** The groups `connection` is in. */
+  groupsOf(connection: Connection): ReadonlySet<string>;
+  /**
+   * Sends one encoded frame to every connection of `to` but `except`, and
+   * returns how many it went to. A member whose unsent bytes already exceed
+   * maxBroadcastBacklogBytes is too slow to keep up: it is closed, with one
+   * log line, rather than buffered for without bound.
+   */
+  broadcast(frame: Uint8Array, to: Iterable<Connection>, except?: Connection): number;
 }
 
 /** The seeds' BaseRequestHandler lifecycle: setup, then messages, then finish. */
@@ -74,6 +122,10 @@ export interface ServerOptions extends SocketOptions {
   readonly hooks?: ServerHooks;
   /** Overrides the spec's idle timeout; null disables it. */
   readonly idleTimeoutMs?: number | null;
+  /** Groups one connection may be in at once (declared joins past it are refused). Default 256. */
+  readonly maxGroupsPerConnection?: number;
+  /** Unsent bytes past which a connection counts as too slow for broadcasts and is closed. Default 8 MiB. */
+  readonly maxBroadcastBacklogBytes?: number;
   /** Receives one line per notable event (bad input, failed handler). Default: standard error. */
   readonly log?: (line: string) => void;
 }

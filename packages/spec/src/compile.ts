@@ -3,7 +3,10 @@ import { describePath } from './describe.js';
 import { type Diagnostic, didYouMean, hasErrors, listNames, sortDiagnostics } from './diagnostics.js';
 import {
   type BehaviorIR,
+  type BroadcastIR,
+  type BroadcastTargetIR,
   type ComposedMessageIR,
+  type ErrorsIR,
   type Direction,
   type Endian,
   type FieldIR,
@@ -13,6 +16,7 @@ import {
   type MessageBehaviorIR,
   type MessageIR,
   type ProtocolIR,
+  type StreamIR,
   type TransportKind,
   type TypeIR,
   type ValueIR,
@@ -104,8 +108,11 @@ function compileUnchecked(text: string, file: string): CompileResult {
  */
 function behaviorKeyIsKnown(data: unknown): (key: string) => boolean {
   const messages = isRecord(data) && isRecord(data.messages) ? data.messages : {};
-  return (key) => key === 'greeting' || key === 'idleTimeoutMs' || Object.hasOwn(messages, key);
+  return (key) => BEHAVIOR_KEYS.includes(key) || Object.hasOwn(messages, key);
 }
+
+/** Keys of `behavior:` that are not message names. */
+const BEHAVIOR_KEYS: readonly string[] = ['greeting', 'errors', 'idleTimeoutMs'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -129,6 +136,8 @@ interface MessageInfo {
   readonly description: string;
   readonly fields: FieldIR[] | null;
   readonly line: LineTemplateIR | null;
+  /** As written; checked once every message is known. */
+  readonly stream: { chunk: string; end: string } | null;
 }
 
 interface HeaderInfo {
@@ -191,7 +200,8 @@ class SemanticPass {
 
     const header = this.#header(encoding, resolver);
     const messages = this.#messages(rawMessages, encoding, header, resolver);
-    const behavior = this.#behavior(messages);
+    const streams = this.#streams(messages, header);
+    const behavior = streams === null ? null : this.#behavior(messages, streams);
 
     for (const name of typeDefinitions.keys()) {
       if (!resolver.used.has(name) && this.#ok(['types', name])) {
@@ -205,7 +215,9 @@ class SemanticPass {
       }
     }
 
-    if (framing === null || transports === null || header.fields === null || behavior === null) return null;
+    if (framing === null || transports === null || header.fields === null || behavior === null || streams === null) {
+      return null;
+    }
     const messageIRs: MessageIR[] = [];
     for (const m of messages.values()) {
       if (m === null || m.fields === null) return null;
@@ -216,6 +228,7 @@ class SemanticPass {
         description: m.description,
         fields: m.fields,
         line: m.line,
+        stream: streams.get(m.name) ?? null,
       });
     }
     return {
@@ -518,6 +531,7 @@ class SemanticPass {
         description: typeof m.description === 'string' ? m.description : '',
         fields,
         line,
+        stream: isRecord(m.stream) && this.#ok([...path, 'stream']) ? (m.stream as { chunk: string; end: string }) : null,
       });
     }
     if (encoding === 'binary' && header.discriminator === null) this.#checkDirectionsUnambiguous(messages);
@@ -739,22 +753,111 @@ class SemanticPass {
   // -------------------------------------------------------------------------
   // Behavior
 
-  #behavior(messages: Map<string, MessageInfo | null>): BehaviorIR | null {
+  /**
+   * Checks each `stream:` and returns the streams by opening message, or
+   * null after reporting a problem.
+   */
+  #streams(messages: Map<string, MessageInfo | null>, header: HeaderInfo): Map<string, StreamIR> | null {
+    const streams = new Map<string, StreamIR>();
+    let ok = true;
+    const sends = (from: Direction, sender: Direction) => from === sender || from === 'both';
+    for (const m of messages.values()) {
+      if (m === null || m.stream === null) continue;
+      const path = [...m.path, 'stream'];
+      if (header.correlation === null) {
+        ok = false;
+        this.#report.error(
+          'stream-without-correlation',
+          path,
+          `message '${m.name}' opens a stream, but no header field is marked 'correlation: true' to tie its chunks to it`,
+          'add a header field such as id: { type: u32, correlation: true }',
+          'key',
+        );
+        continue;
+      }
+      if (m.from === 'both') {
+        ok = false;
+        this.#report.error(
+          'stream-opener-direction',
+          [...m.path, 'from'],
+          `message '${m.name}' opens a stream, so it needs one sender, but it is from: both`,
+          'set from: client (the client streams) or from: server (the server streams)',
+        );
+        continue;
+      }
+      const parts: StreamIR = { chunk: m.stream.chunk, end: m.stream.end };
+      for (const role of ['chunk', 'end'] as const) {
+        const name = parts[role];
+        const part = messages.get(name);
+        if (!messages.has(name)) {
+          ok = false;
+          this.#report.error(
+            'unknown-message',
+            [...path, role],
+            `the stream of '${m.name}' names message '${name}' as its ${role}, but no such message is declared`,
+            didYouMean(name, [...messages.keys()]) ?? `declared messages: ${[...messages.keys()].join(', ')}`,
+          );
+        } else if (part !== null && part !== undefined && !sends(part.from, m.from)) {
+          ok = false;
+          this.#report.error(
+            'stream-part-direction',
+            [...path, role],
+            `the stream of '${m.name}' is sent by the ${m.from}, but its ${role} '${name}' is from: ${part.from}`,
+            `set from: ${m.from} or both on '${name}'`,
+          );
+        } else if (name === m.name) {
+          ok = false;
+          this.#report.error(
+            'stream-part-is-opener',
+            [...path, role],
+            `message '${m.name}' cannot be the ${role} of its own stream`,
+            'declare separate chunk and end messages',
+          );
+        }
+      }
+      if (parts.chunk === parts.end) {
+        ok = false;
+        this.#report.error(
+          'stream-chunk-is-end',
+          [...path, 'end'],
+          `the stream of '${m.name}' uses '${parts.end}' both as chunk and as end, so its end could not be told apart`,
+          'declare a separate end message (it may have no fields)',
+        );
+      }
+      streams.set(m.name, parts);
+    }
+    return ok ? streams : null;
+  }
+
+  #behavior(messages: Map<string, MessageInfo | null>, streams: Map<string, StreamIR>): BehaviorIR | null {
     const raw = this.#spec.behavior;
     const entries = isRecord(raw) ? raw : {};
     let ok = raw === undefined || (isRecord(raw) && this.#ok(['behavior']));
     const names = [...messages.keys()];
 
     let greeting: ComposedMessageIR | null = null;
+    const session = this.#sessionFields(entries, messages);
     if (entries.greeting !== undefined) {
-      greeting = this.#composed(entries.greeting, ['behavior', 'greeting'], null, messages, 'greeting');
+      greeting = this.#composed(entries.greeting, ['behavior', 'greeting'], null, messages, 'greeting', session);
       if (greeting === null) ok = false;
     }
     const idleTimeoutMs = typeof entries.idleTimeoutMs === 'number' ? entries.idleTimeoutMs : null;
+    let errors: ErrorsIR | null = null;
+    if (entries.errors !== undefined) {
+      errors = this.#errors(entries.errors, messages);
+      if (errors === null) ok = false;
+    }
+    // Chunks and ends of client streams go to their stream, never to behavior of their own.
+    const streamParts = new Map<string, string>();
+    for (const [opener, stream] of streams) {
+      if (messages.get(opener)?.from !== 'client') continue;
+      streamParts.set(stream.chunk, opener);
+      streamParts.set(stream.end, opener);
+    }
 
     const declared = new Map<string, MessageBehaviorIR | null>();
     for (const [key, entry] of Object.entries(entries)) {
-      if (key === 'greeting' || key === 'idleTimeoutMs') continue;
+      if (BEHAVIOR_KEYS.includes(key)) continue;
       const path = ['behavior', key];
       if (!messages.has(key)) {
         ok = false;
@@ -762,8 +865,8 @@ class SemanticPass {
           'unknown-behavior-message',
           path,
           `behavior for '${key}', which is not a message`,
-          didYouMean(key, [...names, 'greeting', 'idleTimeoutMs']) ??
-            `behavior keys are 'greeting', 'idleTimeoutMs' or names of messages the server receives`,
+          didYouMean(key, [...names, ...BEHAVIOR_KEYS]) ??
+            `behavior keys are ${BEHAVIOR_KEYS.map((k) => `'${k}'`).join(', ')}, or names of messages the server receives`,
           'key',
         );
         continue;
@@ -784,19 +887,145 @@ class SemanticPass {
         );
         continue;
       }
-      const ir = this.#messageBehavior(message, entry, path, messages);
+      const opener = streamParts.get(key);
+      if (opener !== undefined) {
+        ok = false;
+        this.#report.error(
+          'behavior-on-stream-part',
+          path,
+          `behavior for message '${key}', which is part of the stream opened by '${opener}' and goes to that stream`,
+          `remove this entry; the handler of '${opener}' receives the stream`,
+          'key',
+        );
+        continue;
+      }
+      const ir = this.#messageBehavior(message, entry, path, messages, session, errors);
       if (ir === null) ok = false;
       declared.set(key, ir);
     }
 
     const onMessage: MessageBehaviorIR[] = [];
     for (const message of messages.values()) {
-      if (message === null || !serverReceives(message.from)) continue;
+      if (message === null || !serverReceives(message.from) || streamParts.has(message.name)) continue;
       const ir = declared.get(message.name);
       if (ir === null) continue;
       onMessage.push(ir ?? { kind: 'handler', message: message.name, replies: [] });
     }
-    return ok ? { greeting, idleTimeoutMs, onMessage } : null;
+    return ok ? { greeting, idleTimeoutMs, onMessage, errors, session: [...session.values()] } : null;
+  }
+
+  #errors(raw: unknown, messages: Map<string, MessageInfo | null>): ErrorsIR | null {
+    const path = ['behavior', 'errors'];
+    if (!isRecord(raw) || !this.#ok(path)) return null;
+    const name = String(raw.message);
+    if (!this.#checkSentByServer(name, [...path, 'message'], messages, 'the errors entry')) return null;
+    const message = messages.get(name);
+    if (message === null || message === undefined || message.fields === null) return null;
+    const fieldNames = message.fields.map((f) => f.name);
+    const field = (key: 'reason' | 'text', kind: 'enum' | 'string') => {
+      const wanted = String(raw[key]);
+      const found = message.fields?.find((f) => f.name === wanted);
+      if (found === undefined) {
+        this.#report.error(
+          'unknown-errors-field',
+          [...path, key],
+          `errors.${key} names field '${wanted}', but message '${name}' has no such field`,
+          didYouMean(wanted, fieldNames) ?? `its fields are ${listNames(fieldNames)}`,
+        );
+        return null;
+      }
+      if (found.type.kind !== kind) {
+        this.#report.error(
+          'errors-field-type',
+          [...path, key],
+          `errors.${key} field '${wanted}' must be ${kind === 'enum' ? 'an enum' : 'a string'}, but it is ${describeKind(found.type)}`,
+          kind === 'enum'
+            ? 'give it an integer type with values: { name: number, ... }'
+            : 'make it a string with a maxBytes',
+        );
+        return null;
+      }
+      return found;
+    };
+    const reason = field('reason', 'enum');
+    const text = field('text', 'string');
+    if (reason === null || text === null || reason.type.kind !== 'enum') return null;
+    const valueNames = reason.type.values.map((v) => v.name);
+    let ok = true;
+    for (const key of ['badRequest', 'internal'] as const) {
+      const wanted = String(raw[key]);
+      if (valueNames.includes(wanted)) continue;
+      ok = false;
+      this.#report.error(
+        'unknown-errors-reason',
+        [...path, key],
+        `errors.${key} is '${wanted}', which is not a value of '${reason.name}'`,
+        didYouMean(wanted, valueNames) ?? `its values are ${listNames(valueNames)}`,
+      );
+    }
+    if (message.fields.length !== 2) {
+      // The engine fills the errors message from a reason and a text alone.
+      const extra = fieldNames.filter((f) => f !== reason.name && f !== text.name);
+      ok = false;
+      this.#report.error(
+        'errors-message-fields',
+        [...path, 'message'],
+        `the errors message '${name}' must have only the reason and text fields, but it also has ${listNames(extra)}`,
+        `remove ${listNames(extra)} from '${name}'`,
+      );
+    }
+    return ok
+      ? {
+          message: name,
+          reasonField: reason.name,
+          textField: text.name,
+          badRequest: String(raw.badRequest),
+          internal: String(raw.internal),
+        }
+      : null;
+  }
+
+  /**
+   * The session values every message's `session:` declares, typed after the
+   * request field each one copies. Collected first so that any message may
+   * read a value another message remembers.
+   */
+  #sessionFields(entries: Record<string, unknown>, messages: Map<string, MessageInfo | null>): Map<string, FieldIR> {
+    const session = new Map<string, FieldIR>();
+    for (const [key, entry] of Object.entries(entries)) {
+      const message = messages.get(key);
+      if (message === null || message === undefined || message.fields === null) continue;
+      if (!isRecord(entry) || !isRecord(entry.session) || !this.#ok(['behavior', key, 'session'])) continue;
+      for (const [name, raw] of Object.entries(entry.session)) {
+        const path = ['behavior', key, 'session', name];
+        const match = typeof raw === 'string' ? /^\$request\.(.+)$/.exec(raw) : null;
+        const from = match === null ? undefined : message.fields.find((f) => f.name === match[1]);
+        if (from === undefined) {
+          this.#report.error(
+            'invalid-session-value',
+            path,
+            `session value '${name}' of message '${key}' must copy a field of '${key}' ('$request.<field>'), got ${JSON.stringify(raw)}`,
+            `its fields are ${listNames(message.fields.map((f) => f.name))}`,
+          );
+          continue;
+        }
+        const earlier = session.get(name);
+        if (earlier !== undefined) {
+          const fit = compatibility(from.type, earlier.type);
+          if (!fit.ok && !fit.warn) {
+            this.#report.error(
+              'session-type-conflict',
+              path,
+              `session value '${name}' is set from '${key}.${from.name}' here, but an earlier message stores a different type: ${fit.reason}`,
+              'copy fields of the same type into one session value, or use two names',
+            );
+          }
+          continue;
+        }
+        session.set(name, { name, type: from.type, description: from.description });
+      }
+    }
+    return session;
   }
 
   #messageBehavior(
@@ -804,7 +1033,24 @@ class SemanticPass {
     entry: Record<string, unknown>,
     path: SpecPath,
     messages: Map<string, MessageInfo | null>,
+    session: Map<string, FieldIR>,
+    errors: ErrorsIR | null,
   ): MessageBehaviorIR | null {
+    const keys = Object.keys(entry);
+    for (const alone of ['echo', 'handler'] as const) {
+      if (entry[alone] === undefined || keys.length === 1) continue;
+      const others = keys.filter((k) => k !== alone);
+      this.#report.error(
+        'behavior-combination',
+        [...path, alone],
+        `behavior of '${message.name}' combines '${alone}' with ${listNames(others)}, but ${alone === 'echo' ? 'echo sends the message back and nothing else' : 'a handler answers the message by itself'}`,
+        alone === 'echo'
+          ? `keep only 'echo', or replace it with declared steps`
+          : `use 'guard: true' for application code that runs before declared steps, or keep only 'handler'`,
+        'key',
+      );
+      return null;
+    }
     if (isRecord(entry.echo)) {
       if (message.from !== 'both') {
         this.#report.error(
@@ -831,10 +1077,6 @@ class SemanticPass {
       }
       return { kind: 'echo', message: message.name, prefix, prefixField: field.name };
     }
-    if (isRecord(entry.reply)) {
-      const reply = this.#composed(entry.reply, [...path, 'reply'], message, messages, 'reply');
-      return reply === null ? null : { kind: 'reply', message: message.name, reply };
-    }
     if (isRecord(entry.handler)) {
       const replies = Array.isArray(entry.handler.replies) ? (entry.handler.replies as string[]) : [];
       let ok = true;
@@ -845,7 +1087,120 @@ class SemanticPass {
       });
       return ok ? { kind: 'handler', message: message.name, replies: [...new Set(replies)] } : null;
     }
-    return null;
+    if (keys.length === 1 && isRecord(entry.reply)) {
+      const reply = this.#composed(entry.reply, [...path, 'reply'], message, messages, 'reply', session);
+      return reply === null ? null : { kind: 'reply', message: message.name, reply };
+    }
+    return this.#declared(message, entry, path, messages, session, errors);
+  }
+
+  #declared(
+    message: MessageInfo,
+    entry: Record<string, unknown>,
+    path: SpecPath,
+    messages: Map<string, MessageInfo | null>,
+    session: Map<string, FieldIR>,
+    errors: ErrorsIR | null,
+  ): MessageBehaviorIR | null {
+    let ok = true;
+    const guard = entry.guard === true;
+    const errorsDeclared = isRecord(this.#spec.behavior) && this.#spec.behavior.errors !== undefined;
+    if (guard && errors === null) ok = false;
+    if (guard && errors === null && !errorsDeclared) {
+      this.#report.error(
+        'guard-without-errors',
+        [...path, 'guard'],
+        `behavior of '${message.name}' has a guard, but the protocol declares no errors message for a guard to refuse with`,
+        'add behavior.errors: { message, reason, text, badRequest, internal }',
+        'key',
+      );
+    }
+    const sessionValues: { name: string; value: ValueIR }[] = [];
+    if (isRecord(entry.session)) {
+      for (const [name, raw] of Object.entries(entry.session)) {
+        const match = typeof raw === 'string' ? /^\$request\.(.+)$/.exec(raw) : null;
+        if (match === null || !session.has(name)) {
+          ok = false;
+          continue;
+        }
+        sessionValues.push({ name, value: { kind: 'request-field', field: match[1]! } });
+      }
+    }
+    const joins = this.#groupField(message, entry.joins, [...path, 'joins']);
+    const leaves = this.#groupField(message, entry.leaves, [...path, 'leaves']);
+    if (joins === undefined || leaves === undefined) ok = false;
+    let reply: ComposedMessageIR | null = null;
+    if (entry.reply !== undefined) {
+      reply = this.#composed(entry.reply, [...path, 'reply'], message, messages, 'reply', session);
+      if (reply === null) ok = false;
+    }
+    const broadcasts: BroadcastIR[] = [];
+    if (Array.isArray(entry.broadcast)) {
+      entry.broadcast.forEach((raw: unknown, index) => {
+        const itemPath = [...path, 'broadcast', index];
+        if (!isRecord(raw) || !this.#ok(itemPath)) {
+          ok = false;
+          return;
+        }
+        const to = this.#broadcastTarget(message, raw.to, [...itemPath, 'to']);
+        const composed = this.#composed(
+          { message: raw.message, values: raw.values },
+          itemPath,
+          message,
+          messages,
+          'broadcast',
+          session,
+        );
+        if (to === null || composed === null) ok = false;
+        else broadcasts.push({ message: composed, to });
+      });
+    }
+    if (!ok || joins === undefined || leaves === undefined) return null;
+    return {
+      kind: 'declared',
+      message: message.name,
+      guard,
+      session: sessionValues,
+      joins,
+      leaves,
+      reply,
+      broadcasts,
+    };
+  }
+
+  /** The request's string field naming a group; null when absent, undefined after reporting a problem. */
+  #groupField(message: MessageInfo, raw: unknown, path: SpecPath): string | null | undefined {
+    if (raw === undefined) return null;
+    const name = String(raw);
+    const fields = message.fields ?? [];
+    const field = fields.find((f) => f.name === name);
+    if (field === undefined) {
+      this.#report.error(
+        'unknown-group-field',
+        path,
+        `${describePath(path)} names field '${name}', but message '${message.name}' has no such field`,
+        didYouMean(name, fields.map((f) => f.name)) ?? `its fields are ${listNames(fields.map((f) => f.name))}`,
+      );
+      return undefined;
+    }
+    if (field.type.kind !== 'string') {
+      this.#report.error(
+        'group-field-type',
+        path,
+        `groups are named by strings, but field '${name}' of '${message.name}' is ${describeKind(field.type)}`,
+        'name the group with a string field',
+      );
+      return undefined;
+    }
+    return name;
+  }
+
+  #broadcastTarget(message: MessageInfo, raw: unknown, path: SpecPath): BroadcastTargetIR | null {
+    if (raw === 'all' || raw === 'others') return { kind: raw };
+    if (!isRecord(raw)) return null;
+    const field = this.#groupField(message, raw.group, [...path, 'group']);
+    if (field === null || field === undefined) return null;
+    return { kind: 'group', field, exceptSender: raw.except === 'sender' };
   }
 
   /** True when `name` is a message the server sends; reports otherwise. */
@@ -879,11 +1234,17 @@ class SemanticPass {
     path: SpecPath,
     request: MessageInfo | null,
     messages: Map<string, MessageInfo | null>,
-    role: 'greeting' | 'reply',
+    role: 'greeting' | 'reply' | 'broadcast',
+    session: Map<string, FieldIR>,
   ): ComposedMessageIR | null {
     if (!isRecord(raw) || !this.#ok(path)) return null;
     const name = raw.message as string;
-    const roleText = role === 'greeting' ? 'the greeting' : `the reply to '${request?.name}'`;
+    const roleText =
+      role === 'greeting'
+        ? 'the greeting'
+        : role === 'reply'
+          ? `the reply to '${request?.name}'`
+          : `the broadcast on '${request?.name}'`;
     if (!this.#checkSentByServer(name, [...path, 'message'], messages, roleText)) return null;
     const target = messages.get(name);
     if (target === null || target === undefined || target.fields === null) return null;
@@ -916,14 +1277,21 @@ class SemanticPass {
     const out: { field: string; value: ValueIR }[] = [];
     for (const field of target.fields) {
       if (!Object.hasOwn(values, field.name)) continue;
-      const value = this.#value(field, values[field.name], [...path, 'values', field.name], request, roleText);
+      const value = this.#value(field, values[field.name], [...path, 'values', field.name], request, roleText, session);
       if (value === null) ok = false;
       else out.push({ field: field.name, value });
     }
     return ok ? { message: name, values: out } : null;
   }
 
-  #value(field: FieldIR, raw: unknown, path: SpecPath, request: MessageInfo | null, roleText: string): ValueIR | null {
+  #value(
+    field: FieldIR,
+    raw: unknown,
+    path: SpecPath,
+    request: MessageInfo | null,
+    roleText: string,
+    session: Map<string, FieldIR>,
+  ): ValueIR | null {
     if (typeof raw === 'string' && raw.startsWith('$') && !raw.startsWith('$$')) {
       if (raw === '$now') {
         const inner = field.type.kind === 'optional' ? field.type.value : field.type;
@@ -938,6 +1306,8 @@ class SemanticPass {
         }
         return { kind: 'now' };
       }
+      const sessionMatch = /^\$session\.(.+)$/.exec(raw);
+      if (sessionMatch !== null) return this.#sessionValue(field, sessionMatch[1]!, raw, path, request, roleText, session);
       const match = /^\$request\.(.+)$/.exec(raw);
       if (match !== null) {
         const wanted = match[1]!;
@@ -979,13 +1349,54 @@ class SemanticPass {
         'invalid-value-expression',
         path,
         `'${raw}' in ${describePath(path)} is not a known expression`,
-        `use $now or $request.<field>; write '$${raw}' for the literal text '${raw}'`,
+        `use $now, $request.<field> or $session.<name>; write '$${raw}' for the literal text '${raw}'`,
       );
       return null;
     }
     const literal = typeof raw === 'string' && raw.startsWith('$$') ? raw.slice(1) : raw;
     return literalValue(field.type, literal, path, this.#source, this.#report);
   }
+  #sessionValue(
+    field: FieldIR,
+    name: string,
+    raw: string,
+    path: SpecPath,
+    request: MessageInfo | null,
+    roleText: string,
+    session: Map<string, FieldIR>,
+  ): ValueIR | null {
+    if (request === null) {
+      this.#report.error(
+        'session-value-in-greeting',
+        path,
+        `'${raw}' in ${describePath(path)} reads the session, but ${roleText} is sent before the client has sent anything`,
+        'use a literal value or $now',
+      );
+      return null;
+    }
+    const stored = session.get(name);
+    if (stored === undefined) {
+      this.#report.error(
+        'unknown-session-value',
+        path,
+        `'${raw}' in ${describePath(path)}: no message stores a session value '${name}'`,
+        didYouMean(name, [...session.keys()]) ??
+          "store it first with session: { <name>: $request.<field> } in another message's behavior",
+      );
+      return null;
+    }
+    const fit = compatibility(stored.type, field.type);
+    if (!fit.ok) {
+      const message = `'${raw}' cannot fill field '${field.name}' of ${roleText}: ${fit.reason}`;
+      if (!fit.warn) {
+        this.#report.error('incompatible-session-value', path, message, 'store a value of a matching type');
+        return null;
+      }
+      this.#report.warning('session-value-may-not-fit', path, message, "align the two fields' maxBytes");
+    }
+    return { kind: 'session', name };
+  }
+
 }
 
 /** Bytes available to one value: the frame minus its framing overhead. */

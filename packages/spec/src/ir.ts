@@ -7,7 +7,7 @@
  *
  * Bump IR_VERSION whenever a generator would have to change to keep working.
  */
-export const IR_VERSION = 1 as const;
+export const IR_VERSION = 2 as const;
 
 export type Endian = 'big' | 'little';
 export type Direction = 'client' | 'server' | 'both';
@@ -255,6 +255,19 @@ export interface MessageIR {
   readonly fields: readonly FieldIR[];
   /** Text protocols: the line template. Null for binary protocols. */
   readonly line: LineTemplateIR | null;
+  /**
+   * Set when this message opens a stream: after it, its sender sends any
+   * number of `chunk` messages and then one `end` message, all carrying the
+   * opening message's correlation id.
+   */
+  readonly stream: StreamIR | null;
+}
+
+export interface StreamIR {
+  /** The message carrying each chunk. */
+  readonly chunk: string;
+  /** The message closing the stream. */
+  readonly end: string;
 }
 
 /**
@@ -280,11 +293,33 @@ export interface BehaviorIR {
   readonly greeting: ComposedMessageIR | null;
   /** Close a connection that has sent nothing for this long; null = never. */
   readonly idleTimeoutMs: number | null;
-  /** One entry per message the server can receive, in message declaration order. */
+  /** One entry per message the server can receive, in message declaration order (stream chunks and ends excluded: they go to their stream). */
   readonly onMessage: readonly MessageBehaviorIR[];
+  /** How the server reports refused requests and bad frames; null when the protocol has no error message. */
+  readonly errors: ErrorsIR | null;
+  /** Values the declared behavior remembers per connection (such as a nick), with their types. */
+  readonly session: readonly FieldIR[];
 }
 
-export type MessageBehaviorIR = EchoBehaviorIR | ReplyBehaviorIR | HandlerBehaviorIR;
+/**
+ * The protocol's error message. The server sends it for a frame it cannot
+ * decode (reason `badRequest`), for a handler that throws (reason
+ * `internal`), and when a handler or guard refuses a request; clients
+ * reject the pending request with it.
+ */
+export interface ErrorsIR {
+  readonly message: string;
+  /** Its enum field saying why. */
+  readonly reasonField: string;
+  /** Its string field with a human-readable explanation. */
+  readonly textField: string;
+  /** Enum value name sent for frames that cannot be decoded. */
+  readonly badRequest: string;
+  /** Enum value name sent when a handler fails. */
+  readonly internal: string;
+}
+
+export type MessageBehaviorIR = EchoBehaviorIR | ReplyBehaviorIR | HandlerBehaviorIR | DeclaredBehaviorIR;
 
 /**
  * Send the received message back. `prefix` is prepended to its first string
@@ -313,6 +348,38 @@ export interface HandlerBehaviorIR {
   readonly replies: readonly string[];
 }
 
+/**
+ * Declared steps, run in this order: the guard (application code that may
+ * refuse), remember session values, join/leave a group, reply, broadcasts.
+ * A refusal (or a failing guard) skips every later step.
+ */
+export interface DeclaredBehaviorIR {
+  readonly kind: 'declared';
+  readonly message: string;
+  /** True when the application implements a guard that may refuse with the errors message. */
+  readonly guard: boolean;
+  readonly session: readonly { readonly name: string; readonly value: ValueIR }[];
+  /** The request's string field naming the group to join, if any. */
+  readonly joins: string | null;
+  /** The request's string field naming the group to leave, if any. */
+  readonly leaves: string | null;
+  readonly reply: ComposedMessageIR | null;
+  readonly broadcasts: readonly BroadcastIR[];
+}
+
+export interface BroadcastIR {
+  readonly message: ComposedMessageIR;
+  readonly to: BroadcastTargetIR;
+}
+
+export type BroadcastTargetIR =
+  /** Every open connection, the sender included. */
+  | { readonly kind: 'all' }
+  /** Every open connection but the sender. */
+  | { readonly kind: 'others' }
+  /** Members of the group named by the request's `field`; without the sender when `exceptSender`. */
+  | { readonly kind: 'group'; readonly field: string; readonly exceptSender: boolean };
+
 export interface ComposedMessageIR {
   readonly message: string;
   /** A value for every field of `message`, in the message's field order. */
@@ -324,5 +391,7 @@ export type ValueIR =
   | { readonly kind: 'now' }
   /** A field of the received message. */
   | { readonly kind: 'request-field'; readonly field: string }
+  /** A value remembered on the connection by an earlier message's `session:`. */
+  | { readonly kind: 'session'; readonly name: string }
   /** A constant. bigint values are written as decimal strings to stay JSON-serialisable. */
   | { readonly kind: 'literal'; readonly value: string | number | boolean };

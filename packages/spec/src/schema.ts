@@ -282,17 +282,59 @@ const Message = Type.Object(
     description: Type.Optional(Type.String()),
     fields: Type.Optional(fieldMap('Fields after the header, in wire order; in text protocols, types of line parts.')),
     line: Type.Optional(Type.String({ description: "Text protocols: a line template such as '[{time}] {text}'." })),
+    stream: Type.Optional(
+      Type.Object(
+        {
+          chunk: Type.String({ description: 'The message carrying each chunk.' }),
+          end: Type.String({ description: 'The message closing the stream.' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "This message opens a stream: its sender follows it with 'chunk' messages and one 'end' message, all with its correlation id.",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 
 const ValueLiteral = Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
-  description: "A literal, '$now', '$request.<field>', or '$$…' for a literal string starting with '$'.",
+  description:
+    "A literal, '$now', '$request.<field>', '$session.<name>', or '$$…' for a literal string starting with '$'.",
 });
 
 const ComposedMessage = Type.Object(
   {
     message: Type.String({ description: 'Name of the message to send.' }),
+    values: Type.Optional(
+      Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), ValueLiteral, fieldMapOptions('A value per field.')),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const BroadcastTarget = Type.Union(
+  [
+    literals(['all', 'others']),
+    Type.Object(
+      {
+        group: Type.String({ description: "The request's string field naming the group." }),
+        except: Type.Optional(literals(['sender'])),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description: "'all', 'others' (all but the sender), or { group: <request field>, except?: sender }.",
+    diagnostic: { code: 'invalid-broadcast-target', expected: "'all', 'others' or { group: <field>, except: sender }" },
+  },
+);
+
+const Broadcast = Type.Object(
+  {
+    message: Type.String({ description: 'Name of the message to send.' }),
+    to: BroadcastTarget,
     values: Type.Optional(
       Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), ValueLiteral, fieldMapOptions('A value per field.')),
     ),
@@ -315,26 +357,55 @@ const MessageBehavior = Type.Object(
         { additionalProperties: false, description: 'Application code handles the message.' },
       ),
     ),
+    guard: Type.Optional(
+      Type.Boolean({
+        description: 'Application code checks the request first and may refuse it with the errors message.',
+      }),
+    ),
+    session: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: FIELD_NAME_PATTERN }),
+        ValueLiteral,
+        fieldMapOptions('Values remembered on the connection, e.g. nick: $request.nick.'),
+      ),
+    ),
+    joins: Type.Optional(Type.String({ description: "The request's string field naming a group to join." })),
+    leaves: Type.Optional(Type.String({ description: "The request's string field naming a group to leave." })),
+    broadcast: Type.Optional(Type.Array(Broadcast, { description: 'Messages sent to other connections.' })),
   },
   {
     additionalProperties: false,
     minProperties: 1,
-    maxProperties: 1,
-    description: 'Exactly one of echo, reply or handler.',
-    diagnostic: { code: 'invalid-behavior', expected: 'exactly one of echo, reply or handler' },
+    description: 'echo, reply or handler; or declared steps: guard, session, joins, leaves, reply, broadcast.',
+    diagnostic: {
+      code: 'invalid-behavior',
+      expected: 'echo, reply or handler, or declared steps (guard, session, joins, leaves, reply, broadcast)',
+    },
   },
+);
+
+const Errors = Type.Object(
+  {
+    message: Type.String({ description: 'The message the server sends to refuse a request or a frame.' }),
+    reason: Type.String({ description: 'Its enum field saying why.' }),
+    text: Type.String({ description: 'Its string field explaining it to a person.' }),
+    badRequest: Type.String({ description: 'Enum value sent for frames that cannot be decoded.' }),
+    internal: Type.String({ description: 'Enum value sent when a handler fails.' }),
+  },
+  { additionalProperties: false, description: 'How the server reports errors to its peer.' },
 );
 
 const Behavior = Type.Object(
   {
     greeting: Type.Optional(ComposedMessage),
+    errors: Type.Optional(Errors),
     idleTimeoutMs: Type.Optional(
       Type.Integer({ minimum: 1, maximum: MAX_SIZE, description: 'Close connections idle this long.' }),
     ),
   },
   {
     additionalProperties: MessageBehavior,
-    description: 'greeting, idleTimeoutMs, and what the server does with each message it receives.',
+    description: 'greeting, errors, idleTimeoutMs, and what the server does with each message it receives.',
   },
 );
 

@@ -272,6 +272,8 @@ describe('behavior defaults and values', () => {
     expect(ir.behavior).toEqual({
       greeting: null,
       idleTimeoutMs: 30000,
+      errors: null,
+      session: [],
       onMessage: [
         { kind: 'handler', message: 'Join', replies: ['Joined', 'Say'] },
         { kind: 'echo', message: 'Say', prefix: 'echo ', prefixField: 'text' },

@@ -64,7 +64,7 @@ const expected: Record<string, string[]> = {
     "specs/literal-values.protocol.yaml:17:13: error request-value-in-greeting: '$request.reason' in value 'name' of the greeting refers to a request, but the greeting is not sent in answer to one\n  hint: use a literal value or $now",
     "specs/literal-values.protocol.yaml:18:14: error invalid-literal: value 'level' of the greeting must be an integer from 0 to 255 for a u8 field, got 256",
     "specs/literal-values.protocol.yaml:19:12: error invalid-literal: value 'big' of the greeting must be an integer from 0 to 18446744073709551615 for a u64 field, got 18446744073709551616",
-    "specs/literal-values.protocol.yaml:21:46: error invalid-value-expression: '$nobody' in value 'name' of the reply to 'Bye' is not a known expression\n  hint: use $now or $request.<field>; write '$$nobody' for the literal text '$nobody'",
+    "specs/literal-values.protocol.yaml:21:46: error invalid-value-expression: '$nobody' in value 'name' of the reply to 'Bye' is not a known expression\n  hint: use $now, $request.<field> or $session.<name>; write '$$nobody' for the literal text '$nobody'",
     "specs/literal-values.protocol.yaml:21:62: error invalid-literal: value 'level' of the reply to 'Bye' must be an integer for a u8 field, got '7'",
   ],
   names: [
@@ -98,7 +98,7 @@ const expected: Record<string, string[]> = {
     "specs/several-problems.protocol.yaml:14:62: error unknown-type: unknown type 'strng' in field 'room' of message 'Join'\n  hint: did you mean 'string'?",
     "specs/several-problems.protocol.yaml:15:19: error duplicate-code: code 1 of message 'Joined' is already used by message 'Join'\n  hint: give every message its own code",
     "specs/several-problems.protocol.yaml:16:3: error missing-code: message 'Say' has no 'code', but the header field 'type' selects messages by code\n  hint: add 'code:' with a value of a u8 (0 to 255) that no other message uses",
-    "specs/several-problems.protocol.yaml:19:3: error unknown-behavior-message: behavior for 'Leave', which is not a message\n  hint: behavior keys are 'greeting', 'idleTimeoutMs' or names of messages the server receives",
+    "specs/several-problems.protocol.yaml:19:3: error unknown-behavior-message: behavior for 'Leave', which is not a message\n  hint: behavior keys are 'greeting', 'errors', 'idleTimeoutMs', or names of messages the server receives",
   ],
   templates: [
     "specs/templates.protocol.yaml:8:11: error ambiguous-template-parts: line template of message 'Move': parts '{x}' and '{y}' follow each other with no text between them, so where one ends is ambiguous\n  hint: put literal text (such as a space) between the two parts",

@@ -5,6 +5,9 @@ import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodeScalars, encodeServerMessage, encodeTexts, framing } from './codec.js';
 import type { ClientMessage, Drawing, Drawn, ServerMessage } from './messages.js';
 
+/** A server message to send; its id defaults to 0, which answers no request. */
+export type GalleryOutgoing = ServerMessage extends infer Message ? Message extends ServerMessage ? Omit<Message, 'id'> & { readonly id?: number } : never : never;
+
 /** A client connection as handlers see it: sends typed messages. */
 export interface GalleryConnection {
   /** Unique within one server, increasing from 1. */
@@ -16,15 +19,9 @@ export interface GalleryConnection {
   /** The engine connection, for frames that are already encoded. */
   readonly connection: Connection;
   /** Encodes and queues a message. */
-  send(message: ServerMessage): void;
+  send(message: GalleryOutgoing): void;
   /** Flushes queued messages, then closes. */
   close(): void;
-}
-
-/** What the application implements for the gallery protocol: one method per message the spec leaves to code, plus the optional lifecycle hooks. A method returns the reply to send, or nothing. */
-export interface GalleryHandlers extends ServerHooks {
-  /** Called for every Drawing a client sends. May answer with Drawn. */
-  onDrawing(message: Drawing, connection: GalleryConnection): Drawn | void | Promise<Drawn | void>;
 }
 
 class TypedGalleryConnection implements GalleryConnection {
@@ -50,8 +47,8 @@ class TypedGalleryConnection implements GalleryConnection {
     return this.connection.closed;
   }
 
-  send(message: ServerMessage): void {
-    this.connection.send(encodeServerMessage(message));
+  send(message: GalleryOutgoing): void {
+    this.connection.send(encodeServerMessage({ id: 0, ...message }));
   }
 
   close(): void {
@@ -60,25 +57,39 @@ class TypedGalleryConnection implements GalleryConnection {
 }
 
 /** One typed wrapper per engine connection, made on first use. */
-const typedConnections: WeakMap<Connection, GalleryConnection> = new WeakMap();
+const typedConnections: WeakMap<Connection, TypedGalleryConnection> = new WeakMap();
 
-function typed(connection: Connection): GalleryConnection {
-  let typedConnection = typedConnections.get(connection);
-  if (typedConnection === undefined) {
-    typedConnection = new TypedGalleryConnection(connection);
-    typedConnections.set(connection, typedConnection);
-  }
-  return typedConnection;
+/** The typed view of an engine connection (as lifecycle hooks receive it); the same object every time. */
+export function typedConnection(connection: Connection): GalleryConnection {
+  return wrap(connection);
 }
 
-/** Sends what a handler returned, once it is known; handlers that answer synchronously cost no promise. */
-function sendReply(connection: Connection, reply: ServerMessage | void | Promise<ServerMessage | void>): void | Promise<void> {
+/** The typed wrapper itself, whose session the declared steps write. */
+function wrap(connection: Connection): TypedGalleryConnection {
+  let typed = typedConnections.get(connection);
+  if (typed === undefined) {
+    typed = new TypedGalleryConnection(connection);
+    typedConnections.set(connection, typed);
+  }
+  return typed;
+}
+
+/** What the application implements for the gallery protocol: one method per message the spec leaves to code, plus the optional lifecycle hooks. A method returns the reply to send, or nothing. */
+export interface GalleryHandlers extends ServerHooks {
+  /** Called for every Drawing a client sends. May answer with Drawn. */
+  onDrawing(message: Drawing, connection: GalleryConnection): Omit<Drawn, 'id'> | void | Promise<Omit<Drawn, 'id'> | void>;
+}
+
+/** Whatever a handler may answer with. */
+type Answer = Omit<Drawn, 'id'>;
+
+/** Sends what a handler returned with the request's id, once it is known; handlers that answer synchronously cost no promise. */
+function answer(connection: Connection, id: number, reply: Answer | void | Promise<Answer | void>): void | Promise<void> {
   if (reply instanceof Promise) {
-    return reply.then((message) => sendReply(connection, message));
+    return reply.then((resolved) => answer(connection, id, resolved));
   }
-  if (reply !== undefined) {
-    connection.send(encodeServerMessage(reply as ServerMessage));
-  }
+  if (reply === undefined) return;
+  connection.send(encodeServerMessage({ ...reply, id: id }));
 }
 
 /** The gallery protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */
@@ -97,7 +108,7 @@ export function createServerProtocol(handlers: GalleryHandlers): ServerProtocol<
           connection.send(encodeTexts(message));
           return;
         case 'Drawing':
-          return sendReply(connection, handlers.onDrawing(message, typed(connection)));
+          return answer(connection, message.id, handlers.onDrawing(message, typedConnection(connection)));
       }
     },
   };

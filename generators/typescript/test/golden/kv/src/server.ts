@@ -5,6 +5,9 @@ import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodePing, encodeServerMessage, framing } from './codec.js';
 import type { ClientMessage, Put, ServerMessage, Stored } from './messages.js';
 
+/** A server message to send; its id defaults to 0, which answers no request. */
+export type KvOutgoing = ServerMessage extends infer Message ? Message extends ServerMessage ? Omit<Message, 'id'> & { readonly id?: number } : never : never;
+
 /** A client connection as handlers see it: sends typed messages. */
 export interface KvConnection {
   /** Unique within one server, increasing from 1. */
@@ -16,15 +19,9 @@ export interface KvConnection {
   /** The engine connection, for frames that are already encoded. */
   readonly connection: Connection;
   /** Encodes and queues a message. */
-  send(message: ServerMessage): void;
+  send(message: KvOutgoing): void;
   /** Flushes queued messages, then closes. */
   close(): void;
-}
-
-/** What the application implements for the kv protocol: one method per message the spec leaves to code, plus the optional lifecycle hooks. A method returns the reply to send, or nothing. */
-export interface KvHandlers extends ServerHooks {
-  /** Called for every Put a client sends. May answer with Stored. */
-  onPut(message: Put, connection: KvConnection): Stored | void | Promise<Stored | void>;
 }
 
 class TypedKvConnection implements KvConnection {
@@ -50,8 +47,8 @@ class TypedKvConnection implements KvConnection {
     return this.connection.closed;
   }
 
-  send(message: ServerMessage): void {
-    this.connection.send(encodeServerMessage(message));
+  send(message: KvOutgoing): void {
+    this.connection.send(encodeServerMessage({ id: 0, ...message }));
   }
 
   close(): void {
@@ -60,25 +57,39 @@ class TypedKvConnection implements KvConnection {
 }
 
 /** One typed wrapper per engine connection, made on first use. */
-const typedConnections: WeakMap<Connection, KvConnection> = new WeakMap();
+const typedConnections: WeakMap<Connection, TypedKvConnection> = new WeakMap();
 
-function typed(connection: Connection): KvConnection {
-  let typedConnection = typedConnections.get(connection);
-  if (typedConnection === undefined) {
-    typedConnection = new TypedKvConnection(connection);
-    typedConnections.set(connection, typedConnection);
-  }
-  return typedConnection;
+/** The typed view of an engine connection (as lifecycle hooks receive it); the same object every time. */
+export function typedConnection(connection: Connection): KvConnection {
+  return wrap(connection);
 }
 
-/** Sends what a handler returned, once it is known; handlers that answer synchronously cost no promise. */
-function sendReply(connection: Connection, reply: ServerMessage | void | Promise<ServerMessage | void>): void | Promise<void> {
+/** The typed wrapper itself, whose session the declared steps write. */
+function wrap(connection: Connection): TypedKvConnection {
+  let typed = typedConnections.get(connection);
+  if (typed === undefined) {
+    typed = new TypedKvConnection(connection);
+    typedConnections.set(connection, typed);
+  }
+  return typed;
+}
+
+/** What the application implements for the kv protocol: one method per message the spec leaves to code, plus the optional lifecycle hooks. A method returns the reply to send, or nothing. */
+export interface KvHandlers extends ServerHooks {
+  /** Called for every Put a client sends. May answer with Stored. */
+  onPut(message: Put, connection: KvConnection): Omit<Stored, 'id'> | void | Promise<Omit<Stored, 'id'> | void>;
+}
+
+/** Whatever a handler may answer with. */
+type Answer = Omit<Stored, 'id'>;
+
+/** Sends what a handler returned with the request's id, once it is known; handlers that answer synchronously cost no promise. */
+function answer(connection: Connection, id: number, reply: Answer | void | Promise<Answer | void>): void | Promise<void> {
   if (reply instanceof Promise) {
-    return reply.then((message) => sendReply(connection, message));
+    return reply.then((resolved) => answer(connection, id, resolved));
   }
-  if (reply !== undefined) {
-    connection.send(encodeServerMessage(reply as ServerMessage));
-  }
+  if (reply === undefined) return;
+  connection.send(encodeServerMessage({ ...reply, id: id }));
 }
 
 /** The kv protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */
@@ -91,7 +102,7 @@ export function createServerProtocol(handlers: KvHandlers): ServerProtocol<Clien
     dispatch(message: ClientMessage, connection: Connection): void | Promise<void> {
       switch (message.type) {
         case 'Put':
-          return sendReply(connection, handlers.onPut(message, typed(connection)));
+          return answer(connection, message.id, handlers.onPut(message, typedConnection(connection)));
         case 'Ping':
           connection.send(encodePing(message));
           return;
