@@ -160,9 +160,10 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
           writer.inlineBlock(() => {
             const answers = union(request.answers.map((name) => messageNamed(model, name).name));
             // The errors message rejects inside the engine, so what resolves is one of the replies.
-            const cast = request.answers.length > request.message.replies.length || request.replies.includes('WithStream<')
-              ? ` as Promise<${request.replies}>`
-              : '';
+            const cast =
+              request.answers.length > request.message.replies.length || request.replies.includes('WithStream<')
+                ? ` as Promise<${request.replies}>`
+                : '';
             const stream = request.message.ir.stream;
             if (correlation) {
               const key = propertyKey(correlation.name);
@@ -260,10 +261,9 @@ function writeClientProtocol(writer: CodeBlockWriter, model: ProtocolModel): voi
       );
       const chunks = parts.filter((message) => message.clientStreamPart === 'chunk');
       const ends = parts.filter((message) => message.clientStreamPart === 'end');
-      const test = (list: MessageModel[]) => list.map((message) => `message.type === ${quote(message.name)}`).join(' || ');
-      writer.writeLine(
-        `streamPart: (message) => (${test(chunks)} ? 'chunk' : ${test(ends)} ? 'end' : null),`,
-      );
+      const test = (list: MessageModel[]) =>
+        list.map((message) => `message.type === ${quote(message.name)}`).join(' || ');
+      writer.writeLine(`streamPart: (message) => (${test(chunks)} ? 'chunk' : ${test(ends)} ? 'end' : null),`);
     }
   });
   writer.write(';').newLine();

@@ -59,7 +59,8 @@ function composed(
     const value: ValueIR | undefined = values.get(field.name);
     const key = propertyKey(field.name);
     if (value === undefined) {
-      const fromRequest = answersRequest && (request?.fields.some((candidate) => candidate.name === field.name) ?? false);
+      const fromRequest =
+        answersRequest && (request?.fields.some((candidate) => candidate.name === field.name) ?? false);
       if (fromRequest) return `${key}: ${access('message', field.name)}`;
       if (field.type.kind === 'int') return `${key}: ${field.type.bits === 64 ? '0n' : '0'}`;
       throw new UnsupportedFeatureError(
@@ -250,12 +251,15 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
     });
   }
   const outgoing = id === null ? 'ServerMessage' : outgoingName;
-  const encodeOutgoing = id === null ? 'encodeServerMessage(message)' : `encodeServerMessage({ ${propertyKey(id)}: 0, ...message })`;
+  const encodeOutgoing =
+    id === null ? 'encodeServerMessage(message)' : `encodeServerMessage({ ${propertyKey(id)}: 0, ...message })`;
   if (session.length > 0) {
     file.addInterface({
       name: sessionFieldsName(context),
       isExported: true,
-      docs: ["Values the spec's declared behavior remembers for a connection (`session:`); unset until a message stores them."],
+      docs: [
+        "Values the spec's declared behavior remembers for a connection (`session:`); unset until a message stores them.",
+      ],
       properties: session.map((field) => ({
         name: propertyKey(field.name),
         isReadonly: true,
@@ -269,7 +273,12 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
   const groupMembers = groups
     ? {
         properties: [
-          { name: 'groups', isReadonly: true, type: 'ReadonlySet<string>', docs: ['The groups this connection is in.'] },
+          {
+            name: 'groups',
+            isReadonly: true,
+            type: 'ReadonlySet<string>',
+            docs: ['The groups this connection is in.'],
+          },
         ],
         methods: [
           {
@@ -444,7 +453,9 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
   file.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
     docs: ['One typed wrapper per engine connection, made on first use.'],
-    declarations: [{ name: 'typedConnections', type: `WeakMap<Connection, ${className}>`, initializer: 'new WeakMap()' }],
+    declarations: [
+      { name: 'typedConnections', type: `WeakMap<Connection, ${className}>`, initializer: 'new WeakMap()' },
+    ],
   });
   file.addFunction({
     name: 'typedConnection',
@@ -605,14 +616,14 @@ function emitIncomingStreams(file: SourceFile, context: ServerContext): void {
         writer,
         () => writer.writeLine(`await answer(connection, ${access('message', context.id!)}, handle());`),
         () => {
-        writer.writeLine(`connection.log(\`\${message.type} handler failed: \${describeError(error)}\`);`);
-        writeRefusal(
-          writer,
-          context,
-          access('message', context.id!),
-          'internal',
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
-          '`the server failed while handling ${message.type}; its log has the details`',
+          writer.writeLine(`connection.log(\`\${message.type} handler failed: \${describeError(error)}\`);`);
+          writeRefusal(
+            writer,
+            context,
+            access('message', context.id!),
+            'internal',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
+            '`the server failed while handling ${message.type}; its log has the details`',
           );
         },
         () => writer.writeLine(`settleIncomingStream(connection, message.${key});`),

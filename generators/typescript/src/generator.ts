@@ -192,9 +192,14 @@ function declaredText(
       return `Handled by \`${handlerMethod(message)}\` in your handlers${behavior.replies.length === 0 ? '' : `, which may answer with ${[...behavior.replies, ...(model.errors === null ? [] : [model.errors.message])].join(' or ')}`}.`;
     case 'declared': {
       const steps: string[] = [];
-      if (behavior.guard) steps.push(`\`${handlerMethod(message)}\` in your handlers checks it and may refuse it with ${model.errors?.message}`);
+      if (behavior.guard)
+        steps.push(
+          `\`${handlerMethod(message)}\` in your handlers checks it and may refuse it with ${model.errors?.message}`,
+        );
       if (behavior.session.length > 0) {
-        steps.push(`the server remembers ${behavior.session.map((entry) => `\`${entry.name}\``).join(' and ')} for the connection`);
+        steps.push(
+          `the server remembers ${behavior.session.map((entry) => `\`${entry.name}\``).join(' and ')} for the connection`,
+        );
       }
       if (behavior.joins !== null) steps.push(`the connection joins the group named by \`${behavior.joins}\``);
       if (behavior.leaves !== null) steps.push(`the connection leaves the group named by \`${behavior.leaves}\``);

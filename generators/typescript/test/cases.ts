@@ -20,11 +20,22 @@ function compileFolder(dir: string): ProtocolIR[] {
     });
 }
 
-/** Every protocol with a golden folder: the workspace specs, then the test-only fixtures. */
-export const GOLDEN_CASES: readonly ProtocolIR[] = [
-  ...compileFolder(join(ROOT, 'specs')),
-  ...compileFolder(join(HERE, 'fixtures')),
-];
+/** The workspace specs: their golden output is the committed package in packages/protocols/<name>. */
+export const SPEC_CASES: readonly ProtocolIR[] = compileFolder(join(ROOT, 'specs'));
+/** The test-only fixtures: their golden output is test/golden/<name>. */
+export const FIXTURE_CASES: readonly ProtocolIR[] = compileFolder(join(HERE, 'fixtures'));
+/** Every protocol with golden output. */
+export const GOLDEN_CASES: readonly ProtocolIR[] = [...SPEC_CASES, ...FIXTURE_CASES];
+
+/** Where a case's golden package lives, and the generator options that produce it. */
+export function goldenOf(ir: ProtocolIR): {
+  readonly dir: string;
+  readonly options: Readonly<Record<string, unknown>>;
+} {
+  return SPEC_CASES.includes(ir)
+    ? { dir: join(ROOT, 'packages', 'protocols', ir.name), options: {} }
+    : { dir: join(HERE, 'golden', ir.name), options: GOLDEN_OPTIONS };
+}
 
 export function compiled(name: string): ProtocolIR {
   const ir = GOLDEN_CASES.find((candidate) => candidate.name === name);
@@ -32,5 +43,5 @@ export function compiled(name: string): ProtocolIR {
   return ir;
 }
 
-/** Golden packages sit five levels below the workspace root (generators/typescript/test/golden/<name>). */
+/** Fixture golden packages sit five levels below the workspace root (generators/typescript/test/golden/<name>). */
 export const GOLDEN_OPTIONS: Readonly<Record<string, unknown>> = { tsconfigBase: '../../../../../tsconfig.base.json' };

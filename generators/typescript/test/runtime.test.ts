@@ -2,13 +2,13 @@ import { createFrameDecoder } from '@sockspec/codec';
 import { isSockspecError } from '@sockspec/errors';
 import type { ProtocolServer } from '@sockspec/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as echo from '../../../packages/protocols/echo/src/index.js';
+import * as timestamp from '../../../packages/protocols/timestamp/src/index.js';
 import * as beacon from './golden/beacon/src/index.js';
-import * as echo from './golden/echo/src/index.js';
 import * as gallery from './golden/gallery/src/index.js';
 import * as greeter from './golden/greeter/src/index.js';
 import * as kv from './golden/kv/src/index.js';
 import * as sensor from './golden/sensor/src/index.js';
-import * as timestamp from './golden/timestamp/src/index.js';
 
 /** Cuts encoded bytes into frames the way a peer's frame decoder would. */
 function frames(framing: Parameters<typeof createFrameDecoder>[0], ...chunks: Uint8Array[]): Uint8Array[] {

@@ -1,7 +1,10 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createFrameDecoder, type FramingConfig } from '@sockspec/codec';
 import { isSockspecError } from '@sockspec/errors';
 import type { FieldIR, ProtocolIR, TypeIR } from '@sockspec/spec';
 import { buildModel, type MessageModel } from '../src/model.js';
+import { goldenOf } from './cases.js';
 
 /** What a generated codec.ts exports, seen from a test that only knows the protocol's name. */
 export interface CodecModule {
@@ -14,7 +17,7 @@ type Decode = (frame: Uint8Array) => Record<string, unknown>;
 
 /** The golden package's generated codec; the golden test keeps it current (UPDATE=1 rewrites it). */
 export async function loadCodec(ir: ProtocolIR): Promise<CodecModule> {
-  return (await import(`./golden/${ir.name}/src/codec.ts`)) as CodecModule;
+  return (await import(pathToFileURL(join(goldenOf(ir).dir, 'src', 'codec.ts')).href)) as CodecModule;
 }
 
 export function encoderOf(codec: CodecModule, message: MessageModel): Encode {
