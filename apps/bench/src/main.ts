@@ -2,12 +2,15 @@
 /**
  * `pnpm bench echo [--seconds N] [--connections N]`: the generated echo
  * server against a hand-written node:net echo, on loopback, in one run.
+ * `pnpm bench cpu ...` and `pnpm bench chat-fanout ...` are in cpu.ts and
+ * chat-fanout.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseListeningLine } from '@sockspec/app-kit';
+import { runChatFanoutBench } from './chat-fanout.js';
 import { runCpuBench } from './cpu.js';
 import { type PingPongResult, pingPong } from './load.js';
 import { parseBenchArgs } from './options.js';
@@ -82,6 +85,7 @@ async function stopServer(server: BenchServer): Promise<void> {
 
 async function main(): Promise<number> {
   if (process.argv[2] === 'cpu') return runCpuBench(process.argv.slice(3));
+  if (process.argv[2] === 'chat-fanout') return runChatFanoutBench(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
   if (typeof options === 'number') return options;
   const servers = await Promise.all(SERVER_KINDS.map(startServer));

@@ -37,7 +37,7 @@ CODES = {
     "ListRooms": 9, "Rooms": 10, "ListMembers": 11, "Members": 12, "Ok": 13, "Failed": 14,
 }
 NAMES = {code: name for name, code in CODES.items()}
-REASONS = {1: "bad-request", 2: "internal", 3: "nick-taken", 4: "not-joined", 5: "no-such-nick", 6: "no-such-room"}
+REASONS = {1: "badRequest", 2: "internal", 3: "nickTaken", 4: "notJoined", 5: "noSuchNick", 6: "noSuchRoom"}
 
 
 class LayoutError(Exception):

@@ -1,3 +1,4 @@
+export { CHAT_CLIENT_NAME, runChatClient } from './client-program.js';
 export {
   type ChatCommand,
   ChatCommandError,
@@ -17,3 +18,4 @@ export {
   unescapeField,
   visible,
 } from './render.js';
+export { CHAT_DEFAULT_PORT, chatServerProgram, createChatHandlers, createChatServer } from './server-program.js';

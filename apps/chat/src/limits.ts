@@ -1,7 +1,7 @@
 /**
  * The string limits of specs/chat.protocol.yaml (types Nick, Room, Text).
  * The client checks what a person typed against them before sending, so a
- * typo gets a local explanation instead of a server's bad-request; a test
+ * typo gets a local explanation instead of a server's badRequest; a test
  * compares them with the compiled spec so they cannot drift.
  */
 export interface StringLimit {

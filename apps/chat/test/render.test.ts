@@ -26,7 +26,7 @@ describe('plain lines (not a terminal)', () => {
     [{ type: 'Whispered', from: 'carol', text: 'psst', at }, [`whispered\tcarol\tpsst\t${at.toISOString()}`]],
     [{ type: 'whisper-sent', to: 'carol', text: 'hey' }, ['whisper-sent\tcarol\they']],
     [{ type: 'switched', room: 'random' }, ['switched\t#random']],
-    [{ type: 'error', reason: 'nick-taken', text: "nick 'bob' is taken" }, ["error\tnick-taken\tnick 'bob' is taken"]],
+    [{ type: 'error', reason: 'nickTaken', text: "nick 'bob' is taken" }, ["error\tnickTaken\tnick 'bob' is taken"]],
     [{ type: 'info', text: 'a\nb' }, ['info\ta', 'info\tb']],
   ])('%j', (event, lines) => {
     expect(renderEvent(event, plain)).toEqual(lines);
@@ -95,7 +95,7 @@ describe('terminal lines', () => {
     expect(renderEvent({ type: 'Members', room: 'general', nicks: ['me', 'bob'] }, terminal)).toEqual([
       '#general (2): me, bob',
     ]);
-    expect(renderEvent({ type: 'error', reason: 'not-joined', text: 'join first' }, terminal)).toEqual([
+    expect(renderEvent({ type: 'error', reason: 'notJoined', text: 'join first' }, terminal)).toEqual([
       'error: join first',
     ]);
   });

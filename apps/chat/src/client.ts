@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runChatClient } from './client-program.js';
+
+process.exitCode = await runChatClient();

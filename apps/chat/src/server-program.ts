@@ -1,0 +1,142 @@
+import type { ServerProgram } from '@sockspec/app-kit';
+import {
+  type ChatConnection,
+  type ChatHandlers,
+  type ChatRefusal,
+  createServer,
+  refuse,
+  typedConnection,
+} from '@sockspec/protocol-chat';
+import type { Connection, ProtocolServer, ServerOptions } from '@sockspec/server';
+
+export const CHAT_DEFAULT_PORT = 5680;
+
+/** Members listing (Members.nicks) and room listing (Rooms.rooms) hold at most these, per the spec's maxCount. */
+export const MAX_ROOM_MEMBERS = 400;
+export const MAX_ROOMS = 1000;
+/** Where a connection's rooms are kept for its finish hook: by then the engine has taken it out of every group. */
+const ROOMS_KEY = 'chat:rooms';
+
+/**
+ * What the spec leaves to code: who may use which nick, who may talk in or
+ * leave which room, whispers, and the two listings. Nicks are unique across
+ * the server and held from the first Join until the connection closes, so
+ * leaving every room does not free a nick for someone else to take over.
+ * Rooms stay within what Rooms and Members can list, so a listing is
+ * never cut short.
+ */
+export function createChatHandlers(): ChatHandlers {
+  const owners = new Map<string, ChatConnection>();
+  const notJoined = (room: string): ChatRefusal => ({
+    reason: 'notJoined',
+    text: `you are not in #${room}; join it first`,
+  });
+
+  return {
+    onJoin(message, connection) {
+      const own = connection.session.nick;
+      if (own !== undefined && own !== message.nick) {
+        return {
+          reason: 'badRequest',
+          text: `this connection is already '${own}' and a connection keeps one nick; join #${message.room} as '${own}', or connect again to be '${message.nick}'`,
+        };
+      }
+      const owner = owners.get(message.nick);
+      if (owner !== undefined && owner !== connection) {
+        return { reason: 'nickTaken', text: `nick '${message.nick}' is taken by someone else; pick another` };
+      }
+      if (!connection.groups.has(message.room)) {
+        const size = connection.members(message.room).length;
+        if (size >= MAX_ROOM_MEMBERS) {
+          return {
+            reason: 'badRequest',
+            text: `#${message.room} is full: ${size} members, the most a member list can show`,
+          };
+        }
+        if (size === 0 && connection.groupNames().length >= MAX_ROOMS) {
+          return { reason: 'badRequest', text: `the server has ${MAX_ROOMS} rooms, the most a room list can show` };
+        }
+      }
+      owners.set(message.nick, connection);
+      rememberRooms(connection, message.room);
+      return undefined;
+    },
+    onSay(message, connection) {
+      return connection.groups.has(message.room) ? undefined : notJoined(message.room);
+    },
+    onLeave(message, connection) {
+      if (!connection.groups.has(message.room)) return notJoined(message.room);
+      rememberRooms(connection, undefined, message.room);
+      return undefined;
+    },
+    onWhisper(message, connection) {
+      const from = connection.session.nick;
+      if (from === undefined) return refuse('notJoined', 'join a room first: a whisper is sent under your nick');
+      const target = owners.get(message.to);
+      if (target === undefined || target.closed) return refuse('noSuchNick', `nobody is called '${message.to}'`);
+      target.send({ type: 'Whispered', from, text: message.text, at: new Date() });
+      return { type: 'Ok' };
+    },
+    onListRooms(_message, connection) {
+      const rooms = connection.groupNames().map((name) => ({ name, members: connection.members(name).length }));
+      return { type: 'Rooms', rooms };
+    },
+    onListMembers(message, connection) {
+      const nicks = connection
+        .members(message.room)
+        .flatMap((member) => (member.session.nick === undefined ? [] : [member.session.nick]))
+        .sort();
+      if (nicks.length === 0) return refuse('noSuchRoom', `no room #${message.room}: nobody is in it`);
+      return { type: 'Members', room: message.room, nicks };
+    },
+    // The engine takes a closed connection out of its groups without a word;
+    // the others are told it left each room, as if it had sent Leave.
+    finish(engineConnection: Connection) {
+      const connection = typedConnection(engineConnection);
+      const nick = connection.session.nick;
+      if (nick === undefined) return;
+      if (owners.get(nick) === connection) owners.delete(nick);
+      const rooms = connection.state.get(ROOMS_KEY) as ReadonlySet<string> | undefined;
+      for (const room of rooms ?? []) {
+        connection.broadcast({ type: 'Left', room, nick }, connection.members(room), connection);
+      }
+    },
+  };
+}
+
+/**
+ * Keeps the connection's rooms for its finish hook: what the engine says
+ * now, plus the room a passing Join guard is about to enter, minus the one
+ * a Leave is about to leave.
+ */
+function rememberRooms(connection: ChatConnection, joining?: string, leaving?: string): void {
+  const rooms = new Set(connection.groups);
+  if (joining !== undefined) rooms.add(joining);
+  if (leaving !== undefined) rooms.delete(leaving);
+  connection.state.set(ROOMS_KEY, rooms);
+}
+
+/**
+ * Rooms and nicks live in this process's memory: worker processes would
+ * each hold their own, so two people could share a nick and not hear each
+ * other. Refused with a reason rather than run wrongly.
+ */
+const SINGLE_PROCESS_ONLY = new Set(['processes', 'threads']);
+
+export function createChatServer(options: ServerOptions): Pick<ProtocolServer, 'listen' | 'shutdown'> {
+  const model = options.concurrency?.name;
+  if (model !== undefined && SINGLE_PROCESS_ONLY.has(model)) {
+    const problem = new Error(
+      `--concurrency ${model} would split rooms and nicks between workers; the chat server runs with async (default) or serial`,
+    );
+    return { listen: () => Promise.reject(problem), shutdown: () => options.concurrency?.close() ?? Promise.resolve() };
+  }
+  return createServer(createChatHandlers(), options);
+}
+
+export const chatServerProgram: ServerProgram = {
+  name: 'sockspec-chat-server',
+  description: `Chat server: rooms, unique nicks, whispers, room and member lists. Listens on 127.0.0.1:${CHAT_DEFAULT_PORT} unless told otherwise.`,
+  defaultPort: CHAT_DEFAULT_PORT,
+  createServer: createChatServer,
+};
