@@ -18,4 +18,12 @@ export {
   unescapeField,
   visible,
 } from './render.js';
-export { CHAT_DEFAULT_PORT, chatServerProgram, createChatHandlers, createChatServer } from './server-program.js';
+export {
+  CHAT_DEFAULT_PORT,
+  type ChatLimits,
+  chatServerProgram,
+  createChatHandlers,
+  createChatServer,
+  MAX_ROOM_MEMBERS,
+  MAX_ROOMS,
+} from './server-program.js';

@@ -11,9 +11,17 @@ import type { Connection, ProtocolServer, ServerOptions } from '@sockspec/server
 
 export const CHAT_DEFAULT_PORT = 5680;
 
-/** Members listing (Members.nicks) and room listing (Rooms.rooms) hold at most these, per the spec's maxCount. */
+/** Members.nicks and Rooms.rooms hold at most these (the spec's maxCount), so no room or server may outgrow them. */
 export const MAX_ROOM_MEMBERS = 400;
 export const MAX_ROOMS = 1000;
+
+export interface ChatLimits {
+  /** Members one room may have; at most MAX_ROOM_MEMBERS. */
+  readonly maxRoomMembers?: number;
+  /** Rooms the server may have at once; at most MAX_ROOMS. */
+  readonly maxRooms?: number;
+}
+
 /** Where a connection's rooms are kept for its finish hook: by then the engine has taken it out of every group. */
 const ROOMS_KEY = 'chat:rooms';
 
@@ -25,7 +33,9 @@ const ROOMS_KEY = 'chat:rooms';
  * Rooms stay within what Rooms and Members can list, so a listing is
  * never cut short.
  */
-export function createChatHandlers(): ChatHandlers {
+export function createChatHandlers(limits: ChatLimits = {}): ChatHandlers {
+  const maxRoomMembers = Math.min(limits.maxRoomMembers ?? MAX_ROOM_MEMBERS, MAX_ROOM_MEMBERS);
+  const maxRooms = Math.min(limits.maxRooms ?? MAX_ROOMS, MAX_ROOMS);
   const owners = new Map<string, ChatConnection>();
   const notJoined = (room: string): ChatRefusal => ({
     reason: 'notJoined',
@@ -47,14 +57,18 @@ export function createChatHandlers(): ChatHandlers {
       }
       if (!connection.groups.has(message.room)) {
         const size = connection.members(message.room).length;
-        if (size >= MAX_ROOM_MEMBERS) {
+        if (size >= maxRoomMembers) {
           return {
             reason: 'badRequest',
-            text: `#${message.room} is full: ${size} members, the most a member list can show`,
+            text: `#${message.room} is full: it has ${size} members, the most it may have`,
           };
         }
-        if (size === 0 && connection.groupNames().length >= MAX_ROOMS) {
-          return { reason: 'badRequest', text: `the server has ${MAX_ROOMS} rooms, the most a room list can show` };
+        const rooms = connection.groupNames().length;
+        if (size === 0 && rooms >= maxRooms) {
+          return {
+            reason: 'badRequest',
+            text: `the server has ${rooms} rooms, the most it may have; join an existing room (/rooms lists them)`,
+          };
         }
       }
       owners.set(message.nick, connection);

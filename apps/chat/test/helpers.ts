@@ -1,16 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ChatClient, createClient, type Failed, RemoteError, type ServerMessage } from '@sockspec/protocol-chat';
+import {
+  type ChatClient,
+  createClient,
+  createServer,
+  type Failed,
+  RemoteError,
+  type ServerMessage,
+} from '@sockspec/protocol-chat';
 import type { ServerOptions } from '@sockspec/server';
 import type { BoundAddress } from '@sockspec/transport';
 import { expect } from 'vitest';
-import { createChatServer } from '../src/server-program.js';
+import { type ChatLimits, createChatHandlers, createChatServer } from '../src/server-program.js';
 
 export type TestTransport = 'tcp' | 'unix';
 
 /** Everything a test opened, closed by `closeAll` in afterEach. */
-const servers: ReturnType<typeof createChatServer>[] = [];
+const servers: Pick<ReturnType<typeof createServer>, 'shutdown'>[] = [];
 const clients: ChatClient[] = [];
 const dirs: string[] = [];
 
@@ -33,13 +40,19 @@ export interface Started {
   readonly logged: string[];
 }
 
-export async function startChatServer(transport: TestTransport, options: ServerOptions = {}): Promise<Started> {
+export async function startChatServer(
+  transport: TestTransport,
+  options: ServerOptions = {},
+  limits?: ChatLimits,
+): Promise<Started> {
   const logged: string[] = [];
   const where: ServerOptions =
     transport === 'unix'
       ? { transport: 'unix', path: join(await tempDir(), 'chat.sock') }
       : { transport: 'tcp', host: '127.0.0.1', port: 0 };
-  const server = createChatServer({ ...where, log: (line) => logged.push(line), ...options });
+  const serverOptions: ServerOptions = { ...where, log: (line) => logged.push(line), ...options };
+  const server =
+    limits === undefined ? createChatServer(serverOptions) : createServer(createChatHandlers(limits), serverOptions);
   servers.push(server);
   const address = await server.listen();
   const endpoint =

@@ -2,12 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { compileSpec, type StringTypeIR } from '@sockspec/spec';
 import { describe, expect, it } from 'vitest';
 import { checkString, NICK, ROOM, type StringLimit, TEXT } from '../src/limits.js';
+import { MAX_ROOM_MEMBERS, MAX_ROOMS } from '../src/server-program.js';
 
 const specPath = new URL('../../../specs/chat.protocol.yaml', import.meta.url);
 
-async function specStrings(): Promise<Map<string, StringTypeIR>> {
+async function compiled() {
   const { ir, diagnostics } = compileSpec(await readFile(specPath, 'utf8'), 'specs/chat.protocol.yaml');
   expect(diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual([]);
+  return ir!;
+}
+
+async function specStrings(): Promise<Map<string, StringTypeIR>> {
+  const ir = await compiled();
   const strings = new Map<string, StringTypeIR>();
   for (const message of ir!.messages) {
     for (const field of message.fields) {
@@ -29,6 +35,18 @@ describe('the client-side limits', () => {
     expect(limit.maxBytes).toBe(type!.maxBytes);
     expect(limit.patternSource ?? null).toBe(type!.pattern);
     if (type!.pattern !== null) expect(limit.pattern!.source).toBe(type!.pattern);
+  });
+
+  it("keep rooms and the server within what Members and Rooms can list (the spec's maxCount)", async () => {
+    const ir = await compiled();
+    const maxCount = (message: string, field: string): number | undefined => {
+      const type = ir.messages
+        .find((entry) => entry.name === message)
+        ?.fields.find((entry) => entry.name === field)?.type;
+      return type?.kind === 'array' ? type.maxCount : undefined;
+    };
+    expect(MAX_ROOM_MEMBERS).toBe(maxCount('Members', 'nicks'));
+    expect(MAX_ROOMS).toBe(maxCount('Rooms', 'rooms'));
   });
 
   it('explains what is wrong, in bytes as the wire counts them', () => {

@@ -81,6 +81,29 @@ describe.each<TestTransport>(['tcp', 'unix'])('sockspec-chat-server over %s', (t
     expect(alice.saidIn('general')).toEqual(['after']);
   });
 
+  it('keeps a room within its member limit and the server within its room limit', async () => {
+    const server = await startChatServer(transport, {}, { maxRoomMembers: 2, maxRooms: 2 });
+    await Peer.join(server, 'alice', 'general');
+    const bob = await Peer.join(server, 'bob', 'general');
+    const carol = await Peer.connect(server);
+    expect(await refusal(carol.client.join({ nick: 'carol', room: 'general' }), 'badRequest')).toBe(
+      '#general is full: it has 2 members, the most it may have',
+    );
+    // A member rejoining its own room is not counted twice.
+    await expect(bob.client.join({ nick: 'bob', room: 'general' })).resolves.toMatchObject({ room: 'general' });
+    // The refused join took no nick: another connection can be carol.
+    await Peer.join(server, 'carol', 'random');
+    const dave = await Peer.connect(server);
+    expect(await refusal(dave.client.join({ nick: 'dave', room: 'third' }), 'badRequest')).toBe(
+      'the server has 2 rooms, the most it may have; join an existing room (/rooms lists them)',
+    );
+    await expect(dave.client.join({ nick: 'dave', room: 'random' })).resolves.toMatchObject({ room: 'random' });
+    expect((await dave.client.listRooms()).rooms).toEqual([
+      { name: 'general', members: 2 },
+      { name: 'random', members: 2 },
+    ]);
+  });
+
   it('whispers to one existing nick only', async () => {
     const server = await startChatServer(transport);
     const alice = await Peer.join(server, 'alice', 'general');
