@@ -32,6 +32,10 @@ interface Session {
   readonly nick: string;
   readonly rooms: Set<string>;
   current: string | undefined;
+  /** Shows the server's pushes from now on, after those that arrived before it was called. */
+  showPushes(show: (event: ChatEvent) => void): void;
+  /** Stops showing pushes. */
+  stopPushes(): void;
 }
 
 /** A command refused by the server or by the client, with the spec's reason where there is one. */
@@ -85,7 +89,7 @@ export async function runChatClient(io: ProgramIO = processIO()): Promise<number
     );
     return 1;
   }
-  const session: Session = { client, nick, rooms: new Set(), current: undefined };
+  const session = startSession(client, nick);
   // Shown once the mode is set up, as the first line of the session.
   const greeting: ChatEvent[] = [];
   if (room !== undefined) {
@@ -180,16 +184,36 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Prints the server's pushes (what others say, join, leave, whisper) as they arrive. */
-function showPushes(session: Session, show: (event: ChatEvent) => void): () => void {
+/**
+ * Listens for the server's pushes (what others say, join, leave, whisper)
+ * from the start: a push that shares a read with the reply to the first
+ * Join is delivered before that reply's awaiter resumes, and is kept until
+ * the mode shows it rather than lost.
+ */
+function startSession(client: ChatClient, nick: string): Session {
+  let early: ChatEvent[] | undefined = [];
+  let show: (event: ChatEvent) => void = (event) => early?.push(event);
+  const deliver = (event: ChatEvent): void => show(event);
   const stops = [
-    session.client.on('Said', show),
-    session.client.on('Joined', show),
-    session.client.on('Left', show),
-    session.client.on('Whispered', show),
+    client.on('Said', deliver),
+    client.on('Joined', deliver),
+    client.on('Left', deliver),
+    client.on('Whispered', deliver),
   ];
-  return () => {
-    for (const stop of stops) stop();
+  return {
+    client,
+    nick,
+    rooms: new Set(),
+    current: undefined,
+    showPushes(next) {
+      show = next;
+      const kept = early ?? [];
+      early = undefined;
+      for (const event of kept) next(event);
+    },
+    stopPushes() {
+      for (const stop of stops) stop();
+    },
   };
 }
 
@@ -204,7 +228,7 @@ async function script(session: Session, io: ProgramIO, greeting: readonly ChatEv
     for (const line of renderEvent(event, options)) io.stdout.write(`${line}\n`);
   };
   for (const event of greeting) show(event);
-  const stop = showPushes(session, show);
+  session.showPushes(show);
   const lines = createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   let failures = 0;
   let lineNumber = 0;
@@ -232,13 +256,13 @@ async function script(session: Session, io: ProgramIO, greeting: readonly ChatEv
     await session.client.listRooms();
   } catch (error) {
     io.stderr.write(`${CHAT_CLIENT_NAME}: ${describeError(error)}\n`);
-    stop();
+    session.stopPushes();
     void session.client.close().catch(() => undefined);
     return 1;
   } finally {
     lines.close();
   }
-  stop();
+  session.stopPushes();
   await session.client.close();
   return failures > 0 ? 1 : 0;
 }
@@ -259,7 +283,6 @@ async function interactive(session: Session, io: ProgramIO, greeting: readonly C
     for (const line of renderEvent(event, options())) io.stdout.write(`${line}\n`);
     lines.prompt(true);
   };
-  const stop = showPushes(session, show);
   let serverClosed = false;
   void session.client.closed.then(() => {
     serverClosed = true;
@@ -267,6 +290,7 @@ async function interactive(session: Session, io: ProgramIO, greeting: readonly C
   });
   show({ type: 'info', text: `connected as ${session.nick}; /help lists the commands` });
   for (const event of greeting) show(event);
+  session.showPushes(show);
   setPrompt();
   lines.prompt();
   try {
@@ -286,13 +310,13 @@ async function interactive(session: Session, io: ProgramIO, greeting: readonly C
   } catch (error) {
     io.stdout.write('\n');
     io.stderr.write(`${CHAT_CLIENT_NAME}: ${describeError(error)}\n`);
-    stop();
+    session.stopPushes();
     void session.client.close().catch(() => undefined);
     return 1;
   } finally {
     lines.close();
   }
-  stop();
+  session.stopPushes();
   if (serverClosed) {
     io.stderr.write(`${CHAT_CLIENT_NAME}: server closed the connection\n`);
     return 1;
