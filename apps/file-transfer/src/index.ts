@@ -1,4 +1,23 @@
+export { CLIENT_NAME, runFileTransferClient } from './client-program.js';
 export { FILE_REASONS, type FileReason, FileRefusedError, isFileRefusedError } from './errors.js';
+export { type FileService, fileTransferHandlers } from './handlers.js';
+export { FILE_TRANSFER_DEFAULT_PORT } from './port.js';
+export {
+  createProgress,
+  formatBytes,
+  formatRate,
+  formatSummary,
+  type ProgressOptions,
+  type ProgressStream,
+  progressEnabled,
+  type TransferProgress,
+  type TransferSummary,
+} from './progress.js';
+export {
+  createFileTransferServer,
+  type FileTransferServerOptions,
+  fileTransferServerProgram,
+} from './server-program.js';
 export {
   CHUNK_BYTES,
   DEFAULT_MAX_FILE_BYTES,

@@ -19,6 +19,8 @@ const MAX_NAME_BYTES = 255;
 const HASH_BLOCK_BYTES = 1 << 20;
 /** How many whole-file digests downloads remember, keyed by inode, size and times. */
 const DIGEST_CACHE_ENTRIES = 256;
+/** A file changed this recently may change again without its times moving; its digest is not remembered. */
+const RACY_MS = 2000;
 
 /**
  * Where an upload's bytes live until they are complete and verified: a
@@ -353,9 +355,13 @@ export class FileStore {
     const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
     const known = this.digests.get(key);
     if (known !== undefined) return known;
+    const hashedAt = Date.now();
     const hash = createHash('sha256');
     await hashRange(handle, hash, stats.size);
     const digest = new Uint8Array(hash.digest());
+    // File times tick coarsely (a jiffy or worse): a write in the same tick as the one before hashing would
+    // leave the key unchanged. Only files untouched for a while are remembered (git's "racy" rule).
+    if (Math.max(stats.mtimeMs, stats.ctimeMs) > hashedAt - RACY_MS) return digest;
     this.digests.set(key, digest);
     if (this.digests.size > DIGEST_CACHE_ENTRIES) {
       const oldest = this.digests.keys().next();

@@ -318,6 +318,21 @@ describe('FileStore downloads', () => {
     await refusedWith(store.openDownload('g.bin', data.length + 1), 'offset-mismatch');
   });
 
+  it('serves an uploaded file with its digest, and a fresh digest once the file changed', async () => {
+    const data = Buffer.from('uploaded bytes');
+    const upload = await store.openUpload('u.txt', data.length, sha256(data), 0);
+    await upload.write(data);
+    await upload.finish();
+    const served = await store.openDownload('u.txt', 0);
+    await served.close();
+    expect(served.sha256).toEqual(sha256(data));
+    const changed = Buffer.from('changed! bytes');
+    await writeFile(join(rootDir, 'u.txt'), changed);
+    const again = await store.openDownload('u.txt', 0);
+    expect(again.sha256).toEqual(sha256(changed));
+    expectSameBytes((await collect(again.chunks)).bytes, changed);
+  });
+
   it('hashes the file again once it changed', async () => {
     await writeFile(join(rootDir, 'c.txt'), 'one');
     const first = await store.openDownload('c.txt', 0);
