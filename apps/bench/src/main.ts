@@ -2,8 +2,9 @@
 /**
  * `pnpm bench echo [--seconds N] [--connections N]`: the generated echo
  * server against a hand-written node:net echo, on loopback, in one run.
- * `pnpm bench cpu ...` and `pnpm bench chat-fanout ...` are in cpu.ts and
- * chat-fanout.ts.
+ * `pnpm bench cpu ...`, `pnpm bench chat-fanout ...` and
+ * `pnpm bench file-transfer ...` are in cpu.ts, chat-fanout.ts and
+ * file-transfer.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseListeningLine } from '@sockspec/app-kit';
 import { runChatFanoutBench } from './chat-fanout.js';
 import { runCpuBench } from './cpu.js';
+import { runFileTransferBench } from './file-transfer.js';
 import { type PingPongResult, pingPong } from './load.js';
 import { parseBenchArgs } from './options.js';
 import { formatTable } from './report.js';
@@ -86,6 +88,7 @@ async function stopServer(server: BenchServer): Promise<void> {
 async function main(): Promise<number> {
   if (process.argv[2] === 'cpu') return runCpuBench(process.argv.slice(3));
   if (process.argv[2] === 'chat-fanout') return runChatFanoutBench(process.argv.slice(3));
+  if (process.argv[2] === 'file-transfer') return runFileTransferBench(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
   if (typeof options === 'number') return options;
   const servers = await Promise.all(SERVER_KINDS.map(startServer));
