@@ -6,9 +6,9 @@ import {
   type BroadcastIR,
   type BroadcastTargetIR,
   type ComposedMessageIR,
-  type ErrorsIR,
   type Direction,
   type Endian,
+  type ErrorsIR,
   type FieldIR,
   type FramingIR,
   IR_VERSION,
@@ -531,7 +531,8 @@ class SemanticPass {
         description: typeof m.description === 'string' ? m.description : '',
         fields,
         line,
-        stream: isRecord(m.stream) && this.#ok([...path, 'stream']) ? (m.stream as { chunk: string; end: string }) : null,
+        stream:
+          isRecord(m.stream) && this.#ok([...path, 'stream']) ? (m.stream as { chunk: string; end: string }) : null,
       });
     }
     if (encoding === 'binary' && header.discriminator === null) this.#checkDirectionsUnambiguous(messages);
@@ -1179,7 +1180,10 @@ class SemanticPass {
         'unknown-group-field',
         path,
         `${describePath(path)} names field '${name}', but message '${message.name}' has no such field`,
-        didYouMean(name, fields.map((f) => f.name)) ?? `its fields are ${listNames(fields.map((f) => f.name))}`,
+        didYouMean(
+          name,
+          fields.map((f) => f.name),
+        ) ?? `its fields are ${listNames(fields.map((f) => f.name))}`,
       );
       return undefined;
     }
@@ -1307,7 +1311,8 @@ class SemanticPass {
         return { kind: 'now' };
       }
       const sessionMatch = /^\$session\.(.+)$/.exec(raw);
-      if (sessionMatch !== null) return this.#sessionValue(field, sessionMatch[1]!, raw, path, request, roleText, session);
+      if (sessionMatch !== null)
+        return this.#sessionValue(field, sessionMatch[1]!, raw, path, request, roleText, session);
       const match = /^\$request\.(.+)$/.exec(raw);
       if (match !== null) {
         const wanted = match[1]!;
@@ -1396,7 +1401,6 @@ class SemanticPass {
     }
     return { kind: 'session', name };
   }
-
 }
 
 /** Bytes available to one value: the frame minus its framing overhead. */

@@ -59,7 +59,12 @@ function describeBehavior(key: string, rest: readonly (string | number)[]): stri
   if (rest.length === 0) return owner;
   const valueIndex = rest.indexOf('values');
   if (valueIndex >= 0 && valueIndex + 1 < rest.length) {
-    const what = key === 'greeting' ? 'the greeting' : `the reply to '${key}'`;
+    const what =
+      key === 'greeting'
+        ? 'the greeting'
+        : rest[0] === 'broadcast'
+          ? `the broadcast on '${key}'`
+          : `the reply to '${key}'`;
     return `value '${rest[valueIndex + 1]}' of ${what}`;
   }
   return `'${rest.join('.')}' of ${owner}`;

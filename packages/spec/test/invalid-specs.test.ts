@@ -10,6 +10,35 @@ const fixtures = fileURLToPath(new URL('./fixtures/invalid/', import.meta.url));
  * `sockspec check` prints them. The display path is what the CLI would pass.
  */
 const expected: Record<string, string[]> = {
+  'declared-steps': [
+    "specs/declared-steps.protocol.yaml:15:47: error session-value-in-greeting: '$session.nick' in value 'nick' of the greeting reads the session, but the greeting is sent before the client has sent anything\n  hint: use a literal value or $now",
+    "specs/declared-steps.protocol.yaml:17:5: error guard-without-errors: behavior of 'Join' has a guard, but the protocol declares no errors message for a guard to refuse with\n  hint: add behavior.errors: { message, reason, text, badRequest, internal }",
+    "specs/declared-steps.protocol.yaml:18:44: error invalid-session-value: session value 'level' of message 'Join' must copy a field of 'Join' ('$request.<field>'), got 3\n  hint: its fields are 'nick' and 'room'",
+    "specs/declared-steps.protocol.yaml:19:12: error group-field-type: groups are named by strings, but field 'room' of 'Join' is a u8\n  hint: name the group with a string field",
+    "specs/declared-steps.protocol.yaml:23:53: error wrong-type: 'broadcast.0.to.except' of behavior of 'Say' must be 'sender', got the string 'everyone'",
+    "specs/declared-steps.protocol.yaml:24:11: error behavior-combination: behavior of 'Ping' combines 'echo' with 'reply', but echo sends the message back and nothing else\n  hint: keep only 'echo', or replace it with declared steps",
+  ],
+  'declared-values': [
+    "specs/declared-values.protocol.yaml:15:13: error unknown-group-field: 'leaves' of behavior of 'Say' names field 'channel', but message 'Say' has no such field\n  hint: its fields are 'text'",
+    "specs/declared-values.protocol.yaml:17:54: error incompatible-session-value: '$session.nick' cannot fill field 'nick' of the broadcast on 'Say': a string cannot fill a u32 field\n  hint: store a value of a matching type",
+    "specs/declared-values.protocol.yaml:17:75: error unknown-session-value: '$session.mood' in value 'text' of the broadcast on 'Say': no message stores a session value 'mood'\n  hint: store it first with session: { <name>: $request.<field> } in another message's behavior",
+  ],
+  'errors-entry': [
+    "specs/errors-entry.protocol.yaml:17:38: error errors-field-type: errors.reason field 'code' must be an enum, but it is a u8\n  hint: give it an integer type with values: { name: number, ... }",
+    "specs/errors-entry.protocol.yaml:17:50: error unknown-errors-field: errors.text names field 'txt', but message 'Failed' has no such field\n  hint: did you mean 'text'?",
+  ],
+  'errors-shape': [
+    "specs/errors-shape.protocol.yaml:18:22: error reply-not-sent-by-server: the errors entry uses message 'Oops', but the server never sends it (it is from: client)\n  hint: set from: server or both on 'Oops', or pick a message the server sends",
+  ],
+  'stream-correlation': [
+    "specs/stream-correlation.protocol.yaml:8:33: error stream-without-correlation: message 'Put' opens a stream, but no header field is marked 'correlation: true' to tie its chunks to it\n  hint: add a header field such as id: { type: u32, correlation: true }",
+  ],
+  streams: [
+    "specs/streams.protocol.yaml:9:62: error stream-chunk-is-end: the stream of 'Put' uses 'Chunk' both as chunk and as end, so its end could not be told apart\n  hint: declare a separate end message (it may have no fields)",
+    "specs/streams.protocol.yaml:10:50: error unknown-message: the stream of 'Get' names message 'Piece' as its chunk, but no such message is declared\n  hint: declared messages: Put, Get, Both, Chunk, Done, Stored",
+    "specs/streams.protocol.yaml:10:62: error stream-part-direction: the stream of 'Get' is sent by the client, but its end 'Done' is from: server\n  hint: set from: client or both on 'Done'",
+    "specs/streams.protocol.yaml:11:26: error stream-opener-direction: message 'Both' opens a stream, so it needs one sender, but it is from: both\n  hint: set from: client (the client streams) or from: server (the server streams)",
+  ],
   'ambiguous-messages': [
     "specs/ambiguous-messages.protocol.yaml:7:18: error ambiguous-messages: messages 'Ping' and 'Login' are both sent by the client, and without a discriminator the receiver cannot tell them apart\n  hint: add a header field such as type: { type: u8, discriminator: true } and give each message a 'code'",
   ],
