@@ -69,16 +69,15 @@ function composed(
         `no value for field ${field.name}`,
       );
     }
-    switch (value.kind) {
-      case 'now':
-        return `${key}: new Date()`;
-      case 'request-field':
-        return `${key}: ${access('message', value.field)}`;
-      case 'session':
-        return `${key}: ${sessionLocal(value.name)}`;
-      case 'literal':
-        return `${key}: ${literal(value.value, field)}`;
-    }
+    const expression =
+      value.kind === 'now'
+        ? 'new Date()'
+        : value.kind === 'request-field'
+          ? access('message', value.field)
+          : value.kind === 'session'
+            ? sessionLocal(value.name)
+            : literal(value.value, field);
+    return `${key}: ${expression}`;
   });
   return `{ ${properties.join(', ')} }`;
 }
@@ -137,7 +136,7 @@ function answerUnion(context: ServerContext): string[] {
 }
 
 export function emitServer(file: SourceFile, model: ProtocolModel): void {
-  const { ir, typePrefix } = model;
+  const { typePrefix } = model;
   const imports: Imports = {
     codec: new Set(['decodeClientMessage', 'framing']),
     server: new Set(['createProtocolServer']),
@@ -647,7 +646,6 @@ function emitIncomingStreams(file: SourceFile, context: ServerContext): void {
           context,
           `message.${key}`,
           'badRequest',
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
           `\`\${message.type} for stream \${message.${key}}, which is not open\``,
         );
         writer.writeLine('return;');

@@ -1,12 +1,18 @@
 import { createFrameDecoder, type FrameDecoder, framingForTransport } from '@sockspec/codec';
 import {
+  type ChunkSource,
+  pumpChunks,
+  StreamAbandonedError,
+  StreamProtocolError,
+  StreamReceiver,
+} from '@sockspec/streams';
+import {
   type ByteChannel,
   type ConnectOptions,
   connect,
   isDatagramTransport,
   type PeerAddress,
 } from '@sockspec/transport';
-import { type ChunkSource, pumpChunks, StreamAbandonedError, StreamProtocolError, StreamReceiver } from '@sockspec/streams';
 import { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
 import type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions } from './types.js';
 
@@ -166,7 +172,9 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
       pending.timer = null;
       pending.abandoned = true;
       pending.settled = true;
-      pending.reject(new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt));
+      pending.reject(
+        new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt),
+      );
     }, timeoutMs);
   }
 

@@ -1,4 +1,3 @@
-export { DrainTimeoutError, describeError, GroupLimitError, ServerStateError } from './errors.js';
 export {
   type ChunkSource,
   endOf,
@@ -8,6 +7,7 @@ export {
   StreamAbandonedError,
   StreamProtocolError,
 } from '@sockspec/streams';
+export { DrainTimeoutError, describeError, GroupLimitError, ServerStateError } from './errors.js';
 export { createProtocolServer } from './server.js';
 export {
   feedIncomingStream,

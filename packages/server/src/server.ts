@@ -58,7 +58,9 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     this.peers = new PeerDirectory({
       protocol: protocol.name,
       log: this.log,
-      ...(options.maxGroupsPerConnection === undefined ? {} : { maxGroupsPerConnection: options.maxGroupsPerConnection }),
+      ...(options.maxGroupsPerConnection === undefined
+        ? {}
+        : { maxGroupsPerConnection: options.maxGroupsPerConnection }),
       ...(options.maxBroadcastBacklogBytes === undefined
         ? {}
         : { maxBroadcastBacklogBytes: options.maxBroadcastBacklogBytes }),

@@ -29,7 +29,10 @@ function tableOf(connection: Connection): Map<number, StreamReceiver<unknown, un
  * chunk and end messages with that id go to the returned receiver. A string
  * says why it cannot be opened (the id is in use, too many streams).
  */
-export function openIncomingStream<Chunk, End>(connection: Connection, id: number): StreamReceiver<Chunk, End> | string {
+export function openIncomingStream<Chunk, End>(
+  connection: Connection,
+  id: number,
+): StreamReceiver<Chunk, End> | string {
   const table = tableOf(connection);
   if (table.has(id)) return `a stream with id ${id} is already open on this connection`;
   if (table.size >= MAX_INCOMING_STREAMS) {
