@@ -128,7 +128,9 @@ describe('sockspec generate', () => {
     const a = await run(first, 'generate');
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(
-      'wrote packages/protocols/echo (9 files: 9 changed, 0 removed)\nwrote packages/protocols/timestamp (9 files: 9 changed, 0 removed)\n',
+      ['chat', 'echo', 'file-transfer', 'timestamp']
+        .map((name) => `wrote packages/protocols/${name} (9 files: 9 changed, 0 removed)\n`)
+        .join(''),
     );
     expect((await run(second, 'generate')).code).toBe(0);
     expect(snapshot(join(first, 'packages'))).toEqual(snapshot(join(second, 'packages')));
@@ -142,7 +144,13 @@ describe('sockspec generate', () => {
     rmSync(join(first, 'specs', 'timestamp.protocol.yaml'));
     const again = await run(first, 'generate');
     expect(again.stdout).toBe(
-      'wrote packages/protocols/echo (9 files: 0 changed, 1 removed)\nremoved packages/protocols/timestamp (9 orphaned files)\n',
+      [
+        'wrote packages/protocols/chat (9 files: 0 changed, 0 removed)',
+        'wrote packages/protocols/echo (9 files: 0 changed, 1 removed)',
+        'wrote packages/protocols/file-transfer (9 files: 0 changed, 0 removed)',
+        'removed packages/protocols/timestamp (9 orphaned files)',
+        '',
+      ].join('\n'),
     );
     expect(existsSync(join(echoDir, 'src', 'old.ts'))).toBe(false);
     expect(readFileSync(join(echoDir, 'NOTES.md'), 'utf8')).toBe('mine\n');
