@@ -50,6 +50,8 @@ export class WebSocketChannel implements ByteChannel {
   readonly #log: (line: string) => void;
   #held: Buffer[] = [];
   #needDrain = false;
+  /** Sends whose callback has not run yet. */
+  #inFlight = 0;
   #ended = false;
   #closed = false;
   #closeError: Error | undefined;
@@ -114,6 +116,7 @@ export class WebSocketChannel implements ByteChannel {
       this.destroy(new WriteQueueFullError(this.remote.label, this.#settings.maxWriteQueueBytes, pending));
       return false;
     }
+    this.#inFlight += 1;
     this.#ws.send(chunk, { binary: true }, this.#afterSend);
     if (pending < this.#settings.writeHighWaterMark) return true;
     this.#needDrain = true;
@@ -185,9 +188,14 @@ export class WebSocketChannel implements ByteChannel {
     }
   }
 
-  readonly #afterSend = (err?: Error): void => {
-    if (err !== undefined || !this.#needDrain || this.#closed) return;
-    if (this.#ws.bufferedAmount >= this.#settings.writeHighWaterMark) return;
+  readonly #afterSend = (err?: Error | null): void => {
+    this.#inFlight -= 1;
+    // ws reports success as null, not undefined.
+    if ((err !== undefined && err !== null) || !this.#needDrain || this.#closed) return;
+    // bufferedAmount can still count the message whose callback this is; once
+    // every send has called back, all of it went to the socket, so a single
+    // message above the high-water mark cannot leave drain waiting forever.
+    if (this.#inFlight > 0 && this.#ws.bufferedAmount >= this.#settings.writeHighWaterMark) return;
     this.#needDrain = false;
     for (const listener of this.#drainListeners) listener();
   };

@@ -42,6 +42,26 @@ describe('websocket', () => {
     expect([...(await back)]).toEqual([7, 8, 9]);
   });
 
+  it('emits drain after a write past the high-water mark, even for one message bigger than the mark', async () => {
+    const listener = res.listener(await listen({ transport: 'websocket' }));
+    const accepted = nextChannel(listener);
+    const client = res.channel(await connect(parseUrl(listener.address.url)));
+    const server = await accepted;
+    let received = 0;
+    server.onData((chunk) => {
+      received += chunk.byteLength;
+    });
+    let drains = 0;
+    client.onDrain(() => {
+      drains += 1;
+    });
+    // Default high-water mark is 64 KiB: one 100 KiB message crosses it on its own.
+    expect(client.write(new Uint8Array(100 * 1024))).toBe(false);
+    await until(() => drains === 1, 'a drain after the big message went out');
+    expect(client.write(new Uint8Array(10))).toBe(true);
+    await until(() => received === 100 * 1024 + 10, 'both messages at the server');
+  });
+
   it('closes on a text message with a log line and a clear error', async () => {
     const logs: string[] = [];
     const listener = res.listener(await listen({ transport: 'websocket', transportLog: (line) => logs.push(line) }));
