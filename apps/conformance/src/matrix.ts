@@ -36,12 +36,16 @@ const STREAM_ONLY_FRAMINGS: ReadonlySet<string> = new Set(['raw', 'length-prefix
  * it first, so pipelined requests of one peer are answered out of order (a
  * line protocol pairs replies by order); a unix-dgram path can be bound by one
  * process only, and cluster does not share it.
+ *
+ * From the protocol's server: one that keeps shared state in one process
+ * (`singleProcess`, its reason) does not run under `threads` or `processes`.
  */
 export function notApplicableReason(
   ir: ProtocolIR,
   transport: TransportKind,
   isDatagram?: DatagramClassifier,
   model?: string,
+  singleProcess?: string,
 ): string | undefined {
   if (!ir.transports.includes(transport)) {
     const listed = `the ${ir.name} spec lists ${ir.transports.join(', ')}`;
@@ -54,6 +58,7 @@ export function notApplicableReason(
     }
     return `${listed}, not ${transport}`;
   }
+  if (singleProcess !== undefined && (model === 'threads' || model === 'processes')) return singleProcess;
   if (model === undefined || isDatagram === undefined || !isDatagram(transport)) return undefined;
   if (model === 'serial') {
     return `serial serves one peer until its connection ends; a ${transport} peer never signals that it left, so the next peer waits for an idle timeout`;
@@ -89,15 +94,33 @@ export function formatMatrix(results: readonly CellResult[], models: readonly st
     `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   const out = [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...table.map(line)];
 
-  // A reason shared by a whole row is printed once for the row; one that
-  // holds for some models only is printed per cell.
+  // A reason shared by a whole row is printed once for the row. Cells of one
+  // protocol that share another reason are folded into one line naming their
+  // models and transports when they form a full grid, else printed per cell.
   const reasons = new Map<string, string>();
   const failures: string[] = [];
+  const partial = new Map<string, CellResult[]>();
   for (const [key, row] of rows) {
     const notApplicable = [...row.values()].filter((result) => result.outcome === 'n/a' && result.detail !== undefined);
     const details = new Set(notApplicable.map((result) => result.detail));
-    if (notApplicable.length === row.size && details.size === 1) reasons.set(key, notApplicable[0]!.detail!);
-    else for (const result of notApplicable) reasons.set(`${key} / ${result.model}`, result.detail!);
+    if (notApplicable.length === row.size && details.size === 1) {
+      reasons.set(key, notApplicable[0]!.detail!);
+      continue;
+    }
+    for (const result of notApplicable) {
+      const group = `${result.protocol}\n${result.detail}`;
+      partial.set(group, [...(partial.get(group) ?? []), result]);
+    }
+  }
+  for (const cells of partial.values()) {
+    const first = cells[0]!;
+    const cellModels = [...new Set(cells.map((cell) => cell.model))];
+    const transports = [...new Set(cells.map((cell) => cell.transport))];
+    if (cells.length > 1 && cellModels.length * transports.length === cells.length) {
+      reasons.set(`${first.protocol} / ${cellModels.join(', ')} over ${transports.join(', ')}`, first.detail!);
+    } else {
+      for (const cell of cells) reasons.set(`${cell.protocol} / ${cell.transport} / ${cell.model}`, cell.detail!);
+    }
   }
   for (const result of results) {
     const key = `${result.protocol} / ${result.transport}`;

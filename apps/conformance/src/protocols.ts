@@ -1,10 +1,17 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chatServerProgram } from '@sockspec/app-chat';
 import { echoServerProgram } from '@sockspec/app-echo';
+import { createFileTransferServer, fileTransferServerProgram } from '@sockspec/app-file-transfer';
 import type { ServerProgram } from '@sockspec/app-kit';
 import { timestampServerProgram } from '@sockspec/app-timestamp';
 import type { ClientOptions } from '@sockspec/client';
+import * as chat from '@sockspec/protocol-chat';
 import * as echo from '@sockspec/protocol-echo';
+import * as fileTransfer from '@sockspec/protocol-file-transfer';
 import * as timestamp from '@sockspec/protocol-timestamp';
 import { WrongReplyError } from './errors.js';
 
@@ -30,6 +37,14 @@ export interface ConformanceProtocol {
    * expected. Resolves with how many replies were checked.
    */
   exchange(options: ClientOptions, where: string): Promise<number>;
+  /** How many replies one `exchange` checks. */
+  readonly checksPerExchange: number;
+  /**
+   * Set when the protocol's server keeps shared state (rooms, uploads in
+   * progress) in one process's memory: why `threads` and `processes` do not
+   * apply to it.
+   */
+  readonly singleProcess?: string;
 }
 
 /**
@@ -52,6 +67,7 @@ const show = (value: unknown): string => {
 
 const echoProtocol: ConformanceProtocol = {
   name: 'echo',
+  checksPerExchange: SAMPLE_LINES.length,
   server: echoServerProgram,
   serverEntry: { packageName: '@sockspec/app-echo', script: 'src/server.ts' },
   async exchange(options, where) {
@@ -76,6 +92,7 @@ const SECOND = 1000;
 
 const timestampProtocol: ConformanceProtocol = {
   name: 'timestamp',
+  checksPerExchange: SAMPLE_LINES.length,
   server: timestampServerProgram,
   serverEntry: { packageName: '@sockspec/app-timestamp', script: 'src/server.ts' },
   async exchange(options, where) {
@@ -104,8 +121,176 @@ const timestampProtocol: ConformanceProtocol = {
   },
 };
 
-/** Every protocol in the matrix. Adding one (chat, file transfer) is one entry here. */
-export const PROTOCOLS: readonly ConformanceProtocol[] = [echoProtocol, timestampProtocol];
+function expectEqual(where: string, request: string, expected: unknown, actual: unknown): void {
+  if (show(expected) !== show(actual) || JSON.stringify(expected) !== JSON.stringify(actual)) {
+    throw new WrongReplyError(where, request, show(expected), show(actual));
+  }
+}
+
+/** The errors message's reason a request was refused with, or 'accepted' when it was not. */
+async function refusalOf(request: Promise<unknown>): Promise<string> {
+  try {
+    await request;
+    return 'accepted';
+  } catch (error) {
+    const reply = (error as { reply?: { reason?: unknown } }).reply;
+    if (reply === undefined) throw error;
+    return String(reply.reason);
+  }
+}
+
+/** Lines said in chat: the line protocols' samples that fit a chat Text. */
+const CHAT_LINES: readonly string[] = SAMPLE_LINES.filter((line) => line.length > 0);
+
+/** Nicks stay unique across the exchanges one server sees. */
+let chatVisitors = 0;
+
+const SINGLE_PROCESS =
+  'rooms and nicks live in one process: broadcasts would miss connections served by another thread or process (a shared group adapter such as Redis is not built)';
+
+/**
+ * One person, so the exchange fits `serial` too: join, every sample line
+ * said and broadcast back (the sender is in the room), a whisper to
+ * oneself, the listings, a refusal, leave.
+ */
+const chatProtocol: ConformanceProtocol = {
+  name: 'chat',
+  server: chatServerProgram,
+  serverEntry: { packageName: '@sockspec/app-chat', script: 'src/server.ts' },
+  singleProcess: SINGLE_PROCESS,
+  checksPerExchange: 2 * CHAT_LINES.length + 6,
+  async exchange(options, where) {
+    const client = await chat.createClient(options);
+    try {
+      const nick = `visitor${++chatVisitors}`;
+      const said: chat.Said[] = [];
+      client.on('Said', (message) => said.push(message));
+      const whispered = new Promise<chat.Whispered>((resolve) => client.on('Whispered', resolve));
+      const joined = await client.join({ nick, room: 'lobby' });
+      expectEqual(
+        where,
+        'Join',
+        { type: 'Joined', room: 'lobby', nick },
+        { type: joined.type, room: joined.room, nick: joined.nick },
+      );
+      const oks = await Promise.all(CHAT_LINES.map((text) => client.say({ room: 'lobby', text })));
+      for (const ok of oks) expectEqual(where, 'Say', 'Ok', ok.type);
+      // Each Said was sent before the Ok answering its Say, so all are here.
+      expectEqual(
+        where,
+        'Said broadcasts',
+        CHAT_LINES.map((text) => ({ room: 'lobby', nick, text })),
+        said.map(({ room, nick: from, text }) => ({ room, nick: from, text })),
+      );
+      expectEqual(where, 'Whisper', 'Ok', (await client.whisper({ to: nick, text: 'psst' })).type);
+      const whisper = await whispered;
+      expectEqual(where, 'Whispered', { from: nick, text: 'psst' }, { from: whisper.from, text: whisper.text });
+      const rooms = await client.listRooms();
+      expectEqual(where, 'ListRooms', [{ name: 'lobby', members: 1 }], rooms.rooms);
+      const members = await client.listMembers({ room: 'lobby' });
+      expectEqual(where, 'ListMembers', [nick], members.nicks);
+      expectEqual(
+        where,
+        'Say in a room not joined',
+        'notJoined',
+        await refusalOf(client.say({ room: 'elsewhere', text: 'hi' })),
+      );
+      const left = await client.leave({ room: 'lobby' });
+      expectEqual(where, 'Leave', { type: 'Left', nick }, { type: left.type, nick: left.nick });
+      return 2 * CHAT_LINES.length + 6;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+/** Enough bytes for several Data chunks and a short last one. */
+const FILE_BYTES = 3 * 65_536 + 1234;
+
+/**
+ * The file-transfer server under test serves a fresh temporary root, removed
+ * at shutdown: cells never see each other's files.
+ */
+const fileTransferServer: ConformanceProtocol['server'] = {
+  ...fileTransferServerProgram,
+  createServer(options) {
+    const root = mkdtempSync(join(tmpdir(), 'sockspec-conformance-files-'));
+    const server = createFileTransferServer({ ...options, root });
+    return {
+      listen: () => server.listen(),
+      async shutdown(shutdownOptions) {
+        try {
+          await server.shutdown(shutdownOptions);
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+        }
+      },
+    };
+  },
+};
+
+let fileTransfers = 0;
+
+/** Put a file in chunks, list it, get it back byte for byte, and be refused a missing file and a path out of the root. */
+const fileTransferProtocol: ConformanceProtocol = {
+  name: 'file-transfer',
+  server: fileTransferServer,
+  serverEntry: { packageName: '@sockspec/app-file-transfer', script: 'src/server.ts' },
+  singleProcess:
+    'uploads in progress are tracked in one process (two uploads of one path are refused as busy); workers would each keep their own',
+  checksPerExchange: 6,
+  async exchange(options, where) {
+    const client = await fileTransfer.createClient(options);
+    try {
+      const path = `sample-${++fileTransfers}.bin`;
+      const bytes = randomBytes(FILE_BYTES);
+      const sha256 = createHash('sha256').update(bytes).digest();
+      const size = BigInt(bytes.length);
+      const ready = await client.offer({ path, size, sha256 });
+      expectEqual(where, 'Offer', '0', String(ready.offset));
+      const chunks = Array.from({ length: Math.ceil(bytes.length / 65_536) }, (_, index) => ({
+        bytes: bytes.subarray(index * 65_536, (index + 1) * 65_536),
+      }));
+      const stored = await client.upload({ path, size, sha256, offset: 0n }, { chunks });
+      expectEqual(where, 'Upload', { path, size: String(size) }, { path: stored.path, size: String(stored.size) });
+      const listing = await client.list({ path: '' });
+      expectEqual(
+        where,
+        'List',
+        true,
+        listing.entries.some((entry) => entry.name === path && entry.size === size),
+      );
+      const sending = await client.get({ path, offset: 0n });
+      const received: Uint8Array[] = [];
+      for await (const chunk of sending.stream) received.push(chunk.bytes.slice());
+      const back = Buffer.concat(received);
+      expectEqual(where, 'Get', sha256.toString('hex'), createHash('sha256').update(back).digest('hex'));
+      expectEqual(
+        where,
+        'Get a missing file',
+        'notFound',
+        await refusalOf(client.get({ path: 'missing.bin', offset: 0n })),
+      );
+      expectEqual(
+        where,
+        'Get ../outside',
+        'outsideRoot',
+        await refusalOf(client.get({ path: '../outside', offset: 0n })),
+      );
+      return 6;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+/** Every protocol in the matrix. Adding one is one entry here. */
+export const PROTOCOLS: readonly ConformanceProtocol[] = [
+  echoProtocol,
+  timestampProtocol,
+  chatProtocol,
+  fileTransferProtocol,
+];
 
 /** The folder of a workspace package, for starting its programs. */
 export function packageDir(packageName: string): string {

@@ -95,3 +95,16 @@ describe('formatMatrix', () => {
     ]);
   });
 });
+
+describe('formatMatrix folding', () => {
+  it('folds cells of one protocol that share a reason into one line', () => {
+    const results: CellResult[] = ['tcp', 'unix'].flatMap((transport) => [
+      { protocol: 'chat', transport, model: 'async', outcome: 'passed' as const },
+      { protocol: 'chat', transport, model: 'threads', outcome: 'n/a' as const, detail: 'one process' },
+      { protocol: 'chat', transport, model: 'processes', outcome: 'n/a' as const, detail: 'one process' },
+    ]);
+    expect(formatMatrix(results, ['async', 'threads', 'processes']).split('\n')).toContain(
+      '  chat / threads, processes over tcp, unix: one process',
+    );
+  });
+});
