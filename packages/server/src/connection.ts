@@ -136,6 +136,8 @@ export class ServedConnection<Incoming> implements Connection {
   close(): void {
     if (this.#phase === 'closing' || this.#phase === 'closed') return;
     this.#phase = 'closing';
+    // A closing connection is no longer anyone's peer: no broadcasts, not in any group.
+    this.#host.peers.remove(this);
     this.#clearIdle();
     this.#frames = [];
     this.#frameHead = 0;
