@@ -50,6 +50,7 @@ class WorkerConnection {
   mainPending = 0;
   #writableWaiters = new Map<number, () => void>();
   #nextWaiter = 1;
+  #closeListeners: Array<() => void> = [];
 
   constructor(session: number, id: number, remote: RemotePeer) {
     this.#session = session;
@@ -110,6 +111,26 @@ class WorkerConnection {
     const resolve = this.#writableWaiters.get(w);
     this.#writableWaiters.delete(w);
     resolve?.();
+  }
+
+  /** Runs `listener` once the connection has closed (streams fail their consumers then). */
+  onClose(listener: () => void): void {
+    if (this.closed) queueMicrotask(listener);
+    else this.#closeListeners.push(listener);
+  }
+
+  /** Handlers' log lines go to the worker's stderr, which the process shares. */
+  log(text: string): void {
+    process.stderr.write(`${this.remote.label}: ${text}\n`);
+  }
+
+  /** The main thread ended the session. */
+  ended(): void {
+    this.closed = true;
+    this.wakeAll();
+    const listeners = this.#closeListeners;
+    this.#closeListeners = [];
+    for (const listener of listeners) listener();
   }
 
   wakeAll(): void {
@@ -200,10 +221,7 @@ port.on('message', (message: ToWorker) => {
     case 'end': {
       const connection = sessions.get(message.s);
       sessions.delete(message.s);
-      if (connection !== undefined) {
-        connection.closed = true;
-        connection.wakeAll();
-      }
+      connection?.ended();
       return;
     }
   }
