@@ -11,20 +11,17 @@
  * sockets speaking the spec's byte layout, the same for both servers, so
  * only the servers differ.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseListeningLine, processIO, runServer, type ServerProgram, USAGE_EXIT_CODE } from '@sockspec/app-kit';
+import { type ServerProgram, USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import type { ProtocolServer, ServerOptions } from '@sockspec/server';
 import { type BoundAddress, formatUrl } from '@sockspec/transport';
+import { type ChildServer, serveChildProgram, startChildServer, stopChildServer } from './child-server.js';
+import { closeNetServer } from './close-net-server.js';
 import { LatencyHistogram } from './histogram.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export const FANOUT_SERVER_KINDS = ['generated', 'raw'] as const;
 export type FanoutServerKind = (typeof FANOUT_SERVER_KINDS)[number];
@@ -32,8 +29,6 @@ export type FanoutServerKind = (typeof FANOUT_SERVER_KINDS)[number];
 /** The chat server's room size limit (a member list shows at most 400 nicks, per the spec). */
 const MAX_CLIENTS = 400;
 const MAX_ROUNDS = 10_000;
-const STARTUP_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 /** A round that takes longer than this is a broken server, not a slow one; the run stops. */
 const ROUND_TIMEOUT_MS = 10_000;
 const JOIN_TIMEOUT_MS = 30_000;
@@ -186,15 +181,7 @@ export function createRawChatFanoutServer(options: ServerOptions): Pick<Protocol
           resolve({ ...address, url: formatUrl(address) });
         });
       }),
-    shutdown: async ({ drainMs = 5000 } = {}) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.end();
-      const timer = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-      }, drainMs);
-      await closed;
-      clearTimeout(timer);
-    },
+    shutdown: ({ drainMs = 5000 } = {}) => closeNetServer(server, sockets, drainMs),
   };
 }
 
@@ -330,54 +317,6 @@ export async function runFanout(
   return { server, histogram, rounds: options.rounds, meanNs: totalNs / options.rounds, maxNs };
 }
 
-const children = new Set<ChildProcess>();
-
-async function startServer(
-  kind: FanoutServerKind,
-): Promise<{ child: ChildProcess; stderr: string[]; host: string; port: number }> {
-  // The IPC channel lets the server notice if this process dies without killing it.
-  const child = spawn(
-    process.execPath,
-    [
-      ...(FROM_SOURCE ? ['--conditions=development', '--import', 'tsx'] : []),
-      THIS_FILE,
-      '--serve',
-      kind,
-      '--port',
-      '0',
-    ],
-    { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const lines = createInterface({ input: child.stdout! });
-  const timer = setTimeout(() => child.kill('SIGKILL'), STARTUP_TIMEOUT_MS);
-  try {
-    const [first] = (await Promise.race([
-      once(lines, 'line'),
-      once(child, 'exit').then(() => {
-        throw new Error(`the ${kind} chat server exited before listening: ${stderr.join(' | ')}`);
-      }),
-    ])) as [string];
-    const address = parseListeningLine(first);
-    if (address?.transport !== 'tcp') throw new Error(`the ${kind} chat server printed '${first}'`);
-    return { child, stderr, host: address.host, port: address.port };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Parses `--clients N --rounds N --warmup-rounds N`; a string is the usage error. */
 export function parseChatFanoutArgs(argv: readonly string[]): ChatFanoutOptions | string {
   const limits: Record<string, [number, number]> = {
@@ -447,14 +386,13 @@ export async function runChatFanoutBench(argv: readonly string[]): Promise<numbe
     );
     return USAGE_EXIT_CODE;
   }
-  process.once('exit', () => {
-    for (const child of children) child.kill('SIGKILL');
-  });
   const results: FanoutResult[] = [];
   for (const kind of FANOUT_SERVER_KINDS) {
-    let server: Awaited<ReturnType<typeof startServer>> | undefined;
+    let server: ChildServer | undefined;
     try {
-      server = await startServer(kind);
+      server = await startChildServer(THIS_FILE, ['--serve', kind, '--port', '0'], {
+        name: `the ${kind} chat server`,
+      });
       results.push(await runFanout(server, kind, options));
     } catch (error) {
       const detail =
@@ -464,7 +402,7 @@ export async function runChatFanoutBench(argv: readonly string[]): Promise<numbe
       );
       return 1;
     } finally {
-      if (server !== undefined) await stopServer(server.child);
+      if (server !== undefined) await stopChildServer(server);
     }
   }
   process.stdout.write(
@@ -483,12 +421,10 @@ const FANOUT_SERVERS: Readonly<Record<FanoutServerKind, () => Promise<ServerProg
 
 // Run directly with --serve: one benchmark server, printing `listening <url>`.
 if (process.argv[1] === THIS_FILE && process.argv[2] === '--serve') {
-  const kind = process.argv[3] ?? '';
-  const load = (FANOUT_SERVERS as Record<string, () => Promise<ServerProgram>>)[kind];
-  if (load === undefined) {
-    process.stderr.write(`chat-fanout --serve: expected 'generated' or 'raw', got '${kind}'\n`);
-    process.exitCode = USAGE_EXIT_CODE;
-  } else {
-    process.exitCode = await runServer(await load(), { ...processIO(), argv: process.argv.slice(4) });
-  }
+  process.exitCode = await serveChildProgram(
+    'chat-fanout --serve',
+    FANOUT_SERVERS,
+    process.argv[3] ?? '',
+    process.argv.slice(4),
+  );
 }

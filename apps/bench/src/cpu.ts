@@ -8,15 +8,13 @@
  * This file is also the handler module of the `threads` workers and the
  * program of the `processes` workers: both import or run it again.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import { parseListeningLine, USAGE_EXIT_CODE } from '@sockspec/app-kit';
+import { USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import { type ConcurrencyModelName, resolveConcurrency } from '@sockspec/concurrency';
 import { type Connection, createProtocolServer, type ServerProtocol } from '@sockspec/server';
+import { startChildServer, stopChildServer } from './child-server.js';
 import { type PingPongResult, pingPong } from './load.js';
 import { MESSAGE_BYTES } from './options.js';
 
@@ -27,12 +25,8 @@ const MAX_BURN_MS = 1000;
 const MAX_CONNECTIONS = 500;
 const MAX_WORKERS = 256;
 const MAX_SECONDS = 600;
-const STARTUP_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** Lines in, the same line out after `burnMs` of busy CPU. */
 export function cpuProtocol(burnMs: number): ServerProtocol<Uint8Array> {
@@ -123,55 +117,6 @@ async function serve(model: string, workers: number): Promise<void> {
   await server.serveForever();
 }
 
-const children = new Set<ChildProcess>();
-
-async function startServer(model: ConcurrencyModelName, options: CpuBenchOptions) {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(FROM_SOURCE ? ['--conditions=development', '--import', 'tsx'] : []),
-      THIS_FILE,
-      '--serve',
-      model,
-      '--workers',
-      String(options.workers),
-    ],
-    {
-      cwd: PACKAGE_DIR,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, [BURN_ENV]: String(options.burnMs) },
-    },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const lines = createInterface({ input: child.stdout! });
-  const timer = setTimeout(() => child.kill('SIGKILL'), STARTUP_TIMEOUT_MS);
-  try {
-    const [first] = (await Promise.race([
-      once(lines, 'line'),
-      once(child, 'exit').then(() => {
-        throw new Error(`the ${model} server exited before listening: ${stderr.join(' | ')}`);
-      }),
-    ])) as [string];
-    const address = parseListeningLine(first);
-    if (address?.transport !== 'tcp') throw new Error(`the ${model} server printed '${first}'`);
-    return { child, stderr, host: address.host, port: address.port };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
 function formatResults(results: ReadonlyArray<{ model: string; result: PingPongResult }>): string {
   const asyncRate = results.find((entry) => entry.model === 'async')?.result.messagesPerSecond ?? Number.NaN;
   const ms = (ns: number) => (Number.isNaN(ns) ? '-' : (ns / 1e6).toFixed(1));
@@ -204,14 +149,16 @@ export async function runCpuBench(argv: readonly string[]): Promise<number> {
     );
     return USAGE_EXIT_CODE;
   }
-  process.once('exit', () => {
-    for (const child of children) child.kill('SIGKILL');
-  });
   const results: Array<{ model: string; result: PingPongResult }> = [];
   const notes: string[] = [];
   let failed = false;
   for (const model of MODELS) {
-    const server = await startServer(model, options);
+    // serve() does not watch for a disconnect, so an IPC channel would do nothing for it.
+    const server = await startChildServer(THIS_FILE, ['--serve', model, '--workers', String(options.workers)], {
+      name: `the ${model} server`,
+      env: { ...process.env, [BURN_ENV]: String(options.burnMs) },
+      ipc: false,
+    });
     try {
       const result = await pingPong({
         host: server.host,
@@ -232,7 +179,7 @@ export async function runCpuBench(argv: readonly string[]): Promise<number> {
         if (result.failures.length > 0 || result.wrongReplies > 0 || result.messages === 0) failed = true;
       }
     } finally {
-      await stopServer(server.child);
+      await stopChildServer(server);
       if (failed && server.stderr.length > 0) notes.push(`${model} server stderr: ${server.stderr.join(' | ')}`);
     }
   }

@@ -10,7 +10,6 @@
  * generated path also does what the protocol asks on top: SHA-256 on both
  * ends, fsync and rename before Stored.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
@@ -19,16 +18,14 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { CHUNK_BYTES, fileTransferServerProgram } from '@sockspec/app-file-transfer';
-import { parseListeningLine, processIO, runServer, USAGE_EXIT_CODE } from '@sockspec/app-kit';
+import { processIO, runServer, USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import { createClient } from '@sockspec/protocol-file-transfer';
+import { type ChildServer, startChildServer, stopChildServer } from './child-server.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export const TRANSFER_SERVER_KINDS = ['generated', 'raw'] as const;
 export type TransferServerKind = (typeof TRANSFER_SERVER_KINDS)[number];
@@ -36,8 +33,6 @@ export type TransferServerKind = (typeof TRANSFER_SERVER_KINDS)[number];
 /** A run writes the file three times over (source, server copy, download): 4 GiB keeps that on any test disk. */
 const MAX_MIB = 4096;
 const MAX_ROUNDS = 20;
-const STARTUP_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 /** A transfer slower than 10 MB/s for the largest file is a broken server: the run stops. */
 const TRANSFER_TIMEOUT_MS = 600_000;
 const REMOTE_NAME = 'bench.bin';
@@ -237,57 +232,6 @@ async function listenUntilStopped(server: ReturnType<typeof createServer>): Prom
   return 0;
 }
 
-const children = new Set<ChildProcess>();
-
-async function startServer(
-  kind: TransferServerKind,
-  root: string,
-): Promise<{ child: ChildProcess; stderr: string[]; host: string; port: number }> {
-  // The IPC channel lets the server notice if this process dies without killing it.
-  const child = spawn(
-    process.execPath,
-    [
-      ...(FROM_SOURCE ? ['--conditions=development', '--import', 'tsx'] : []),
-      THIS_FILE,
-      '--serve',
-      kind,
-      '--root',
-      root,
-      '--port',
-      '0',
-    ],
-    { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const lines = createInterface({ input: child.stdout! });
-  const timer = setTimeout(() => child.kill('SIGKILL'), STARTUP_TIMEOUT_MS);
-  try {
-    const [first] = (await Promise.race([
-      once(lines, 'line'),
-      once(child, 'exit').then(() => {
-        throw new Error(`the ${kind} file server exited before listening: ${stderr.join(' | ')}`);
-      }),
-    ])) as [string];
-    const address = parseListeningLine(first);
-    if (address?.transport !== 'tcp') throw new Error(`the ${kind} file server printed '${first}'`);
-    return { child, stderr, host: address.host, port: address.port };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -324,9 +268,6 @@ export async function runFileTransferBench(argv: readonly string[]): Promise<num
     process.stderr.write(`bench file-transfer: ${options}\nusage: pnpm bench file-transfer [--mib N] [--rounds N]\n`);
     return USAGE_EXIT_CODE;
   }
-  process.once('exit', () => {
-    for (const child of children) child.kill('SIGKILL');
-  });
   const size = options.mib * 1024 * 1024;
   const dir = await mkdtemp(join(tmpdir(), 'sockspec-bench-ft-'));
   const results: TransferTimes[] = [];
@@ -337,9 +278,11 @@ export async function runFileTransferBench(argv: readonly string[]): Promise<num
     for (const kind of TRANSFER_SERVER_KINDS) {
       const root = join(dir, `root-${kind}`);
       await mkdir(root);
-      let server: Awaited<ReturnType<typeof startServer>> | undefined;
+      let server: ChildServer | undefined;
       try {
-        server = await startServer(kind, root);
+        server = await startChildServer(THIS_FILE, ['--serve', kind, '--root', root, '--port', '0'], {
+          name: `the ${kind} file server`,
+        });
         const times: TransferTimes = { server: kind, put: [], get: [] };
         for (let round = 0; round < options.rounds; round++) {
           const work =
@@ -360,7 +303,7 @@ export async function runFileTransferBench(argv: readonly string[]): Promise<num
         );
         return 1;
       } finally {
-        if (server !== undefined) await stopServer(server.child);
+        if (server !== undefined) await stopChildServer(server);
       }
     }
   } finally {

@@ -6,40 +6,24 @@
  * `pnpm bench file-transfer ...` are in cpu.ts, chat-fanout.ts and
  * file-transfer.ts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseListeningLine } from '@sockspec/app-kit';
 import { runChatFanoutBench } from './chat-fanout.js';
+import { type ChildServer, FROM_SOURCE, startChildServer, stopChildServer } from './child-server.js';
 import { runCpuBench } from './cpu.js';
 import { runFileTransferBench } from './file-transfer.js';
 import { type PingPongResult, pingPong } from './load.js';
 import { parseBenchArgs } from './options.js';
 import { formatTable } from './report.js';
 
-/** Run from source (pnpm bench) the child needs tsx too; run from dist it is plain JavaScript. */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const SERVER_CHILD = fileURLToPath(new URL(FROM_SOURCE ? './server-child.ts' : './server-child.js', import.meta.url));
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_KINDS = ['generated', 'raw'] as const;
 type ServerKind = (typeof SERVER_KINDS)[number];
-const STARTUP_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 
-interface BenchServer {
+interface BenchServer extends ChildServer {
   readonly kind: ServerKind;
-  readonly child: ChildProcess;
-  readonly host: string;
-  readonly port: number;
-  readonly stderr: string[];
 }
 
-const children = new Set<ChildProcess>();
-// Whatever way this process ends, no server is left behind.
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
+// Exiting (rather than dying of the signal) runs the exit hook that kills the servers.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     process.stderr.write(`bench: ${signal}, stopping the servers\n`);
@@ -48,41 +32,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function startServer(kind: ServerKind): Promise<BenchServer> {
-  // The IPC channel lets the server notice if this process dies without killing it.
-  const child = spawn(
-    process.execPath,
-    [...(FROM_SOURCE ? ['--conditions=development', '--import', 'tsx'] : []), SERVER_CHILD, kind, '--port', '0'],
-    { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const lines = createInterface({ input: child.stdout! });
-  const timer = setTimeout(() => child.kill('SIGKILL'), STARTUP_TIMEOUT_MS);
-  try {
-    const [first] = (await Promise.race([
-      once(lines, 'line'),
-      once(child, 'exit').then(() => {
-        throw new Error(`the ${kind} server exited before listening: ${stderr.join(' | ')}`);
-      }),
-    ])) as [string];
-    const address = parseListeningLine(first);
-    if (address?.transport !== 'tcp')
-      throw new Error(`the ${kind} server printed '${first}', expected 'listening tcp://…'`);
-    return { kind, child, stderr, host: address.host, port: address.port };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stopServer(server: BenchServer): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  const exited = once(server.child, 'exit');
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
+  return { kind, ...(await startChildServer(SERVER_CHILD, [kind, '--port', '0'], { name: `the ${kind} server` })) };
 }
 
 async function main(): Promise<number> {
@@ -110,7 +60,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await Promise.all(servers.map(stopServer));
+    await Promise.all(servers.map(stopChildServer));
   }
   process.stdout.write(
     `echo benchmark: ${options.messageBytes}-byte lines, ${options.warmupSeconds} s warm-up + ${options.seconds} s per phase, loopback, node ${process.version}\n\n`,

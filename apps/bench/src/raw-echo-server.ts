@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { ServerProgram } from '@sockspec/app-kit';
 import type { ProtocolServer, ServerOptions } from '@sockspec/server';
 import { type BoundAddress, formatUrl } from '@sockspec/transport';
+import { closeNetServer } from './close-net-server.js';
 
 /** The same limit as specs/echo.protocol.yaml, so both servers do the same work per line. */
 export const RAW_MAX_LINE_BYTES = 65_536;
@@ -70,15 +71,7 @@ export function createRawEchoServer(options: ServerOptions): Pick<ProtocolServer
         if (options.transport === 'unix') server.listen({ path: options.path }, done);
         else server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, done);
       }),
-    shutdown: async ({ drainMs = 5000 } = {}) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.end();
-      const timer = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-      }, drainMs);
-      await closed;
-      clearTimeout(timer);
-    },
+    shutdown: ({ drainMs = 5000 } = {}) => closeNetServer(server, sockets, drainMs),
   };
 }
 

@@ -3,7 +3,8 @@
  * [server options]`. Each server runs in its own process so the load
  * generator never shares its event loop.
  */
-import { processIO, runServer, type ServerProgram, USAGE_EXIT_CODE } from '@sockspec/app-kit';
+import type { ServerProgram } from '@sockspec/app-kit';
+import { serveChildProgram } from './child-server.js';
 
 /** Loaded on demand, so each server process loads only its own code. */
 const BENCH_SERVERS: Readonly<Record<string, () => Promise<ServerProgram>>> = {
@@ -12,10 +13,4 @@ const BENCH_SERVERS: Readonly<Record<string, () => Promise<ServerProgram>>> = {
 };
 
 const [kind = '', ...args] = process.argv.slice(2);
-const load = BENCH_SERVERS[kind];
-if (load === undefined) {
-  process.stderr.write(`server-child: expected 'generated' or 'raw', got '${kind}'\n`);
-  process.exitCode = USAGE_EXIT_CODE;
-} else {
-  process.exitCode = await runServer(await load(), { ...processIO(), argv: args });
-}
+process.exitCode = await serveChildProgram('server-child', BENCH_SERVERS, kind, args);
