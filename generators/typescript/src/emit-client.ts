@@ -46,8 +46,8 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       : `Omit<${message.fieldsName}, ${quote(correlation.name)}>`;
   const ownFields = (message: MessageModel): number =>
     message.fields.filter((field) => field.name !== correlation?.name).length;
-  const typeImports = new Set(['ClientOptions', 'ClientProtocol', 'ProtocolClient', 'RequestOptions']);
-  const valueImports = new Set(['connectProtocolClient']);
+  const typeImports = new Set(['ClientOptions', 'ClientProtocol', 'RequestOptions', 'TypedClient']);
+  const valueImports = new Set(['connectProtocolClient', 'typedClient']);
   /** The second argument of a request that opens a stream: its chunks and end. */
   const streamArgument = (message: MessageModel): string | null => {
     const stream = message.ir.stream;
@@ -60,7 +60,8 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
   file.addInterface({
     name: clientName,
     isExported: true,
-    docs: [`A connected ${ir.name} client.`],
+    extends: ['TypedClient<ClientMessage, ServerMessage>'],
+    docs: [`A connected ${ir.name} client: a method per request, plus pushes, \`send\` and \`close\` (TypedClient).`],
     methods: [
       ...requests.map((request) => ({
         name: request.method,
@@ -80,39 +81,6 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
         ],
         returnType: `Promise<${request.replies}>`,
       })),
-      {
-        name: 'send',
-        docs: ['Sends any client message without waiting for an answer.'],
-        parameters: [{ name: 'message', type: 'ClientMessage' }],
-        returnType: 'void',
-      },
-      {
-        name: 'on',
-        docs: [
-          'Listens for server messages of one type that answer no request; returns a function that stops listening.',
-        ],
-        typeParameters: [{ name: 'K', constraint: "ServerMessage['type']" }],
-        parameters: [
-          { name: 'type', type: 'K' },
-          { name: 'listener', type: '(message: Extract<ServerMessage, { type: K }>) => void' },
-        ],
-        returnType: '() => void',
-      },
-      {
-        name: '[Symbol.asyncIterator]',
-        docs: ['Server messages that answer no request, in order; ends when the connection closes.'],
-        returnType: 'AsyncIterator<ServerMessage>',
-      },
-      { name: 'close', docs: ['Closes the connection; pending requests reject.'], returnType: 'Promise<void>' },
-    ],
-    properties: [
-      {
-        name: 'closed',
-        isReadonly: true,
-        type: 'Promise<Error | undefined>',
-        docs: ['Resolves when the connection has closed, with the error that closed it if any.'],
-      },
-      { name: 'remote', isReadonly: true, type: "ProtocolClient<ServerMessage>['remote']" },
     ],
   });
 
@@ -129,7 +97,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
     name: 'createClient',
     isExported: true,
     isAsync: true,
-    docs: [`Connects to a ${ir.name} server (default transport tcp).`],
+    docs: [`Connects to ${article(ir.name)} ${ir.name} server (default transport tcp).`],
     parameters: [{ name: 'options', type: 'ClientOptions', initializer: '{}' }],
     returnType: `Promise<${clientName}>`,
     statements: (writer) => {
@@ -151,6 +119,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
         writer.write(';').newLine();
       }
       writer.write('return').inlineBlock(() => {
+        writer.writeLine('...typedClient(client, encodeClientMessage),');
         for (const request of requests) {
           codecImports.add(`encode${request.message.name}`);
           const streamParameter = streamArgument(request.message);
@@ -198,25 +167,6 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
           });
           writer.write(',').newLine();
         }
-        writer.write('send(message: ClientMessage): void').inlineBlock(() => {
-          writer.writeLine('client.send(encodeClientMessage(message));');
-        });
-        writer.write(',').newLine();
-        writer
-          .write(
-            "on<K extends ServerMessage['type']>(type: K, listener: (message: Extract<ServerMessage, { type: K }>) => void): () => void",
-          )
-          .inlineBlock(() => {
-            writer.write('return client.onMessage((message) =>').inlineBlock(() => {
-              writer.writeLine('if (message.type === type) listener(message as Extract<ServerMessage, { type: K }>);');
-            });
-            writer.write(');').newLine();
-          });
-        writer.write(',').newLine();
-        writer.writeLine('[Symbol.asyncIterator]: () => client[Symbol.asyncIterator](),');
-        writer.writeLine('close: () => client.close(),');
-        writer.writeLine('closed: client.closed,');
-        writer.writeLine('remote: client.remote,');
       });
       writer.write(';').newLine();
     },
@@ -271,5 +221,5 @@ function writeClientProtocol(writer: CodeBlockWriter, model: ProtocolModel): voi
 
 /** "a" or "an", by the first letter of a message name: good enough for PascalCase names. */
 function article(name: string): string {
-  return /^[AEIOU]/.test(name) ? 'an' : 'a';
+  return /^[AEIOUaeiou]/.test(name) ? 'an' : 'a';
 }

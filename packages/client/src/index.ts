@@ -9,4 +9,5 @@ export {
 } from '@sockspec/streams';
 export { connectProtocolClient } from './client.js';
 export { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
+export { type TypedClient, typedClient } from './typed.js';
 export type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions, WithStream } from './types.js';
