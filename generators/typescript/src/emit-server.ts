@@ -269,54 +269,67 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
     });
   }
 
-  const groupMembers = groups
-    ? {
-        properties: [
-          {
-            name: 'groups',
-            isReadonly: true,
-            type: 'ReadonlySet<string>',
-            docs: ['The groups this connection is in.'],
-          },
-        ],
-        methods: [
-          {
-            name: 'peers',
-            returnType: `${connectionName}[]`,
-            docs: ['Every open connection of this server, this one included.'],
-          },
-          {
-            name: 'members',
-            parameters: [{ name: 'group', type: 'string' }],
-            returnType: `${connectionName}[]`,
-            docs: ['The connections in a group.'],
-          },
-          { name: 'groupNames', returnType: 'string[]', docs: ['Groups with at least one member, sorted.'] },
-          {
-            name: 'join',
-            parameters: [{ name: 'group', type: 'string' }],
-            returnType: 'boolean',
-            docs: ['Joins a group; false when already in it.'],
-          },
-          {
-            name: 'leave',
-            parameters: [{ name: 'group', type: 'string' }],
-            returnType: 'boolean',
-            docs: ['Leaves a group; false when not in it.'],
-          },
-          {
-            name: 'broadcast',
-            parameters: [
-              { name: 'message', type: outgoing },
-              { name: 'to', type: `Iterable<${connectionName}>` },
-              { name: 'except', type: connectionName, hasQuestionToken: true },
-            ],
-            returnType: 'number',
-            docs: ['Encodes a message once and sends it to each of `to` but `except`; returns how many it went to.'],
-          },
-        ],
-      }
-    : { properties: [], methods: [] };
+  // Each group method once: its signature for the interface, its body for the class.
+  const groupMethods = groups
+    ? [
+        {
+          name: 'peers',
+          parameters: [],
+          returnType: `${connectionName}[]`,
+          docs: ['Every open connection of this server, this one included.'],
+          statements: ['return [...this.connection.peers.connections()].map(typedConnection);'],
+        },
+        {
+          name: 'members',
+          parameters: [{ name: 'group', type: 'string' }],
+          returnType: `${connectionName}[]`,
+          docs: ['The connections in a group.'],
+          statements: ['return [...this.connection.peers.members(group)].map(typedConnection);'],
+        },
+        {
+          name: 'groupNames',
+          parameters: [],
+          returnType: 'string[]',
+          docs: ['Groups with at least one member, sorted.'],
+          statements: ['return this.connection.peers.groupNames();'],
+        },
+        {
+          name: 'join',
+          parameters: [{ name: 'group', type: 'string' }],
+          returnType: 'boolean',
+          docs: ['Joins a group; false when already in it.'],
+          statements: ['return this.connection.peers.join(group, this.connection);'],
+        },
+        {
+          name: 'leave',
+          parameters: [{ name: 'group', type: 'string' }],
+          returnType: 'boolean',
+          docs: ['Leaves a group; false when not in it.'],
+          statements: ['return this.connection.peers.leave(group, this.connection);'],
+        },
+        {
+          name: 'broadcast',
+          parameters: [
+            { name: 'message', type: outgoing },
+            { name: 'to', type: `Iterable<${connectionName}>` },
+            { name: 'except', type: connectionName, hasQuestionToken: true },
+          ],
+          returnType: 'number',
+          docs: ['Encodes a message once and sends it to each of `to` but `except`; returns how many it went to.'],
+          statements: [
+            `const frame = ${encodeOutgoing};`,
+            'const connections = [...to].map((member) => member.connection);',
+            'return this.connection.peers.broadcast(frame, connections, except?.connection);',
+          ],
+        },
+      ]
+    : [];
+  const groupMembers = {
+    properties: groups
+      ? [{ name: 'groups', isReadonly: true, type: 'ReadonlySet<string>', docs: ['The groups this connection is in.'] }]
+      : [],
+    methods: groupMethods.map(({ statements: _body, ...signature }) => signature),
+  };
 
   file.addInterface({
     name: connectionName,
@@ -400,52 +413,7 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
         returnType: 'void',
         statements: [`this.connection.send(${encodeOutgoing});`],
       },
-      ...(groups
-        ? [
-            {
-              name: 'peers',
-              returnType: `${connectionName}[]`,
-              statements: ['return [...this.connection.peers.connections()].map(typedConnection);'],
-            },
-            {
-              name: 'members',
-              parameters: [{ name: 'group', type: 'string' }],
-              returnType: `${connectionName}[]`,
-              statements: ['return [...this.connection.peers.members(group)].map(typedConnection);'],
-            },
-            {
-              name: 'groupNames',
-              returnType: 'string[]',
-              statements: ['return this.connection.peers.groupNames();'],
-            },
-            {
-              name: 'join',
-              parameters: [{ name: 'group', type: 'string' }],
-              returnType: 'boolean',
-              statements: ['return this.connection.peers.join(group, this.connection);'],
-            },
-            {
-              name: 'leave',
-              parameters: [{ name: 'group', type: 'string' }],
-              returnType: 'boolean',
-              statements: ['return this.connection.peers.leave(group, this.connection);'],
-            },
-            {
-              name: 'broadcast',
-              parameters: [
-                { name: 'message', type: outgoing },
-                { name: 'to', type: `Iterable<${connectionName}>` },
-                { name: 'except', type: connectionName, hasQuestionToken: true },
-              ],
-              returnType: 'number',
-              statements: [
-                `const frame = ${encodeOutgoing};`,
-                'const connections = [...to].map((member) => member.connection);',
-                'return this.connection.peers.broadcast(frame, connections, except?.connection);',
-              ],
-            },
-          ]
-        : []),
+      ...groupMethods.map(({ docs: _docs, ...method }) => method),
       { name: 'close', returnType: 'void', statements: ['this.connection.close();'] },
     ],
   });
