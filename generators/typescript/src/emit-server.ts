@@ -220,16 +220,29 @@ function writeRefusal(
     writer.writeLine('connection.close();');
     return;
   }
+  writer.writeLine(`connection.send(${errorsFrame(context, idExpression, reason, textExpression)});`);
+}
+
+/** The expression encoding the errors message for request `idExpression`, its text cut to the field's maxBytes. */
+function errorsFrame(
+  context: ServerContext,
+  idExpression: string,
+  reason: 'badRequest' | 'internal',
+  textExpression: string,
+): string {
+  const errors = context.model.errors!;
   const message = messageNamed(context.model, errors.message);
   const text = message.fields.find((field) => field.name === errors.textField)!;
   context.imports.codec.add(`encode${message.name}`);
   context.imports.wire.add('truncateUtf8');
   const maxBytes = text.type.kind === 'string' ? text.type.maxBytes : 0;
   const id = context.id === null ? '' : `${propertyKey(context.id)}: ${idExpression}, `;
-  writer.writeLine(
-    `connection.send(encode${message.name}({ ${id}${propertyKey(errors.reasonField)}: ${quote(errors[reason])}, ${propertyKey(errors.textField)}: truncateUtf8(${textExpression}, ${maxBytes}) }));`,
-  );
+  return `encode${message.name}({ ${id}${propertyKey(errors.reasonField)}: ${quote(errors[reason])}, ${propertyKey(errors.textField)}: truncateUtf8(${textExpression}, ${maxBytes}) })`;
 }
+
+/** What the peer reads when a handler failed; the details stay in the server's log. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
+const FAILURE_TEXT = '`the server failed while handling ${message.type}; its log has the details`';
 
 function sessionFieldsName(context: ServerContext): string {
   return `${context.model.typePrefix}Session`;
@@ -584,14 +597,7 @@ function emitIncomingStreams(file: SourceFile, context: ServerContext): void {
         () => writer.writeLine(`await answer(connection, ${access('message', context.id!)}, handle());`),
         () => {
           writer.writeLine(`connection.log(\`\${message.type} handler failed: \${describeError(error)}\`);`);
-          writeRefusal(
-            writer,
-            context,
-            access('message', context.id!),
-            'internal',
-            // biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
-            '`the server failed while handling ${message.type}; its log has the details`',
-          );
+          writeRefusal(writer, context, access('message', context.id!), 'internal', FAILURE_TEXT);
         },
         () => writer.writeLine(`settleIncomingStream(connection, message.${key});`),
       );
@@ -847,28 +853,13 @@ function emitCreateServerProtocol(file: SourceFile, context: ServerContext, uses
 }
 
 function writeErrorFrames(writer: CodeBlockWriter, context: ServerContext): void {
-  const errors = context.model.errors!;
-  const message = messageNamed(context.model, errors.message);
-  const text = message.fields.find((field) => field.name === errors.textField)!;
-  const maxBytes = text.type.kind === 'string' ? text.type.maxBytes : 0;
-  const id = context.id;
-  context.imports.codec.add(`encode${message.name}`);
-  context.imports.wire.add('truncateUtf8');
-  const fields = (idValue: string, reason: string, textValue: string) =>
-    `{ ${id === null ? '' : `${propertyKey(id)}: ${idValue}, `}${propertyKey(errors.reasonField)}: ${quote(reason)}, ${propertyKey(errors.textField)}: truncateUtf8(${textValue}, ${maxBytes}) }`;
+  const id = context.id === null ? '0' : access('message', context.id);
   writer.write('errorFrame(error: Error): Uint8Array').inlineBlock(() => {
-    writer.writeLine(`return encode${message.name}(${fields('0', errors.badRequest, 'error.message')});`);
+    writer.writeLine(`return ${errorsFrame(context, '0', 'badRequest', 'error.message')};`);
   });
   writer.write(',').newLine();
   writer.write('failureFrame(_error: unknown, message: ClientMessage): Uint8Array').inlineBlock(() => {
-    writer.writeLine(
-      `return encode${message.name}(${fields(
-        id === null ? '0' : access('message', id),
-        errors.internal,
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: generated template literal
-        '`the server failed while handling ${message.type}; its log has the details`',
-      )});`,
-    );
+    writer.writeLine(`return ${errorsFrame(context, id, 'internal', FAILURE_TEXT)};`);
   });
   writer.write(',').newLine();
 }
