@@ -114,6 +114,12 @@ function behaviorKeyIsKnown(data: unknown): (key: string) => boolean {
 /** Keys of `behavior:` that are not message names. */
 const BEHAVIOR_KEYS: readonly string[] = ['greeting', 'errors', 'idleTimeoutMs'];
 
+/** The field name in a `$request.<field>` expression, or null when `raw` is not one. */
+function requestFieldOf(raw: unknown): string | null {
+  const match = typeof raw === 'string' ? /^\$request\.(.+)$/.exec(raw) : null;
+  return match === null ? null : match[1]!;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -999,8 +1005,8 @@ class SemanticPass {
       if (!isRecord(entry) || !isRecord(entry.session) || !this.#ok(['behavior', key, 'session'])) continue;
       for (const [name, raw] of Object.entries(entry.session)) {
         const path = ['behavior', key, 'session', name];
-        const match = typeof raw === 'string' ? /^\$request\.(.+)$/.exec(raw) : null;
-        const from = match === null ? undefined : message.fields.find((f) => f.name === match[1]);
+        const wanted = requestFieldOf(raw);
+        const from = wanted === null ? undefined : message.fields.find((f) => f.name === wanted);
         if (from === undefined) {
           this.#report.error(
             'invalid-session-value',
@@ -1119,12 +1125,12 @@ class SemanticPass {
     const sessionValues: { name: string; value: ValueIR }[] = [];
     if (isRecord(entry.session)) {
       for (const [name, raw] of Object.entries(entry.session)) {
-        const match = typeof raw === 'string' ? /^\$request\.(.+)$/.exec(raw) : null;
-        if (match === null || !session.has(name)) {
+        const field = requestFieldOf(raw);
+        if (field === null || !session.has(name)) {
           ok = false;
           continue;
         }
-        sessionValues.push({ name, value: { kind: 'request-field', field: match[1]! } });
+        sessionValues.push({ name, value: { kind: 'request-field', field } });
       }
     }
     const joins = this.#groupField(message, entry.joins, [...path, 'joins']);
@@ -1313,9 +1319,8 @@ class SemanticPass {
       const sessionMatch = /^\$session\.(.+)$/.exec(raw);
       if (sessionMatch !== null)
         return this.#sessionValue(field, sessionMatch[1]!, raw, path, request, roleText, session);
-      const match = /^\$request\.(.+)$/.exec(raw);
-      if (match !== null) {
-        const wanted = match[1]!;
+      const wanted = requestFieldOf(raw);
+      if (wanted !== null) {
         if (request === null) {
           this.#report.error(
             'request-value-in-greeting',
