@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, opendir, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { type FileHandle, open, opendir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { descriptorPathsAvailable, errnoCode, HeldPath, OUTSIDE } from './anchored.js';
 import { type FileReason, FileRefusedError } from './errors.js';
 
 /** The spec's Data.bytes maxBytes: no chunk the store hands out is larger. */
@@ -32,6 +33,8 @@ export function partialName(name: string, sha256: Uint8Array): string {
   return `.${name}.${Buffer.from(sha256).toString('hex', 0, 8)}.part`;
 }
 const PARTIAL_NAME = /^\..+\.[0-9a-f]{16}\.part$/;
+/** What partialName adds to a name: '.', '.', 16 hex digits and '.part'. */
+const PARTIAL_SUFFIX_BYTES = 23;
 
 export function isPartialName(name: string): boolean {
   return PARTIAL_NAME.test(name);
@@ -91,18 +94,21 @@ export interface FileStoreOptions {
   readonly maxListingEntries?: number;
 }
 
-/** The end of a path walk: the real absolute path, and its stats when it exists. */
-interface Located {
-  readonly real: string;
-  readonly stats: Stats | undefined;
+/** Where an upload lands: a directory held open inside the root, and the name in it. */
+interface Target {
+  readonly directory: HeldPath;
+  readonly name: string;
+  /** The real final path, which names the upload while it is open (two uploads of one file are busy). */
+  readonly final: string;
 }
 
 /**
  * The files the server serves: one root directory, and nothing outside it.
- * Every protocol path goes through `locate`, which refuses lexical escapes
- * and checks that every existing component resolves (symlinks followed)
- * inside the root; files are then opened with O_NOFOLLOW on the resolved
- * path, so a symlink swapped in after the check is refused, not followed.
+ * Every protocol path is checked lexically, then walked from the root one
+ * component at a time, each opened from the directory descriptor before it
+ * and kept only when the kernel places it inside the root (see anchored.ts),
+ * so what was checked is what is read, written, renamed or listed: a
+ * component swapped for a symlink after the check cannot redirect it.
  */
 export class FileStore {
   readonly root: string;
@@ -126,6 +132,13 @@ export class FileStore {
 
   /** Opens a store over `root`, made absolute and resolved through symlinks once, here. */
   static async open(root: string, options: FileStoreOptions = {}): Promise<FileStore> {
+    if (!descriptorPathsAvailable()) {
+      throw new FileRefusedError(
+        'internal',
+        '',
+        'the file store checks every path through /proc/self/fd so that no check can race its use, and this system has none (Linux only)',
+      );
+    }
     let real: string;
     try {
       real = await realpath(resolve(root));
@@ -141,22 +154,29 @@ export class FileStore {
   /** The entries of a directory ('' is the root), sorted by name, partial uploads hidden. */
   async list(path: string): Promise<DirectoryListing> {
     return this.guard(path, async () => {
-      const { real, stats } = await this.locate(path);
-      if (stats === undefined) throw new FileRefusedError('not-found', path, 'no such directory');
-      if (!stats.isDirectory()) throw new FileRefusedError('not-a-directory', path, 'expected a directory, got a file');
-      // Keeps the smallest names only, so a directory of a million files costs a bounded amount of memory.
-      let names: string[] = [];
-      let total = 0;
-      const limit = this.maxListingEntries;
-      for await (const entry of await opendir(real)) {
-        if (isPartialName(entry.name)) continue;
-        total += 1;
-        names.push(entry.name);
-        if (names.length >= 2 * limit) names = names.sort(compareNames).slice(0, limit);
+      const directory = await this.walk(path, checkSegments(path));
+      if (directory === undefined) throw new FileRefusedError('not-found', path, 'no such directory');
+      try {
+        if (!directory.stats.isDirectory()) {
+          throw new FileRefusedError('not-a-directory', path, 'expected a directory, got a file');
+        }
+        // Keeps the smallest names only, so a directory of a million files costs a bounded amount of memory.
+        let names: string[] = [];
+        let total = 0;
+        const limit = this.maxListingEntries;
+        for await (const entry of await opendir(directory.self)) {
+          if (isPartialName(entry.name)) continue;
+          total += 1;
+          names.push(entry.name);
+          if (names.length >= 2 * limit) names = names.sort(compareNames).slice(0, limit);
+        }
+        names = names.sort(compareNames).slice(0, limit);
+        const described = await Promise.all(names.map((name) => this.describe(directory, name)));
+        const entries = described.filter((entry) => entry !== undefined);
+        return { path, entries, total: total - (described.length - entries.length) };
+      } finally {
+        await directory.close();
       }
-      names = names.sort(compareNames).slice(0, limit);
-      const entries = await Promise.all(names.map((name) => this.describe(real, name)));
-      return { path, entries, total };
     });
   }
 
@@ -164,18 +184,17 @@ export class FileStore {
   async offer(path: string, size: number, sha256: Uint8Array): Promise<number> {
     return this.guard(path, async () => {
       this.checkOffer(path, size, sha256);
-      const { final } = await this.target(path);
-      if (this.uploading.has(final)) throw busy(path);
-      const partial = join(dirname(final), partialName(basename(final), sha256));
-      let held: Stats;
+      const { directory, name, final } = await this.target(path);
       try {
-        held = await lstat(partial);
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT') return 0;
-        throw error;
+        if (this.uploading.has(final)) throw busy(path);
+        const held = await directory.lstatChild(partialName(name, sha256));
+        if (held === undefined) return 0;
+        if (!held.isFile())
+          throw new FileRefusedError('outside-root', path, 'the partial upload is not a regular file');
+        return held.size > size ? 0 : held.size;
+      } finally {
+        await directory.close();
       }
-      if (!held.isFile()) throw new FileRefusedError('outside-root', path, 'the partial upload is not a regular file');
-      return held.size > size ? 0 : held.size;
     });
   }
 
@@ -190,14 +209,26 @@ export class FileStore {
       if (!Number.isSafeInteger(offset) || offset < 0) {
         throw new FileRefusedError('bad-request', path, `offset must be a whole number of bytes, got ${offset}`);
       }
-      const { final } = await this.target(path);
+      const target = await this.target(path);
       // Checked and claimed in one turn of the event loop, so two uploads cannot both pass.
-      if (this.uploading.has(final)) throw busy(path);
-      this.uploading.add(final);
+      if (this.uploading.has(target.final)) {
+        await target.directory.close();
+        throw busy(path);
+      }
+      this.uploading.add(target.final);
       try {
-        return await Upload.open(path, final, size, sha256, offset, () => this.uploading.delete(final));
+        return await Upload.open(
+          path,
+          target,
+          size,
+          sha256,
+          offset,
+          (real) => this.contains(real),
+          () => this.uploading.delete(target.final),
+        );
       } catch (error) {
-        this.uploading.delete(final);
+        this.uploading.delete(target.final);
+        await target.directory.close();
         throw error;
       }
     });
@@ -209,16 +240,27 @@ export class FileStore {
       if (!Number.isSafeInteger(offset) || offset < 0) {
         throw new FileRefusedError('bad-request', path, `offset must be a whole number of bytes, got ${offset}`);
       }
-      if (isPartialName(checkSegments(path).at(-1) ?? '')) throw partialRefused(path);
-      const { real, stats } = await this.locate(path);
-      if (stats === undefined) throw new FileRefusedError('not-found', path, 'no such file');
-      if (stats.isDirectory()) throw new FileRefusedError('not-a-file', path, 'expected a file, got a directory');
-      if (isPartialName(basename(real))) throw partialRefused(path);
-      const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+      const segments = checkSegments(path);
+      if (isPartialName(segments.at(-1) ?? '')) throw partialRefused(path);
+      const found = await this.walk(path, segments);
+      if (found === undefined) throw new FileRefusedError('not-found', path, 'no such file');
+      let handle: FileHandle;
       try {
-        // The type is checked on the open file, not the path, so nothing can be swapped in between.
+        if (found.stats.isDirectory())
+          throw new FileRefusedError('not-a-file', path, 'expected a file, got a directory');
+        // Checked on the held object, before it is opened for reading: a FIFO or device is never opened.
+        if (!found.stats.isFile()) throw new FileRefusedError('not-a-file', path, 'expected a regular file');
+        if (isPartialName(basename(found.real))) throw partialRefused(path);
+        // Reopens the very object that was checked (its descriptor path, not its name).
+        handle = await open(found.self, constants.O_RDONLY);
+      } finally {
+        await found.close();
+      }
+      try {
         const opened = await handle.stat();
-        if (!opened.isFile()) throw new FileRefusedError('not-a-file', path, 'expected a regular file');
+        if (opened.ino !== found.stats.ino || opened.dev !== found.stats.dev) {
+          throw new FileRefusedError('internal', path, 'the file changed identity while it was opened');
+        }
         const size = opened.size;
         if (offset > size) {
           throw new FileRefusedError(
@@ -258,76 +300,97 @@ export class FileStore {
     }
   }
 
-  /** Where an upload to `path` lands: its parent must be a directory inside the root, and the path not a directory. */
-  private async target(path: string): Promise<{ readonly final: string }> {
+  /**
+   * Where an upload to `path` lands: a directory inside the root, held open,
+   * and a name in it that is not a directory. A final symlink (inside the
+   * root) is followed: the upload replaces the file it points to, in that
+   * file's directory. The caller closes the directory.
+   */
+  private async target(path: string, followed = false): Promise<Target> {
     const segments = checkSegments(path);
-    if (segments.length === 0) throw new FileRefusedError('not-a-file', path, 'the root is a directory, not a file');
-    const { real, stats } = await this.locate(path);
-    if (stats?.isDirectory() === true)
-      throw new FileRefusedError('not-a-file', path, 'expected a file, got a directory');
-    const name = basename(real);
-    if (isPartialName(name)) throw partialRefused(path);
-    const parent = await stat(dirname(real)).catch((error: unknown) => {
-      if (errnoCode(error) === 'ENOENT')
-        throw new FileRefusedError('not-found', path, 'the parent directory does not exist');
+    const name = segments.at(-1);
+    if (name === undefined) throw new FileRefusedError('not-a-file', path, 'the root is a directory, not a file');
+    const directory = await this.walk(path, segments.slice(0, -1));
+    if (directory === undefined) throw new FileRefusedError('not-found', path, 'the parent directory does not exist');
+    try {
+      if (!directory.stats.isDirectory()) {
+        throw new FileRefusedError('not-a-directory', path, 'the parent is not a directory');
+      }
+      const entry = await directory.lstatChild(name);
+      if (entry?.isSymbolicLink() === true) {
+        if (followed) throw new FileRefusedError('outside-root', path, `'${name}' changed into a symlink`);
+        const linked = await this.step(path, directory, name);
+        if (linked === undefined) throw new FileRefusedError('not-found', path, `'${name}' is a symlink to nothing`);
+        await linked.close();
+        if (linked.stats.isDirectory())
+          throw new FileRefusedError('not-a-file', path, 'expected a file, got a directory');
+        return await this.target(relative(this.root, linked.real).split(sep).join('/'), true);
+      }
+      if (entry?.isDirectory() === true) {
+        throw new FileRefusedError('not-a-file', path, 'expected a file, got a directory');
+      }
+      if (isPartialName(name)) throw partialRefused(path);
+      // The partial file's name is the longest one written; it must fit where the final name fits.
+      if (Buffer.byteLength(partialName(name, new Uint8Array(SHA256_BYTES))) > MAX_NAME_BYTES) {
+        throw nameTooLong(path, MAX_NAME_BYTES - PARTIAL_SUFFIX_BYTES);
+      }
+      return { directory, name, final: join(directory.real, name) };
+    } catch (error) {
+      await directory.close();
       throw error;
-    });
-    if (!parent.isDirectory()) throw new FileRefusedError('not-a-directory', path, 'the parent is not a directory');
-    // The partial file's name is the longest one written; it must fit where the final name fits.
-    if (Buffer.byteLength(partialName(name, new Uint8Array(SHA256_BYTES))) > MAX_NAME_BYTES) {
-      throw new FileRefusedError('bad-request', path, `the file name is longer than ${MAX_NAME_BYTES - 23} bytes`);
     }
-    return { final: real };
   }
 
   /**
-   * Walks `path` from the root one component at a time. Every component
-   * that exists is lstat-ed; a symlink is resolved and must land inside the
-   * root. Missing components are appended as they are (they cannot be
-   * symlinks), so the result is the real path an operation would touch.
+   * Opens `segments` from the root, one component at a time (symlinks
+   * inside the root followed), and returns the last one held; undefined
+   * when a component does not exist. The caller closes what it gets.
    */
-  private async locate(path: string): Promise<Located> {
-    const segments = checkSegments(path);
-    let current = this.root;
-    for (const [index, segment] of segments.entries()) {
-      const candidate = join(current, segment);
-      let entry: Stats;
-      try {
-        entry = await lstat(candidate);
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT')
-          return { real: join(candidate, ...segments.slice(index + 1)), stats: undefined };
-        throw error;
-      }
-      if (entry.isSymbolicLink()) {
-        let target: string;
-        try {
-          target = await realpath(candidate);
-        } catch (error) {
-          if (errnoCode(error) === 'ENOENT') {
-            throw new FileRefusedError('not-found', path, `'${segment}' is a symlink to nothing`, { cause: error });
+  private async walk(path: string, segments: readonly string[]): Promise<HeldPath | undefined> {
+    let current = await this.openRoot(path);
+    try {
+      for (const [index, segment] of segments.entries()) {
+        if (!current.stats.isDirectory()) {
+          throw new FileRefusedError(
+            'not-a-directory',
+            path,
+            `'${segments.slice(0, index).join('/')}' is not a directory`,
+          );
+        }
+        const next = await this.step(path, current, segment);
+        if (next === undefined) {
+          const entry = await current.lstatChild(segment);
+          if (entry?.isSymbolicLink() === true) {
+            throw new FileRefusedError('not-found', path, `'${segment}' is a symlink to nothing`);
           }
-          throw error;
+          await current.close();
+          return undefined;
         }
-        if (!this.contains(target)) {
-          throw new FileRefusedError('outside-root', path, `'${segment}' is a symlink that leads outside the root`);
-        }
-        current = target;
-      } else {
-        current = candidate;
+        await current.close();
+        current = next;
       }
-      const last = index === segments.length - 1;
-      const stats = entry.isSymbolicLink() ? await stat(current) : entry;
-      if (last) return { real: current, stats };
-      if (!stats.isDirectory()) {
-        throw new FileRefusedError(
-          'not-a-directory',
-          path,
-          `'${segments.slice(0, index + 1).join('/')}' is not a directory`,
-        );
-      }
+      return current;
+    } catch (error) {
+      await current.close();
+      throw error;
     }
-    return { real: current, stats: await stat(current) };
+  }
+
+  /** Opens `name` in a held directory, following a symlink; refused when the kernel places it outside the root. */
+  private async step(path: string, directory: HeldPath, name: string): Promise<HeldPath | undefined> {
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw nameTooLong(path, MAX_NAME_BYTES);
+    const next = await HeldPath.open(directory.child(name), (real) => this.contains(real));
+    if (next === OUTSIDE) throw new FileRefusedError('outside-root', path, `'${name}' leads outside the root`);
+    return next;
+  }
+
+  /** The root, opened for one operation; it was resolved once at start and must still be there. */
+  private async openRoot(path: string): Promise<HeldPath> {
+    const root = await HeldPath.open(this.root, (real) => real === this.root, true);
+    if (root === undefined || root === OUTSIDE) {
+      throw new FileRefusedError('internal', path, `the root directory ${this.root} was removed or moved`);
+    }
+    return root;
   }
 
   private contains(real: string): boolean {
@@ -335,19 +398,19 @@ export class FileStore {
     return real === this.root || real.startsWith(prefix);
   }
 
-  /** One listing entry; a symlink shows as what it points to when that is inside the root, else as 'other'. */
-  private async describe(directory: string, name: string): Promise<FileEntry> {
-    const full = join(directory, name);
-    let stats = await lstat(full);
-    if (stats.isSymbolicLink()) {
-      const target = await realpath(full).catch(() => undefined);
-      // Size and time of a file outside the root are not the peer's to see.
-      if (target === undefined || !this.contains(target))
-        return { name, kind: 'other', size: 0, modified: stats.mtime };
-      stats = await stat(target);
-    }
-    const kind: EntryKind = stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
-    return { name, kind, size: kind === 'file' ? stats.size : 0, modified: stats.mtime };
+  /**
+   * One listing entry, or undefined when it vanished since it was read. A
+   * symlink shows as what it points to when that is inside the root, else as
+   * 'other' (size and time of a file outside the root are not the peer's to see).
+   */
+  private async describe(directory: HeldPath, name: string): Promise<FileEntry | undefined> {
+    const entry = await directory.lstatChild(name);
+    if (entry === undefined) return undefined;
+    if (!entry.isSymbolicLink()) return entryOf(name, entry);
+    const target = await HeldPath.open(directory.child(name), (real) => this.contains(real)).catch(() => undefined);
+    if (target === undefined || target === OUTSIDE) return { name, kind: 'other', size: 0, modified: entry.mtime };
+    await target.close();
+    return entryOf(name, target.stats);
   }
 
   /** The whole file's SHA-256, remembered per inode/size/times so repeated gets of a large file hash it once. */
@@ -369,6 +432,18 @@ export class FileStore {
     }
     return digest;
   }
+}
+
+function entryOf(name: string, stats: Stats): FileEntry {
+  const kind: EntryKind = stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
+  return { name, kind, size: kind === 'file' ? stats.size : 0, modified: stats.mtime };
+}
+
+/** A name longer than the file system takes is the peer's mistake, said as such (never ENAMETOOLONG as 'internal'). */
+function nameTooLong(path: string, limit: number): FileRefusedError {
+  const why =
+    limit < MAX_NAME_BYTES ? ` (the file system's ${MAX_NAME_BYTES}, less room for the partial upload's name)` : '';
+  return new FileRefusedError('bad-request', path, `a file name is at most ${limit} bytes${why}`);
 }
 
 function compareNames(a: string, b: string): number {
@@ -417,12 +492,6 @@ function partialRefused(path: string): FileRefusedError {
     path,
     'names of the form .NAME.<16 hex>.part are reserved for partial uploads',
   );
-}
-
-function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
 }
 
 /** Maps what the file system said onto the protocol's reasons; anything unexpected is 'internal'. */
@@ -493,29 +562,37 @@ class Upload implements UploadWriter {
 
   private constructor(
     private readonly path: string,
-    private readonly final: string,
+    private readonly target: Target,
     private readonly partial: string,
     private readonly size: number,
     private readonly expected: Uint8Array,
     private readonly handle: FileHandle,
     private readonly hash: Hash,
     offset: number,
+    private readonly allowed: (real: string) => boolean,
     private readonly release: () => void,
   ) {
     this.offset = offset;
     this.written = offset;
   }
 
+  /** Takes over `target.directory`: the upload closes it when it ends. */
   static async open(
     path: string,
-    final: string,
+    target: Target,
     size: number,
     sha256: Uint8Array,
     offset: number,
+    allowed: (real: string) => boolean,
     release: () => void,
   ): Promise<Upload> {
-    const partial = join(dirname(final), partialName(basename(final), sha256));
-    const handle = await open(partial, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+    const partial = partialName(target.name, sha256);
+    // Created in the held directory; O_NOFOLLOW refuses a symlink planted under the partial's name.
+    const handle = await open(
+      target.directory.child(partial),
+      constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o644,
+    );
     try {
       const held = await handle.stat();
       if (!held.isFile()) throw new FileRefusedError('outside-root', path, 'the partial upload is not a regular file');
@@ -527,7 +604,7 @@ class Upload implements UploadWriter {
       if (held.size !== current) await handle.truncate(current);
       const hash = createHash('sha256');
       await hashRange(handle, hash, current);
-      return new Upload(path, final, partial, size, sha256, handle, hash, current, release);
+      return new Upload(path, target, partial, size, sha256, handle, hash, current, allowed, release);
     } catch (error) {
       await handle.close();
       throw error;
@@ -555,6 +632,7 @@ class Upload implements UploadWriter {
   async finish(): Promise<{ readonly size: number }> {
     this.checkOpen();
     this.done = true;
+    const { directory, name } = this.target;
     try {
       if (this.written !== this.size) {
         throw new FileRefusedError(
@@ -566,7 +644,7 @@ class Upload implements UploadWriter {
       const actual = new Uint8Array(this.hash.digest());
       if (!Buffer.from(actual).equals(this.expected)) {
         await this.handle.close();
-        await unlink(this.partial);
+        await unlink(directory.child(this.partial));
         throw new FileRefusedError(
           'checksum-mismatch',
           this.path,
@@ -576,17 +654,25 @@ class Upload implements UploadWriter {
       // Data on disk before the name: a crash after the rename must not leave a short file under the final name.
       await this.handle.sync();
       await this.handle.close();
-      const existing = await lstat(this.final).catch(() => undefined);
-      if (existing?.isDirectory() === true) {
+      // The directory was inside the root when it was opened; one moved out since does not get the file.
+      if (!this.allowed(await directory.realNow())) {
+        throw new FileRefusedError(
+          'outside-root',
+          this.path,
+          'the directory was moved out of the root during the upload',
+        );
+      }
+      if ((await directory.lstatChild(name))?.isDirectory() === true) {
         throw new FileRefusedError('not-a-file', this.path, 'a directory took the name during the upload');
       }
-      await rename(this.partial, this.final);
-      await syncDirectory(dirname(this.final));
+      await rename(directory.child(this.partial), directory.child(name));
+      await syncDirectory(directory);
       return { size: this.size };
     } catch (error) {
       await this.handle.close().catch(() => undefined);
       throw refusal(error, this.path);
     } finally {
+      await directory.close();
       this.release();
     }
   }
@@ -596,6 +682,7 @@ class Upload implements UploadWriter {
     this.done = true;
     this.release();
     await this.handle.close().catch(() => undefined);
+    await this.target.directory.close();
   }
 
   private checkOpen(): void {
@@ -604,8 +691,8 @@ class Upload implements UploadWriter {
 }
 
 /** Makes a rename durable: the directory entry is data too. */
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, constants.O_RDONLY);
+async function syncDirectory(directory: HeldPath): Promise<void> {
+  const handle = await open(directory.self, constants.O_RDONLY);
   try {
     await handle.sync();
   } finally {

@@ -197,6 +197,10 @@ describe('the server refuses every escape with the typed reason and keeps servin
     ['a//b', 'badRequest'],
     ['a\\b', 'badRequest'],
     ['a\0b', 'badRequest'],
+    // Longer than a file name may be (ENAMETOOLONG), and a refusal text that would outgrow Failed.text: both were 'internal'.
+    ['n'.repeat(300), 'badRequest'],
+    [`${'n'.repeat(300)}/${'m'.repeat(300)}/${'o'.repeat(300)}/x`, 'badRequest'],
+    ['p'.repeat(1200), 'badRequest'],
   ])('%j → %s', async (path, reason) => {
     const outside = join(dir, 'outside');
     await mkdir(outside);

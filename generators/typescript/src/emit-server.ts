@@ -185,6 +185,8 @@ function emitRefusal(file: SourceFile, context: ServerContext): void {
   const errors = model.errors!;
   const message = messageNamed(model, errors.message);
   const reason = message.fields.find((field) => field.name === errors.reasonField)!;
+  const text = message.fields.find((field) => field.name === errors.textField)!;
+  context.imports.wire.add('truncateUtf8');
   const omitted = id === null ? quote('type') : `${quote('type')} | ${quote(id)}`;
   file.addTypeAlias({
     name: context.refusalName,
@@ -195,13 +197,15 @@ function emitRefusal(file: SourceFile, context: ServerContext): void {
   file.addFunction({
     name: 'refuse',
     isExported: true,
-    docs: [`A ${message.name} reply, for handlers that refuse a request: \`return refuse('…', 'why')\`.`],
+    docs: [
+      `A ${message.name} reply, for handlers that refuse a request: \`return refuse('…', 'why')\`. A text longer than the field's ${maxBytesOf(text)} bytes is cut at a character boundary, so a refusal always encodes.`,
+    ],
     parameters: [
       { name: errors.reasonField, type: tsType(reason.type) },
       { name: errors.textField, type: 'string' },
     ],
     returnType: id === null ? message.name : `Omit<${message.name}, ${quote(id)}>`,
-    statements: `return { type: ${quote(message.name)}, ${propertyKey(errors.reasonField)}, ${propertyKey(errors.textField)} };`,
+    statements: `return { type: ${quote(message.name)}, ${propertyKey(errors.reasonField)}, ${propertyKey(errors.textField)}: truncateUtf8(${errors.textField}, ${maxBytesOf(text)}) };`,
   });
 }
 
@@ -235,9 +239,14 @@ function errorsFrame(
   const text = message.fields.find((field) => field.name === errors.textField)!;
   context.imports.codec.add(`encode${message.name}`);
   context.imports.wire.add('truncateUtf8');
-  const maxBytes = text.type.kind === 'string' ? text.type.maxBytes : 0;
+  const maxBytes = maxBytesOf(text);
   const id = context.id === null ? '' : `${propertyKey(context.id)}: ${idExpression}, `;
   return `encode${message.name}({ ${id}${propertyKey(errors.reasonField)}: ${quote(errors[reason])}, ${propertyKey(errors.textField)}: truncateUtf8(${textExpression}, ${maxBytes}) })`;
+}
+
+/** The most bytes the errors message's text field holds (the spec's checks make it a string). */
+function maxBytesOf(text: FieldIR): number {
+  return text.type.kind === 'string' ? text.type.maxBytes : 0;
 }
 
 /** What the peer reads when a handler failed; the details stay in the server's log. */

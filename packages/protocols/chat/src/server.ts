@@ -9,9 +9,9 @@ import type { ClientMessage, Failed, Join, Leave, ListMembers, ListRooms, Member
 /** Why a request is refused: the Failed message's fields, which the engine sends for you. */
 export type ChatRefusal = Omit<Failed, 'type' | 'id'>;
 
-/** A Failed reply, for handlers that refuse a request: `return refuse('…', 'why')`. */
+/** A Failed reply, for handlers that refuse a request: `return refuse('…', 'why')`. A text longer than the field's 1000 bytes is cut at a character boundary, so a refusal always encodes. */
 export function refuse(reason: Reason, text: string): Omit<Failed, 'id'> {
-  return { type: 'Failed', reason, text };
+  return { type: 'Failed', reason, text: truncateUtf8(text, 1000) };
 }
 
 /** A server message to send; its id defaults to 0, which answers no request. */
