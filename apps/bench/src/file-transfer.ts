@@ -117,7 +117,7 @@ async function generatedRound(
         yield { bytes: bytes as Buffer };
     }
     const stored = await client.upload(
-      { path: REMOTE_NAME, size: BigInt(size), sha256, offset: 0n },
+      { path: REMOTE_NAME, size: BigInt(size), sha256, offset: 0n, held: ready.held },
       { chunks: chunks(), end: {} },
     );
     if (stored.size !== BigInt(size)) throw new Error(`Stored says ${stored.size} bytes, sent ${size}`);

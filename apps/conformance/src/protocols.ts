@@ -251,7 +251,7 @@ const fileTransferProtocol: ConformanceProtocol = {
       const chunks = Array.from({ length: Math.ceil(bytes.length / 65_536) }, (_, index) => ({
         bytes: bytes.subarray(index * 65_536, (index + 1) * 65_536),
       }));
-      const stored = await client.upload({ path, size, sha256, offset: 0n }, { chunks });
+      const stored = await client.upload({ path, size, sha256, offset: 0n, held: ready.held }, { chunks });
       expectEqual(where, 'Upload', { path, size: String(size) }, { path: stored.path, size: String(stored.size) });
       const listing = await client.list({ path: '' });
       expectEqual(

@@ -33,6 +33,7 @@ NAMES = {
 REASONS = {
     1: "bad-request", 2: "internal", 3: "not-found", 4: "outside-root", 5: "not-a-file",
     6: "not-a-directory", 7: "offset-mismatch", 8: "checksum-mismatch", 9: "size-mismatch", 10: "busy",
+    11: "quota-exceeded",
 }
 KINDS = {1: "file", 2: "directory", 3: "other"}
 MAX_FRAME_BYTES = 65600
@@ -130,11 +131,17 @@ class Connection:
         return reader
 
 
-def file_sha256(path):
+def file_sha256(path, end=None):
+    """SHA-256 of the file's first `end` bytes (all of it when None)."""
     digest = hashlib.sha256()
+    left = os.path.getsize(path) if end is None else end
     with open(path, "rb") as source:
-        for block in iter(lambda: source.read(1 << 20), b""):
+        while left > 0:
+            block = source.read(min(left, 1 << 20))
+            if not block:
+                break
             digest.update(block)
+            left -= len(block)
     return digest.digest()
 
 
@@ -143,9 +150,15 @@ def put(conn, local, remote):
     sha = file_sha256(local)
     offer_id = conn.new_id()
     conn.send(OFFER, offer_id, pack_string(remote) + struct.pack(">Q", size) + sha)
-    (offset,) = conn.expect(offer_id, READY).unpack(">Q")
+    ready = conn.expect(offer_id, READY)
+    (offset,) = ready.unpack(">Q")
+    (held,) = ready.unpack(">32s")
+    # Resume only onto bytes that are this file's own start; anyone who knows the SHA-256 can have sent them.
+    if offset > 0 and file_sha256(local, offset) != held:
+        offset = 0
+    held = file_sha256(local, offset)
     upload_id = conn.new_id()
-    conn.send(UPLOAD, upload_id, pack_string(remote) + struct.pack(">Q", size) + sha + struct.pack(">Q", offset))
+    conn.send(UPLOAD, upload_id, pack_string(remote) + struct.pack(">Q", size) + sha + struct.pack(">Q", offset) + held)
     sent = 0
     with open(local, "rb") as source:
         source.seek(offset)

@@ -1,5 +1,6 @@
 import { existsSync, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readlink } from 'node:fs/promises';
+import { errnoCode } from './errors.js';
 
 /**
  * Path steps that cannot race, on Linux.
@@ -106,10 +107,4 @@ export type Outside = typeof OUTSIDE;
 /** The kernel's name for an open descriptor of this process. */
 export function descriptorPath(handle: FileHandle): string {
   return `/proc/self/fd/${handle.fd}`;
-}
-
-export function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
 }

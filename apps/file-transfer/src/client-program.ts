@@ -102,6 +102,9 @@ export async function runFileTransferClient(io: ProgramIO = processIO()): Promis
   }
 }
 
+/** The SHA-256 of no bytes: what an upload from offset 0 says it expects the server to hold. */
+const EMPTY_SHA256 = new Uint8Array(createHash('sha256').digest());
+
 async function fileSha256(path: string, end: number): Promise<Uint8Array> {
   const hash = createHash('sha256');
   if (end > 0) {
@@ -126,10 +129,13 @@ async function put(
   const size = info.size;
   const sha256 = await fileSha256(local, size);
   const ready = await client.offer({ path: remote, size: BigInt(size), sha256 });
-  const offset = Number(ready.offset);
-  if (!(offset >= 0 && offset <= size)) {
+  const held = Number(ready.offset);
+  if (!(held >= 0 && held <= size)) {
     throw new TransferFailed(`the server offered to resume at ${ready.offset}, outside the ${size}-byte file`);
   }
+  // Resumes only onto bytes that are this file's own start: anyone who knows the SHA-256 can have uploaded them.
+  const prefix = held === 0 ? ready.held : await fileSha256(local, held);
+  const offset = Buffer.from(prefix).equals(ready.held) ? held : 0;
   const started = performance.now();
   const progress = createProgress({
     label: `put ${remote}`,
@@ -150,7 +156,7 @@ async function put(
   }
   try {
     await client.upload(
-      { path: remote, size: BigInt(size), sha256, offset: BigInt(offset) },
+      { path: remote, size: BigInt(size), sha256, offset: BigInt(offset), held: offset === 0 ? EMPTY_SHA256 : prefix },
       { chunks: chunks(), end: {} },
     );
   } finally {

@@ -16,6 +16,7 @@ export const FILE_REASONS = [
   'checksum-mismatch',
   'size-mismatch',
   'busy',
+  'quota-exceeded',
 ] as const;
 
 export type FileReason = (typeof FILE_REASONS)[number];
@@ -37,4 +38,30 @@ export class FileRefusedError extends SockspecError {
 
 export function isFileRefusedError(error: unknown, reason?: FileReason): error is FileRefusedError {
   return error instanceof FileRefusedError && (reason === undefined || error.reason === reason);
+}
+
+/** Maps what the file system said onto the protocol's reasons; anything unexpected is 'internal'. */
+export function refusal(error: unknown, path: string): FileRefusedError {
+  if (error instanceof FileRefusedError) return error;
+  const code = errnoCode(error);
+  const known: Record<string, [FileReason, string]> = {
+    ENOENT: ['not-found', 'no such file or directory'],
+    ENOTDIR: ['not-a-directory', 'a component is not a directory'],
+    EISDIR: ['not-a-file', 'expected a file, got a directory'],
+    // O_NOFOLLOW met a symlink that was not there when the path was checked.
+    ELOOP: ['outside-root', 'a symlink appeared in the path'],
+    ENAMETOOLONG: ['bad-request', 'a name is too long for the file system'],
+  };
+  const [reason, detail] = (code === undefined ? undefined : known[code]) ?? [
+    'internal' as const,
+    `file system error ${code ?? ''}: ${error instanceof Error ? error.message : String(error)}`.trim(),
+  ];
+  return new FileRefusedError(reason, path, detail, { cause: error });
+}
+
+/** The errno code of a file-system error (ENOENT, …), or undefined for anything else. */
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }

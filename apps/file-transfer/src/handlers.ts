@@ -18,6 +18,7 @@ export const WIRE_REASONS = {
   'checksum-mismatch': 'checksumMismatch',
   'size-mismatch': 'sizeMismatch',
   busy: 'busy',
+  'quota-exceeded': 'quotaExceeded',
 } as const satisfies Record<FileReason, Reason>;
 const everyReasonMapped: Exclude<Reason, (typeof WIRE_REASONS)[FileReason]> extends never ? true : false = true;
 void everyReasonMapped;
@@ -63,7 +64,8 @@ export function fileTransferHandlers(store: FileService): FileTransferHandlers {
       const size = toCount(message.size, 'size', message.path);
       if (typeof size !== 'number') return size;
       try {
-        return { type: 'Ready', offset: BigInt(await store.offer(message.path, size, message.sha256)) };
+        const held = await store.offer(message.path, size, message.sha256);
+        return { type: 'Ready', offset: BigInt(held.offset), held: held.sha256 };
       } catch (error) {
         return refusal(error);
       }
@@ -76,7 +78,7 @@ export function fileTransferHandlers(store: FileService): FileTransferHandlers {
       if (typeof offset !== 'number') return offset;
       let upload: Awaited<ReturnType<FileStore['openUpload']>>;
       try {
-        upload = await store.openUpload(message.path, size, message.sha256, offset);
+        upload = await store.openUpload(message.path, size, message.sha256, { offset, sha256: message.held });
       } catch (error) {
         return refusal(error);
       }

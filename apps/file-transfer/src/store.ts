@@ -2,8 +2,13 @@ import { createHash, type Hash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, open, opendir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { descriptorPathsAvailable, errnoCode, HeldPath, OUTSIDE } from './anchored.js';
-import { type FileReason, FileRefusedError } from './errors.js';
+import { descriptorPathsAvailable, HeldPath, OUTSIDE } from './anchored.js';
+import { errnoCode, FileRefusedError, refusal } from './errors.js';
+import { hashRange } from './hashing.js';
+import { type KnownPartial, PartialIndex } from './partials.js';
+import { Upload, type UploadWriter } from './upload.js';
+
+export type { UploadWriter } from './upload.js';
 
 /** The spec's Data.bytes maxBytes: no chunk the store hands out is larger. */
 export const CHUNK_BYTES = 65_536;
@@ -14,10 +19,15 @@ export const MAX_LISTING_ENTRIES = 400;
 export const SHA256_BYTES = 32;
 /** A terabyte: larger offers are refused before a byte is written, so a peer cannot promise to fill the disk. */
 export const DEFAULT_MAX_FILE_BYTES = 2 ** 40;
+/** Unfinished uploads may hold at most this many files' worth of --max-file-bytes together, and never more than 64 GiB. */
+const PARTIAL_FILES_WORTH = 16;
+const MAX_DEFAULT_PARTIAL_BYTES = 64 * 2 ** 30;
+/** An unfinished upload untouched this long (a day) is deleted: long enough to resume after a night's break. */
+export const DEFAULT_PARTIAL_TTL_MS = 24 * 60 * 60 * 1000;
+/** The SHA-256 of no bytes: what Ready says when nothing is held. */
+const EMPTY_SHA256 = new Uint8Array(createHash('sha256').digest());
 /** Linux and macOS refuse longer file names; checked here so the partial's name fails as a typed refusal. */
 const MAX_NAME_BYTES = 255;
-/** Hashing reads the file in blocks this large, one buffer reused, so memory stays flat whatever the size. */
-const HASH_BLOCK_BYTES = 1 << 20;
 /** How many whole-file digests downloads remember, keyed by inode, size and times. */
 const DIGEST_CACHE_ENTRIES = 256;
 /** A file changed this recently may change again without its times moving; its digest is not remembered. */
@@ -70,26 +80,22 @@ export interface FileDownload {
   close(): Promise<void>;
 }
 
-export interface UploadWriter {
-  /** Where this upload started (the partial file's length when it was opened). */
+/** The bytes of an upload the store holds already: how many, and their SHA-256. */
+export interface HeldBytes {
   readonly offset: number;
-  /** Bytes of the file held so far, offset included. */
-  readonly written: number;
-  /** Appends a chunk; refuses with size-mismatch rather than write past the offered size. */
-  write(bytes: Uint8Array): Promise<void>;
-  /**
-   * Checks size and SHA-256, then makes the file visible under its name by
-   * an atomic rename. A checksum mismatch deletes the partial file (its bytes
-   * are wrong, resuming from them cannot succeed).
-   */
-  finish(): Promise<{ readonly size: number }>;
-  /** Stops without finishing: the partial file stays, so a later offer resumes from it. Idempotent. */
-  abort(): Promise<void>;
+  readonly sha256: Uint8Array;
 }
 
 export interface FileStoreOptions {
   /** Largest file an upload may offer (default DEFAULT_MAX_FILE_BYTES). */
   readonly maxFileBytes?: number;
+  /**
+   * Most bytes all unfinished uploads together may count for (an open upload
+   * counts its offered size); default 16 × maxFileBytes, at most 64 GiB.
+   */
+  readonly maxPartialBytes?: number;
+  /** An unfinished upload no one has written to for this long is deleted (default a day). */
+  readonly partialTtlMs?: number;
   /** Most entries one listing returns (default MAX_LISTING_ENTRIES, the protocol's limit). */
   readonly maxListingEntries?: number;
 }
@@ -100,6 +106,8 @@ interface Target {
   readonly name: string;
   /** The real final path, which names the upload while it is open (two uploads of one file are busy). */
   readonly final: string;
+  /** The directory relative to the root ('' is the root), '/'-separated: how the partial index finds it again. */
+  readonly relativeDirectory: string;
 }
 
 /**
@@ -114,16 +122,28 @@ export class FileStore {
   readonly root: string;
   readonly maxFileBytes: number;
   readonly maxListingEntries: number;
+  readonly maxPartialBytes: number;
+  readonly partialTtlMs: number;
   /** Real final paths with an open upload. */
   private readonly uploading = new Set<string>();
   private readonly digests = new Map<string, Uint8Array>();
+  private readonly partials = new PartialIndex();
 
   private constructor(root: string, options: FileStoreOptions) {
     this.root = root;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.maxListingEntries = options.maxListingEntries ?? MAX_LISTING_ENTRIES;
+    this.maxPartialBytes =
+      options.maxPartialBytes ?? Math.min(MAX_DEFAULT_PARTIAL_BYTES, PARTIAL_FILES_WORTH * this.maxFileBytes);
+    this.partialTtlMs = options.partialTtlMs ?? DEFAULT_PARTIAL_TTL_MS;
     if (!Number.isSafeInteger(this.maxFileBytes) || this.maxFileBytes < 0) {
       throw new RangeError(`maxFileBytes must be a whole number of bytes, got ${this.maxFileBytes}`);
+    }
+    if (!Number.isSafeInteger(this.maxPartialBytes) || this.maxPartialBytes < 0) {
+      throw new RangeError(`maxPartialBytes must be a whole number of bytes, got ${this.maxPartialBytes}`);
+    }
+    if (!Number.isSafeInteger(this.partialTtlMs) || this.partialTtlMs < 1) {
+      throw new RangeError(`partialTtlMs must be a whole number of milliseconds, got ${this.partialTtlMs}`);
     }
     if (!Number.isSafeInteger(this.maxListingEntries) || this.maxListingEntries < 1) {
       throw new RangeError(`maxListingEntries must be at least 1, got ${this.maxListingEntries}`);
@@ -148,7 +168,25 @@ export class FileStore {
     if (!(await stat(real)).isDirectory()) {
       throw new FileRefusedError('not-a-directory', '', `the root ${real} is not a directory`);
     }
-    return new FileStore(real, options);
+    const store = new FileStore(real, options);
+    await store.scanPartials();
+    await store.sweep();
+    return store;
+  }
+
+  /** Bytes unfinished uploads count for now, and how many there are. */
+  get partialUse(): { readonly bytes: number; readonly files: number } {
+    return { bytes: this.partials.total, files: this.partials.size };
+  }
+
+  /**
+   * Deletes the unfinished uploads no one has written to for partialTtlMs.
+   * The server program calls it on a timer; returns how many it deleted.
+   */
+  async sweep(now: number = Date.now()): Promise<number> {
+    const expired = this.partials.untouchedSince(now - this.partialTtlMs);
+    for (const partial of expired) await this.deletePartial(partial);
+    return expired.length;
   }
 
   /** The entries of a directory ('' is the root), sorted by name, partial uploads hidden. */
@@ -180,18 +218,36 @@ export class FileStore {
     });
   }
 
-  /** How many bytes of this upload the store already holds: the resume offset (0 for a fresh upload). */
-  async offer(path: string, size: number, sha256: Uint8Array): Promise<number> {
+  /**
+   * How many bytes of this upload the store already holds, and their SHA-256
+   * (0 and the empty digest for a fresh upload). The uploader resumes only
+   * when its file starts with those bytes: anyone who knows a file's SHA-256
+   * can have uploaded them.
+   */
+  async offer(path: string, size: number, sha256: Uint8Array): Promise<HeldBytes> {
     return this.guard(path, async () => {
       this.checkOffer(path, size, sha256);
       const { directory, name, final } = await this.target(path);
       try {
         if (this.uploading.has(final)) throw busy(path);
-        const held = await directory.lstatChild(partialName(name, sha256));
-        if (held === undefined) return 0;
-        if (!held.isFile())
-          throw new FileRefusedError('outside-root', path, 'the partial upload is not a regular file');
-        return held.size > size ? 0 : held.size;
+        let handle: FileHandle;
+        try {
+          handle = await open(directory.child(partialName(name, sha256)), constants.O_RDONLY | constants.O_NOFOLLOW);
+        } catch (error) {
+          if (errnoCode(error) === 'ENOENT') return { offset: 0, sha256: EMPTY_SHA256 };
+          throw error;
+        }
+        try {
+          const held = await handle.stat();
+          if (!held.isFile())
+            throw new FileRefusedError('outside-root', path, 'the partial upload is not a regular file');
+          if (held.size > size) return { offset: 0, sha256: EMPTY_SHA256 };
+          const hash = createHash('sha256');
+          await hashRange(handle, hash, held.size);
+          return { offset: held.size, sha256: new Uint8Array(hash.digest()) };
+        } finally {
+          await handle.close();
+        }
       } finally {
         await directory.close();
       }
@@ -199,13 +255,20 @@ export class FileStore {
   }
 
   /**
-   * Starts (or resumes) an upload. `offset` must be what `offer` answered:
-   * the partial file's current length. The bytes already held are hashed
-   * again here, so the final check covers the whole file.
+   * Starts an upload from 0 (discarding any bytes held) or resumes one.
+   * To resume, `held` must be what `offer` answered: the partial file's
+   * current length and the SHA-256 of those bytes, which are hashed again
+   * here and compared, so the final check covers the whole file.
    */
-  async openUpload(path: string, size: number, sha256: Uint8Array, offset: number): Promise<UploadWriter> {
+  async openUpload(
+    path: string,
+    size: number,
+    sha256: Uint8Array,
+    held: HeldBytes = { offset: 0, sha256: EMPTY_SHA256 },
+  ): Promise<UploadWriter> {
     return this.guard(path, async () => {
       this.checkOffer(path, size, sha256);
+      const { offset } = held;
       if (!Number.isSafeInteger(offset) || offset < 0) {
         throw new FileRefusedError('bad-request', path, `offset must be a whole number of bytes, got ${offset}`);
       }
@@ -216,18 +279,28 @@ export class FileStore {
         throw busy(path);
       }
       this.uploading.add(target.final);
+      let partial: KnownPartial | undefined;
       try {
-        return await Upload.open(
+        const claimed = await this.claimPartial(path, target, partialName(target.name, sha256), size);
+        partial = claimed;
+        return await Upload.open({
           path,
-          target,
+          directory: target.directory,
+          name: target.name,
+          partialName: claimed.name,
           size,
           sha256,
-          offset,
-          (real) => this.contains(real),
-          () => this.uploading.delete(target.final),
-        );
+          held,
+          allowed: (real) => this.contains(real),
+          ended: (outcome, written) => {
+            this.uploading.delete(target.final);
+            if (outcome === 'kept') this.partials.resize(claimed, written, Date.now(), false);
+            else this.partials.delete(claimed);
+          },
+        });
       } catch (error) {
         this.uploading.delete(target.final);
+        if (partial !== undefined) await this.recount(partial, target.directory);
         await target.directory.close();
         throw error;
       }
@@ -334,10 +407,102 @@ export class FileStore {
       if (Buffer.byteLength(partialName(name, new Uint8Array(SHA256_BYTES))) > MAX_NAME_BYTES) {
         throw nameTooLong(path, MAX_NAME_BYTES - PARTIAL_SUFFIX_BYTES);
       }
-      return { directory, name, final: join(directory.real, name) };
+      const relativeDirectory = relative(this.root, directory.real).split(sep).join('/');
+      return { directory, name, final: join(directory.real, name), relativeDirectory };
     } catch (error) {
       await directory.close();
       throw error;
+    }
+  }
+
+  /**
+   * Counts an upload's partial file in the index, at its offered size while
+   * it is open. One partial per path: another one for the same path (other
+   * content) is deleted. Refuses when unfinished uploads would then count for
+   * more than maxPartialBytes, after deleting any that expired.
+   */
+  private async claimPartial(path: string, target: Target, name: string, size: number): Promise<KnownPartial> {
+    const others = (): number => this.partials.total - (this.partials.get(target.final)?.bytes ?? 0);
+    if (others() + size > this.maxPartialBytes) await this.sweep();
+    if (others() + size > this.maxPartialBytes) {
+      throw new FileRefusedError(
+        'quota-exceeded',
+        path,
+        `unfinished uploads hold ${others()} of the ${this.maxPartialBytes} bytes this server allows them, and this one may need ${size}; try again once some finish or expire`,
+      );
+    }
+    const partial: KnownPartial = {
+      final: target.final,
+      directory: target.relativeDirectory,
+      name,
+      bytes: size,
+      touched: Date.now(),
+      open: true,
+    };
+    const replaced = this.partials.set(partial);
+    if (replaced !== undefined) await unlinkQuietly(target.directory, replaced.name);
+    return partial;
+  }
+
+  /** After an upload failed to open: its partial counts for what its file holds, or leaves the index when there is none. */
+  private async recount(partial: KnownPartial, directory: HeldPath): Promise<void> {
+    const stats = await directory.lstatChild(partial.name).catch(() => undefined);
+    if (stats === undefined) this.partials.delete(partial);
+    else this.partials.resize(partial, stats.size, stats.mtimeMs, false);
+  }
+
+  /** Removes a partial file and its index entry, finding its directory again through a walk. */
+  private async deletePartial(partial: KnownPartial): Promise<void> {
+    this.partials.delete(partial);
+    const directory = await this.walk(partial.directory, segmentsOf(partial.directory)).catch(() => undefined);
+    if (directory === undefined) return;
+    try {
+      await unlinkQuietly(directory, partial.name);
+    } finally {
+      await directory.close();
+    }
+  }
+
+  /**
+   * Finds the partial files already under the root (from an earlier run),
+   * so they count against the quota and expire. Symlinked directories are
+   * not entered: each real directory is visited once.
+   */
+  private async scanPartials(): Promise<void> {
+    const pending = [''];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const relativeDirectory = next;
+      const directory = await this.walk(relativeDirectory, segmentsOf(relativeDirectory));
+      if (directory === undefined) continue;
+      try {
+        if (!directory.stats.isDirectory()) continue;
+        for await (const entry of await opendir(directory.self)) {
+          if (entry.isDirectory())
+            pending.push(relativeDirectory === '' ? entry.name : `${relativeDirectory}/${entry.name}`);
+          if (!entry.isFile() || !isPartialName(entry.name)) continue;
+          const stats = await directory.lstatChild(entry.name);
+          if (stats === undefined) continue;
+          const final = join(directory.real, targetOfPartial(entry.name));
+          const known = this.partials.get(final);
+          // One partial per path: of two left by an earlier run, the newer is kept.
+          if (known !== undefined && known.touched >= stats.mtimeMs) {
+            await unlinkQuietly(directory, entry.name);
+            continue;
+          }
+          const partial = {
+            final,
+            directory: relativeDirectory,
+            name: entry.name,
+            bytes: stats.size,
+            touched: stats.mtimeMs,
+            open: false,
+          };
+          const replaced = this.partials.set(partial);
+          if (replaced !== undefined) await unlinkQuietly(directory, replaced.name);
+        }
+      } finally {
+        await directory.close();
+      }
     }
   }
 
@@ -434,6 +599,23 @@ export class FileStore {
   }
 }
 
+/** The final name a partial file becomes: `.NAME.<16 hex>.part` → NAME. */
+function targetOfPartial(partial: string): string {
+  return partial.slice(1, 1 - PARTIAL_SUFFIX_BYTES);
+}
+
+/** A directory relative to the root as walk segments ('' is the root). */
+function segmentsOf(relativeDirectory: string): string[] {
+  return relativeDirectory === '' ? [] : relativeDirectory.split('/');
+}
+
+/** Deletes `name` in a held directory; one already gone is no error. */
+async function unlinkQuietly(directory: HeldPath, name: string): Promise<void> {
+  await unlink(directory.child(name)).catch((error: unknown) => {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  });
+}
+
 function entryOf(name: string, stats: Stats): FileEntry {
   const kind: EntryKind = stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
   return { name, kind, size: kind === 'file' ? stats.size : 0, modified: stats.mtime };
@@ -494,37 +676,6 @@ function partialRefused(path: string): FileRefusedError {
   );
 }
 
-/** Maps what the file system said onto the protocol's reasons; anything unexpected is 'internal'. */
-function refusal(error: unknown, path: string): FileRefusedError {
-  if (error instanceof FileRefusedError) return error;
-  const code = errnoCode(error);
-  const known: Record<string, [FileReason, string]> = {
-    ENOENT: ['not-found', 'no such file or directory'],
-    ENOTDIR: ['not-a-directory', 'a component is not a directory'],
-    EISDIR: ['not-a-file', 'expected a file, got a directory'],
-    // O_NOFOLLOW met a symlink that was not there when the path was checked.
-    ELOOP: ['outside-root', 'a symlink appeared in the path'],
-    ENAMETOOLONG: ['bad-request', 'a name is too long for the file system'],
-  };
-  const [reason, detail] = (code === undefined ? undefined : known[code]) ?? [
-    'internal' as const,
-    `file system error ${code ?? ''}: ${error instanceof Error ? error.message : String(error)}`.trim(),
-  ];
-  return new FileRefusedError(reason, path, detail, { cause: error });
-}
-
-/** Feeds bytes [0, end) of the file to `hash`, one reused block at a time. */
-async function hashRange(handle: FileHandle, hash: Hash, end: number): Promise<void> {
-  const block = Buffer.allocUnsafe(Math.min(HASH_BLOCK_BYTES, Math.max(end, 1)));
-  let position = 0;
-  while (position < end) {
-    const { bytesRead } = await handle.read(block, 0, Math.min(block.length, end - position), position);
-    if (bytesRead === 0) throw new Error(`the file ended at ${position} of ${end} bytes while it was hashed`);
-    hash.update(block.subarray(0, bytesRead));
-    position += bytesRead;
-  }
-}
-
 function download(path: string, handle: FileHandle, size: number, sha256: Uint8Array, offset: number): FileDownload {
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -553,149 +704,4 @@ function download(path: string, handle: FileHandle, size: number, sha256: Uint8A
     }
   }
   return { size, sha256, offset, chunks: chunks(), close };
-}
-
-class Upload implements UploadWriter {
-  readonly offset: number;
-  written: number;
-  private done = false;
-
-  private constructor(
-    private readonly path: string,
-    private readonly target: Target,
-    private readonly partial: string,
-    private readonly size: number,
-    private readonly expected: Uint8Array,
-    private readonly handle: FileHandle,
-    private readonly hash: Hash,
-    offset: number,
-    private readonly allowed: (real: string) => boolean,
-    private readonly release: () => void,
-  ) {
-    this.offset = offset;
-    this.written = offset;
-  }
-
-  /** Takes over `target.directory`: the upload closes it when it ends. */
-  static async open(
-    path: string,
-    target: Target,
-    size: number,
-    sha256: Uint8Array,
-    offset: number,
-    allowed: (real: string) => boolean,
-    release: () => void,
-  ): Promise<Upload> {
-    const partial = partialName(target.name, sha256);
-    // Created in the held directory; O_NOFOLLOW refuses a symlink planted under the partial's name.
-    const handle = await open(
-      target.directory.child(partial),
-      constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW,
-      0o644,
-    );
-    try {
-      const held = await handle.stat();
-      if (!held.isFile()) throw new FileRefusedError('outside-root', path, 'the partial upload is not a regular file');
-      // A partial longer than the file cannot be a prefix of it: start over, as offer said.
-      const current = held.size > size ? 0 : held.size;
-      if (offset !== current) {
-        throw new FileRefusedError('offset-mismatch', path, `expected offset ${current} (bytes held), got ${offset}`);
-      }
-      if (held.size !== current) await handle.truncate(current);
-      const hash = createHash('sha256');
-      await hashRange(handle, hash, current);
-      return new Upload(path, target, partial, size, sha256, handle, hash, current, allowed, release);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-  }
-
-  async write(bytes: Uint8Array): Promise<void> {
-    this.checkOpen();
-    if (this.written + bytes.length > this.size) {
-      throw new FileRefusedError(
-        'size-mismatch',
-        this.path,
-        `a ${bytes.length}-byte chunk at ${this.written} goes past the offered size ${this.size}`,
-      );
-    }
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, this.written + done);
-      done += bytesWritten;
-    }
-    this.hash.update(bytes);
-    this.written += bytes.length;
-  }
-
-  async finish(): Promise<{ readonly size: number }> {
-    this.checkOpen();
-    this.done = true;
-    const { directory, name } = this.target;
-    try {
-      if (this.written !== this.size) {
-        throw new FileRefusedError(
-          'size-mismatch',
-          this.path,
-          `the upload ended at ${this.written} of ${this.size} bytes`,
-        );
-      }
-      const actual = new Uint8Array(this.hash.digest());
-      if (!Buffer.from(actual).equals(this.expected)) {
-        await this.handle.close();
-        await unlink(directory.child(this.partial));
-        throw new FileRefusedError(
-          'checksum-mismatch',
-          this.path,
-          `expected SHA-256 ${Buffer.from(this.expected).toString('hex')}, got ${Buffer.from(actual).toString('hex')}; the partial upload was deleted`,
-        );
-      }
-      // Data on disk before the name: a crash after the rename must not leave a short file under the final name.
-      await this.handle.sync();
-      await this.handle.close();
-      // The directory was inside the root when it was opened; one moved out since does not get the file.
-      if (!this.allowed(await directory.realNow())) {
-        throw new FileRefusedError(
-          'outside-root',
-          this.path,
-          'the directory was moved out of the root during the upload',
-        );
-      }
-      if ((await directory.lstatChild(name))?.isDirectory() === true) {
-        throw new FileRefusedError('not-a-file', this.path, 'a directory took the name during the upload');
-      }
-      await rename(directory.child(this.partial), directory.child(name));
-      await syncDirectory(directory);
-      return { size: this.size };
-    } catch (error) {
-      await this.handle.close().catch(() => undefined);
-      throw refusal(error, this.path);
-    } finally {
-      await directory.close();
-      this.release();
-    }
-  }
-
-  async abort(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    this.release();
-    await this.handle.close().catch(() => undefined);
-    await this.target.directory.close();
-  }
-
-  private checkOpen(): void {
-    if (this.done) throw new FileRefusedError('bad-request', this.path, 'the upload is already finished');
-  }
-}
-
-/** Makes a rename durable: the directory entry is data too. */
-async function syncDirectory(directory: HeldPath): Promise<void> {
-  const handle = await open(directory.self, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

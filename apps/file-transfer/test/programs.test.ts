@@ -17,7 +17,7 @@ import { createClient, type FileTransferClient, RemoteError } from '@sockspec/pr
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileService } from '../src/handlers.js';
 import { createFileTransferServer } from '../src/server-program.js';
-import { FileStore, partialName, type UploadWriter } from '../src/store.js';
+import { FileStore, type HeldBytes, partialName, type UploadWriter } from '../src/store.js';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 const PYTHON_CLIENT = fileURLToPath(new URL('../python/ft_client.py', import.meta.url));
@@ -214,7 +214,10 @@ describe('the server refuses every escape with the typed reason and keeps servin
     const attempts = [
       hostile.get({ path, offset: 0n }),
       hostile.offer({ path, size: 1n, sha256 }),
-      hostile.upload({ path, size: 1n, sha256, offset: 0n }, { chunks: [{ bytes: new Uint8Array([120]) }], end: {} }),
+      hostile.upload(
+        { path, size: 1n, sha256, offset: 0n, held: sha256 },
+        { chunks: [{ bytes: new Uint8Array([120]) }], end: {} },
+      ),
       hostile.list({ path }),
     ];
     for (const attempt of attempts) {
@@ -316,8 +319,8 @@ class WatchedStore implements FileService {
   offer: FileStore['offer'] = (path, size, sha256) => this.store.offer(path, size, sha256);
   openDownload: FileStore['openDownload'] = (path, offset) => this.store.openDownload(path, offset);
 
-  async openUpload(path: string, size: number, sha256: Uint8Array, offset: number): Promise<UploadWriter> {
-    const upload = await this.store.openUpload(path, size, sha256, offset);
+  async openUpload(path: string, size: number, sha256: Uint8Array, held?: HeldBytes): Promise<UploadWriter> {
+    const upload = await this.store.openUpload(path, size, sha256, held);
     const watched: UploadWriter = {
       get offset() {
         return upload.offset;
@@ -445,4 +448,42 @@ describe('a client killed mid-upload', () => {
     expect(await fileSha256Hex(join(root, 'big.bin'))).toBe(digest);
     expect(await readdir(root)).toEqual(['big.bin']);
   }, 120_000);
+});
+
+describe('a resume cannot be poisoned', () => {
+  it('garbage uploaded under the owner’s SHA-256 by another peer is discarded: put uploads from 0 and succeeds', async () => {
+    const store = new WatchedStore(await FileStore.open(root));
+    store.throttleMs = 0;
+    const address = await listenInProcess(store);
+    const data = randomBytes(1024 * 1024);
+    const digest = new Uint8Array(createHash('sha256').update(data).digest());
+    await writeFile(join(work, 'owned.bin'), data);
+
+    // A peer that knows the digest sends 256 KiB of garbage under it, then vanishes.
+    const hostile = await connect(address);
+    const empty = new Uint8Array(createHash('sha256').digest());
+    async function* garbage(): AsyncGenerator<{ bytes: Uint8Array }> {
+      for (let index = 0; index < 4; index += 1) yield { bytes: randomBytes(65_536) };
+      await new Promise(() => undefined);
+    }
+    void hostile
+      .upload(
+        { path: 'owned.bin', size: BigInt(data.length), sha256: digest, offset: 0n, held: empty },
+        { chunks: garbage(), end: {} },
+      )
+      .catch(() => undefined);
+    await store.until(() => store.written >= 4 * 65_536, 'the garbage held by the server');
+    await hostile.close();
+    await store.until(() => store.aborted === 1, 'the hostile upload aborted');
+
+    const put = await runProgram({
+      cwd,
+      script: CLIENT,
+      args: [...endpointArgs(address), 'put', join(work, 'owned.bin'), 'owned.bin'],
+    });
+    expect({ code: put.code, stderr: put.stderr }).toEqual({ code: 0, stderr: [] });
+    expect(put.stdout[0]).toMatch(/\(1048576 sent\).*resumed at 0$/);
+    expect(await fileSha256Hex(join(root, 'owned.bin'))).toBe(sha256Hex(data));
+    expect(await readdir(root)).toEqual(['owned.bin']);
+  }, 60_000);
 });

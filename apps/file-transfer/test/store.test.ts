@@ -71,7 +71,7 @@ describe('FileStore paths', () => {
     const digest = sha256(new Uint8Array());
     await refusedWith(store.openDownload(path, 0), reason);
     await refusedWith(store.offer(path, 0, digest), reason);
-    await refusedWith(store.openUpload(path, 0, digest, 0), reason);
+    await refusedWith(store.openUpload(path, 0, digest), reason);
     await refusedWith(store.list(path), reason);
     expect(await readdir(base)).toEqual(['outside', 'root']);
     expect(await readdir(outside)).toEqual(['secret.txt']);
@@ -87,7 +87,7 @@ describe('FileStore paths', () => {
     await refusedWith(store.openDownload('leak.txt', 0), 'outside-root');
     const data = Buffer.from('overwrite');
     await refusedWith(store.offer('leak.txt', data.length, sha256(data)), 'outside-root');
-    await refusedWith(store.openUpload('leak.txt', data.length, sha256(data), 0), 'outside-root');
+    await refusedWith(store.openUpload('leak.txt', data.length, sha256(data)), 'outside-root');
     expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('secret');
     expect(await readdir(outside)).toEqual(['secret.txt']);
   });
@@ -97,7 +97,7 @@ describe('FileStore paths', () => {
     await refusedWith(store.openDownload('escape/secret.txt', 0), 'outside-root');
     await refusedWith(store.list('escape'), 'outside-root');
     const data = Buffer.from('planted');
-    await refusedWith(store.openUpload('escape/planted.txt', data.length, sha256(data), 0), 'outside-root');
+    await refusedWith(store.openUpload('escape/planted.txt', data.length, sha256(data)), 'outside-root');
     expect(await readdir(outside)).toEqual(['secret.txt']);
   });
 
@@ -165,7 +165,7 @@ describe('FileStore listings', () => {
     await writeFile(join(rootDir, 'a.txt'), 'a');
     await mkdir(join(rootDir, 'c'));
     const data = Buffer.from('partial data');
-    const upload = await store.openUpload('d.txt', data.length, sha256(data), 0);
+    const upload = await store.openUpload('d.txt', data.length, sha256(data));
     await upload.write(data.subarray(0, 4));
     await upload.abort();
     expect(await readdir(rootDir)).toContain(partialName('d.txt', sha256(data)));
@@ -192,8 +192,8 @@ describe('FileStore uploads', () => {
   it('stores a file under its name only after the last chunk and a matching SHA-256', async () => {
     const data = randomBytes(200_000);
     const digest = sha256(data);
-    expect(await store.offer('dir-less.bin', data.length, digest)).toBe(0);
-    const upload = await store.openUpload('dir-less.bin', data.length, digest, 0);
+    expect((await store.offer('dir-less.bin', data.length, digest)).offset).toBe(0);
+    const upload = await store.openUpload('dir-less.bin', data.length, digest);
     for (let at = 0; at < data.length; at += CHUNK_BYTES) {
       await upload.write(data.subarray(at, at + CHUNK_BYTES));
       // Nothing under the final name while bytes are still arriving.
@@ -204,28 +204,62 @@ describe('FileStore uploads', () => {
     expect(await readdir(rootDir)).toEqual(['dir-less.bin']);
   });
 
-  it('resumes from the bytes held, hashing them again, and refuses any other offset', async () => {
+  it('resumes from the bytes held, hashing them again, and refuses any other offset or digest', async () => {
     const data = randomBytes(150_000);
     const digest = sha256(data);
-    const first = await store.openUpload('r.bin', data.length, digest, 0);
+    const first = await store.openUpload('r.bin', data.length, digest);
     await first.write(data.subarray(0, 70_000));
     await first.abort();
-    expect(await store.offer('r.bin', data.length, digest)).toBe(70_000);
-    await refusedWith(store.openUpload('r.bin', data.length, digest, 0), 'offset-mismatch');
-    await refusedWith(store.openUpload('r.bin', data.length, digest, 69_999), 'offset-mismatch');
-    const second = await store.openUpload('r.bin', data.length, digest, 70_000);
+    const held = await store.offer('r.bin', data.length, digest);
+    expect(held).toEqual({ offset: 70_000, sha256: sha256(data.subarray(0, 70_000)) });
+    await refusedWith(store.openUpload('r.bin', data.length, digest, { ...held, offset: 69_999 }), 'offset-mismatch');
+    await refusedWith(
+      store.openUpload('r.bin', data.length, digest, { offset: 70_000, sha256: sha256(Buffer.from('other')) }),
+      'offset-mismatch',
+    );
+    const second = await store.openUpload('r.bin', data.length, digest, held);
     expect(second.offset).toBe(70_000);
     await second.write(data.subarray(70_000));
     await second.finish();
     expectSameBytes(await readFile(join(rootDir, 'r.bin')), data);
   });
 
+  it('starts over from 0 on request, discarding the bytes held', async () => {
+    const data = randomBytes(10_000);
+    const digest = sha256(data);
+    const first = await store.openUpload('z.bin', data.length, digest);
+    await first.write(data.subarray(0, 4000));
+    await first.abort();
+    const again = await store.openUpload('z.bin', data.length, digest);
+    expect(again.offset).toBe(0);
+    await again.write(data);
+    await again.finish();
+    expectSameBytes(await readFile(join(rootDir, 'z.bin')), data);
+  });
+
+  it('cannot be poisoned: garbage uploaded under the owner’s SHA-256 is offered with its own digest and discarded', async () => {
+    const data = randomBytes(50_000);
+    const digest = sha256(data);
+    // Someone who knows the digest uploads 20,000 wrong bytes and leaves.
+    const attacker = await store.openUpload('p.bin', data.length, digest);
+    await attacker.write(randomBytes(20_000));
+    await attacker.abort();
+    const held = await store.offer('p.bin', data.length, digest);
+    expect(held.offset).toBe(20_000);
+    // The owner's prefix differs from what is held, so it uploads from 0 instead of failing at the end.
+    expect(Buffer.from(held.sha256).equals(sha256(data.subarray(0, 20_000)))).toBe(false);
+    const owner = await store.openUpload('p.bin', data.length, digest);
+    await owner.write(data);
+    await owner.finish();
+    expectSameBytes(await readFile(join(rootDir, 'p.bin')), data);
+  });
+
   it('starts over when the held bytes are longer than the offered size', async () => {
     const data = Buffer.from('short');
     const digest = sha256(data);
     await writeFile(join(rootDir, partialName('s.txt', digest)), 'much longer than five bytes');
-    expect(await store.offer('s.txt', data.length, digest)).toBe(0);
-    const upload = await store.openUpload('s.txt', data.length, digest, 0);
+    expect((await store.offer('s.txt', data.length, digest)).offset).toBe(0);
+    const upload = await store.openUpload('s.txt', data.length, digest);
     await upload.write(data);
     await upload.finish();
     expect(await readFile(join(rootDir, 's.txt'), 'utf8')).toBe('short');
@@ -233,33 +267,33 @@ describe('FileStore uploads', () => {
 
   it('keeps uploads of different content apart: a new SHA-256 does not resume from old bytes', async () => {
     const old = randomBytes(1000);
-    const upload = await store.openUpload('v.bin', old.length, sha256(old), 0);
+    const upload = await store.openUpload('v.bin', old.length, sha256(old));
     await upload.write(old.subarray(0, 500));
     await upload.abort();
     const fresh = randomBytes(1000);
-    expect(await store.offer('v.bin', fresh.length, sha256(fresh))).toBe(0);
+    expect((await store.offer('v.bin', fresh.length, sha256(fresh))).offset).toBe(0);
   });
 
   it('deletes the partial file and refuses on a checksum mismatch; the final name never appears', async () => {
     const data = randomBytes(100_000);
     const wrong = sha256(Buffer.from('something else'));
-    const upload = await store.openUpload('bad.bin', data.length, wrong, 0);
+    const upload = await store.openUpload('bad.bin', data.length, wrong);
     await upload.write(data);
     const error = await refusedWith(upload.finish(), 'checksum-mismatch');
     expect(error.message).toContain(Buffer.from(wrong).toString('hex'));
     expect(await readdir(rootDir)).toEqual([]);
-    expect(await store.offer('bad.bin', data.length, wrong)).toBe(0);
+    expect((await store.offer('bad.bin', data.length, wrong)).offset).toBe(0);
   });
 
   it('refuses a chunk past the offered size and an End before it', async () => {
     const data = Buffer.from('0123456789');
     const digest = sha256(data);
-    const upload = await store.openUpload('n.txt', data.length, digest, 0);
+    const upload = await store.openUpload('n.txt', data.length, digest);
     await upload.write(data.subarray(0, 6));
     await refusedWith(upload.write(data.subarray(0, 6)), 'size-mismatch');
     await refusedWith(upload.finish(), 'size-mismatch');
     // What arrived is kept for a resume.
-    expect(await store.offer('n.txt', data.length, digest)).toBe(6);
+    expect((await store.offer('n.txt', data.length, digest)).offset).toBe(6);
     expect(await readdir(rootDir)).toEqual([partialName('n.txt', digest)]);
   });
 
@@ -268,7 +302,7 @@ describe('FileStore uploads', () => {
     await writeFile(join(rootDir, 'same.bin'), old);
     const reading = await store.openDownload('same.bin', 0);
     const data = Buffer.alloc(300_000, 2);
-    const upload = await store.openUpload('same.bin', data.length, sha256(data), 0);
+    const upload = await store.openUpload('same.bin', data.length, sha256(data));
     await upload.write(data);
     expectSameBytes(await readFile(join(rootDir, 'same.bin')), old);
     await upload.finish();
@@ -281,12 +315,12 @@ describe('FileStore uploads', () => {
     await symlink(join(rootDir, 'busy.bin'), join(rootDir, 'busy-link.bin'));
     const data = randomBytes(1000);
     const digest = sha256(data);
-    const first = await store.openUpload('busy.bin', data.length, digest, 0);
-    await refusedWith(store.openUpload('busy.bin', data.length, digest, 0), 'busy');
+    const first = await store.openUpload('busy.bin', data.length, digest);
+    await refusedWith(store.openUpload('busy.bin', data.length, digest), 'busy');
     await refusedWith(store.offer('busy.bin', data.length, digest), 'busy');
     const racing = await Promise.allSettled([
-      store.openUpload('other.bin', data.length, digest, 0),
-      store.openUpload('other.bin', data.length, digest, 0),
+      store.openUpload('other.bin', data.length, digest),
+      store.openUpload('other.bin', data.length, digest),
     ]);
     expect(racing.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
     const loser = racing.find((result) => result.status === 'rejected');
@@ -296,7 +330,7 @@ describe('FileStore uploads', () => {
     await first.write(data);
     await first.finish();
     // Finishing releases the path.
-    expect(await store.offer('busy.bin', data.length, digest)).toBe(0);
+    expect((await store.offer('busy.bin', data.length, digest)).offset).toBe(0);
   });
 });
 
@@ -320,7 +354,7 @@ describe('FileStore downloads', () => {
 
   it('serves an uploaded file with its digest, and a fresh digest once the file changed', async () => {
     const data = Buffer.from('uploaded bytes');
-    const upload = await store.openUpload('u.txt', data.length, sha256(data), 0);
+    const upload = await store.openUpload('u.txt', data.length, sha256(data));
     await upload.write(data);
     await upload.finish();
     const served = await store.openDownload('u.txt', 0);
@@ -341,5 +375,66 @@ describe('FileStore downloads', () => {
     const second = await store.openDownload('c.txt', 0);
     await second.close();
     expect(second.sha256).toEqual(sha256(Buffer.from('two!')));
+  });
+});
+
+describe('FileStore partial uploads are bounded', () => {
+  async function abortAfter(target: FileStore, path: string, bytes: Uint8Array, digest: Uint8Array): Promise<void> {
+    const upload = await target.openUpload(path, 1000, digest);
+    await upload.write(bytes);
+    await upload.abort();
+  }
+
+  it('keeps one partial file per path: 200 aborted uploads under 200 SHA-256s leave one', async () => {
+    const small = await FileStore.open(rootDir, { maxFileBytes: 1000 });
+    for (let index = 0; index < 200; index += 1) {
+      await abortAfter(small, 'one.bin', randomBytes(1000), sha256(Buffer.from(`version ${index}`)));
+    }
+    const names = await readdir(rootDir);
+    expect(names).toHaveLength(1);
+    expect(names[0]).toBe(partialName('one.bin', sha256(Buffer.from('version 199'))));
+    expect(small.partialUse).toEqual({ bytes: 1000, files: 1 });
+  });
+
+  it('refuses an upload past the total for unfinished uploads (quota-exceeded), and takes it once one finishes', async () => {
+    const small = await FileStore.open(rootDir, { maxFileBytes: 1000, maxPartialBytes: 2500 });
+    await abortAfter(small, 'a.bin', randomBytes(1000), sha256(Buffer.from('a')));
+    await abortAfter(small, 'b.bin', randomBytes(1000), sha256(Buffer.from('b')));
+    const refused = await refusedWith(small.openUpload('c.bin', 1000, sha256(Buffer.from('c'))), 'quota-exceeded');
+    expect(refused.message).toContain('2000 of the 2500 bytes');
+    // A new upload of a path that already holds a partial replaces it, so it fits.
+    const data = randomBytes(1000);
+    const replacing = await small.openUpload('a.bin', data.length, sha256(data));
+    await replacing.write(data);
+    await replacing.finish();
+    expect(small.partialUse).toEqual({ bytes: 1000, files: 1 });
+    await abortAfter(small, 'c.bin', randomBytes(10), sha256(Buffer.from('c')));
+    expect(small.partialUse).toEqual({ bytes: 1010, files: 2 });
+  });
+
+  it('deletes partial files no one wrote to for the TTL, found again when a store opens on the same root', async () => {
+    const first = await FileStore.open(rootDir, { maxFileBytes: 1000, partialTtlMs: 60_000 });
+    await abortAfter(first, 'old.bin', randomBytes(300), sha256(Buffer.from('old')));
+    await mkdir(join(rootDir, 'sub'));
+    await abortAfter(first, 'sub/new.bin', randomBytes(200), sha256(Buffer.from('new')));
+    expect(await first.sweep(Date.now())).toBe(0);
+    // A second store (a restarted server) finds both, with the bytes they hold.
+    const second = await FileStore.open(rootDir, { maxFileBytes: 1000, partialTtlMs: 60_000 });
+    expect(second.partialUse).toEqual({ bytes: 500, files: 2 });
+    expect(await second.sweep(Date.now() + 61_000)).toBe(2);
+    expect(await readdir(rootDir)).toEqual(['sub']);
+    expect(await readdir(join(rootDir, 'sub'))).toEqual([]);
+    expect(second.partialUse).toEqual({ bytes: 0, files: 0 });
+  });
+
+  it('never expires an upload that is open', async () => {
+    const short = await FileStore.open(rootDir, { partialTtlMs: 1 });
+    const data = randomBytes(100);
+    const upload = await short.openUpload('live.bin', data.length, sha256(data));
+    await upload.write(data.subarray(0, 50));
+    expect(await short.sweep(Date.now() + 10_000)).toBe(0);
+    await upload.write(data.subarray(50));
+    await upload.finish();
+    expectSameBytes(await readFile(join(rootDir, 'live.bin')), data);
   });
 });

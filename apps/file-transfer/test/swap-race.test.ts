@@ -106,7 +106,7 @@ it(
           })
           .catch(ignoreRefusal),
         store
-          .openUpload(`d/up-${round % 50}.txt`, upload.length, digest, 0)
+          .openUpload(`d/up-${round % 50}.txt`, upload.length, digest)
           .then(async (writer) => {
             await writer.write(upload);
             await writer.finish();

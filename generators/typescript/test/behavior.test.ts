@@ -187,7 +187,7 @@ describe('streams (file-transfer)', () => {
     const server = files.createServer(
       {
         onList: (message) => ({ type: 'Listing', path: message.path, entries: [] }),
-        onOffer: () => ({ type: 'Ready', offset: 0n }),
+        onOffer: () => ({ type: 'Ready', offset: 0n, held: new Uint8Array(32) }),
         onUpload: async (message, stream) => {
           for await (const _chunk of stream) {
             // drained
@@ -206,7 +206,13 @@ describe('streams (file-transfer)', () => {
     return { client, log };
   }
 
-  const upload = (size: number) => ({ path: 'a.bin', size: BigInt(size), sha256: new Uint8Array(32), offset: 0n });
+  const upload = (size: number) => ({
+    path: 'a.bin',
+    size: BigInt(size),
+    sha256: new Uint8Array(32),
+    offset: 0n,
+    held: new Uint8Array(32),
+  });
 
   it('holds a fast uploader back while the handler does not read, then delivers every byte', async () => {
     let release!: () => void;

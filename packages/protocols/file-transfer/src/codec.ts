@@ -9,8 +9,8 @@ import type { ClientMessage, Data, DataFields, End, EndFields, Entry, EntryKind,
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 65600 };
 const ENTRY_KIND_NAMES: ReadonlyMap<number, EntryKind> = new Map([[1, 'file'], [2, 'directory'], [3, 'other']]);
 const ENTRY_KIND_CODES: ReadonlyMap<string, number> = new Map([['file', 1], ['directory', 2], ['other', 3]]);
-const REASON_NAMES: ReadonlyMap<number, Reason> = new Map([[1, 'badRequest'], [2, 'internal'], [3, 'notFound'], [4, 'outsideRoot'], [5, 'notAFile'], [6, 'notADirectory'], [7, 'offsetMismatch'], [8, 'checksumMismatch'], [9, 'sizeMismatch'], [10, 'busy']]);
-const REASON_CODES: ReadonlyMap<string, number> = new Map([['badRequest', 1], ['internal', 2], ['notFound', 3], ['outsideRoot', 4], ['notAFile', 5], ['notADirectory', 6], ['offsetMismatch', 7], ['checksumMismatch', 8], ['sizeMismatch', 9], ['busy', 10]]);
+const REASON_NAMES: ReadonlyMap<number, Reason> = new Map([[1, 'badRequest'], [2, 'internal'], [3, 'notFound'], [4, 'outsideRoot'], [5, 'notAFile'], [6, 'notADirectory'], [7, 'offsetMismatch'], [8, 'checksumMismatch'], [9, 'sizeMismatch'], [10, 'busy'], [11, 'quotaExceeded']]);
+const REASON_CODES: ReadonlyMap<string, number> = new Map([['badRequest', 1], ['internal', 2], ['notFound', 3], ['outsideRoot', 4], ['notAFile', 5], ['notADirectory', 6], ['offsetMismatch', 7], ['checksumMismatch', 8], ['sizeMismatch', 9], ['busy', 10], ['quotaExceeded', 11]]);
 
 /** Decodes a List from a whole frame, as the frame decoder delivers it. */
 export function decodeList(frame: Uint8Array): List {
@@ -252,8 +252,8 @@ export function encodeOffer(message: OfferFields): Uint8Array {
 /** Decodes a Ready from a whole frame, as the frame decoder delivers it. */
 export function decodeReady(frame: Uint8Array): Ready {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (frame.length < 17) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Ready', field: 'type', needed: 17, offset: 0, frameBytes: frame.length });
+  if (frame.length < 49) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Ready', field: 'type', needed: 49, offset: 0, frameBytes: frame.length });
   }
   const code = view.getUint8(4);
   if (code !== 4) {
@@ -261,10 +261,11 @@ export function decodeReady(frame: Uint8Array): Ready {
   }
   const id = view.getUint32(5);
   const offsetField = view.getBigUint64(9);
-  if (frame.length !== 17) {
-    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Ready', consumed: 17, frameBytes: frame.length });
+  const held = new Uint8Array(frame.subarray(17, 49));
+  if (frame.length !== 49) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Ready', consumed: 49, frameBytes: frame.length });
   }
-  return { type: 'Ready', id, offset: offsetField };
+  return { type: 'Ready', id, offset: offsetField, held };
 }
 
 /** Encodes a Ready as a whole frame, length field filled in. */
@@ -275,13 +276,17 @@ export function encodeReady(message: ReadyFields): Uint8Array {
   if (message.offset < 0n || message.offset > 18446744073709551615n) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Ready', field: 'offset', expected: 'an integer from 0 to 18446744073709551615', got: String(message.offset) });
   }
-  const size = 17;
+  if (message.held.length !== 32) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Ready', field: 'held', expected: 'exactly 32 bytes', got: `${message.held.length} bytes` });
+  }
+  const size = 49;
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
   view.setUint32(0, size - 4);
   view.setUint8(4, 4);
   view.setUint32(5, message.id);
   view.setBigUint64(9, message.offset);
+  frame.set(message.held, 17);
   return frame;
 }
 
@@ -305,16 +310,17 @@ export function decodeUpload(frame: Uint8Array): Upload {
   }
   const path = utf8Decode(frame.subarray(11, 11 + pathLength), 'path');
   let offset = 11 + pathLength;
-  if (frame.length < offset + 48) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Upload', field: 'size', needed: 48, offset: offset, frameBytes: frame.length });
+  if (frame.length < offset + 80) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Upload', field: 'size', needed: 80, offset: offset, frameBytes: frame.length });
   }
   const sizeField = view.getBigUint64(offset);
   const sha256 = new Uint8Array(frame.subarray(offset + 8, offset + 40));
   const offsetField = view.getBigUint64(offset + 40);
-  if (frame.length !== offset + 48) {
-    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Upload', consumed: offset + 48, frameBytes: frame.length });
+  const held = new Uint8Array(frame.subarray(offset + 48, offset + 80));
+  if (frame.length !== offset + 80) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Upload', consumed: offset + 80, frameBytes: frame.length });
   }
-  return { type: 'Upload', id, path, size: sizeField, sha256, offset: offsetField };
+  return { type: 'Upload', id, path, size: sizeField, sha256, offset: offsetField, held };
 }
 
 /** Encodes a Upload as a whole frame, length field filled in. */
@@ -335,7 +341,10 @@ export function encodeUpload(message: UploadFields): Uint8Array {
   if (message.offset < 0n || message.offset > 18446744073709551615n) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Upload', field: 'offset', expected: 'an integer from 0 to 18446744073709551615', got: String(message.offset) });
   }
-  const size = 59 + pathLength;
+  if (message.held.length !== 32) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Upload', field: 'held', expected: 'exactly 32 bytes', got: `${message.held.length} bytes` });
+  }
+  const size = 91 + pathLength;
   if (size > 65600) {
     throw new FrameTooLargeError({ limit: 65600, actual: size, atLeast: size, detail: 'encoding Upload' });
   }
@@ -350,6 +359,7 @@ export function encodeUpload(message: UploadFields): Uint8Array {
   view.setBigUint64(offset, message.size);
   frame.set(message.sha256, offset + 8);
   view.setBigUint64(offset + 40, message.offset);
+  frame.set(message.held, offset + 48);
   return frame;
 }
 
@@ -604,7 +614,7 @@ export function decodeFailed(frame: Uint8Array): Failed {
   const reasonCode = view.getUint8(9);
   const reason = REASON_NAMES.get(reasonCode);
   if (reason === undefined) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Failed', field: 'reason', expected: 'one of 1, 2, 3, 4, 5, 6, 7, 8, 9, 10', got: String(reasonCode) });
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Failed', field: 'reason', expected: 'one of 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11', got: String(reasonCode) });
   }
   const textLength = view.getUint16(10);
   if (textLength > 1000) {
@@ -628,7 +638,7 @@ export function encodeFailed(message: FailedFields): Uint8Array {
   }
   const reasonCode = REASON_CODES.get(message.reason);
   if (reasonCode === undefined) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Failed', field: 'reason', expected: 'one of badRequest, internal, notFound, outsideRoot, notAFile, notADirectory, offsetMismatch, checksumMismatch, sizeMismatch, busy', got: previewText(String(message.reason)) });
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Failed', field: 'reason', expected: 'one of badRequest, internal, notFound, outsideRoot, notAFile, notADirectory, offsetMismatch, checksumMismatch, sizeMismatch, busy, quotaExceeded', got: previewText(String(message.reason)) });
   }
   const textLength = utf8ByteLength(message.text);
   if (textLength > 1000) {

@@ -3,7 +3,7 @@
 export type Path = string;
 export type EntryKind = 'file' | 'directory' | 'other';
 export type Sha256 = Uint8Array;
-export type Reason = 'badRequest' | 'internal' | 'notFound' | 'outsideRoot' | 'notAFile' | 'notADirectory' | 'offsetMismatch' | 'checksumMismatch' | 'sizeMismatch' | 'busy';
+export type Reason = 'badRequest' | 'internal' | 'notFound' | 'outsideRoot' | 'notAFile' | 'notADirectory' | 'offsetMismatch' | 'checksumMismatch' | 'sizeMismatch' | 'busy' | 'quotaExceeded';
 
 export interface Entry {
   readonly name: string;
@@ -68,10 +68,11 @@ export interface ReadyFields {
   /** Pairs a reply with its request; stream chunks carry the id of the message that opened the stream. */
   readonly id: number;
   readonly offset: bigint;
+  readonly held: Sha256;
 }
 
 /**
- * How many bytes of the offered file the server already holds.
+ * How many bytes of the offered file the server already holds, and their SHA-256. The uploader resumes from offset only when its own file starts with those bytes; otherwise it uploads from 0, which discards them (anyone who knows a file's SHA-256 could have uploaded them).
  *
  * Sent by: server.
  */
@@ -87,10 +88,11 @@ export interface UploadFields {
   readonly size: bigint;
   readonly sha256: Sha256;
   readonly offset: bigint;
+  readonly held: Sha256;
 }
 
 /**
- * Starts sending the offered file from offset; Data chunks follow, then End.
+ * Starts sending the offered file from offset; Data chunks follow, then End. held is the SHA-256 of the file's first offset bytes (Ready's held when resuming); the server refuses with offsetMismatch unless the bytes it holds are exactly those.
  *
  * Sent by: client.
  */
