@@ -983,17 +983,21 @@ function measureSized(
       size.terms.push(length);
       return;
     case 'terminated': {
-      ctx.out.imports.add('InvalidFieldError');
       const terminator = type.length.terminator;
+      // UTF-8 never uses 0xF8-0xFF (the spec refuses 0x80-0xF7), so an encoded string cannot contain such a terminator.
+      const needsCheck = type.kind === 'bytes' || terminator < 0x80;
       const contains =
         type.kind === 'string'
           ? `${value}.includes(${quote(String.fromCharCode(terminator))})`
           : `${value}.includes(${terminator})`;
-      w.write(`if (${contains})`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`no byte ${terminator} (it ends the field)`)}, got: 'a value containing it' });`,
-        );
-      });
+      if (needsCheck) {
+        ctx.out.imports.add('InvalidFieldError');
+        w.write(`if (${contains})`).block(() => {
+          w.writeLine(
+            `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`no byte ${terminator} (it ends the field)`)}, got: 'a value containing it' });`,
+          );
+        });
+      }
       size.constant += 1;
       size.terms.push(length);
       return;

@@ -272,8 +272,11 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
     });
   }
   const outgoing = id === null ? 'ServerMessage' : outgoingName;
+  // With no server messages, `message` is never: spreading it would not compile (and nothing can call send).
   const encodeOutgoing =
-    id === null ? 'encodeServerMessage(message)' : `encodeServerMessage({ ${propertyKey(id)}: 0, ...message })`;
+    id === null || model.serverMessages.length === 0
+      ? 'encodeServerMessage(message)'
+      : `encodeServerMessage({ ${propertyKey(id)}: 0, ...message })`;
   if (session.length > 0) {
     file.addInterface({
       name: sessionFieldsName(context),

@@ -1,4 +1,12 @@
-import type { FieldIR, LengthPrefixedFramingIR, ProtocolIR, TypeIR } from '@sockspec/spec';
+import {
+  type FieldIR,
+  fixedSize,
+  type LengthPrefixedFramingIR,
+  MAX_NESTING_DEPTH,
+  nestingDepth,
+  type ProtocolIR,
+  type TypeIR,
+} from '@sockspec/spec';
 import { UnsupportedFeatureError } from './define.js';
 import type { MessageModel } from './model.js';
 
@@ -11,57 +19,7 @@ export type Slot =
   | { readonly kind: 'discriminator'; readonly field: FieldIR; readonly code: number }
   | { readonly kind: 'field'; readonly field: FieldIR; readonly last: boolean };
 
-/** Bytes a value of this type takes on the wire, or null when it varies. */
-export function fixedSize(type: TypeIR): number | null {
-  switch (type.kind) {
-    case 'int':
-    case 'float':
-      return type.bits / 8;
-    case 'bool':
-      return 1;
-    case 'timestamp':
-      // Binary timestamps are signed 64-bit counts; text ones never reach a byte layout.
-      return 8;
-    case 'enum':
-    case 'flags':
-      return type.base.bits / 8;
-    case 'string':
-    case 'bytes':
-      return type.length.kind === 'fixed' ? type.length.bytes : null;
-    case 'struct': {
-      let total = 0;
-      for (const field of type.fields) {
-        const size = fixedSize(field.type);
-        if (size === null) return null;
-        total += size;
-      }
-      return total;
-    }
-    default:
-      return null;
-  }
-}
-
-/**
- * How deep structs, arrays and optionals may nest. The spec has no cycles, so
- * depth is known when generating; a limit keeps generated code and the
- * decoder's work per byte bounded.
- */
-export const MAX_NESTING_DEPTH = 8;
-
-/** Levels of struct, array and optional wrapping around the innermost scalar. */
-export function nestingDepth(type: TypeIR): number {
-  switch (type.kind) {
-    case 'struct':
-      return 1 + Math.max(0, ...type.fields.map((field) => nestingDepth(field.type)));
-    case 'array':
-      return 1 + nestingDepth(type.element);
-    case 'optional':
-      return 1 + nestingDepth(type.value);
-    default:
-      return 0;
-  }
-}
+export { fixedSize, MAX_NESTING_DEPTH, nestingDepth };
 
 /** The slots of one binary message; throws when the spec asks for a layout this generator cannot emit. */
 export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
@@ -122,9 +80,6 @@ function checkSupported(sourceFile: string, where: string, type: TypeIR, last: b
       return;
     case 'string':
     case 'bytes':
-      if (type.kind === 'string' && type.length.kind === 'terminated' && type.length.terminator > 0x7f) {
-        throw new UnsupportedFeatureError(sourceFile, where, 'a UTF-8 string ending at a non-ASCII byte');
-      }
       if (type.length.kind === 'rest' && !last) {
         throw new UnsupportedFeatureError(sourceFile, where, 'a rest-of-frame value that is not the last field');
       }

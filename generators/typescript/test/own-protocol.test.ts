@@ -1,22 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RUNTIME_PACKAGES } from '../src/index.js';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const BIN = join(ROOT, 'node_modules', '.bin');
+import { BIN, run, scratchWorkspace, sockspec } from './scratch-workspace.js';
 
 /** A protocol none of the workspace specs describe: binary, little-endian, nested lists, optionals, enums, flags. */
 const TELEMETRY_SPEC = `# Devices report batches of samples; the server says how many it kept.
@@ -58,18 +44,11 @@ behavior:
   Report: { handler: { replies: [Receipt] } }
 `;
 
-function run(command: string, args: readonly string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 60_000 });
-  const output = `${result.stdout}${result.stderr}`;
-  expect(result.status, `${command} ${args.join(' ')}\n${output}`).toBe(0);
-  return output;
-}
-
-const temps: string[] = [];
+const temps: { remove(): void }[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const temp of temps.splice(0)) temp.remove();
 });
 
 interface TelemetryPackage {
@@ -92,32 +71,11 @@ interface TelemetryPackage {
 // Two CLI runs and two tsc runs take seconds alone, far longer while the whole workspace tests in parallel.
 describe('define your own protocol', () => {
   it('a new spec generates with the CLI, compiles with tsc, and talks over 127.0.0.1', async () => {
-    const workspace = mkdtempSync(join(tmpdir(), 'sockspec-own-'));
-    temps.push(workspace);
-    copyFileSync(join(ROOT, 'tsconfig.base.json'), join(workspace, 'tsconfig.base.json'));
-    writeFileSync(join(workspace, 'pnpm-workspace.yaml'), 'packages:\n  - packages/protocols/*\n');
-    mkdirSync(join(workspace, 'specs'));
-    writeFileSync(join(workspace, 'specs', 'telemetry.protocol.yaml'), TELEMETRY_SPEC);
-    // What `pnpm install` would link: the runtime packages the generated package peers on, and node's types.
-    mkdirSync(join(workspace, 'node_modules', '@sockspec'), { recursive: true });
-    mkdirSync(join(workspace, 'node_modules', '@types'), { recursive: true });
-    for (const name of RUNTIME_PACKAGES) {
-      const short = name.slice('@sockspec/'.length);
-      symlinkSync(join(ROOT, 'packages', short), join(workspace, 'node_modules', '@sockspec', short), 'dir');
-    }
-    symlinkSync(
-      realpathSync(join(ROOT, 'generators', 'typescript', 'node_modules', '@types', 'node')),
-      join(workspace, 'node_modules', '@types', 'node'),
-      'dir',
-    );
-
-    const cli = join(ROOT, 'packages', 'cli', 'src', 'bin.ts');
-    expect(run(join(BIN, 'tsx'), ['--conditions=development', cli, 'check'], workspace)).toBe(
-      'checked 1 spec: 0 errors, 0 warnings\n',
-    );
-    expect(run(join(BIN, 'tsx'), ['--conditions=development', cli, 'generate'], workspace)).toMatch(
-      /^wrote packages\/protocols\/telemetry \(\d+ files/m,
-    );
+    const scratch = scratchWorkspace({ 'telemetry.protocol.yaml': TELEMETRY_SPEC });
+    temps.push(scratch);
+    const workspace = scratch.dir;
+    expect(sockspec(['check'], workspace)).toBe('checked 1 spec: 0 errors, 0 warnings\n');
+    expect(sockspec(['generate'], workspace)).toMatch(/^wrote packages\/protocols\/telemetry \(\d+ files/m);
     const pkg = join(workspace, 'packages', 'protocols', 'telemetry');
     const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
     expect(readme).toContain(

@@ -12,6 +12,7 @@ import {
   type FieldIR,
   type FramingIR,
   IR_VERSION,
+  type LengthPrefixedFramingIR,
   type LineTemplateIR,
   type MessageBehaviorIR,
   type MessageIR,
@@ -26,7 +27,7 @@ import { FRAMING_KINDS, MAX_SIZE } from './schema.js';
 import { BrokenPaths, checkShape } from './shape.js';
 import { type SpecPath, SpecSource } from './source.js';
 import { parseLineTemplate } from './template.js';
-import { describeKind, intRange, TypeResolver } from './types.js';
+import { describeKind, fixedSize, intRange, MAX_NESTING_DEPTH, nestingDepth, TypeResolver } from './types.js';
 import { compatibility, literalValue } from './values.js';
 
 export interface CompileResult {
@@ -205,6 +206,8 @@ class SemanticPass {
     for (const name of typeDefinitions.keys()) resolver.resolveNamed(name, null);
 
     const header = this.#header(encoding, resolver);
+    if (framing?.kind === 'length-prefixed' && header.fields !== null)
+      this.#checkLengthPlacement(framing, header.fields);
     const messages = this.#messages(rawMessages, encoding, header, resolver);
     const streams = this.#streams(messages, header);
     const behavior = streams === null ? null : this.#behavior(messages, streams);
@@ -370,6 +373,31 @@ class SemanticPass {
       lengthCounts: counts,
       maxFrameBytes,
     };
+  }
+
+  /**
+   * The length field sits between header fields: its offset must be where
+   * one fixed-size header field ends and the next begins (0 is before the first).
+   */
+  #checkLengthPlacement(framing: LengthPrefixedFramingIR, fields: readonly FieldIR[]): void {
+    const boundaries = [0];
+    for (const field of fields) {
+      const size = fixedSize(field.type);
+      if (size === null) break;
+      boundaries.push(boundaries.at(-1)! + size);
+    }
+    const offset = framing.lengthOffset;
+    if (boundaries.includes(offset)) return;
+    const before = boundaries.filter((boundary) => boundary < offset).at(-1) ?? 0;
+    const end = boundaries.at(-1)!;
+    this.#report.error(
+      'length-offset-not-at-field-boundary',
+      ['framing', 'length', 'offset'],
+      offset > end
+        ? `the length field is at byte ${offset}, past the end of the fixed-size header fields (byte ${end})`
+        : `the length field is at byte ${offset}, inside a header field (the fields before it end at byte ${before})`,
+      `set offset to one of ${boundaries.join(', ')}, or declare header fields that fill bytes ${before} to ${offset}`,
+    );
   }
 
   #byteOrder(): Endian {
@@ -625,6 +653,15 @@ class SemanticPass {
           direct
             ? `move '${field.name}' to the end of the message, or give it a length prefix`
             : "give the nested value a length prefix; 'rest' is only for a message's last top-level field",
+        );
+      }
+      if (nestingDepth(field.type) > MAX_NESTING_DEPTH) {
+        ok = false;
+        this.#report.error(
+          'nesting-too-deep',
+          path,
+          `field '${field.name}' of message '${message}' nests structs, lists and optionals ${nestingDepth(field.type)} levels deep, more than the ${MAX_NESTING_DEPTH} a spec may use`,
+          'flatten the innermost levels into their parent struct',
         );
       }
       if (header.fields?.some((h) => h.name === field.name)) {

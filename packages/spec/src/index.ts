@@ -9,3 +9,4 @@ export {
   TRANSPORT_KINDS,
 } from './schema.js';
 export { type ParsedTemplate, parseLineTemplate, type TemplateProblem } from './template.js';
+export { fixedSize, MAX_NESTING_DEPTH, nestingDepth } from './types.js';

@@ -261,6 +261,8 @@ export class TypeResolver {
     const allowed = KIND_KEYS[base.kind];
     for (const key of refinements) {
       if (allowed.includes(key) || (this.#ctx.encoding === 'text' && BINARY_ONLY_KEYS.has(key))) continue;
+      // A key no type takes was already reported as 'unknown-key' by the shape pass: one problem, one error.
+      if (!(key in KEY_OWNERS)) continue;
       report.error(
         'type-key-not-applicable',
         [...path, key],
@@ -346,6 +348,21 @@ export class TypeResolver {
       length = { kind: 'fixed', bytes: (spec as { fixed: number }).fixed };
     } else if (def.endian !== undefined && length.kind === 'prefixed') {
       length = { ...length, endian };
+    }
+    // 0x80-0xF7 occur inside multi-byte UTF-8 characters, so a string could not be cut there; 0xF8-0xFF never do.
+    if (
+      base.kind === 'string' &&
+      length.kind === 'terminated' &&
+      length.terminator >= 0x80 &&
+      length.terminator <= 0xf7
+    ) {
+      report.error(
+        'terminator-inside-utf8',
+        [...path, 'terminator'],
+        `terminator 0x${length.terminator.toString(16)} of ${where} can occur inside a UTF-8 character, so the string could end in the middle of one`,
+        'use an ASCII byte (0x00-0x7F, usually 0) or one that UTF-8 never uses (0xF8-0xFF)',
+      );
+      return null;
     }
     if (def.terminator !== undefined && length.kind !== 'terminated') {
       report.error(
@@ -578,5 +595,57 @@ export function describeKind(type: TypeIR): string {
       return 'a struct';
     case 'optional':
       return `an optional ${describeKind(type.value).replace(/^an? /, '')}`;
+  }
+}
+
+/**
+ * How deep structs, lists and optionals may nest. A spec has no cycles, so
+ * the depth is known when compiling; the limit keeps generated code and a
+ * decoder's work per byte bounded (8 covers every protocol in the gallery twice).
+ */
+export const MAX_NESTING_DEPTH = 8;
+
+/** Levels of struct, list and optional wrapping around the innermost scalar. */
+export function nestingDepth(type: TypeIR): number {
+  switch (type.kind) {
+    case 'struct':
+      return 1 + Math.max(0, ...type.fields.map((field) => nestingDepth(field.type)));
+    case 'array':
+      return 1 + nestingDepth(type.element);
+    case 'optional':
+      return 1 + nestingDepth(type.value);
+    default:
+      return 0;
+  }
+}
+
+/** Bytes a value of this type takes on the wire, or null when it varies. */
+export function fixedSize(type: TypeIR): number | null {
+  switch (type.kind) {
+    case 'int':
+    case 'float':
+      return type.bits / 8;
+    case 'bool':
+      return 1;
+    case 'timestamp':
+      // Binary timestamps are signed 64-bit counts; text ones never reach a byte layout.
+      return 8;
+    case 'enum':
+    case 'flags':
+      return type.base.bits / 8;
+    case 'string':
+    case 'bytes':
+      return type.length.kind === 'fixed' ? type.length.bytes : null;
+    case 'struct': {
+      let total = 0;
+      for (const field of type.fields) {
+        const size = fixedSize(field.type);
+        if (size === null) return null;
+        total += size;
+      }
+      return total;
+    }
+    default:
+      return null;
   }
 }

@@ -57,6 +57,8 @@ describe('framing defaults', () => {
       binarySpec({
         framing:
           '{ kind: length-prefixed, length: { type: u32, endian: little, offset: 2, adjustment: 3, counts: frame }, maxFrameBytes: 4096 }',
+        // The two bytes before the length field are a header field: a length field sits between fields.
+        header: '  magic: u16',
         messages: oneMessage,
       }),
     );

@@ -155,6 +155,13 @@ const expected: Record<string, string[]> = {
     "specs/type-keys.protocol.yaml:14:47: error max-count-exceeds-count-field: maxCount 1000 of field 'list' of message 'Data' does not fit its u8 count (at most 255)\n  hint: use a wider count ('count: u16') or lower maxCount to 255",
     "specs/type-keys.protocol.yaml:15:16: error missing-type: field 'nothing' of message 'Data' has no 'type'\n  hint: add 'type:' with a built-in or named type ('items' makes a list, 'fields' a struct)",
   ],
+  // Rules the generator used to find only after check said 0 errors; one error per unknown key.
+  'layout-rules': [
+    'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 1)\n  hint: set offset to one of 0, 1, or declare header fields that fill bytes 1 to 7',
+    "specs/layout-rules.protocol.yaml:6:40: error unknown-key: unknown key 'const' in header field 'op'\n  hint: did you mean 'count'?",
+    "specs/layout-rules.protocol.yaml:18:50: error nesting-too-deep: field 'deep' of message 'Deep' nests structs, lists and optionals 9 levels deep, more than the 8 a spec may use\n  hint: flatten the innermost levels into their parent struct",
+    "specs/layout-rules.protocol.yaml:19:99: error terminator-inside-utf8: terminator 0xc3 of field 'name' of message 'Named' can occur inside a UTF-8 character, so the string could end in the middle of one\n  hint: use an ASCII byte (0x00-0x7F, usually 0) or one that UTF-8 never uses (0xF8-0xFF)",
+  ],
   'unknown-key': [
     "specs/unknown-key.protocol.yaml:5:3: error missing-key: missing required key 'maxFrameBytes' in 'framing'\n  hint: add 'maxFrameBytes:' with an integer from 1 to 2147483647",
     "specs/unknown-key.protocol.yaml:6:3: error unknown-key: unknown key 'maxFrameByte' in 'framing'\n  hint: did you mean 'maxFrameBytes'?",
