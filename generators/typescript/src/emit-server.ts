@@ -1,6 +1,7 @@
-import type { BroadcastIR, ComposedMessageIR, DeclaredBehaviorIR, FieldIR, ValueIR } from '@sockspec/spec';
+import type { BroadcastIR, ComposedMessageIR, DeclaredBehaviorIR, FieldIR, TypeIR, ValueIR } from '@sockspec/spec';
 import { type CodeBlockWriter, type SourceFile, VariableDeclarationKind } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
+import { fixedSize, messageSlots } from './layout.js';
 import { type MessageModel, messageNamed, type ProtocolModel, tsType } from './model.js';
 import { access, pascalCase, propertyKey, quote } from './names.js';
 
@@ -185,7 +186,6 @@ function emitRefusal(file: SourceFile, context: ServerContext): void {
   const errors = model.errors!;
   const message = messageNamed(model, errors.message);
   const reason = message.fields.find((field) => field.name === errors.reasonField)!;
-  const text = message.fields.find((field) => field.name === errors.textField)!;
   context.imports.wire.add('truncateUtf8');
   const omitted = id === null ? quote('type') : `${quote('type')} | ${quote(id)}`;
   file.addTypeAlias({
@@ -198,14 +198,18 @@ function emitRefusal(file: SourceFile, context: ServerContext): void {
     name: 'refuse',
     isExported: true,
     docs: [
-      `A ${message.name} reply, for handlers that refuse a request: \`return refuse('…', 'why')\`. A text longer than the field's ${maxBytesOf(text)} bytes is cut at a character boundary, so a refusal always encodes.`,
+      `A ${message.name} reply, for handlers that refuse a request: \`return refuse('…', 'why')\`. A text longer than the field's ${errorsTextBudget(context)} bytes is cut at a character boundary, so a refusal always encodes.`,
     ],
     parameters: [
       { name: errors.reasonField, type: tsType(reason.type) },
       { name: errors.textField, type: 'string' },
     ],
     returnType: id === null ? message.name : `Omit<${message.name}, ${quote(id)}>`,
-    statements: `return { type: ${quote(message.name)}, ${propertyKey(errors.reasonField)}, ${propertyKey(errors.textField)}: truncateUtf8(${errors.textField}, ${maxBytesOf(text)}) };`,
+    statements: `return { type: ${quote(message.name)}, ${otherHeaderFields(context)
+      .map((field) => `${propertyKey(field.name)}: ${zeroValue(field.type)}, `)
+      .join(
+        '',
+      )}${propertyKey(errors.reasonField)}, ${propertyKey(errors.textField)}: truncateUtf8(${errors.textField}, ${errorsTextBudget(context)}) };`,
   });
 }
 
@@ -224,7 +228,7 @@ function writeRefusal(
     writer.writeLine('connection.close();');
     return;
   }
-  writer.writeLine(`connection.send(${errorsFrame(context, idExpression, reason, textExpression)});`);
+  writer.writeLine(`connection.send(${errorsFrame(context, idExpression, reason, textExpression, true)});`);
 }
 
 /** The expression encoding the errors message for request `idExpression`, its text cut to the field's maxBytes. */
@@ -233,20 +237,89 @@ function errorsFrame(
   idExpression: string,
   reason: 'badRequest' | 'internal',
   textExpression: string,
+  requestInScope: boolean,
 ): string {
   const errors = context.model.errors!;
   const message = messageNamed(context.model, errors.message);
-  const text = message.fields.find((field) => field.name === errors.textField)!;
   context.imports.codec.add(`encode${message.name}`);
   context.imports.wire.add('truncateUtf8');
-  const maxBytes = maxBytesOf(text);
+  const maxBytes = errorsTextBudget(context);
   const id = context.id === null ? '' : `${propertyKey(context.id)}: ${idExpression}, `;
-  return `encode${message.name}({ ${id}${propertyKey(errors.reasonField)}: ${quote(errors[reason])}, ${propertyKey(errors.textField)}: truncateUtf8(${textExpression}, ${maxBytes}) })`;
+  // Other header fields (a version, flags) repeat the request's; with no decoded request they are zero.
+  const header = otherHeaderFields(context)
+    .map(
+      (field) =>
+        `${propertyKey(field.name)}: ${requestInScope ? access('message', field.name) : zeroValue(field.type)}, `,
+    )
+    .join('');
+  return `encode${message.name}({ ${id}${header}${propertyKey(errors.reasonField)}: ${quote(errors[reason])}, ${propertyKey(errors.textField)}: truncateUtf8(${textExpression}, ${maxBytes}) })`;
 }
 
-/** The most bytes the errors message's text field holds (the spec's checks make it a string). */
-function maxBytesOf(text: FieldIR): number {
-  return text.type.kind === 'string' ? text.type.maxBytes : 0;
+/** Header fields other than the discriminator and the correlation id: every message carries them, values of its own. */
+function otherHeaderFields(context: ServerContext): FieldIR[] {
+  const { ir } = context.model;
+  return ir.header.filter((field) => field.name !== ir.discriminator && field.name !== context.id);
+}
+
+/** A TypeScript expression for the zero value of a type: what a header field is when nothing gives it one. */
+function zeroValue(type: TypeIR): string {
+  switch (type.kind) {
+    case 'int':
+      return type.bits === 64 ? '0n' : '0';
+    case 'float':
+      return '0';
+    case 'bool':
+      return 'false';
+    case 'enum':
+      return quote(type.values[0]!.name);
+    case 'flags':
+      return `{ ${type.flags.map((flag) => `${propertyKey(flag.name)}: false`).join(', ')} }`;
+    case 'timestamp':
+      return 'new Date(0)';
+    case 'string':
+      return "''";
+    case 'bytes':
+      return type.length.kind === 'fixed' ? `new Uint8Array(${type.length.bytes})` : 'new Uint8Array(0)';
+    case 'array':
+      return '[]';
+    case 'optional':
+      return 'undefined';
+    case 'struct':
+      return `{ ${type.fields.map((field) => `${propertyKey(field.name)}: ${zeroValue(field.type)}`).join(', ')} }`;
+  }
+}
+
+/**
+ * The most bytes of text an errors message can carry: the text field's
+ * maxBytes, and no more than fits in one frame beside the message's other
+ * slots (a default maxBytes is the frame's payload, which leaves no room for
+ * the header; issue 13 met 'frame of 1030 bytes exceeds maxFrameBytes 1024').
+ */
+function errorsTextBudget(context: ServerContext): number {
+  const { model } = context;
+  const errors = model.errors!;
+  const message = messageNamed(model, errors.message);
+  const text = message.fields.find((field) => field.name === errors.textField)!;
+  const maxBytes = text.type.kind === 'string' ? text.type.maxBytes : 0;
+  const { framing } = model.ir;
+  if (framing.kind !== 'length-prefixed' && framing.kind !== 'delimited') return maxBytes;
+  let overhead = framing.kind === 'delimited' ? framing.delimiter.length : 0;
+  for (const slot of messageSlots(model.ir, message)) {
+    if (slot.kind === 'length') {
+      overhead += slot.framing.lengthBytes;
+      continue;
+    }
+    if (slot.kind === 'field' && slot.field.name === errors.textField) {
+      const length = slot.field.type.kind === 'string' ? slot.field.type.length : null;
+      overhead += length?.kind === 'prefixed' ? length.bytes : length?.kind === 'terminated' ? 1 : 0;
+      continue;
+    }
+    const size = fixedSize(slot.field.type);
+    // Another variable-size field: its room is not known here; the field's own limit stands.
+    if (size === null) return maxBytes;
+    overhead += size;
+  }
+  return Math.max(0, Math.min(maxBytes, framing.maxFrameBytes - overhead));
 }
 
 /** What the peer reads when a handler failed; the details stay in the server's log. */
@@ -867,11 +940,11 @@ function emitCreateServerProtocol(file: SourceFile, context: ServerContext, uses
 function writeErrorFrames(writer: CodeBlockWriter, context: ServerContext): void {
   const id = context.id === null ? '0' : access('message', context.id);
   writer.write('errorFrame(error: Error): Uint8Array').inlineBlock(() => {
-    writer.writeLine(`return ${errorsFrame(context, '0', 'badRequest', 'error.message')};`);
+    writer.writeLine(`return ${errorsFrame(context, '0', 'badRequest', 'error.message', false)};`);
   });
   writer.write(',').newLine();
   writer.write('failureFrame(_error: unknown, message: ClientMessage): Uint8Array').inlineBlock(() => {
-    writer.writeLine(`return ${errorsFrame(context, id, 'internal', FAILURE_TEXT)};`);
+    writer.writeLine(`return ${errorsFrame(context, id, 'internal', FAILURE_TEXT, true)};`);
   });
   writer.write(',').newLine();
 }

@@ -58,3 +58,65 @@ describe('specs check accepts', () => {
     expect(codec.decodeClientMessage(frame)).toEqual({ type: 'Name', name: 'Grüße ✓', tail: 7 });
   }, 120_000);
 });
+
+interface ExtraHeaderPackage {
+  createServer(
+    handlers: { onPing(message: { version: number }): unknown },
+    options: { log: (line: string) => void },
+  ): {
+    listen(): Promise<{ port: number }>;
+    shutdown(options: { drainMs: number }): Promise<void>;
+  };
+  refuse(reason: string, text: string): unknown;
+  createClient(options: { port: number }): Promise<{
+    ping(message: { version: number; flags: { urgent: boolean; retry: boolean } }): Promise<unknown>;
+    close(): Promise<void>;
+  }>;
+}
+
+describe('a protocol whose header has fields besides the discriminator, with an errors message', () => {
+  it('refuses and reports handler failures with those fields filled, and keeps serving', async () => {
+    const pkg = join(scratch.dir, 'packages', 'protocols', 'extra-header-with-errors');
+    run(
+      join(BIN, 'tsc'),
+      ['-p', 'tsconfig.build.json', '--customConditions', 'development', '--preserveSymlinks'],
+      pkg,
+    );
+    const protocol = (await import(pathToFileURL(join(pkg, 'dist', 'index.js')).href)) as ExtraHeaderPackage;
+    const logged: string[] = [];
+    const server = protocol.createServer(
+      {
+        onPing(message) {
+          if (message.version === 1) return protocol.refuse('badRequest', 'x'.repeat(5000));
+          throw new Error('boom');
+        },
+      },
+      { log: (line) => logged.push(line) },
+    );
+    const { port } = await server.listen();
+    const client = await protocol.createClient({ port });
+    try {
+      const flags = { urgent: true, retry: false };
+      const refused = await client.ping({ version: 1, flags }).catch((error: unknown) => error);
+      // refuse() cannot know the request: zero values; its 5000-character text is cut to what fits the 1024-byte frame.
+      expect(refused).toMatchObject({
+        code: 'SOCKSPEC_REMOTE_ERROR',
+        reply: { type: 'Failed', version: 0, flags: { urgent: false, retry: false }, reason: 'badRequest' },
+      });
+      // 1024 less the length prefix, op, version, flags, reason and the text's own u16 prefix: 1016 bytes, '…' included.
+      const { text } = (refused as { reply: { text: string } }).reply;
+      expect({ bytes: Buffer.byteLength(text), end: text.slice(-2) }).toEqual({ bytes: 1016, end: 'x…' });
+      // A handler that throws is answered with the request's own header values, and the connection stays up.
+      const failed = await client.ping({ version: 2, flags }).catch((error: unknown) => error);
+      expect(failed).toMatchObject({ reply: { type: 'Failed', version: 2, flags, reason: 'internal' } });
+      await expect(client.ping({ version: 1, flags })).rejects.toMatchObject({ reply: { reason: 'badRequest' } });
+      expect(
+        logged.filter((line) => line.includes('handler failed')),
+        logged.join('\n'),
+      ).toHaveLength(1);
+    } finally {
+      await client.close();
+      await server.shutdown({ drainMs: 0 });
+    }
+  }, 120_000);
+});

@@ -402,7 +402,14 @@ export class ServedConnection<Incoming> implements Connection {
 
   /** A handler threw and the protocol has an error message for it: log, answer, keep serving. */
   #answerFailure(error: unknown, message: Incoming): boolean {
-    const frame = this.#host.protocol.failureFrame?.(error, message) ?? null;
+    let frame: Uint8Array | null;
+    try {
+      frame = this.#host.protocol.failureFrame?.(error, message) ?? null;
+    } catch (frameError) {
+      // An error frame that cannot be encoded must not escape the read loop (it would take the process down).
+      this.#logLine(`failureFrame failed: ${describeError(frameError)}`);
+      return false;
+    }
     if (frame === null) return false;
     this.#logLine(`handler failed: ${describeError(error)}; answered with an error message`);
     this.send(frame);
