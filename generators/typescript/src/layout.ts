@@ -132,6 +132,24 @@ function endianName(endian: 'big' | 'little', bytes: number): string {
   return bytes > 1 ? ` ${endian}-endian` : '';
 }
 
+/**
+ * What the length field's value means, adjustment included, so that a peer
+ * written from the table alone frames correctly (a peer that missed the
+ * adjustment stalls waiting for bytes that never come).
+ */
+export function lengthNote(framing: LengthPrefixedFramingIR): string {
+  const before = framing.lengthOffset + framing.lengthBytes;
+  // The IR's adjustment is normalised: frame bytes = offset + width + value + adjustment.
+  const [base, adjustment] =
+    framing.lengthCounts === 'frame'
+      ? ['the whole frame', framing.lengthAdjustment + before]
+      : ['the bytes after it', framing.lengthAdjustment];
+  const change = adjustment > 0 ? ` less ${adjustment}` : adjustment < 0 ? ` plus ${-adjustment}` : '';
+  const total = before + framing.lengthAdjustment;
+  const formula = total === 0 ? 'value' : total > 0 ? `value + ${total}` : `value - ${-total}`;
+  return `counts ${base}${change} (frame bytes = ${formula})`;
+}
+
 /** The rows of a message's byte layout, nested values flattened to `a.b`, `list[i]` and `value?` names. */
 export function layoutRows(slots: readonly Slot[]): LayoutRow[] {
   const rows: LayoutRow[] = [];
@@ -139,13 +157,12 @@ export function layoutRows(slots: readonly Slot[]): LayoutRow[] {
   for (const slot of slots) {
     if (slot.kind === 'length') {
       const size = slot.framing.lengthBytes;
-      const counts = slot.framing.lengthCounts === 'frame' ? 'the whole frame' : 'the bytes after it';
       rows.push({
         offset: positionText(at),
         size: String(size),
         name: '(length)',
         type: `u${size * 8}${endianName(slot.framing.lengthEndian, size)}`,
-        notes: `counts ${counts}`,
+        notes: lengthNote(slot.framing),
       });
       at.constant += size;
     } else if (slot.kind === 'discriminator') {

@@ -11,6 +11,7 @@ import {
   typescriptGenerator,
   UnsupportedFeatureError,
 } from '../src/index.js';
+import { lengthNote } from '../src/layout.js';
 import { buildModel } from '../src/model.js';
 import { compiled } from './cases.js';
 
@@ -43,6 +44,25 @@ describe('line template → RegExp', () => {
 });
 
 describe('binary layout', () => {
+  it('says what the length field counts, adjustment included, as a formula a peer can use', () => {
+    const framing = (lengthAdjustment: number, lengthCounts: 'frame' | 'after-length') =>
+      ({
+        kind: 'length-prefixed',
+        lengthOffset: 1,
+        lengthBytes: 2,
+        lengthEndian: 'big',
+        lengthAdjustment,
+        lengthCounts,
+        maxFrameBytes: 1024,
+      }) as const;
+    expect(lengthNote(framing(0, 'after-length'))).toBe('counts the bytes after it (frame bytes = value + 3)');
+    // Netty's classic: a length that leaves out a 4-byte trailer (adjustment 4).
+    expect(lengthNote(framing(4, 'after-length'))).toBe('counts the bytes after it less 4 (frame bytes = value + 7)');
+    // counts: frame with no adjustment: the IR's adjustment is -(offset + width).
+    expect(lengthNote(framing(-3, 'frame'))).toBe('counts the whole frame (frame bytes = value)');
+    expect(lengthNote(framing(-5, 'frame'))).toBe('counts the whole frame plus 2 (frame bytes = value - 2)');
+  });
+
   it('places the length prefix, discriminator and header before the fields, with offsets after variable fields written out', () => {
     const model = buildModel(kvIR);
     const rows = layoutRows(messageSlots(kvIR, model.messages[0]!));
