@@ -22,6 +22,13 @@ describe('sockspec-echo-server, bytes on the wire', () => {
     expect(result.received).toBe("b'hello\\n'");
   });
 
+  it("answers a line ending in CR (b'x\\r\\r\\n', which the decoder reads as 'x\\r') with the same bytes", async () => {
+    const { address } = await startServer({ cwd, script: 'src/server.ts', args: ['--port', '0'] });
+    if ('path' in address) throw new Error('expected a tcp address');
+    const result = await runPythonClient({ host: address.host, port: address.port, sends: ['x\r\r\n'], lines: 1 });
+    expect(result.received).toBe("b'x\\r\\r\\n'");
+  });
+
   it('sends UTF-8 back byte for byte', async () => {
     const { address } = await startServer({ cwd, script: 'src/server.ts', args: ['--port', '0'] });
     if ('path' in address) throw new Error('expected a tcp address');

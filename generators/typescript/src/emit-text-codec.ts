@@ -155,14 +155,13 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
         );
       });
       if (framing.stripCarriageReturn) {
-        // The peer's frame decoder strips a carriage return before the delimiter, so one there would not survive.
-        writer.write(`if (line.endsWith('\\r'))`).block(() => {
-          writer.writeLine(
-            `throw new InvalidFieldError({ protocol: PROTOCOL.name, message, field: 'line', expected: 'a line that does not end with a carriage return', got: previewText(line) });`,
-          );
-        });
+        // The peer's frame decoder drops one carriage return before the delimiter, so a line that ends in one
+        // (a peer sent `text\r\r\n`) gets a second: it survives, and every line the decoder accepts can be sent back.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code
+        writer.writeLine("const frame = utf8Encode(line.endsWith('\\r') ? `${line}\\r${DELIMITER}` : line + DELIMITER);");
+      } else {
+        writer.writeLine('const frame = utf8Encode(line + DELIMITER);');
       }
-      writer.writeLine('const frame = utf8Encode(line + DELIMITER);');
       writer.write('if (frame.length > framing.maxFrameBytes)').block(() => {
         writer.writeLine(
           // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code

@@ -67,10 +67,7 @@ function frameLine(line: string, message: string): Uint8Array {
   if (line.length + DELIMITER.length > framing.maxFrameBytes) {
     throw new FrameTooLargeError({ limit: framing.maxFrameBytes, actual: null, atLeast: line.length + DELIMITER.length, detail: `encoding ${message}` });
   }
-  if (line.endsWith('\r')) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message, field: 'line', expected: 'a line that does not end with a carriage return', got: previewText(line) });
-  }
-  const frame = utf8Encode(line + DELIMITER);
+  const frame = utf8Encode(line.endsWith('\r') ? `${line}\r${DELIMITER}` : line + DELIMITER);
   if (frame.length > framing.maxFrameBytes) {
     throw new FrameTooLargeError({ limit: framing.maxFrameBytes, actual: frame.length, atLeast: frame.length, detail: `encoding ${message}` });
   }
