@@ -1,6 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { type FileHandle, open, opendir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, opendir, realpath, stat, unlink } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { descriptorPathsAvailable, HeldPath, OUTSIDE } from './anchored.js';
 import { errnoCode, FileRefusedError, refusal } from './errors.js';

@@ -158,7 +158,9 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
         // The peer's frame decoder drops one carriage return before the delimiter, so a line that ends in one
         // (a peer sent `text\r\r\n`) gets a second: it survives, and every line the decoder accepts can be sent back.
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code
-        writer.writeLine("const frame = utf8Encode(line.endsWith('\\r') ? `${line}\\r${DELIMITER}` : line + DELIMITER);");
+        writer.writeLine(
+          "const frame = utf8Encode(line.endsWith('\\r') ? `${line}\\r${DELIMITER}` : line + DELIMITER);",
+        );
       } else {
         writer.writeLine('const frame = utf8Encode(line + DELIMITER);');
       }
