@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, run, scratchWorkspace, sockspec } from './scratch-workspace.js';
+import { BIN, buildPackage, run, scratchWorkspace, sockspec } from './scratch-workspace.js';
 
 /**
  * Every spec that `sockspec check` accepts must generate a package that
@@ -43,11 +43,7 @@ describe('specs check accepts', () => {
 
   it('round-trips a string ended by 0xFF, which UTF-8 never uses', async () => {
     const pkg = join(scratch.dir, 'packages', 'protocols', 'high-terminator');
-    run(
-      join(BIN, 'tsc'),
-      ['-p', 'tsconfig.build.json', '--customConditions', 'development', '--preserveSymlinks'],
-      pkg,
-    );
+    buildPackage(pkg);
     const codec = (await import(pathToFileURL(join(pkg, 'dist', 'codec.js')).href)) as {
       encodeName(message: { name: string; tail: number }): Uint8Array;
       decodeClientMessage(frame: Uint8Array): unknown;
@@ -77,11 +73,7 @@ interface ExtraHeaderPackage {
 describe('a protocol whose header has fields besides the discriminator, with an errors message', () => {
   it('refuses and reports handler failures with those fields filled, and keeps serving', async () => {
     const pkg = join(scratch.dir, 'packages', 'protocols', 'extra-header-with-errors');
-    run(
-      join(BIN, 'tsc'),
-      ['-p', 'tsconfig.build.json', '--customConditions', 'development', '--preserveSymlinks'],
-      pkg,
-    );
+    buildPackage(pkg);
     const protocol = (await import(pathToFileURL(join(pkg, 'dist', 'index.js')).href)) as ExtraHeaderPackage;
     const logged: string[] = [];
     const server = protocol.createServer(

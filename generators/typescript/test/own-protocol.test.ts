@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, run, scratchWorkspace, sockspec } from './scratch-workspace.js';
+import { BIN, buildPackage, run, scratchWorkspace, sockspec } from './scratch-workspace.js';
 
 /** A protocol none of the workspace specs describe: binary, little-endian, nested lists, optionals, enums, flags. */
 const TELEMETRY_SPEC = `# Devices report batches of samples; the server says how many it kept.
@@ -84,11 +84,7 @@ describe('define your own protocol', () => {
 
     // The generated tsconfig resolves the runtime packages to their sources; the build emits JavaScript from it.
     run(join(BIN, 'tsc'), ['-p', 'tsconfig.json'], pkg);
-    run(
-      join(BIN, 'tsc'),
-      ['-p', 'tsconfig.build.json', '--customConditions', 'development', '--preserveSymlinks'],
-      pkg,
-    );
+    buildPackage(pkg);
 
     const telemetry = (await import(pathToFileURL(join(pkg, 'dist', 'index.js')).href)) as TelemetryPackage;
     const reports: Record<string, unknown>[] = [];

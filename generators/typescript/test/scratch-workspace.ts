@@ -48,3 +48,8 @@ export function scratchWorkspace(specs: Record<string, string>): { readonly dir:
   );
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Builds a generated package to dist/ against the runtime sources (the `development` condition), as a user's build would. */
+export function buildPackage(pkg: string): void {
+  run(join(BIN, 'tsc'), ['-p', 'tsconfig.build.json', '--customConditions', 'development', '--preserveSymlinks'], pkg);
+}
