@@ -18,11 +18,24 @@ function fail(message) {
 }
 
 /**
+ * Native addons (unix-dgram) build against the headers npm is set to use
+ * (`nodedir` in ~/.npmrc, so node-gyp needs no download). pnpm 12 does not
+ * read that setting from npmrc, so hand it over in the environment node-gyp reads.
+ */
+function useNpmNodedir() {
+  if (process.env.npm_config_nodedir) return;
+  const found = spawnSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' });
+  const nodedir = found.status === 0 ? found.stdout.trim() : '';
+  if (nodedir !== '' && nodedir !== 'undefined' && nodedir !== 'null') process.env.npm_config_nodedir = nodedir;
+}
+
+/**
  * The pnpm to run: the one on PATH when it is the pinned major, else the pinned
  * version installed under .tools/ and put first on PATH, because turbo spawns
  * `pnpm` by name for every package script.
  */
 function pnpmCommand() {
+  useNpmNodedir();
   const found = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
   if (found.status === 0 && found.stdout.trim().split('.')[0] === PNPM_VERSION.split('.')[0]) return ['pnpm'];
   const tools = join(root, '.tools');
