@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeLineProgram, runPythonClient, startServer, stopAllPrograms } from '@sockspec/app-kit/testing';
+import { once } from 'node:events';
+import { connectTo, describeLineProgram, exchange, runPythonClient, startServer, stopAllPrograms } from '@sockspec/app-kit/testing';
 import { framing } from '@sockspec/protocol-timestamp';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -47,6 +48,21 @@ describe('sockspec-timestamp-server, bytes on the wire', () => {
       expect(result.ctimes.map((ctime) => `b'[${ctime}] hi\\n'`)).toContain(result.received);
     },
   );
+
+  it('answers the longest Stamp it accepts (4068 bytes) in one full frame, and refuses one byte more with a log line', async () => {
+    const { program, address } = await startServer({ cwd, script: 'src/server.ts', args: ['--port', '0'], env: UTC });
+    const longest = 'x'.repeat(4068);
+    const reply = await exchange(connectTo(address), `${longest}\n`, 1);
+    // "[" + 24-character ctime + "] " + text + "\n" = exactly maxFrameBytes.
+    expect(Buffer.byteLength(reply)).toBe(framing.maxFrameBytes);
+    expect(reply).toMatch(new RegExp(`^\\[${CTIME}\\] x{4068}\\n$`));
+    const tooLong = connectTo(address);
+    await once(tooLong, 'connect');
+    const closed = once(tooLong, 'close');
+    tooLong.write(`${longest}y\n`);
+    await closed;
+    expect(await program.stderrLine(0)).toMatch(/SOCKSPEC_FIELD_TOO_LARGE.*4068/);
+  });
 
   it.each(['udp', 'unix-dgram'] as const)(
     "answers a Python SOCK_DGRAM sendto(b'hi') over %s with exactly b'[<ctime>] hi\\n', as the tutorials' UDP server does",

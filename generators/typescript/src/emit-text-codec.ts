@@ -103,7 +103,7 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
       }
     }
     writeMatch(model, message, parts, constant, out);
-    writeEncode(message, parts, out);
+    writeEncode(model, message, parts, out);
     out.functions.push({
       name: `decode${message.name}`,
       exported: true,
@@ -199,6 +199,36 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
   });
 }
 
+/** Whether a string field's maxBytes is tighter than the line itself (only then is it checked on its own). */
+function limitedBelowLine(model: ProtocolModel, maxBytes: number): boolean {
+  const framing = textFraming(model);
+  return maxBytes < framing.maxFrameBytes - framing.delimiter.length;
+}
+
+/**
+ * A field with a maxBytes below the line's room is checked on decode and on
+ * encode alike, so that the decoder accepts no request whose declared reply
+ * could not be encoded (check computes the maxBytes that guarantees it).
+ */
+function writeSizeCheck(
+  model: ProtocolModel,
+  message: MessageModel,
+  field: string,
+  maxBytes: number,
+  value: string,
+  writer: CodeBlockWriter,
+  out: CodecWriter,
+): void {
+  if (!limitedBelowLine(model, maxBytes)) return;
+  out.imports.add('utf8ByteLength').add('FieldTooLargeError');
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only a value that might be too long is measured.
+  writer.write(`if (${value}.length * 3 > ${maxBytes} && utf8ByteLength(${value}) > ${maxBytes})`).block(() => {
+    writer.writeLine(
+      `throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(field)}, limit: ${maxBytes}, actual: utf8ByteLength(${value}) });`,
+    );
+  });
+}
+
 function writeMatch(
   model: ProtocolModel,
   message: MessageModel,
@@ -225,15 +255,21 @@ function writeMatch(
         if (field?.type.kind === 'timestamp') {
           out.imports.add('parseCtime');
           values.set(part.name, `parseCtime(${raw}, ${quote(part.name)})`);
-        } else if (field?.type.kind === 'string' && field.type.pattern !== null) {
-          const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
+        } else if (
+          field?.type.kind === 'string' &&
+          (field.type.pattern !== null || limitedBelowLine(model, field.type.maxBytes))
+        ) {
           const local = `value${group}`;
           writer.writeLine(`const ${local} = ${raw};`);
-          writer.write(`if (!${pattern}.test(${local}))`).block(() => {
-            writer.writeLine(
-              `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${local}) });`,
-            );
-          });
+          writeSizeCheck(model, message, field.name, field.type.maxBytes, local, writer, out);
+          if (field.type.pattern !== null) {
+            const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
+            writer.write(`if (!${pattern}.test(${local}))`).block(() => {
+              writer.writeLine(
+                `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${local}) });`,
+              );
+            });
+          }
           values.set(part.name, local);
         } else {
           values.set(part.name, raw);
@@ -256,7 +292,7 @@ function writeMatch(
   });
 }
 
-function writeEncode(message: MessageModel, parts: readonly LinePartIR[], out: CodecWriter): void {
+function writeEncode(model: ProtocolModel, message: MessageModel, parts: readonly LinePartIR[], out: CodecWriter): void {
   const fields = message.ir.fields;
   out.functions.push({
     name: `encode${message.name}`,
@@ -281,6 +317,7 @@ function writeEncode(message: MessageModel, parts: readonly LinePartIR[], out: C
         const next = parts[index + 1];
         const nextText = next?.kind === 'literal' ? next.text : '';
         writer.writeLine(`checkText(${value}, ${quote(message.name)}, ${quote(part.name)}, ${quote(nextText)});`);
+        if (field?.type.kind === 'string') writeSizeCheck(model, message, field.name, field.type.maxBytes, value, writer, out);
         if (field?.type.kind === 'string' && field.type.pattern !== null) {
           const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
           writer.write(`if (!${pattern}.test(${value}))`).block(() => {

@@ -50,10 +50,14 @@ describe('generated text codecs', () => {
   it('refuses to encode what would not decode to the same message', () => {
     expect(codeOf(() => echo.encodeLine({ text: 'two\nlines' }))).toBe('SOCKSPEC_INVALID_FIELD');
     expect(codeOf(() => greeter.encodeWelcome({ server: 'a: b', motd: 'x' }))).toBe('SOCKSPEC_INVALID_FIELD');
-    expect(codeOf(() => timestamp.encodeStamp({ text: 'x'.repeat(4096) }))).toBe('SOCKSPEC_FRAME_TOO_LARGE');
-    // 2000 three-byte characters: short enough in UTF-16 units, too long once encoded.
-    expect(codeOf(() => timestamp.encodeStamp({ text: '€'.repeat(2000) }))).toBe('SOCKSPEC_FRAME_TOO_LARGE');
-    expect(timestamp.encodeStamp({ text: 'x'.repeat(4095) }).length).toBe(4096);
+    expect(codeOf(() => echo.encodeLine({ text: 'x'.repeat(70_000) }))).toBe('SOCKSPEC_FRAME_TOO_LARGE');
+    // Stamp's text is limited to 4068 bytes, so that its Stamped ("[ctime] " is 27 more) fits a frame.
+    expect(codeOf(() => timestamp.encodeStamp({ text: 'x'.repeat(4069) }))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
+    // 1357 three-byte characters: short enough in UTF-16 units, too long once encoded.
+    expect(codeOf(() => timestamp.encodeStamp({ text: '€'.repeat(1357) }))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
+    expect(timestamp.encodeStamp({ text: '€'.repeat(1356) }).length).toBe(4069);
+    expect(timestamp.encodeStamp({ text: 'x'.repeat(4068) }).length).toBe(4069);
+    expect(codeOf(() => timestamp.decodeStamp(bytes('x'.repeat(4069))))).toBe('SOCKSPEC_FIELD_TOO_LARGE');
   });
 
   it('sends back a line that ends in CR (a peer sent `text\\r\\r\\n`): a second CR, which the peer’s decoder drops', () => {

@@ -22,6 +22,7 @@ import {
   type TypeIR,
   type ValueIR,
 } from './ir.js';
+import { checkReplySizes } from './reply-sizes.js';
 import { Reporter } from './report.js';
 import { FRAMING_KINDS, MAX_SIZE } from './schema.js';
 import { BrokenPaths, checkShape } from './shape.js';
@@ -98,6 +99,7 @@ function compileUnchecked(text: string, file: string): CompileResult {
   const broken = new BrokenPaths();
   checkShape(source.data, report, broken, behaviorKeyIsKnown(source.data));
   const ir = isRecord(source.data) ? new SemanticPass(source, report, broken).run() : null;
+  if (ir !== null) checkReplySizes(ir, report);
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...report.diagnostics]);
   return { ir: hasErrors(diagnostics) ? null : ir, diagnostics };
 }

@@ -30,6 +30,10 @@ const expected: Record<string, string[]> = {
   'errors-shape': [
     "specs/errors-shape.protocol.yaml:18:22: error reply-not-sent-by-server: the errors entry uses message 'Oops', but the server never sends it (it is from: client)\n  hint: set from: server or both on 'Oops', or pick a message the server sends",
   ],
+  'reply-sizes': [
+    "specs/reply-sizes.protocol.yaml:16:7: error reply-may-exceed-frame: the Stamped reply to the longest Stamp the decoder accepts is 127 bytes, more than maxFrameBytes 100, so such a request could not be answered\n  hint: give field 'text' of 'Stamp' maxBytes: 72 (the decoder then refuses longer lines), or raise maxFrameBytes to 127",
+    "specs/reply-sizes.protocol.yaml:18:28: error reply-may-exceed-frame: the echo of the longest Shout the decoder accepts is 105 bytes with its prefix, more than maxFrameBytes 100\n  hint: give field 'text' of 'Shout' maxBytes: 88, or raise maxFrameBytes to 105",
+  ],
   'stream-correlation': [
     "specs/stream-correlation.protocol.yaml:8:33: error stream-without-correlation: message 'Put' opens a stream, but no header field is marked 'correlation: true' to tie its chunks to it\n  hint: add a header field such as id: { type: u32, correlation: true }",
   ],
