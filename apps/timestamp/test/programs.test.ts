@@ -1,9 +1,16 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
-import { connectTo, describeLineProgram, exchange, runPythonClient, startServer, stopAllPrograms } from '@sockspec/app-kit/testing';
+import {
+  connectTo,
+  describeLineProgram,
+  exchange,
+  runPythonClient,
+  startServer,
+  stopAllPrograms,
+} from '@sockspec/app-kit/testing';
 import { framing } from '@sockspec/protocol-timestamp';
 import { afterEach, describe, expect, it } from 'vitest';
 

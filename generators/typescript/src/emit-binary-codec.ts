@@ -38,7 +38,7 @@ function fieldLocal(field: string): string {
 
 /** The local for each top-level field of a message, by field name. */
 function messageLocals(slots: readonly Slot[]): Map<string, string> {
-  const fields = slots.flatMap((slot) => (slot.kind === 'field' ? [slot.field.name] : []));
+  const fields = slots.flatMap((slot) => (slot.kind === 'field' || slot.kind === 'constant' ? [slot.field.name] : []));
   const unique = siblingLocals(fields.map(fieldLocal));
   return new Map(fields.map((field) => [field, unique.get(fieldLocal(field))!]));
 }
@@ -370,6 +370,10 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
           });
           continue;
         }
+        if (slot.kind === 'constant') {
+          decodeConstant(context, writer, steps, slot, locals.get(slot.field.name)!);
+          continue;
+        }
         const { field } = slot;
         const name = locals.get(field.name)!;
         values.push(propertyKey(field.name) === name ? name : `${propertyKey(field.name)}: ${name}`);
@@ -386,6 +390,104 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
       writer.writeLine(`return { ${values.join(', ')} };`);
     },
   });
+}
+
+/** The integer a constant int, enum or bool field is read and written as. */
+function constantInt(type: TypeIR): IntTypeIR {
+  if (type.kind === 'int') return type;
+  if (type.kind === 'enum' || type.kind === 'flags') return type.base;
+  return { kind: 'int', bits: 8, signed: false, endian: 'big' };
+}
+
+/** Byte constants up to this long are compared byte by byte inline; longer ones call bytesEqualAt. */
+const INLINE_CONSTANT_BYTES = 8;
+
+function constantBytesName(context: Context, slot: Extract<Slot, { kind: 'constant' }>): string {
+  const bytes = slot.constant.kind === 'bytes' ? slot.constant.bytes : [];
+  const owner = context.model.ir.header.includes(slot.field)
+    ? slot.field.name
+    : `${context.message.name}_${slot.field.name}`;
+  return addConstant(
+    context,
+    `${constantCase(owner)}_BYTES`,
+    'Uint8Array',
+    `new Uint8Array([${bytes.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')}])`,
+  );
+}
+
+function intLiteral(value: number, type: IntTypeIR): string {
+  const text = value >= 10 ? `0x${value.toString(16)}` : String(value);
+  return type.bits === 64 ? `${text}n` : text;
+}
+
+/** A step that checks a `const:` field in place: a typed error naming the field, the constant and what came instead. */
+function decodeConstant(
+  context: Context,
+  w: CodeBlockWriter,
+  into: Step[],
+  slot: Extract<Slot, { kind: 'constant' }>,
+  name: string,
+): void {
+  const { field, constant } = slot;
+  const size = fixedSize(field.type)!;
+  context.out.imports.add('ConstantMismatchError');
+  const fieldWhere = where(context, field.name);
+  if (constant.kind === 'int') {
+    const int = constantInt(field.type);
+    const accessor = intAccessor(int);
+    const expected = intLiteral(constant.value, int);
+    into.push({
+      size,
+      path: field.name,
+      write: (at) => {
+        w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
+        w.write(`if (${name} !== ${expected})`).block(() => {
+          w.writeLine(
+            `throw new ConstantMismatchError({ ${fieldWhere}, expected: ${expected}, actual: ${name}, offset: ${at()} });`,
+          );
+        });
+      },
+    });
+    return;
+  }
+  const bytesName = constantBytesName(context, slot);
+  into.push({
+    size,
+    path: field.name,
+    write: (at) => {
+      const differs =
+        constant.bytes.length <= INLINE_CONSTANT_BYTES
+          ? constant.bytes
+              .map((byte, index) => `frame[${at(index)}] !== 0x${byte.toString(16).padStart(2, '0')}`)
+              .join(' || ')
+          : `!bytesEqualAt(frame, ${at()}, ${bytesName})`;
+      if (constant.bytes.length > INLINE_CONSTANT_BYTES) context.out.imports.add('bytesEqualAt');
+      w.write(`if (${differs})`).block(() => {
+        w.writeLine(
+          `throw new ConstantMismatchError({ ${fieldWhere}, expected: ${bytesName}, actual: frame.slice(${at()}, ${at(size)}), offset: ${at()} });`,
+        );
+      });
+    },
+  });
+}
+
+/** Writes a `const:` field's value; the caller never passes it. */
+function encodeConstant(
+  context: Context,
+  w: CodeBlockWriter,
+  cursor: Cursor,
+  slot: Extract<Slot, { kind: 'constant' }>,
+): void {
+  const { field, constant } = slot;
+  if (constant.kind === 'int') {
+    const int = constantInt(field.type);
+    const accessor = intAccessor(int);
+    w.writeLine(`view.${accessor.set}(${cursor.at()}, ${intLiteral(constant.value, int)}${accessor.little});`);
+    cursor.skip(int.bits / 8);
+    return;
+  }
+  w.writeLine(`frame.set(${constantBytesName(context, slot)}, ${cursor.at()});`);
+  cursor.skip(constant.bytes.length);
 }
 
 /**
@@ -751,7 +853,8 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       // First every check and every measurement, so the frame is allocated once at its exact size.
       for (const slot of slots) {
         if (slot.kind === 'length') size.constant += slot.framing.lengthBytes;
-        else if (slot.kind === 'discriminator') size.constant += fixedSize(slot.field.type)!;
+        else if (slot.kind === 'discriminator' || slot.kind === 'constant')
+          size.constant += fixedSize(slot.field.type)!;
         else
           measure(
             context,
@@ -798,6 +901,10 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
             `view.${accessor.set}(${cursor.at()}, ${int.bits === 64 ? `${slot.code}n` : slot.code}${accessor.little});`,
           );
           cursor.skip(int.bits / 8);
+          return;
+        }
+        if (slot.kind === 'constant') {
+          encodeConstant(context, writer, cursor, slot);
           return;
         }
         encodeType(

@@ -255,10 +255,12 @@ function errorsFrame(
   return `encode${message.name}({ ${id}${header}${propertyKey(errors.reasonField)}: ${quote(errors[reason])}, ${propertyKey(errors.textField)}: truncateUtf8(${textExpression}, ${maxBytes}) })`;
 }
 
-/** Header fields other than the discriminator and the correlation id: every message carries them, values of its own. */
+/** Header fields other than the discriminator, the correlation id and constants: every message carries them, values of its own. */
 function otherHeaderFields(context: ServerContext): FieldIR[] {
   const { ir } = context.model;
-  return ir.header.filter((field) => field.name !== ir.discriminator && field.name !== context.id);
+  return ir.header.filter(
+    (field) => field.name !== ir.discriminator && field.name !== context.id && field.constant === undefined,
+  );
 }
 
 /** A TypeScript expression for the zero value of a type: what a header field is when nothing gives it one. */

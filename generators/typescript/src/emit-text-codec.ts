@@ -292,7 +292,12 @@ function writeMatch(
   });
 }
 
-function writeEncode(model: ProtocolModel, message: MessageModel, parts: readonly LinePartIR[], out: CodecWriter): void {
+function writeEncode(
+  model: ProtocolModel,
+  message: MessageModel,
+  parts: readonly LinePartIR[],
+  out: CodecWriter,
+): void {
   const fields = message.ir.fields;
   out.functions.push({
     name: `encode${message.name}`,
@@ -317,7 +322,8 @@ function writeEncode(model: ProtocolModel, message: MessageModel, parts: readonl
         const next = parts[index + 1];
         const nextText = next?.kind === 'literal' ? next.text : '';
         writer.writeLine(`checkText(${value}, ${quote(message.name)}, ${quote(part.name)}, ${quote(nextText)});`);
-        if (field?.type.kind === 'string') writeSizeCheck(model, message, field.name, field.type.maxBytes, value, writer, out);
+        if (field?.type.kind === 'string')
+          writeSizeCheck(model, message, field.name, field.type.maxBytes, value, writer, out);
         if (field?.type.kind === 'string' && field.type.pattern !== null) {
           const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
           writer.write(`if (!${pattern}.test(${value}))`).block(() => {

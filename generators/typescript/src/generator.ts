@@ -14,7 +14,7 @@ import { emitClient, requestModels } from './emit-client.js';
 import { emitCodec } from './emit-codec.js';
 import { emitMessages } from './emit-messages.js';
 import { emitServer, handlerMessages, handlerMethod } from './emit-server.js';
-import { layoutRows, messageSlots, wireType } from './layout.js';
+import { describeConstant, layoutRows, messageSlots, wireType } from './layout.js';
 import { buildModel, type ProtocolModel, tsType } from './model.js';
 import { propertyKey } from './names.js';
 
@@ -313,7 +313,14 @@ function packageModel(model: ProtocolModel, options: TypescriptGeneratorOptions,
     header: ir.header.map((field) => ({
       name: field.name,
       wire: wireType(field.type),
-      role: field.name === ir.discriminator ? 'discriminator' : field.name === ir.correlation ? 'correlation' : '',
+      role:
+        field.name === ir.discriminator
+          ? 'discriminator'
+          : field.name === ir.correlation
+            ? 'correlation'
+            : field.constant !== undefined
+              ? `constant ${describeConstant(field.constant)}`
+              : '',
       description: field.description,
     })),
     quickStart: start,
@@ -342,7 +349,7 @@ export const typescriptGenerator: Generator<TypescriptGeneratorOptions> = define
   name: 'typescript',
   parseOptions,
   generate({ ir, options, sockspecVersion }) {
-    if (ir.irVersion !== 2) {
+    if (ir.irVersion !== 3) {
       throw new UnsupportedFeatureError(ir.sourceFile, 'irVersion', `IR version ${String(ir.irVersion)}`);
     }
     const model = buildModel(ir);

@@ -1,4 +1,5 @@
 import {
+  type ConstantIR,
   type FieldIR,
   fixedSize,
   type LengthPrefixedFramingIR,
@@ -17,6 +18,8 @@ import type { MessageModel } from './model.js';
 export type Slot =
   | { readonly kind: 'length'; readonly framing: LengthPrefixedFramingIR }
   | { readonly kind: 'discriminator'; readonly field: FieldIR; readonly code: number }
+  /** A `const:` field: written by the encoder, checked by the decoder, not part of the message's type. */
+  | { readonly kind: 'constant'; readonly field: FieldIR; readonly constant: ConstantIR }
   | { readonly kind: 'field'; readonly field: FieldIR; readonly last: boolean };
 
 export { fixedSize, MAX_NESTING_DEPTH, nestingDepth };
@@ -46,6 +49,8 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
         throw new UnsupportedFeatureError(ir.sourceFile, where, 'a discriminator that is not an integer code');
       }
       slots.push({ kind: 'discriminator', field, code: message.ir.code });
+    } else if (field.constant !== undefined) {
+      slots.push({ kind: 'constant', field, constant: field.constant });
     } else {
       slots.push({ kind: 'field', field, last: index === fields.length - 1 });
     }
@@ -175,6 +180,19 @@ export function layoutRows(slots: readonly Slot[]): LayoutRow[] {
         notes: `discriminator: ${slot.code} for this message`,
       });
       at.constant += size;
+    } else if (slot.kind === 'constant') {
+      const size = fixedSize(slot.field.type)!;
+      rows.push({
+        offset: positionText(at),
+        size: String(size),
+        name: slot.field.name,
+        type: slot.constant.kind === 'bytes' ? `bytes[${size}]` : wireType(slot.field.type),
+        notes: joinNotes(
+          `constant ${describeConstant(slot.constant)}; anything else is an error`,
+          slot.field.description,
+        ),
+      });
+      at.constant += size;
     } else {
       typeRows(slot.field.type, slot.field.name, slot.field.description, at, rows);
     }
@@ -280,6 +298,17 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
       row(String(fixed), wireType(type), joinNotes(valueNotes(type), notes));
       at.constant += fixed ?? 0;
   }
+}
+
+/** `0xcafe (51966)`, `ok (0)`, `"PK\x03\x04" (50 4b 03 04)`: what a peer writes, both ways a byte table shows it. */
+export function describeConstant(constant: ConstantIR): string {
+  if (constant.kind === 'bytes') {
+    const hex = constant.bytes.map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+    return `"${constant.display}" (${hex})`;
+  }
+  const hex = `0x${constant.value.toString(16)}`;
+  if (constant.display !== String(constant.value)) return `${constant.display} (${constant.value})`;
+  return constant.value >= 10 ? `${hex} (${constant.value})` : String(constant.value);
 }
 
 function valueNotes(type: TypeIR): string {

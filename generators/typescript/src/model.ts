@@ -7,7 +7,7 @@ export interface MessageModel {
   readonly ir: MessageIR;
   readonly name: string;
   readonly fieldsName: string;
-  /** Header fields other than the discriminator, then the message's own fields: the interface's properties. */
+  /** Header fields other than the discriminator, then the message's own fields, without constants: the interface's properties. */
   readonly fields: readonly FieldIR[];
   readonly fromClient: boolean;
   readonly fromServer: boolean;
@@ -89,7 +89,7 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
       ir: message,
       name: pascalCase(message.name),
       fieldsName: `${pascalCase(message.name)}Fields`,
-      fields: [...headerFields, ...message.fields],
+      fields: [...headerFields, ...message.fields].filter((field) => field.constant === undefined),
       fromClient,
       fromServer: message.from !== 'client',
       behavior,

@@ -220,6 +220,51 @@ export class InvalidFieldError extends SockspecError {
   }
 }
 
+export interface ConstantMismatchDetails extends MessageContext {
+  readonly field: string;
+  /** The constant the spec declares: an integer (enums and bools as their numbers) or bytes. */
+  readonly expected: number | bigint | Uint8Array;
+  /** What the frame held in its place. */
+  readonly actual: number | bigint | Uint8Array;
+  /** Where the field starts in the frame. */
+  readonly offset: number;
+}
+
+/** `0xcafe (51966)`, or bytes as hex with their printable ASCII: `50 4b 03 04 "PK\x03\x04"`. */
+function describeConstant(value: number | bigint | Uint8Array): string {
+  if (typeof value !== 'object') return value >= 10 ? `0x${value.toString(16)} (${value})` : String(value);
+  const shown = value.subarray(0, 32);
+  const hex = [...shown].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+  const text = [...shown]
+    .map((byte) =>
+      byte >= 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x22
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`,
+    )
+    .join('');
+  return `${hex}${value.length > shown.length ? ' …' : ''} "${text}"`;
+}
+
+/**
+ * A field the spec declares constant (a magic number, a version, a
+ * signature) held something else: usually a peer speaking another protocol
+ * or another version, or a frame cut at the wrong place.
+ */
+export class ConstantMismatchError extends SockspecError {
+  readonly field: string;
+  readonly offset: number;
+
+  constructor(details: ConstantMismatchDetails, options?: SockspecErrorOptions) {
+    super(
+      'SOCKSPEC_CONSTANT_MISMATCH',
+      `${where(details)}field '${details.field}' at offset ${details.offset} must be ${describeConstant(details.expected)}, got ${describeConstant(details.actual)}`,
+      options,
+    );
+    this.field = details.field;
+    this.offset = details.offset;
+  }
+}
+
 /** Bytes that are not well-formed UTF-8 where a string was expected. */
 export class InvalidUtf8Error extends SockspecError {
   readonly field: string;

@@ -15,13 +15,16 @@
  * - errors: throw TruncatedMessageError, TrailingBytesError,
  *   UnknownMessageError, FieldTooLargeError (check before allocating),
  *   InvalidFieldError (pattern, enum, flags, timestamp); use `previewText`
- *   for untrusted text in `got`.
+ *   for untrusted text in `got`; ConstantMismatchError for a `const:` field
+ *   (`bytesEqualAt` compares a long byte constant in place).
  */
 
 // Wire primitives.
 export { formatCtime, parseCtime } from './ctime.js';
 // Errors.
 export {
+  type ConstantMismatchDetails,
+  ConstantMismatchError,
   type FieldTooLargeDetails,
   FieldTooLargeError,
   type FrameTooLargeDetails,
@@ -46,4 +49,4 @@ export { createFrameDecoder } from './frame-decoder.js';
 export { checkFramingConfig, encodeFrame, framingForTransport } from './framing.js';
 export type { Endian, FrameDecoder, FramingConfig } from './types.js';
 export { findInvalidUtf8, truncateUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Write } from './utf8.js';
-export { getUint64Number } from './wire.js';
+export { bytesEqualAt, getUint64Number } from './wire.js';

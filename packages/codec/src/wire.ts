@@ -12,3 +12,11 @@ export function getUint64Number(view: DataView, offset: number, littleEndian: bo
   const low = view.getUint32(littleEndian ? offset : offset + 4, littleEndian);
   return high * TWO_POW_32 + low;
 }
+
+/** Whether frame[offset, offset + expected.length) holds exactly `expected`; the caller has checked the bounds. */
+export function bytesEqualAt(frame: Uint8Array, offset: number, expected: Uint8Array): boolean {
+  for (let index = 0; index < expected.length; index += 1) {
+    if (frame[offset + index] !== expected[index]) return false;
+  }
+  return true;
+}

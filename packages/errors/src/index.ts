@@ -16,6 +16,7 @@ export type SockspecErrorCode =
   | 'SOCKSPEC_INVALID_UTF8'
   | 'SOCKSPEC_FIELD_TOO_LARGE'
   | 'SOCKSPEC_INVALID_FIELD'
+  | 'SOCKSPEC_CONSTANT_MISMATCH'
   // connections (packages/transport, server, client)
   | 'SOCKSPEC_CONNECT_TIMEOUT'
   | 'SOCKSPEC_CONNECTION_CLOSED'

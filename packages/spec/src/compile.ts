@@ -143,7 +143,10 @@ interface MessageInfo {
   readonly from: Direction;
   readonly code: number | null;
   readonly description: string;
+  /** The fields a message value has: what behavior values fill and `$request.<field>` reads (no constants). */
   readonly fields: FieldIR[] | null;
+  /** Every field on the wire, constants included: what the IR carries. */
+  readonly wireFields: FieldIR[] | null;
   readonly line: LineTemplateIR | null;
   /** As written; checked once every message is known. */
   readonly stream: { chunk: string; end: string } | null;
@@ -231,13 +234,13 @@ class SemanticPass {
     }
     const messageIRs: MessageIR[] = [];
     for (const m of messages.values()) {
-      if (m === null || m.fields === null) return null;
+      if (m === null || m.wireFields === null) return null;
       messageIRs.push({
         name: m.name,
         code: m.code,
         from: m.from,
         description: m.description,
-        fields: m.fields,
+        fields: m.wireFields,
         line: m.line,
         stream: streams.get(m.name) ?? null,
       });
@@ -472,7 +475,7 @@ class SemanticPass {
       return { fields: null, discriminator: null, correlation: null };
     }
     if (!isRecord(raw) || !this.#ok(['header'])) return { fields: null, discriminator: null, correlation: null };
-    const fields = resolver.resolveFields(raw, ['header'], true);
+    const fields = resolver.resolveFields(raw, ['header'], true, true);
     let discriminator: HeaderInfo['discriminator'] = null;
     let correlation: string | null = null;
     let ok = fields !== null;
@@ -543,7 +546,7 @@ class SemanticPass {
       let fields: FieldIR[] | null;
       let line: LineTemplateIR | null = null;
       if (encoding === 'binary') {
-        fields = resolver.resolveFields(m.fields, [...path, 'fields'], false);
+        fields = resolver.resolveFields(m.fields, [...path, 'fields'], false, true);
         if (fields !== null) fields = this.#checkBinaryFields(name, fields, header) ? fields : null;
       } else if (typeof m.line !== 'string') {
         this.#report.error(
@@ -565,13 +568,17 @@ class SemanticPass {
         from,
         code: code === undefined ? null : code,
         description: typeof m.description === 'string' ? m.description : '',
-        fields,
+        fields: fields === null ? null : fields.filter((field) => field.constant === undefined),
+        wireFields: fields,
         line,
         stream:
           isRecord(m.stream) && this.#ok([...path, 'stream']) ? (m.stream as { chunk: string; end: string }) : null,
       });
     }
-    if (encoding === 'binary' && header.discriminator === null) this.#checkDirectionsUnambiguous(messages);
+    // A header that failed to resolve may have held the discriminator: one problem, one error.
+    if (encoding === 'binary' && header.discriminator === null && header.fields !== null) {
+      this.#checkDirectionsUnambiguous(messages);
+    }
     if (encoding === 'text') this.#checkTemplatesReachable(messages);
     return messages;
   }
@@ -1304,6 +1311,17 @@ class SemanticPass {
     for (const key of Object.keys(values)) {
       if (fieldNames.includes(key)) continue;
       ok = false;
+      const constant = target.wireFields?.find((f) => f.name === key)?.constant;
+      if (constant !== undefined) {
+        this.#report.error(
+          'value-for-constant',
+          [...path, 'values', key],
+          `${roleText} gives a value for '${key}', but it is a constant of message '${name}' (${constant.display}), which the encoder always writes`,
+          `remove '${key}' from 'values'`,
+          'key',
+        );
+        continue;
+      }
       this.#report.error(
         'unknown-value-field',
         [...path, 'values', key],

@@ -7,7 +7,7 @@
  *
  * Bump IR_VERSION whenever a generator would have to change to keep working.
  */
-export const IR_VERSION = 2 as const;
+export const IR_VERSION = 3 as const;
 
 export type Endian = 'big' | 'little';
 export type Direction = 'client' | 'server' | 'both';
@@ -239,7 +239,33 @@ export interface FieldIR {
   readonly name: string;
   readonly type: TypeIR;
   readonly description: string;
+  /**
+   * Set on header and message fields declared with `const:`: the encoder
+   * writes this value, the decoder checks it, and the field is not part of
+   * the message's TypeScript type. Absent on every other field.
+   */
+  readonly constant?: ConstantIR;
 }
+
+/**
+ * A field's constant value as it goes on the wire. Integers (enum values and
+ * bools as their numbers) are safe integers, since YAML numbers are read as
+ * doubles; strings and bytes are their bytes, and the field's type then has a
+ * fixed length of exactly that many bytes.
+ */
+export type ConstantIR =
+  | {
+      readonly kind: 'int';
+      readonly value: number;
+      /** How the spec wrote it, for docs: `0xcafe`, the enum value's name, `true`. */
+      readonly display: string;
+    }
+  | {
+      readonly kind: 'bytes';
+      readonly bytes: readonly number[];
+      /** How the spec wrote it, for docs: the text with non-printable bytes as \xNN. */
+      readonly display: string;
+    };
 
 // ---------------------------------------------------------------------------
 // Messages.

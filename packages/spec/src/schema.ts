@@ -253,6 +253,20 @@ export const TypeDefinition = Type.Recursive(
             fieldMapOptions('Struct fields, in wire order.'),
           ),
         ),
+        const: Type.Optional(
+          Type.Union(
+            [
+              Type.Integer(),
+              Type.Boolean(),
+              Type.String(),
+              Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { minItems: 1 }),
+            ],
+            {
+              description:
+                "Header and message fields: a value the encoder always writes and the decoder checks; callers never pass it. An integer, an enum value's name, a bool, or for string/bytes a string ('PK\\x03\\x04': each character a byte up to \\xff for bytes, UTF-8 for strings) or a list of byte values.",
+            },
+          ),
+        ),
         discriminator: Type.Optional(
           Type.Boolean({ description: 'Header only: this integer field selects the message.' }),
         ),

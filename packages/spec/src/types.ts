@@ -1,6 +1,15 @@
 import { describePath } from './describe.js';
 import { didYouMean } from './diagnostics.js';
-import type { BytesTypeIR, Endian, FieldIR, IntTypeIR, LengthEncodingIR, StringTypeIR, TypeIR } from './ir.js';
+import type {
+  BytesTypeIR,
+  ConstantIR,
+  Endian,
+  FieldIR,
+  IntTypeIR,
+  LengthEncodingIR,
+  StringTypeIR,
+  TypeIR,
+} from './ir.js';
 import type { Reporter } from './report.js';
 import { BUILTIN_TYPE_NAMES, type BuiltinTypeName } from './schema.js';
 import type { BrokenPaths } from './shape.js';
@@ -28,20 +37,20 @@ const PREFIX_BYTES: Record<string, 1 | 2 | 4 | 8> = { u8: 1, u16: 2, u32: 4, u64
 
 /** Keys a type definition may carry for each kind of type, besides the universal ones. */
 const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
-  int: ['endian', 'values', 'flags'],
+  int: ['endian', 'values', 'flags', 'const'],
   float: ['endian'],
-  bool: [],
-  string: ['maxBytes', 'pattern', 'length', 'terminator', 'endian'],
-  bytes: ['maxBytes', 'length', 'terminator', 'endian'],
+  bool: ['const'],
+  string: ['maxBytes', 'pattern', 'length', 'terminator', 'endian', 'const'],
+  bytes: ['maxBytes', 'length', 'terminator', 'endian', 'const'],
   timestamp: ['format', 'endian'],
-  enum: [],
+  enum: ['const'],
   flags: [],
   array: ['items', 'count', 'maxCount', 'endian'],
   struct: ['fields'],
   optional: [],
 };
 const UNIVERSAL_KEYS = new Set(['type', 'description', 'optional', 'discriminator', 'correlation']);
-const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count']);
+const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const']);
 const KEY_OWNERS: Record<string, string> = {
   endian: 'integer, float, timestamp and list types',
   values: 'integer types (it makes an enum)',
@@ -55,6 +64,7 @@ const KEY_OWNERS: Record<string, string> = {
   count: 'lists',
   maxCount: 'lists',
   fields: 'structs',
+  const: 'integer, enum, bool, string and bytes fields',
 };
 
 /**
@@ -108,6 +118,11 @@ export class TypeResolver {
     }
     // A cycle found deeper down already marked this name; keep that verdict.
     if (this.#resolved.get(name) === null) return null;
+    const definition = this.#definitions.get(name);
+    if (ir !== null && isDefinition(definition) && definition.const !== undefined) {
+      this.#constNotAllowed([...path, 'const'], `type '${name}'`);
+      ir = null;
+    }
     const named = ir === null ? null : ({ ...ir, typeName: name } as TypeIR);
     this.#resolved.set(name, named);
     return named;
@@ -123,8 +138,12 @@ export class TypeResolver {
     return this.#resolveDefinition(ref as Definition, path, inHeader);
   }
 
-  /** Resolves the fields of a mapping `name -> type reference`, in declaration order. */
-  resolveFields(map: unknown, path: SpecPath, inHeader: boolean): FieldIR[] | null {
+  /**
+   * Resolves the fields of a mapping `name -> type reference`, in declaration
+   * order. `constants`: header and message fields may be constants; struct
+   * fields may not (issue 8 keeps constants where a byte table puts them).
+   */
+  resolveFields(map: unknown, path: SpecPath, inHeader: boolean, constants = false): FieldIR[] | null {
     if (map === undefined) return [];
     if (map === null || typeof map !== 'object') return null;
     const fields: FieldIR[] = [];
@@ -140,10 +159,21 @@ export class TypeResolver {
         ok = false;
         continue;
       }
-      const description =
-        ref !== null && typeof ref === 'object' && typeof (ref as Definition).description === 'string'
-          ? ((ref as Definition).description as string)
-          : '';
+      const description = isDefinition(ref) && typeof ref.description === 'string' ? ref.description : '';
+      if (isDefinition(ref) && ref.const !== undefined) {
+        if (!constants) {
+          this.#constNotAllowed([...fieldPath, 'const'], describePath(fieldPath));
+          ok = false;
+          continue;
+        }
+        const constant = this.#constant(type, ref, fieldPath, inHeader);
+        if (constant === null) {
+          ok = false;
+          continue;
+        }
+        fields.push({ name, type, description, constant });
+        continue;
+      }
       fields.push({ name, type, description });
     }
     return ok ? fields : null;
@@ -246,12 +276,19 @@ export class TypeResolver {
     } else if (typeof def.type === 'string') {
       base = this.#resolveName(def.type, [...path, 'type']);
       if (base === null) return null;
+    } else if (def.type === undefined && (typeof def.const === 'string' || Array.isArray(def.const))) {
+      // `magic: { const: "PK\x03\x04" }`: the bytes say everything, the type is implied.
+      base = this.builtin('bytes', null);
+    } else if (def.type === undefined && typeof def.const === 'boolean') {
+      base = this.builtin('bool', null);
     } else {
       report.error(
         'missing-type',
         path,
         `${where} has no 'type'`,
-        "add 'type:' with a built-in or named type ('items' makes a list, 'fields' a struct)",
+        typeof def.const === 'number'
+          ? `add 'type:' with the constant's width on the wire, such as type: u8 or type: u16`
+          : "add 'type:' with a built-in or named type ('items' makes a list, 'fields' a struct)",
       );
       return null;
     }
@@ -276,7 +313,7 @@ export class TypeResolver {
 
     let type = this.#refine(base, def, path, where);
     if (type === null) return null;
-    if (refinements.some((k) => k !== 'items' && k !== 'fields') && 'typeName' in type) {
+    if (refinements.some((k) => k !== 'items' && k !== 'fields' && k !== 'const') && 'typeName' in type) {
       // A refined named type is a new, anonymous type.
       const { typeName: _dropped, ...rest } = type;
       type = rest as TypeIR;
@@ -339,6 +376,23 @@ export class TypeResolver {
     const endian = typeof def.endian === 'string' ? (def.endian as Endian) : byteOrder;
     let length: LengthEncodingIR = base.length;
     const spec = def.length;
+    const constant = def.const === undefined ? null : constantBytes(base.kind, def.const);
+    if (constant !== null && typeof constant !== 'string') {
+      // A constant has one size: its own. A declared length must agree with it.
+      const fixed = isDefinition(spec) && typeof spec.fixed === 'number' ? spec.fixed : null;
+      if (spec !== undefined && fixed !== constant.length) {
+        report.error(
+          'const-length-mismatch',
+          [...path, 'length'],
+          `${where} is the constant of ${constant.length} bytes, but its length is ${describeLengthSpec(spec)}`,
+          `remove 'length' (a constant is written as exactly its ${constant.length} bytes), or make it { fixed: ${constant.length} }`,
+        );
+        return null;
+      }
+      return base.kind === 'bytes'
+        ? { ...base, length: { kind: 'fixed', bytes: constant.length }, maxBytes: constant.length }
+        : { ...base, length: { kind: 'fixed', bytes: constant.length }, maxBytes: constant.length };
+    }
     if (typeof spec === 'string') {
       if (spec in PREFIX_BYTES) length = { kind: 'prefixed', bytes: PREFIX_BYTES[spec]!, endian };
       else if (spec === 'terminated') {
@@ -419,6 +473,119 @@ export class TypeResolver {
       }
     }
     return { ...base, length, maxBytes, pattern };
+  }
+
+  #constNotAllowed(path: SpecPath, where: string): void {
+    this.#ctx.report.error(
+      'const-not-allowed-here',
+      path,
+      `'const' in ${where}: constants are header or message fields`,
+      'declare the constant on a field under header or a message’s fields (a struct or list element would repeat it in every value)',
+      'key',
+    );
+  }
+
+  /** The wire value of a field's `const:`, checked against its type; null after reporting. */
+  #constant(type: TypeIR, def: Definition, path: SpecPath, inHeader: boolean): ConstantIR | null {
+    const { report } = this.#ctx;
+    const raw = def.const;
+    const constPath = [...path, 'const'];
+    const where = describePath(path);
+    const mismatch = (expected: string): null => {
+      report.error(
+        'const-type-mismatch',
+        constPath,
+        `the constant of ${where} must be ${expected}, since the field is ${describeKind(type)}; got ${JSON.stringify(raw)}`,
+        `write ${expected}, or change the field's type`,
+      );
+      return null;
+    };
+    for (const role of ['discriminator', 'correlation'] as const) {
+      if (inHeader && def[role] === true) {
+        report.error(
+          'const-with-role',
+          constPath,
+          `${where} is both a constant and the ${role}, but the ${role} changes from frame to frame`,
+          role === 'discriminator'
+            ? "give each message its 'code' instead, or make another header field the constant"
+            : "remove 'const': the client assigns correlation ids",
+          'key',
+        );
+        return null;
+      }
+    }
+    switch (type.kind) {
+      case 'int': {
+        if (typeof raw !== 'number' || !Number.isInteger(raw)) return mismatch('an integer');
+        const [min, max] = intRange(type);
+        if (raw < min || raw > max) {
+          report.error(
+            'const-out-of-range',
+            constPath,
+            `the constant ${raw} of ${where} does not fit ${describeKind(type)} (${min} to ${max})`,
+            'pick a value in range or a wider integer type',
+          );
+          return null;
+        }
+        return { kind: 'int', value: raw, display: String(raw) };
+      }
+      case 'enum': {
+        const names = type.values.map((value) => value.name);
+        const found = type.values.find((value) => value.name === raw);
+        if (found !== undefined) return { kind: 'int', value: found.value, display: found.name };
+        if (typeof raw !== 'string') return mismatch(`the name of one of its values (${names.join(', ')})`);
+        report.error(
+          'const-unknown-enum-value',
+          constPath,
+          `the constant '${raw}' of ${where} is not one of its values`,
+          didYouMean(raw, names) ?? `its values are ${names.join(', ')}`,
+        );
+        return null;
+      }
+      case 'bool':
+        if (typeof raw !== 'boolean') return mismatch('true or false');
+        return { kind: 'int', value: raw ? 1 : 0, display: String(raw) };
+      case 'string':
+      case 'bytes': {
+        const bytes = constantBytes(type.kind, raw);
+        if (bytes === null) return mismatch('a string or a list of byte values');
+        if (typeof bytes === 'string') {
+          report.error(
+            'const-not-bytes',
+            constPath,
+            `the constant of ${where} ${bytes}`,
+            'write the byte as \\xNN (up to \\xff), or make the field a string (UTF-8)',
+          );
+          return null;
+        }
+        if (
+          type.kind === 'string' &&
+          type.pattern !== null &&
+          !new RegExp(type.pattern, 'u').test(new TextDecoder().decode(new Uint8Array(bytes)))
+        ) {
+          report.error(
+            'const-type-mismatch',
+            constPath,
+            `the constant of ${where} does not match its pattern /${type.pattern}/`,
+            'change the constant or remove the pattern',
+          );
+          return null;
+        }
+        return { kind: 'bytes', bytes, display: displayBytes(bytes) };
+      }
+      case 'optional':
+        report.error(
+          'const-optional',
+          constPath,
+          `${where} is both a constant and optional`,
+          "a constant is always present: remove 'optional' or 'const'",
+          'key',
+        );
+        return null;
+      default:
+        // float, timestamp, flags, lists and structs were refused by the key check.
+        return null;
+    }
   }
 
   #enum(base: IntTypeIR, values: Record<string, number>, path: SpecPath): TypeIR | null {
@@ -648,4 +815,44 @@ export function fixedSize(type: TypeIR): number | null {
     default:
       return null;
   }
+}
+
+function isDefinition(value: unknown): value is Definition {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The bytes of a string or bytes constant: a list of byte values, a string's
+ * UTF-8 (strings), or a string whose characters are bytes (bytes: "PK\x03\x04",
+ * as YAML double quotes write them). A string reason when a character is not
+ * a byte; null when the value is neither.
+ */
+export function constantBytes(kind: 'string' | 'bytes', raw: unknown): number[] | string | null {
+  if (Array.isArray(raw)) return raw.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? (raw as number[]) : null;
+  if (typeof raw !== 'string') return null;
+  if (kind === 'string') return [...new TextEncoder().encode(raw)];
+  const bytes: number[] = [];
+  for (let index = 0; index < raw.length; index += 1) {
+    const code = raw.charCodeAt(index);
+    if (code > 0xff)
+      return `has the character ${JSON.stringify(raw[index])} at ${index}, which is not a byte (bytes constants are \\x00-\\xff)`;
+    bytes.push(code);
+  }
+  return bytes;
+}
+
+/** `PK\x03\x04`: printable ASCII as itself, every other byte as \xNN. */
+export function displayBytes(bytes: readonly number[]): string {
+  return bytes
+    .map((b) =>
+      b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`,
+    )
+    .join('');
+}
+
+function describeLengthSpec(spec: unknown): string {
+  if (typeof spec === 'string')
+    return spec === 'rest' ? "'rest'" : spec === 'terminated' ? "'terminated'" : `a ${spec} prefix`;
+  if (isDefinition(spec) && typeof spec.fixed === 'number') return `{ fixed: ${spec.fixed} }`;
+  return JSON.stringify(spec);
 }

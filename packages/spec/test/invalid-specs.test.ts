@@ -160,11 +160,24 @@ const expected: Record<string, string[]> = {
     "specs/type-keys.protocol.yaml:15:16: error missing-type: field 'nothing' of message 'Data' has no 'type'\n  hint: add 'type:' with a built-in or named type ('items' makes a list, 'fields' a struct)",
   ],
   // Rules the generator used to find only after check said 0 errors; one error per unknown key.
+  constants: [
+    "specs/constants.protocol.yaml:6:37: error const-not-allowed-here: 'const' in field 'x' of type 'Point': constants are header or message fields\n  hint: declare the constant on a field under header or a message’s fields (a struct or list element would repeat it in every value)",
+    "specs/constants.protocol.yaml:9:39: error const-with-role: header field 'id' is both a constant and the correlation, but the correlation changes from frame to frame\n  hint: remove 'const': the client assigns correlation ids",
+    "specs/constants.protocol.yaml:15:29: error const-out-of-range: the constant 300 of field 'a' of message 'Ping' does not fit a u8 (0 to 255)\n  hint: pick a value in range or a wider integer type",
+    "specs/constants.protocol.yaml:16:30: error const-type-mismatch: the constant of field 'b' of message 'Ping' must be an integer, since the field is a u16; got \"x\"\n  hint: write an integer, or change the field's type",
+    "specs/constants.protocol.yaml:17:10: error missing-type: field 'c' of message 'Ping' has no 'type'\n  hint: add 'type:' with the constant's width on the wire, such as type: u8 or type: u16",
+    "specs/constants.protocol.yaml:18:33: error const-length-mismatch: field 'd' of message 'Ping' is the constant of 3 bytes, but its length is a u8 prefix\n  hint: remove 'length' (a constant is written as exactly its 3 bytes), or make it { fixed: 3 }",
+    "specs/constants.protocol.yaml:19:32: error const-not-bytes: the constant of field 'e' of message 'Ping' has the character \"€\" at 0, which is not a byte (bytes constants are \\x00-\\xff)\n  hint: write the byte as \\xNN (up to \\xff), or make the field a string (UTF-8)",
+    "specs/constants.protocol.yaml:20:56: error const-unknown-enum-value: the constant 'of' of field 'f' of message 'Ping' is not one of its values\n  hint: did you mean 'on'?",
+    "specs/constants.protocol.yaml:21:23: error type-key-not-applicable: 'const' does not apply to an f32 in field 'g' of message 'Ping'\n  hint: 'const' applies to integer, enum, bool, string and bytes fields",
+    "specs/constants.protocol.yaml:22:38: error const-optional: field 'h' of message 'Ping' is both a constant and optional\n  hint: a constant is always present: remove 'optional' or 'const'",
+    "specs/constants.protocol.yaml:27:67: error value-for-constant: the reply to 'Hello' gives a value for 'ok', but it is a constant of message 'Pong' (true), which the encoder always writes\n  hint: remove 'ok' from 'values'",
+  ],
   'layout-rules': [
-    'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 1)\n  hint: set offset to one of 0, 1, or declare header fields that fill bytes 1 to 7',
-    "specs/layout-rules.protocol.yaml:6:40: error unknown-key: unknown key 'const' in header field 'op'\n  hint: did you mean 'count'?",
-    "specs/layout-rules.protocol.yaml:18:50: error nesting-too-deep: field 'deep' of message 'Deep' nests structs, lists and optionals 9 levels deep, more than the 8 a spec may use\n  hint: flatten the innermost levels into their parent struct",
-    "specs/layout-rules.protocol.yaml:19:99: error terminator-inside-utf8: terminator 0xc3 of field 'name' of message 'Named' can occur inside a UTF-8 character, so the string could end in the middle of one\n  hint: use an ASCII byte (0x00-0x7F, usually 0) or one that UTF-8 never uses (0xF8-0xFF)",
+    'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',
+    "specs/layout-rules.protocol.yaml:19:50: error nesting-too-deep: field 'deep' of message 'Deep' nests structs, lists and optionals 9 levels deep, more than the 8 a spec may use\n  hint: flatten the innermost levels into their parent struct",
+    "specs/layout-rules.protocol.yaml:20:99: error terminator-inside-utf8: terminator 0xc3 of field 'name' of message 'Named' can occur inside a UTF-8 character, so the string could end in the middle of one\n  hint: use an ASCII byte (0x00-0x7F, usually 0) or one that UTF-8 never uses (0xF8-0xFF)",
+    "specs/layout-rules.protocol.yaml:22:62: error unknown-key: unknown key 'constnt' in field 'flag' of message 'Typo'\n  hint: did you mean 'const'?",
   ],
   'unknown-key': [
     "specs/unknown-key.protocol.yaml:5:3: error missing-key: missing required key 'maxFrameBytes' in 'framing'\n  hint: add 'maxFrameBytes:' with an integer from 1 to 2147483647",
