@@ -38,7 +38,9 @@ function fieldLocal(field: string): string {
 
 /** The local for each top-level field of a message, by field name. */
 function messageLocals(slots: readonly Slot[]): Map<string, string> {
-  const fields = slots.flatMap((slot) => (slot.kind === 'field' || slot.kind === 'constant' ? [slot.field.name] : []));
+  const fields = slots.flatMap((slot) =>
+    slot.kind === 'field' || slot.kind === 'constant' || slot.kind === 'computed' ? [slot.field.name] : [],
+  );
   const unique = siblingLocals(fields.map(fieldLocal));
   return new Map(fields.map((field) => [field, unique.get(fieldLocal(field))!]));
 }
@@ -130,6 +132,8 @@ interface Context {
   readonly model: ProtocolModel;
   readonly message: MessageModel;
   readonly out: CodecWriter;
+  /** The local each top-level field is read into or measured as, by field name. */
+  readonly locals: ReadonlyMap<string, string>;
 }
 
 function where(context: Context, path: string): string {
@@ -180,7 +184,7 @@ export function minimumSize(type: TypeIR): number {
     case 'bytes':
       return type.length.kind === 'prefixed' ? type.length.bytes : type.length.kind === 'terminated' ? 1 : 0;
     case 'array':
-      return type.count.bytes;
+      return type.count.kind === 'prefixed' ? type.count.bytes : 0;
     case 'optional':
       return 1;
     case 'struct':
@@ -217,8 +221,9 @@ export function writeBinaryCodec(model: ProtocolModel, out: CodecWriter): void {
   if (ir.framing.kind === 'delimited') writeDelimiterSearch(ir.framing.delimiter, out);
   for (const message of model.messages) {
     const slots = messageSlots(ir, message);
-    writeDecode({ model, message, out }, slots);
-    writeEncode({ model, message, out }, slots);
+    const locals = messageLocals(slots);
+    writeDecode({ model, message, out, locals }, slots);
+    writeEncode({ model, message, out, locals }, slots);
   }
   for (const side of ['Client', 'Server'] as const) {
     const messages = side === 'Client' ? model.clientMessages : model.serverMessages;
@@ -374,6 +379,10 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
           decodeConstant(context, writer, steps, slot, locals.get(slot.field.name)!);
           continue;
         }
+        if (slot.kind === 'computed') {
+          decodeComputed(context, writer, steps, slot, locals.get(slot.field.name)!);
+          continue;
+        }
         const { field } = slot;
         const name = locals.get(field.name)!;
         values.push(propertyKey(field.name) === name ? name : `${propertyKey(field.name)}: ${name}`);
@@ -469,6 +478,56 @@ function decodeConstant(
       });
     },
   });
+}
+
+/**
+ * A step that reads a `computed` field: the length or count the field that
+ * names it uses (checked there, against its limit and the frame), or 0 when
+ * this message has no such field.
+ */
+function decodeComputed(
+  context: Context,
+  w: CodeBlockWriter,
+  into: Step[],
+  slot: Extract<Slot, { kind: 'computed' }>,
+  name: string,
+): void {
+  const int = constantInt(slot.field.type);
+  const accessor = intAccessor(int);
+  into.push({
+    size: int.bits / 8,
+    path: slot.field.name,
+    write: (at) => {
+      w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
+      if (slot.target !== null) return;
+      context.out.imports.add('InvalidFieldError');
+      w.write(`if (${name} !== 0)`).block(() => {
+        w.writeLine(
+          `throw new InvalidFieldError({ ${where(context, slot.field.name)}, expected: ${quote(`0 (${context.message.name} has no field it gives the size of)`)}, got: String(${name}) });`,
+        );
+      });
+    },
+  });
+}
+
+/** Writes a `computed` field: the measured length or count of the field that names it (the frame starts zeroed). */
+function encodeComputed(
+  context: Context,
+  w: CodeBlockWriter,
+  cursor: Cursor,
+  slot: Extract<Slot, { kind: 'computed' }>,
+): void {
+  const int = constantInt(slot.field.type);
+  const { target } = slot;
+  if (target !== null) {
+    const accessor = intAccessor(int);
+    const value =
+      target.field.type.kind === 'string'
+        ? `${context.locals.get(target.field.name)!}Length`
+        : `${access('message', target.field.name)}.length`;
+    w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}${accessor.little});`);
+  }
+  cursor.skip(int.bits / 8);
 }
 
 /** Writes a `const:` field's value; the caller never passes it. */
@@ -630,19 +689,34 @@ function decodeType(
     case 'array': {
       ctx.out.imports.add('FieldTooLargeError');
       const count = type.count;
-      const accessor = intAccessor(uintOfBytes(count.bytes, count.endian));
-      into.push({
-        size: count.bytes,
-        path,
-        write: (at) => {
-          w.writeLine(`const ${name}Count = view.${accessor.get}(${at()}${accessor.little});`);
-          w.write(`if (${name}Count > ${type.maxCount})`).block(() => {
-            w.writeLine(
-              `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${name}Count, unit: 'elements' });`,
-            );
-          });
-        },
-      });
+      const tooMany = (): void => {
+        w.write(`if (${name}Count > ${type.maxCount})`).block(() => {
+          w.writeLine(
+            `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${name}Count, unit: 'elements' });`,
+          );
+        });
+      };
+      if (count.kind === 'field') {
+        const source = ctx.locals.get(count.field)!;
+        into.push({
+          size: 0,
+          path,
+          write: () => {
+            w.writeLine(`const ${name}Count = ${source};`);
+            tooMany();
+          },
+        });
+      } else {
+        const accessor = intAccessor(uintOfBytes(count.bytes, count.endian));
+        into.push({
+          size: count.bytes,
+          path,
+          write: (at) => {
+            w.writeLine(`const ${name}Count = view.${accessor.get}(${at()}${accessor.little});`);
+            tooMany();
+          },
+        });
+      }
       into.push({
         size: null,
         write: () => {
@@ -810,6 +884,27 @@ function decodeSized(
         },
       });
       return;
+    case 'field': {
+      // The length was read (and is checked here) with the field that holds it, earlier in the frame.
+      const source = ctx.locals.get(length.field)!;
+      into.push({
+        size: null,
+        write: () => {
+          const start = cursor.at();
+          w.writeLine(`const ${name}Length = ${source};`);
+          tooLarge(`${name}Length`);
+          w.write(`if (frame.length < ${start} + ${name}Length)`).block(() => {
+            w.writeLine(
+              `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}Length, offset: ${start}, frameBytes: frame.length });`,
+            );
+          });
+          w.writeLine(`const ${name} = ${value(start, `${start} + ${name}Length`)};`);
+          afterValue();
+          cursor.advance(w, `${name}Length`);
+        },
+      });
+      return;
+    }
     case 'rest':
       into.push({
         size: null,
@@ -853,7 +948,7 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       // First every check and every measurement, so the frame is allocated once at its exact size.
       for (const slot of slots) {
         if (slot.kind === 'length') size.constant += slot.framing.lengthBytes;
-        else if (slot.kind === 'discriminator' || slot.kind === 'constant')
+        else if (slot.kind === 'discriminator' || slot.kind === 'constant' || slot.kind === 'computed')
           size.constant += fixedSize(slot.field.type)!;
         else
           measure(
@@ -905,6 +1000,10 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
         }
         if (slot.kind === 'constant') {
           encodeConstant(context, writer, cursor, slot);
+          return;
+        }
+        if (slot.kind === 'computed') {
+          encodeComputed(context, writer, cursor, slot);
           return;
         }
         encodeType(
@@ -1009,7 +1108,7 @@ function measure(
           `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${value}.length, unit: 'elements' });`,
         );
       });
-      size.constant += type.count.bytes;
+      if (type.count.kind === 'prefixed') size.constant += type.count.bytes;
       const fixed = fixedSize(type.element);
       if (fixed !== null && fixed > 0) size.terms.push(`${value}.length${fixed === 1 ? '' : ` * ${fixed}`}`);
       if (fixed !== null && !needsCheck(type.element)) return;
@@ -1110,6 +1209,7 @@ function measureSized(
       return;
     }
     case 'rest':
+    case 'field':
       size.terms.push(length);
       return;
   }
@@ -1222,9 +1322,11 @@ function encodeType(
       return;
     }
     case 'array': {
-      const accessor = intAccessor(uintOfBytes(type.count.bytes, type.count.endian));
-      w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}.length${accessor.little});`);
-      cursor.skip(type.count.bytes);
+      if (type.count.kind === 'prefixed') {
+        const accessor = intAccessor(uintOfBytes(type.count.bytes, type.count.endian));
+        w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}.length${accessor.little});`);
+        cursor.skip(type.count.bytes);
+      }
       cursor.sync(w);
       w.write(`for (const ${name}Item of ${value})`).block(() => {
         const inner = new Cursor(true);

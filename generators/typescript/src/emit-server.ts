@@ -259,7 +259,11 @@ function errorsFrame(
 function otherHeaderFields(context: ServerContext): FieldIR[] {
   const { ir } = context.model;
   return ir.header.filter(
-    (field) => field.name !== ir.discriminator && field.name !== context.id && field.constant === undefined,
+    (field) =>
+      field.name !== ir.discriminator &&
+      field.name !== context.id &&
+      field.constant === undefined &&
+      field.computed === undefined,
   );
 }
 

@@ -20,9 +20,38 @@ export type Slot =
   | { readonly kind: 'discriminator'; readonly field: FieldIR; readonly code: number }
   /** A `const:` field: written by the encoder, checked by the decoder, not part of the message's type. */
   | { readonly kind: 'constant'; readonly field: FieldIR; readonly constant: ConstantIR }
+  /**
+   * A `computed` field: the length or count of `target`, which names it;
+   * null when this message has no such field (a header field), and it is 0.
+   */
+  | { readonly kind: 'computed'; readonly field: FieldIR; readonly target: SizedField | null }
   | { readonly kind: 'field'; readonly field: FieldIR; readonly last: boolean };
 
 export { fixedSize, MAX_NESTING_DEPTH, nestingDepth };
+
+/** A field whose length (string, bytes) or element count (list) another field holds. */
+export interface SizedField {
+  readonly field: FieldIR;
+  readonly unit: 'bytes' | 'elements';
+}
+
+/** The field that takes its size from `name`, among the fields of one frame. */
+export function sizedBy(name: string, fields: readonly FieldIR[]): SizedField | null {
+  for (const field of fields) {
+    const { type } = field;
+    if (
+      (type.kind === 'string' || type.kind === 'bytes') &&
+      type.length.kind === 'field' &&
+      type.length.field === name
+    ) {
+      return { field, unit: 'bytes' };
+    }
+    if (type.kind === 'array' && type.count.kind === 'field' && type.count.field === name) {
+      return { field, unit: 'elements' };
+    }
+  }
+  return null;
+}
 
 /** The slots of one binary message; throws when the spec asks for a layout this generator cannot emit. */
 export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
@@ -51,6 +80,8 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
       slots.push({ kind: 'discriminator', field, code: message.ir.code });
     } else if (field.constant !== undefined) {
       slots.push({ kind: 'constant', field, constant: field.constant });
+    } else if (field.computed === true) {
+      slots.push({ kind: 'computed', field, target: sizedBy(field.name, fields) });
     } else {
       slots.push({ kind: 'field', field, last: index === fields.length - 1 });
     }
@@ -180,6 +211,22 @@ export function layoutRows(slots: readonly Slot[]): LayoutRow[] {
         notes: `discriminator: ${slot.code} for this message`,
       });
       at.constant += size;
+    } else if (slot.kind === 'computed') {
+      const size = fixedSize(slot.field.type)!;
+      const target = slot.target;
+      rows.push({
+        offset: positionText(at),
+        size: String(size),
+        name: slot.field.name,
+        type: wireType(slot.field.type),
+        notes: joinNotes(
+          target === null
+            ? '0: this message has no field it gives the size of'
+            : `${target.unit === 'bytes' ? `len(${target.field.name})` : `count(${target.field.name})`}, filled in by the encoder`,
+          slot.field.description,
+        ),
+      });
+      at.constant += size;
     } else if (slot.kind === 'constant') {
       const size = fixedSize(slot.field.type)!;
       rows.push({
@@ -249,6 +296,14 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
           row(`len(${name})`, what, joinNotes(`the rest of the frame, at most ${type.maxBytes} bytes`, pattern, notes));
           at.terms.push(`len(${name})`);
           return;
+        case 'field':
+          row(
+            `len(${name})`,
+            what,
+            joinNotes(`len(${name}) = ${type.length.field}, at most ${type.maxBytes}`, pattern, notes),
+          );
+          at.terms.push(`len(${name})`);
+          return;
       }
       return;
     }
@@ -257,13 +312,15 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
       return;
     case 'array': {
       const count = type.count;
-      row(
-        String(count.bytes),
-        `u${count.bytes * 8}${endianName(count.endian, count.bytes)}`,
-        `count(${name}), at most ${type.maxCount}`,
-        `${name} (count)`,
-      );
-      at.constant += count.bytes;
+      if (count.kind === 'prefixed') {
+        row(
+          String(count.bytes),
+          `u${count.bytes * 8}${endianName(count.endian, count.bytes)}`,
+          `count(${name}), at most ${type.maxCount}`,
+          `${name} (count)`,
+        );
+        at.constant += count.bytes;
+      }
       const element = fixedSize(type.element);
       const total = element === null ? `size(${name})` : `count(${name}) × ${element}`;
       const composite =
@@ -274,7 +331,8 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
       const each = composite
         ? 'the elements, one after another, each laid out as in the rows below'
         : 'the elements, one after another';
-      row(total, elementType, joinNotes(each, notes), `${name}[i]`);
+      const counted = count.kind === 'field' ? `count(${name}) = ${count.field}, at most ${type.maxCount}` : '';
+      row(total, elementType, joinNotes(counted, each, notes), `${name}[i]`);
       if (composite) {
         typeRows(type.element, `${name}[i]`, '', { base: `${name}[i]`, constant: 0, terms: [] }, rows);
       }
@@ -354,6 +412,8 @@ export function wireType(type: TypeIR): string {
           return `${name}${what}, exactly ${type.length.bytes} bytes${type.kind === 'string' ? ' (NUL-padded)' : ''}`;
         case 'rest':
           return `${name}${what} to the end of the frame, at most ${type.maxBytes} bytes`;
+        case 'field':
+          return `${name}${what}, as many bytes as field ${type.length.field} says, at most ${type.maxBytes}`;
       }
       return what;
     }
@@ -362,7 +422,9 @@ export function wireType(type: TypeIR): string {
         ? `${name}timestamp (${type.representation}, i64 ${type.endian}-endian)`
         : `${name}timestamp (${type.representation})`;
     case 'array':
-      return `${name}list of ${wireType(type.element)}, u${type.count.bytes * 8} count, at most ${type.maxCount}`;
+      return type.count.kind === 'field'
+        ? `${name}list of ${wireType(type.element)}, as many as field ${type.count.field} says, at most ${type.maxCount}`
+        : `${name}list of ${wireType(type.element)}, u${type.count.bytes * 8} count, at most ${type.maxCount}`;
     case 'optional':
       return `${name}optional ${wireType(type.value)} (presence byte first)`;
     case 'struct':

@@ -89,7 +89,9 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
       ir: message,
       name: pascalCase(message.name),
       fieldsName: `${pascalCase(message.name)}Fields`,
-      fields: [...headerFields, ...message.fields].filter((field) => field.constant === undefined),
+      fields: [...headerFields, ...message.fields].filter(
+        (field) => field.constant === undefined && field.computed === undefined,
+      ),
       fromClient,
       fromServer: message.from !== 'client',
       behavior,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type FieldList, resolveComputedLengths } from './computed.js';
 import { describePath } from './describe.js';
 import { type Diagnostic, didYouMean, hasErrors, listNames, sortDiagnostics } from './diagnostics.js';
 import {
@@ -159,6 +160,21 @@ interface HeaderInfo {
 }
 
 const serverReceives = (from: Direction) => from === 'client' || from === 'both';
+
+/** The fields a message value carries: not constants, not lengths and counts the encoder fills in. */
+function valueFields(fields: readonly FieldIR[]): FieldIR[] {
+  return fields.filter((field) => field.constant === undefined && field.computed === undefined);
+}
+
+/** The raw spec value at `path`, or undefined. */
+function lookup(root: unknown, path: SpecPath): unknown {
+  let node = root;
+  for (const key of path) {
+    if (!isRecord(node)) return undefined;
+    node = node[String(key)];
+  }
+  return node;
+}
 const serverSends = (from: Direction) => from === 'server' || from === 'both';
 
 /** Resolves names and checks meaning, building the IR as it goes. */
@@ -210,10 +226,11 @@ class SemanticPass {
     );
     for (const name of typeDefinitions.keys()) resolver.resolveNamed(name, null);
 
-    const header = this.#header(encoding, resolver);
+    let header = this.#header(encoding, resolver);
     if (framing?.kind === 'length-prefixed' && header.fields !== null)
       this.#checkLengthPlacement(framing, header.fields);
     const messages = this.#messages(rawMessages, encoding, header, resolver);
+    if (encoding === 'binary') header = this.#computedLengths(header, messages);
     const streams = this.#streams(messages, header);
     const behavior = streams === null ? null : this.#behavior(messages, streams);
 
@@ -568,7 +585,7 @@ class SemanticPass {
         from,
         code: code === undefined ? null : code,
         description: typeof m.description === 'string' ? m.description : '',
-        fields: fields === null ? null : fields.filter((field) => field.constant === undefined),
+        fields: fields === null ? null : valueFields(fields),
         wireFields: fields,
         line,
         stream:
@@ -581,6 +598,43 @@ class SemanticPass {
     }
     if (encoding === 'text') this.#checkTemplatesReachable(messages);
     return messages;
+  }
+
+  /**
+   * Lengths and counts that name another field: checked once every field is
+   * known; the named fields become `computed` (the encoder fills them in).
+   */
+  #computedLengths(header: HeaderInfo, messages: Map<string, MessageInfo | null>): HeaderInfo {
+    if (header.fields === null) return header;
+    const lists = new Map<string, FieldList>();
+    for (const [name, info] of messages) {
+      if (info?.wireFields) lists.set(name, { path: [...info.path, 'fields'], fields: info.wireFields });
+    }
+    const raw = this.#spec;
+    const result = resolveComputedLengths(
+      {
+        header: { path: ['header'], fields: header.fields },
+        messages: lists,
+        discriminator: header.discriminator?.name ?? null,
+        correlation: header.correlation,
+        declaresLimit: (path, key) => {
+          let definition = lookup(raw, path);
+          if (typeof definition === 'string' && isRecord(raw.types)) definition = raw.types[definition];
+          return isRecord(definition) && definition[key] !== undefined;
+        },
+      },
+      this.#report,
+    );
+    if (result === null) {
+      for (const [name, info] of messages)
+        if (info !== null) messages.set(name, { ...info, fields: null, wireFields: null });
+      return { ...header, fields: null };
+    }
+    for (const [name, fields] of result.messages) {
+      const info = messages.get(name);
+      if (info) messages.set(name, { ...info, fields: valueFields(fields), wireFields: fields });
+    }
+    return { ...header, fields: result.header };
   }
 
   /** The message's code, undefined when it has none or it is wrong (after reporting). */
@@ -1311,7 +1365,18 @@ class SemanticPass {
     for (const key of Object.keys(values)) {
       if (fieldNames.includes(key)) continue;
       ok = false;
-      const constant = target.wireFields?.find((f) => f.name === key)?.constant;
+      const wire = target.wireFields?.find((f) => f.name === key);
+      if (wire?.computed === true) {
+        this.#report.error(
+          'value-for-computed',
+          [...path, 'values', key],
+          `${roleText} gives a value for '${key}', but another field of message '${name}' takes its size from it, so the encoder fills it in`,
+          `remove '${key}' from 'values'`,
+          'key',
+        );
+        continue;
+      }
+      const constant = wire?.constant;
       if (constant !== undefined) {
         this.#report.error(
           'value-for-constant',

@@ -167,7 +167,13 @@ export type LengthEncodingIR =
   /** Always exactly `bytes` bytes (strings are NUL-padded). */
   | { readonly kind: 'fixed'; readonly bytes: number }
   /** The value runs to the end of the frame; only valid for a message's last field. */
-  | { readonly kind: 'rest' };
+  | { readonly kind: 'rest' }
+  /**
+   * As many bytes as an earlier integer field says: a header field or a field
+   * of the same message declared before this one (memcached's keyLength).
+   * That field is `computed`: the encoder fills it in.
+   */
+  | { readonly kind: 'field'; readonly field: string };
 
 export interface StringTypeIR {
   readonly kind: 'string';
@@ -216,8 +222,10 @@ export interface FlagsTypeIR {
 export interface ArrayTypeIR {
   readonly kind: 'array';
   readonly element: TypeIR;
-  /** How many elements: a count prefix of `bytes` bytes. */
-  readonly count: { readonly kind: 'prefixed'; readonly bytes: 1 | 2 | 4; readonly endian: Endian };
+  /** How many elements: a count prefix of `bytes` bytes, or an earlier integer field (which is then `computed`). */
+  readonly count:
+    | { readonly kind: 'prefixed'; readonly bytes: 1 | 2 | 4; readonly endian: Endian }
+    | { readonly kind: 'field'; readonly field: string };
   readonly maxCount: number;
   readonly typeName?: string;
 }
@@ -245,6 +253,13 @@ export interface FieldIR {
    * the message's TypeScript type. Absent on every other field.
    */
   readonly constant?: ConstantIR;
+  /**
+   * Set on an integer field that another field takes its length or element
+   * count from (`length: { field: keyLength }`): the encoder writes it, the
+   * decoder reads it, and it is not part of the message's TypeScript type.
+   * In a message with no field that names it (a header field), it is 0.
+   */
+  readonly computed?: true;
 }
 
 /**

@@ -205,8 +205,18 @@ export const TypeDefinition = Type.Recursive(
               Type.Literal('terminated'),
               Type.Literal('rest'),
               Type.Object({ fixed: Type.Integer({ minimum: 1, maximum: MAX_SIZE }) }, { additionalProperties: false }),
+              Type.Object(
+                { field: Type.String({ pattern: FIELD_NAME_PATTERN }) },
+                {
+                  additionalProperties: false,
+                  description: 'As many bytes as an earlier integer field says; the encoder fills that field in.',
+                },
+              ),
             ],
-            { description: 'string/bytes: a length prefix, a terminator, the rest of the frame, or { fixed: N }.' },
+            {
+              description:
+                'string/bytes: a length prefix, a terminator, the rest of the frame, { fixed: N }, or { field: <earlier integer field> }.',
+            },
           ),
         ),
         terminator: Type.Optional(
@@ -243,7 +253,22 @@ export const TypeDefinition = Type.Recursive(
         ),
         items: Type.Optional(TypeReference),
         count: Type.Optional(
-          literals(COUNT_PREFIX_TYPES, { description: 'Lists: width of the element count prefix (default u16).' }),
+          Type.Union(
+            [
+              ...COUNT_PREFIX_TYPES.map((t) => Type.Literal(t)),
+              Type.Object(
+                { field: Type.String({ pattern: FIELD_NAME_PATTERN }) },
+                {
+                  additionalProperties: false,
+                  description: 'As many elements as an earlier integer field says; the encoder fills that field in.',
+                },
+              ),
+            ],
+            {
+              description:
+                'Lists: width of the element count prefix (default u16), or { field: <earlier integer field> }.',
+            },
+          ),
         ),
         maxCount: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SIZE, description: 'Lists: most elements.' })),
         fields: Type.Optional(

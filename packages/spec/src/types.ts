@@ -400,6 +400,9 @@ export class TypeResolver {
       } else if (spec === 'rest') length = { kind: 'rest' };
     } else if (spec !== null && typeof spec === 'object' && typeof (spec as { fixed?: unknown }).fixed === 'number') {
       length = { kind: 'fixed', bytes: (spec as { fixed: number }).fixed };
+    } else if (isDefinition(spec) && typeof spec.field === 'string') {
+      // Checked against the named field, and maxBytes capped to what it holds, once every field is known.
+      length = { kind: 'field', field: spec.field };
     } else if (def.endian !== undefined && length.kind === 'prefixed') {
       length = { ...length, endian };
     }
@@ -649,6 +652,11 @@ export class TypeResolver {
     const { byteOrder, valueLimit, report } = this.#ctx;
     const element = this.resolve(def.items, [...path, 'items'], false);
     if (element === null) return null;
+    if (isDefinition(def.count) && typeof def.count.field === 'string') {
+      // Checked against the named field, and maxCount capped to what it holds, once every field is known.
+      const maxCount = typeof def.maxCount === 'number' ? def.maxCount : valueLimit;
+      return { kind: 'array', element, count: { kind: 'field', field: def.count.field }, maxCount };
+    }
     const bytes = typeof def.count === 'string' ? (PREFIX_BYTES[def.count] as 1 | 2 | 4) : 2;
     const endian = typeof def.endian === 'string' ? (def.endian as Endian) : byteOrder;
     const capacity = MAX_BITS_VALUE[bytes];
@@ -720,6 +728,7 @@ function defaultMaxBytes(length: LengthEncodingIR, valueLimit: number): number {
       // The terminator byte shares the frame with the value.
       return Math.max(0, valueLimit - 1);
     case 'rest':
+    case 'field':
       return valueLimit;
   }
 }
@@ -734,6 +743,8 @@ function describeLength(length: LengthEncodingIR): string {
       return 'a terminator';
     case 'rest':
       return 'the rest of the frame';
+    case 'field':
+      return `the value of field '${length.field}'`;
   }
 }
 
@@ -741,7 +752,7 @@ function describeLength(length: LengthEncodingIR): string {
 export function describeKind(type: TypeIR): string {
   switch (type.kind) {
     case 'int':
-      return `a ${type.signed ? 'i' : 'u'}${type.bits}`;
+      return `${type.signed ? 'an i' : 'a u'}${type.bits}`;
     case 'float':
       return `an f${type.bits}`;
     case 'bool':

@@ -173,6 +173,15 @@ const expected: Record<string, string[]> = {
     "specs/constants.protocol.yaml:22:38: error const-optional: field 'h' of message 'Ping' is both a constant and optional\n  hint: a constant is always present: remove 'optional' or 'const'",
     "specs/constants.protocol.yaml:27:67: error value-for-constant: the reply to 'Hello' gives a value for 'ok', but it is a constant of message 'Pong' (true), which the encoder always writes\n  hint: remove 'ok' from 'values'",
   ],
+  'computed-lengths': [
+    "specs/computed-lengths.protocol.yaml:14:37: error length-field-after: field 'early' takes its length from 'later', which comes after it, but the decoder must read the length first\n  hint: move 'later' before 'early'",
+    "specs/computed-lengths.protocol.yaml:16:39: error length-field-unknown: field 'missing' takes its length from 'keyLen', but no header field or earlier field of this message has that name\n  hint: integer fields before it: type, id, keyLength, later",
+    "specs/computed-lengths.protocol.yaml:17:37: error length-field-type: field 'byId' takes its length from 'id', which is the correlation id, but a length comes from a u8, u16 or u32 field the encoder can fill in\n  hint: declare a separate u8, u16 or u32 field for the length",
+    "specs/computed-lengths.protocol.yaml:19:40: error length-field-type: field 'bySigned' takes its length from 'signed', which is an i16, but a length comes from a u8, u16 or u32 field the encoder can fill in\n  hint: make 'signed' a u8, u16 or u32",
+    "specs/computed-lengths.protocol.yaml:20:67: error max-bytes-exceeds-length-field: maxBytes 300 of field 'key' does not fit 'keyLength' (a u8 holds at most 255)\n  hint: lower maxBytes to 255, or make 'keyLength' wider",
+    "specs/computed-lengths.protocol.yaml:21:37: error length-field-shared: fields 'key' and 'again' both take their size from 'keyLength', so the encoder could not fill it in for both\n  hint: give 'again' its own length field",
+    "specs/computed-lengths.protocol.yaml:22:14: error length-field-nested: a length or count inside field 'pairs' names another field, but only a top-level field can take its length from one\n  hint: give the nested value a length or count prefix (length: u16, count: u16)",
+  ],
   'layout-rules': [
     'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',
     "specs/layout-rules.protocol.yaml:19:50: error nesting-too-deep: field 'deep' of message 'Deep' nests structs, lists and optionals 9 levels deep, more than the 8 a spec may use\n  hint: flatten the innermost levels into their parent struct",

@@ -1,0 +1,181 @@
+import { didYouMean } from './diagnostics.js';
+import type { ArrayTypeIR, BytesTypeIR, FieldIR, StringTypeIR, TypeIR } from './ir.js';
+import type { Reporter } from './report.js';
+import type { SpecPath } from './source.js';
+import { describeKind } from './types.js';
+
+/** The fields of one message (or of the header) as resolved, with where they are declared. */
+export interface FieldList {
+  readonly path: SpecPath;
+  readonly fields: readonly FieldIR[];
+}
+
+export interface ComputedScope {
+  readonly header: FieldList;
+  readonly messages: ReadonlyMap<string, FieldList>;
+  /** Header fields with a role the frame fills another way. */
+  readonly discriminator: string | null;
+  readonly correlation: string | null;
+  /** Whether the spec wrote maxBytes / maxCount for the field at this path (else the default may be capped). */
+  readonly declaresLimit: (path: SpecPath, key: 'maxBytes' | 'maxCount') => boolean;
+}
+
+export interface ComputedResult {
+  readonly header: FieldIR[];
+  readonly messages: Map<string, FieldIR[]>;
+}
+
+type SizedByField = (StringTypeIR | BytesTypeIR) & {
+  readonly length: { readonly kind: 'field'; readonly field: string };
+};
+type CountedByField = ArrayTypeIR & { readonly count: { readonly kind: 'field'; readonly field: string } };
+
+/** The widest field a length may come from: 32 bits keeps every length a plain number. */
+const MAX_LENGTH_FIELD_BITS = 32;
+
+function sizedByField(type: TypeIR): type is SizedByField | CountedByField {
+  if (type.kind === 'string' || type.kind === 'bytes') return type.length.kind === 'field';
+  return type.kind === 'array' && type.count.kind === 'field';
+}
+
+/** Whether a `{ field }` length or count hides inside a struct, list element or optional. */
+function nestedFieldReference(type: TypeIR, top: boolean): boolean {
+  if (!top && sizedByField(type)) return true;
+  switch (type.kind) {
+    case 'struct':
+      return type.fields.some((field) => nestedFieldReference(field.type, false));
+    case 'array':
+      return nestedFieldReference(type.element, false);
+    case 'optional':
+      return nestedFieldReference(type.value, false);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Lengths and counts taken from other fields (issue 8: memcached's key and
+ * extras lengths in its header). Checks every `{ field: name }` against the
+ * fields the decoder has read by then, caps the limit to what that field can
+ * say, and marks the named fields `computed`, so the encoder fills them and
+ * callers never pass them. Null after reporting.
+ */
+export function resolveComputedLengths(scope: ComputedScope, report: Reporter): ComputedResult | null {
+  let ok = true;
+  const computedHeader = new Set<string>();
+  const resolveList = (list: FieldList, before: readonly FieldIR[], isHeader: boolean): FieldIR[] => {
+    const used = new Map<string, string>();
+    const out: FieldIR[] = [];
+    const computedHere = new Set<string>();
+    list.fields.forEach((field, index) => {
+      const path = [...list.path, field.name];
+      if (nestedFieldReference(field.type, true)) {
+        ok = false;
+        report.error(
+          'length-field-nested',
+          path,
+          `a length or count inside field '${field.name}' names another field, but only a top-level field can take its length from one`,
+          'give the nested value a length or count prefix (length: u16, count: u16)',
+        );
+      }
+      if (!sizedByField(field.type)) {
+        out.push(field);
+        return;
+      }
+      const type = field.type;
+      const key = type.kind === 'array' ? 'count' : 'length';
+      const wanted = type.kind === 'array' ? type.count.field : type.length.field;
+      const keyPath = [...path, key];
+      const scopeFields = [...before, ...list.fields.slice(0, index)];
+      const source = scopeFields.find((candidate) => candidate.name === wanted);
+      if (source === undefined) {
+        ok = false;
+        const later = list.fields.slice(index + 1).some((candidate) => candidate.name === wanted);
+        const candidates = scopeFields.filter((candidate) => candidate.type.kind === 'int').map((c) => c.name);
+        report.error(
+          later ? 'length-field-after' : 'length-field-unknown',
+          keyPath,
+          later
+            ? `field '${field.name}' takes its ${key} from '${wanted}', which comes after it, but the decoder must read the ${key} first`
+            : `field '${field.name}' takes its ${key} from '${wanted}', but no header field or earlier field of this message has that name`,
+          later
+            ? `move '${wanted}' before '${field.name}'`
+            : (didYouMean(wanted, candidates) ??
+                (candidates.length === 0
+                  ? `declare an integer field such as ${wanted}: u16 before '${field.name}'`
+                  : `integer fields before it: ${candidates.join(', ')}`)),
+        );
+        out.push(field);
+        return;
+      }
+      const inHeader = scope.header.fields.includes(source);
+      const role =
+        source.constant !== undefined
+          ? 'a constant'
+          : inHeader && source.name === scope.discriminator
+            ? 'the discriminator'
+            : inHeader && source.name === scope.correlation
+              ? 'the correlation id'
+              : null;
+      const intType = source.type.kind === 'int' && !source.type.signed ? source.type : null;
+      if (role !== null || intType === null || intType.bits > MAX_LENGTH_FIELD_BITS) {
+        ok = false;
+        report.error(
+          'length-field-type',
+          keyPath,
+          `field '${field.name}' takes its ${key} from '${wanted}', which is ${role ?? describeKind(source.type)}, but a ${key} comes from a u8, u16 or u32 field the encoder can fill in`,
+          role === null
+            ? `make '${wanted}' a u8, u16 or u32`
+            : `declare a separate u8, u16 or u32 field for the ${key}`,
+        );
+        out.push(field);
+        return;
+      }
+      const previous = used.get(wanted);
+      if (previous !== undefined) {
+        ok = false;
+        report.error(
+          'length-field-shared',
+          keyPath,
+          `fields '${previous}' and '${field.name}' both take their size from '${wanted}', so the encoder could not fill it in for both`,
+          `give '${field.name}' its own ${key} field`,
+        );
+        out.push(field);
+        return;
+      }
+      used.set(wanted, field.name);
+      const capacity = 2 ** intType.bits - 1;
+      const limitKey = type.kind === 'array' ? 'maxCount' : 'maxBytes';
+      const limit = type.kind === 'array' ? type.maxCount : type.maxBytes;
+      let capped = limit;
+      if (limit > capacity) {
+        if (scope.declaresLimit(path, limitKey)) {
+          ok = false;
+          report.error(
+            type.kind === 'array' ? 'max-count-exceeds-count-field' : 'max-bytes-exceeds-length-field',
+            [...path, limitKey],
+            `${limitKey} ${limit} of field '${field.name}' does not fit '${wanted}' (a u${intType.bits} holds at most ${capacity})`,
+            `lower ${limitKey} to ${capacity}, or make '${wanted}' wider`,
+          );
+        }
+        capped = capacity;
+      }
+      // A header field is marked once for the whole protocol; a message's own field in its list.
+      if (inHeader && !isHeader) computedHeader.add(wanted);
+      else computedHere.add(wanted);
+      const narrowed =
+        type.kind === 'array' ? { ...type, maxCount: capped } : ({ ...type, maxBytes: capped } as TypeIR);
+      out.push({ ...field, type: narrowed });
+    });
+    return out.map((field) => (computedHere.has(field.name) ? { ...field, computed: true } : field));
+  };
+
+  const header = resolveList(scope.header, [], true);
+  const messages = new Map<string, FieldIR[]>();
+  for (const [name, list] of scope.messages) messages.set(name, resolveList(list, scope.header.fields, false));
+  if (!ok) return null;
+  return {
+    header: header.map((field) => (computedHeader.has(field.name) ? { ...field, computed: true } : field)),
+    messages,
+  };
+}
