@@ -220,11 +220,15 @@ describe('the server refuses every escape with the typed reason and keeps servin
       ),
       hostile.list({ path }),
     ];
-    for (const attempt of attempts) {
-      const error = await attempt.then(
+    // Handlers go on every attempt at once: a later one may be refused while an earlier one is still awaited.
+    const outcomes = attempts.map((attempt) =>
+      attempt.then(
         () => undefined,
         (caught: unknown) => caught,
-      );
+      ),
+    );
+    for (const outcome of outcomes) {
+      const error = await outcome;
       expect(error).toBeInstanceOf(RemoteError);
       expect((error as RemoteError).code).toBe('SOCKSPEC_REMOTE_ERROR');
       expect((error as RemoteError).reply).toMatchObject({ type: 'Failed', reason });
