@@ -401,6 +401,13 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
   });
 }
 
+/** How the encoder reads a field of `message`: with its default when the caller left it out. */
+function fieldValue(field: FieldIR): string {
+  const value = access('message', field.name);
+  if (field.default === undefined || field.type.kind !== 'int') return value;
+  return `(${value} ?? ${field.type.bits === 64 ? `${field.default}n` : field.default})`;
+}
+
 /** The integer a constant int, enum or bool field is read and written as. */
 function constantInt(type: TypeIR): IntTypeIR {
   if (type.kind === 'int') return type;
@@ -522,9 +529,11 @@ function encodeComputed(
   if (target !== null) {
     const accessor = intAccessor(int);
     const value =
-      target.field.type.kind === 'string'
-        ? `${context.locals.get(target.field.name)!}Length`
-        : `${access('message', target.field.name)}.length`;
+      target.field.type.kind === 'struct'
+        ? String(fixedSize(target.field.type))
+        : target.field.type.kind === 'string'
+          ? `${context.locals.get(target.field.name)!}Length`
+          : `${access('message', target.field.name)}.length`;
     w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}${accessor.little});`);
   }
   cursor.skip(int.bits / 8);
@@ -677,6 +686,23 @@ function decodeType(
       decodeSized(ctx, w, cursor, into, type, name, path);
       return;
     case 'struct': {
+      if (type.size !== undefined) {
+        // The struct's size is fixed; the field that says it must agree.
+        const source = ctx.locals.get(type.size.field)!;
+        const bytes = fixedSize(type)!;
+        ctx.out.imports.add('InvalidFieldError');
+        into.push({
+          size: 0,
+          path,
+          write: () => {
+            w.write(`if (${source} !== ${bytes})`).block(() => {
+              w.writeLine(
+                `throw new InvalidFieldError({ ${where(ctx, type.size!.field)}, expected: ${quote(`${bytes}, the size of ${path}`)}, got: String(${source}) });`,
+              );
+            });
+          },
+        });
+      }
       const inners = nestedLocals(name, type.fields);
       const properties = type.fields.map((field, index) => {
         const inner = inners[index]!;
@@ -955,7 +981,7 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
             context,
             writer,
             slot.field.type,
-            access('message', slot.field.name),
+            fieldValue(slot.field),
             locals.get(slot.field.name)!,
             slot.field.name,
             size,
@@ -1011,7 +1037,7 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
           writer,
           cursor,
           slot.field.type,
-          access('message', slot.field.name),
+          fieldValue(slot.field),
           locals.get(slot.field.name)!,
           slot.field.name,
           false,

@@ -44,8 +44,9 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
     correlation === null || correlation === undefined
       ? message.fieldsName
       : `Omit<${message.fieldsName}, ${quote(correlation.name)}>`;
+  /** Fields a caller must pass: the argument may be left out when there are none. */
   const ownFields = (message: MessageModel): number =>
-    message.fields.filter((field) => field.name !== correlation?.name).length;
+    message.fields.filter((field) => field.name !== correlation?.name && field.default === undefined).length;
   const typeImports = new Set(['ClientOptions', 'ClientProtocol', 'RequestOptions', 'TypedClient']);
   const valueImports = new Set(['connectProtocolClient', 'typedClient']);
   /** The second argument of a request that opens a stream: its chunks and end. */
@@ -152,16 +153,16 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                   `const end = () => encode${end.name}({ ...endOf(stream, {} as ${requestArgument(end)}), ${key}: correlationId });`,
                 );
                 writer.writeLine(
-                  `return client.requestWithStream(encode${request.message.name}({ ...message, ${key}: correlationId }), chunks, end, ${isReply}, requestOptions)${cast};`,
+                  `return client.requestWithStream(() => encode${request.message.name}({ ...message, ${key}: correlationId }), chunks, end, ${isReply}, requestOptions)${cast};`,
                 );
               } else {
                 writer.writeLine(
-                  `return client.request(encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, requestOptions)${cast};`,
+                  `return client.request(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, requestOptions)${cast};`,
                 );
               }
             } else {
               writer.writeLine(
-                `return client.request(encode${request.message.name}(message), ${request.guard}, requestOptions)${cast};`,
+                `return client.request(() => encode${request.message.name}(message), ${request.guard}, requestOptions)${cast};`,
               );
             }
           });

@@ -39,6 +39,8 @@ export function emitMessages(file: SourceFile, model: ProtocolModel): void {
         properties: message.fields.map((field) => ({
           name: propertyKey(field.name),
           isReadonly: true,
+          // A field with a default may be left out; the encoder writes the default then.
+          hasQuestionToken: field.default !== undefined,
           type: tsType(field.type),
           ...(field.description === '' ? {} : { docs: [field.description] }),
         })),
@@ -46,7 +48,12 @@ export function emitMessages(file: SourceFile, model: ProtocolModel): void {
       {
         name: message.name,
         isExported: true,
-        extends: [message.fieldsName],
+        // A decoded message always has every field, defaults included: only the caller's fields may leave them out.
+        extends: [
+          message.fields.some((field) => field.default !== undefined)
+            ? `Required<${message.fieldsName}>`
+            : message.fieldsName,
+        ],
         docs: [
           `${message.ir.description === '' ? message.name : message.ir.description}\n\nSent by: ${direction(message.ir.from)}.`,
         ],

@@ -1,4 +1,12 @@
-import type { BroadcastIR, ComposedMessageIR, DeclaredBehaviorIR, FieldIR, TypeIR, ValueIR } from '@sockspec/spec';
+import {
+  type BroadcastIR,
+  type ComposedMessageIR,
+  constantFor,
+  type DeclaredBehaviorIR,
+  type FieldIR,
+  type TypeIR,
+  type ValueIR,
+} from '@sockspec/spec';
 import { type CodeBlockWriter, type SourceFile, VariableDeclarationKind } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import { fixedSize, messageSlots } from './layout.js';
@@ -249,20 +257,20 @@ function errorsFrame(
   const header = otherHeaderFields(context)
     .map(
       (field) =>
-        `${propertyKey(field.name)}: ${requestInScope ? access('message', field.name) : zeroValue(field.type)}, `,
+        `${propertyKey(field.name)}: ${requestInScope && constantFor(field, 'client') === null ? access('message', field.name) : zeroValue(field.type)}, `,
     )
     .join('');
   return `encode${message.name}({ ${id}${header}${propertyKey(errors.reasonField)}: ${quote(errors[reason])}, ${propertyKey(errors.textField)}: truncateUtf8(${textExpression}, ${maxBytes}) })`;
 }
 
-/** Header fields other than the discriminator, the correlation id and constants: every message carries them, values of its own. */
+/** Header fields other than the discriminator, the correlation id and constants (in frames the server sends, as the errors message is): every message carries them, values of its own. */
 function otherHeaderFields(context: ServerContext): FieldIR[] {
   const { ir } = context.model;
   return ir.header.filter(
     (field) =>
       field.name !== ir.discriminator &&
       field.name !== context.id &&
-      field.constant === undefined &&
+      constantFor(field, 'server') === null &&
       field.computed === undefined,
   );
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { ProtocolIR, TypeIR } from '@sockspec/spec';
+import type { ConstantIR, ConstantValueIR, ProtocolIR, TypeIR } from '@sockspec/spec';
 import { type PackageModel, renderPackageFiles } from '@sockspec/templates';
 import { IndentationText, NewLineKind, Project, QuoteKind, type SourceFile } from 'ts-morph';
 import {
@@ -319,7 +319,7 @@ function packageModel(model: ProtocolModel, options: TypescriptGeneratorOptions,
           : field.name === ir.correlation
             ? 'correlation'
             : field.constant !== undefined
-              ? `constant ${describeConstant(field.constant)}`
+              ? describeHeaderConstant(field.constant)
               : '',
       description: field.description,
     })),
@@ -366,4 +366,12 @@ export function generateTypescript(ir: ProtocolIR, options: Readonly<Record<stri
     options: typescriptGenerator.parseOptions(options),
     sockspecVersion: SOCKSPEC_VERSION,
   });
+}
+
+/** The Role cell of a constant header field: one constant, or one per sender. */
+function describeHeaderConstant(constant: ConstantIR): string {
+  if (constant.kind !== 'by-sender') return `constant ${describeConstant(constant)}`;
+  const side = (name: string, value: ConstantValueIR | null): string =>
+    value === null ? `a value when the ${name} sends` : `${describeConstant(value)} when the ${name} sends`;
+  return `constant: ${side('client', constant.client)}, ${side('server', constant.server)}`;
 }

@@ -1,5 +1,6 @@
 import {
-  type ConstantIR,
+  type ConstantValueIR,
+  constantFor,
   type FieldIR,
   fixedSize,
   type LengthPrefixedFramingIR,
@@ -19,7 +20,7 @@ export type Slot =
   | { readonly kind: 'length'; readonly framing: LengthPrefixedFramingIR }
   | { readonly kind: 'discriminator'; readonly field: FieldIR; readonly code: number }
   /** A `const:` field: written by the encoder, checked by the decoder, not part of the message's type. */
-  | { readonly kind: 'constant'; readonly field: FieldIR; readonly constant: ConstantIR }
+  | { readonly kind: 'constant'; readonly field: FieldIR; readonly constant: ConstantValueIR }
   /**
    * A `computed` field: the length or count of `target`, which names it;
    * null when this message has no such field (a header field), and it is 0.
@@ -46,6 +47,7 @@ export function sizedBy(name: string, fields: readonly FieldIR[]): SizedField | 
     ) {
       return { field, unit: 'bytes' };
     }
+    if (type.kind === 'struct' && type.size?.field === name) return { field, unit: 'bytes' };
     if (type.kind === 'array' && type.count.kind === 'field' && type.count.field === name) {
       return { field, unit: 'elements' };
     }
@@ -78,8 +80,8 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
         throw new UnsupportedFeatureError(ir.sourceFile, where, 'a discriminator that is not an integer code');
       }
       slots.push({ kind: 'discriminator', field, code: message.ir.code });
-    } else if (field.constant !== undefined) {
-      slots.push({ kind: 'constant', field, constant: field.constant });
+    } else if (constantFor(field, message.ir.from) !== null) {
+      slots.push({ kind: 'constant', field, constant: constantFor(field, message.ir.from)! });
     } else if (field.computed === true) {
       slots.push({ kind: 'computed', field, target: sizedBy(field.name, fields) });
     } else {
@@ -359,7 +361,7 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
 }
 
 /** `0xcafe (51966)`, `ok (0)`, `"PK\x03\x04" (50 4b 03 04)`: what a peer writes, both ways a byte table shows it. */
-export function describeConstant(constant: ConstantIR): string {
+export function describeConstant(constant: ConstantValueIR): string {
   if (constant.kind === 'bytes') {
     const hex = constant.bytes.map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
     return `"${constant.display}" (${hex})`;

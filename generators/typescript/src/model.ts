@@ -1,4 +1,12 @@
-import type { ErrorsIR, FieldIR, MessageBehaviorIR, MessageIR, ProtocolIR, TypeIR } from '@sockspec/spec';
+import {
+  constantFor,
+  type ErrorsIR,
+  type FieldIR,
+  type MessageBehaviorIR,
+  type MessageIR,
+  type ProtocolIR,
+  type TypeIR,
+} from '@sockspec/spec';
 import { UnsupportedFeatureError } from './define.js';
 import { camelCase, pascalCase } from './names.js';
 
@@ -90,7 +98,7 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
       name: pascalCase(message.name),
       fieldsName: `${pascalCase(message.name)}Fields`,
       fields: [...headerFields, ...message.fields].filter(
-        (field) => field.constant === undefined && field.computed === undefined,
+        (field) => constantFor(field, message.from) === null && field.computed === undefined,
       ),
       fromClient,
       fromServer: message.from !== 'client',

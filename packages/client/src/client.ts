@@ -14,7 +14,7 @@ import {
   type PeerAddress,
 } from '@sockspec/transport';
 import { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
-import type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions } from './types.js';
+import type { ClientOptions, ClientProtocol, FrameSource, ProtocolClient, RequestOptions } from './types.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
@@ -98,27 +98,40 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
   }
 
   request<Reply extends Incoming>(
-    frame: Uint8Array,
+    frame: FrameSource,
     isReply: (message: Incoming) => message is Reply,
     options: RequestOptions = {},
   ): Promise<Reply> {
     if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof frame === 'function' ? frame() : frame;
+    } catch (error) {
+      // A message that does not encode rejects this request only; nothing was sent or registered.
+      return Promise.reject(error);
+    }
     const { pending, reply } = this.#addPending(isReply);
     this.#armTimeout(pending, options.timeoutMs ?? this.#requestTimeoutMs);
-    this.#channel.write(frame);
+    this.#channel.write(bytes);
     return reply;
   }
 
   requestWithStream<Reply extends Incoming>(
-    frame: Uint8Array,
+    frame: FrameSource,
     chunks: ChunkSource<Uint8Array>,
     end: () => Uint8Array,
     isReply: (message: Incoming) => message is Reply,
     options: RequestOptions = {},
   ): Promise<Reply> {
     if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof frame === 'function' ? frame() : frame;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const { pending, reply } = this.#addPending(isReply);
-    this.#channel.write(frame);
+    this.#channel.write(bytes);
     const stopped = () => pending.settled || this.#ending || this.#isClosed;
     pumpChunks(chunks, {
       write: (chunk) => {

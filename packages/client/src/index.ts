@@ -10,4 +10,11 @@ export {
 export { connectProtocolClient } from './client.js';
 export { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
 export { type TypedClient, typedClient } from './typed.js';
-export type { ClientOptions, ClientProtocol, ProtocolClient, RequestOptions, WithStream } from './types.js';
+export type {
+  ClientOptions,
+  ClientProtocol,
+  FrameSource,
+  ProtocolClient,
+  RequestOptions,
+  WithStream,
+} from './types.js';

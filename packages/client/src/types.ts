@@ -43,6 +43,13 @@ export interface ClientOptions extends SocketOptions {
   readonly closeTimeoutMs?: number;
 }
 
+/**
+ * A request's frame, or a function that encodes it: then an encode error
+ * (a field out of range, a value too long) rejects the returned promise
+ * instead of throwing where the request is made.
+ */
+export type FrameSource = Uint8Array | (() => Uint8Array);
+
 export interface RequestOptions {
   readonly timeoutMs?: number;
 }
@@ -64,7 +71,7 @@ export interface ProtocolClient<Incoming> {
    * with a `stream` property added (see WithStream).
    */
   request<Reply extends Incoming>(
-    frame: Uint8Array,
+    frame: FrameSource,
     isReply: (message: Incoming) => message is Reply,
     options?: RequestOptions,
   ): Promise<Reply>;
@@ -75,7 +82,7 @@ export interface ProtocolClient<Incoming> {
    * before the chunks are all sent (a refusal) stops the sending.
    */
   requestWithStream<Reply extends Incoming>(
-    frame: Uint8Array,
+    frame: FrameSource,
     chunks: ChunkSource<Uint8Array>,
     end: () => Uint8Array,
     isReply: (message: Incoming) => message is Reply,

@@ -7,6 +7,8 @@ import {
   type BroadcastIR,
   type BroadcastTargetIR,
   type ComposedMessageIR,
+  type ConstantValueIR,
+  constantFor,
   type Direction,
   type Endian,
   type ErrorsIR,
@@ -151,6 +153,11 @@ interface MessageInfo {
   readonly line: LineTemplateIR | null;
   /** As written; checked once every message is known. */
   readonly stream: { chunk: string; end: string } | null;
+}
+
+interface CodesBySender {
+  readonly client: Map<number, string>;
+  readonly server: Map<number, string>;
 }
 
 interface HeaderInfo {
@@ -550,7 +557,8 @@ class SemanticPass {
   ): Map<string, MessageInfo | null> {
     const messages = new Map<string, MessageInfo | null>();
     if (!isRecord(this.#spec.messages)) return messages;
-    const codes = new Map<number, string>();
+    // Codes tell apart the messages one side sends: a request and its reply may share one (memcached's opcodes).
+    const codes: CodesBySender = { client: new Map(), server: new Map() };
     const firstTextMessage = Object.keys(raw).find((n) => isRecord(raw[n]) && raw[n].line !== undefined);
     for (const [name, m] of Object.entries(raw)) {
       const path = ['messages', name];
@@ -592,12 +600,32 @@ class SemanticPass {
           isRecord(m.stream) && this.#ok([...path, 'stream']) ? (m.stream as { chunk: string; end: string }) : null,
       });
     }
+    for (const info of messages.values()) if (info !== null) this.#checkSenderConstants(info, header);
     // A header that failed to resolve may have held the discriminator: one problem, one error.
     if (encoding === 'binary' && header.discriminator === null && header.fields !== null) {
       this.#checkDirectionsUnambiguous(messages);
     }
     if (encoding === 'text') this.#checkTemplatesReachable(messages);
     return messages;
+  }
+
+  /** A message both sides send has one layout, so a constant per sender must be the same for both. */
+  #checkSenderConstants(info: MessageInfo, header: HeaderInfo): void {
+    if (info.from !== 'both') return;
+    for (const field of header.fields ?? []) {
+      const constant = field.constant;
+      if (constant?.kind !== 'by-sender') continue;
+      if (constant.client !== null && constant.server !== null && constant.client.display === constant.server.display) {
+        continue;
+      }
+      const side = (value: ConstantValueIR | null) => (value === null ? 'a value' : value.display);
+      this.#report.error(
+        'const-by-sender-both',
+        [...info.path, 'from'],
+        `message '${info.name}' is sent by both sides, but header field '${field.name}' is ${side(constant.client)} when the client sends and ${side(constant.server)} when the server does`,
+        'declare a client message and a server message instead (they may share a code)',
+      );
+    }
   }
 
   /**
@@ -643,7 +671,7 @@ class SemanticPass {
     m: Record<string, unknown>,
     encoding: 'text' | 'binary',
     header: HeaderInfo,
-    codes: Map<number, string>,
+    codes: CodesBySender,
   ): number | undefined {
     const path = ['messages', name];
     const code = typeof m.code === 'number' ? m.code : undefined;
@@ -686,17 +714,20 @@ class SemanticPass {
       );
       return undefined;
     }
-    const other = codes.get(code);
-    if (other !== undefined) {
+    const from = m.from as Direction;
+    const senders = (['client', 'server'] as const).filter((side) => from === side || from === 'both');
+    for (const side of senders) {
+      const other = codes[side].get(code);
+      if (other === undefined) continue;
       this.#report.error(
         'duplicate-code',
         [...path, 'code'],
-        `code ${code} of message '${name}' is already used by message '${other}'`,
-        'give every message its own code',
+        `code ${code} of message '${name}' is already used by message '${other}', which the ${side} also sends, so the receiver could not tell them apart`,
+        'give every message one side sends its own code (a client message and a server message may share one)',
       );
       return undefined;
     }
-    codes.set(code, name);
+    for (const side of senders) codes[side].set(code, name);
     return code;
   }
 
@@ -1376,8 +1407,8 @@ class SemanticPass {
         );
         continue;
       }
-      const constant = wire?.constant;
-      if (constant !== undefined) {
+      const constant = wire === undefined ? null : constantFor(wire, target.from);
+      if (constant !== null) {
         this.#report.error(
           'value-for-constant',
           [...path, 'values', key],

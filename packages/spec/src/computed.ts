@@ -1,8 +1,8 @@
 import { didYouMean } from './diagnostics.js';
-import type { ArrayTypeIR, BytesTypeIR, FieldIR, StringTypeIR, TypeIR } from './ir.js';
+import type { ArrayTypeIR, BytesTypeIR, FieldIR, StringTypeIR, StructTypeIR, TypeIR } from './ir.js';
 import type { Reporter } from './report.js';
 import type { SpecPath } from './source.js';
-import { describeKind } from './types.js';
+import { describeKind, fixedSize } from './types.js';
 
 /** The fields of one message (or of the header) as resolved, with where they are declared. */
 export interface FieldList {
@@ -29,12 +29,14 @@ type SizedByField = (StringTypeIR | BytesTypeIR) & {
   readonly length: { readonly kind: 'field'; readonly field: string };
 };
 type CountedByField = ArrayTypeIR & { readonly count: { readonly kind: 'field'; readonly field: string } };
+type StructSizedByField = StructTypeIR & { readonly size: { readonly kind: 'field'; readonly field: string } };
 
 /** The widest field a length may come from: 32 bits keeps every length a plain number. */
 const MAX_LENGTH_FIELD_BITS = 32;
 
-function sizedByField(type: TypeIR): type is SizedByField | CountedByField {
+function sizedByField(type: TypeIR): type is SizedByField | CountedByField | StructSizedByField {
   if (type.kind === 'string' || type.kind === 'bytes') return type.length.kind === 'field';
+  if (type.kind === 'struct') return type.size !== undefined;
   return type.kind === 'array' && type.count.kind === 'field';
 }
 
@@ -84,7 +86,19 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
       }
       const type = field.type;
       const key = type.kind === 'array' ? 'count' : 'length';
-      const wanted = type.kind === 'array' ? type.count.field : type.length.field;
+      const wanted =
+        type.kind === 'array' ? type.count.field : type.kind === 'struct' ? type.size.field : type.length.field;
+      if (type.kind === 'struct' && fixedSize(type) === null) {
+        ok = false;
+        report.error(
+          'length-field-struct-size',
+          [...path, 'length'],
+          `struct field '${field.name}' takes its length from '${wanted}', but its size varies, so the encoder could not say it`,
+          'give every field of the struct a fixed size, or use bytes for the variable part',
+        );
+        out.push(field);
+        return;
+      }
       const keyPath = [...path, key];
       const scopeFields = [...before, ...list.fields.slice(0, index)];
       const source = scopeFields.find((candidate) => candidate.name === wanted);
@@ -146,7 +160,8 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
       used.set(wanted, field.name);
       const capacity = 2 ** intType.bits - 1;
       const limitKey = type.kind === 'array' ? 'maxCount' : 'maxBytes';
-      const limit = type.kind === 'array' ? type.maxCount : type.maxBytes;
+      const limit =
+        type.kind === 'array' ? type.maxCount : type.kind === 'struct' ? (fixedSize(type) ?? 0) : type.maxBytes;
       let capped = limit;
       if (limit > capacity) {
         if (scope.declaresLimit(path, limitKey)) {
@@ -163,8 +178,21 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
       // A header field is marked once for the whole protocol; a message's own field in its list.
       if (inHeader && !isHeader) computedHeader.add(wanted);
       else computedHere.add(wanted);
+      if (type.kind === 'struct' && limit > capacity) {
+        ok = false;
+        report.error(
+          'max-bytes-exceeds-length-field',
+          keyPath,
+          `struct field '${field.name}' is ${limit} bytes, more than '${wanted}' (a u${intType.bits}) can say`,
+          `make '${wanted}' wider`,
+        );
+      }
       const narrowed =
-        type.kind === 'array' ? { ...type, maxCount: capped } : ({ ...type, maxBytes: capped } as TypeIR);
+        type.kind === 'array'
+          ? { ...type, maxCount: capped }
+          : type.kind === 'struct'
+            ? type
+            : ({ ...type, maxBytes: capped } as TypeIR);
       out.push({ ...field, type: narrowed });
     });
     return out.map((field) => (computedHere.has(field.name) ? { ...field, computed: true } : field));

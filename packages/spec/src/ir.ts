@@ -233,6 +233,12 @@ export interface ArrayTypeIR {
 export interface StructTypeIR {
   readonly kind: 'struct';
   readonly fields: readonly FieldIR[];
+  /**
+   * Set when an earlier integer field holds the struct's size (memcached's
+   * extras length): the encoder writes the struct's fixed size there and the
+   * decoder checks it.
+   */
+  readonly size?: { readonly kind: 'field'; readonly field: string };
   readonly typeName?: string;
 }
 
@@ -260,6 +266,12 @@ export interface FieldIR {
    * In a message with no field that names it (a header field), it is 0.
    */
   readonly computed?: true;
+  /**
+   * Set on an integer header or message field declared with `default:`: the
+   * field is optional in the message's fields type, and the encoder writes
+   * this value when it is left out (memcached's cas, 0 unless a caller sets it).
+   */
+  readonly default?: number;
 }
 
 /**
@@ -269,6 +281,19 @@ export interface FieldIR {
  * fixed length of exactly that many bytes.
  */
 export type ConstantIR =
+  | ConstantValueIR
+  /**
+   * A header field whose constant depends on who sends the frame (memcached's
+   * magic: 0x80 in requests, 0x81 in responses). null: in frames that side
+   * sends, the field is an ordinary value.
+   */
+  | {
+      readonly kind: 'by-sender';
+      readonly client: ConstantValueIR | null;
+      readonly server: ConstantValueIR | null;
+    };
+
+export type ConstantValueIR =
   | {
       readonly kind: 'int';
       readonly value: number;
@@ -436,3 +461,12 @@ export type ValueIR =
   | { readonly kind: 'session'; readonly name: string }
   /** A constant. bigint values are written as decimal strings to stay JSON-serialisable. */
   | { readonly kind: 'literal'; readonly value: string | number | boolean };
+
+/** The constant a field has in frames sent by `from` (a message's direction), or null when it is a value there. */
+export function constantFor(field: FieldIR, from: Direction): ConstantValueIR | null {
+  const constant = field.constant;
+  if (constant === undefined) return null;
+  if (constant.kind !== 'by-sender') return constant;
+  // A message both sides send has one layout; check refuses by-sender constants that differ for it.
+  return from === 'server' ? constant.server : constant.client;
+}

@@ -285,12 +285,30 @@ export const TypeDefinition = Type.Recursive(
               Type.Boolean(),
               Type.String(),
               Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { minItems: 1 }),
+              Type.Object(
+                {
+                  client: Type.Optional(Type.Union([Type.Integer(), Type.Boolean(), Type.String()])),
+                  server: Type.Optional(Type.Union([Type.Integer(), Type.Boolean(), Type.String()])),
+                },
+                {
+                  additionalProperties: false,
+                  minProperties: 1,
+                  description:
+                    'Header fields: a constant per sender (memcached magic: { client: 0x80, server: 0x81 }); a side left out sends a value.',
+                },
+              ),
             ],
             {
               description:
                 "Header and message fields: a value the encoder always writes and the decoder checks; callers never pass it. An integer, an enum value's name, a bool, or for string/bytes a string ('PK\\x03\\x04': each character a byte up to \\xff for bytes, UTF-8 for strings) or a list of byte values.",
             },
           ),
+        ),
+        default: Type.Optional(
+          Type.Integer({
+            description:
+              'Header and message integer fields: written when the caller leaves the field out (it is optional in the fields type).',
+          }),
         ),
         discriminator: Type.Optional(
           Type.Boolean({ description: 'Header only: this integer field selects the message.' }),

@@ -3,11 +3,13 @@ import { didYouMean } from './diagnostics.js';
 import type {
   BytesTypeIR,
   ConstantIR,
+  ConstantValueIR,
   Endian,
   FieldIR,
   IntTypeIR,
   LengthEncodingIR,
   StringTypeIR,
+  StructTypeIR,
   TypeIR,
 } from './ir.js';
 import type { Reporter } from './report.js';
@@ -37,7 +39,7 @@ const PREFIX_BYTES: Record<string, 1 | 2 | 4 | 8> = { u8: 1, u16: 2, u32: 4, u64
 
 /** Keys a type definition may carry for each kind of type, besides the universal ones. */
 const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
-  int: ['endian', 'values', 'flags', 'const'],
+  int: ['endian', 'values', 'flags', 'const', 'default'],
   float: ['endian'],
   bool: ['const'],
   string: ['maxBytes', 'pattern', 'length', 'terminator', 'endian', 'const'],
@@ -46,11 +48,11 @@ const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   enum: ['const'],
   flags: [],
   array: ['items', 'count', 'maxCount', 'endian'],
-  struct: ['fields'],
+  struct: ['fields', 'length'],
   optional: [],
 };
 const UNIVERSAL_KEYS = new Set(['type', 'description', 'optional', 'discriminator', 'correlation']);
-const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const']);
+const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const', 'default']);
 const KEY_OWNERS: Record<string, string> = {
   endian: 'integer, float, timestamp and list types',
   values: 'integer types (it makes an enum)',
@@ -65,6 +67,7 @@ const KEY_OWNERS: Record<string, string> = {
   maxCount: 'lists',
   fields: 'structs',
   const: 'integer, enum, bool, string and bytes fields',
+  default: 'integer header and message fields',
 };
 
 /**
@@ -123,6 +126,16 @@ export class TypeResolver {
       this.#constNotAllowed([...path, 'const'], `type '${name}'`);
       ir = null;
     }
+    if (ir !== null && isDefinition(definition) && definition.default !== undefined) {
+      this.#ctx.report.error(
+        'default-not-applicable',
+        [...path, 'default'],
+        `'default' in type '${name}': defaults are for header and message fields`,
+        "write 'default' on the field that uses the type",
+        'key',
+      );
+      ir = null;
+    }
     const named = ir === null ? null : ({ ...ir, typeName: name } as TypeIR);
     this.#resolved.set(name, named);
     return named;
@@ -160,6 +173,15 @@ export class TypeResolver {
         continue;
       }
       const description = isDefinition(ref) && typeof ref.description === 'string' ? ref.description : '';
+      if (isDefinition(ref) && ref.default !== undefined) {
+        const value = this.#default(type, ref, fieldPath, inHeader, constants);
+        if (value === null) {
+          ok = false;
+          continue;
+        }
+        fields.push({ name, type, description, default: value });
+        continue;
+      }
       if (isDefinition(ref) && ref.const !== undefined) {
         if (!constants) {
           this.#constNotAllowed([...fieldPath, 'const'], describePath(fieldPath));
@@ -313,7 +335,10 @@ export class TypeResolver {
 
     let type = this.#refine(base, def, path, where);
     if (type === null) return null;
-    if (refinements.some((k) => k !== 'items' && k !== 'fields' && k !== 'const') && 'typeName' in type) {
+    // const and a struct's size field leave the TypeScript type as it is: the name stays.
+    const renames = (k: string): boolean =>
+      k !== 'items' && k !== 'fields' && k !== 'const' && !(k === 'length' && base.kind === 'struct');
+    if (refinements.some(renames) && 'typeName' in type) {
       // A refined named type is a new, anonymous type.
       const { typeName: _dropped, ...rest } = type;
       type = rest as TypeIR;
@@ -361,6 +386,8 @@ export class TypeResolver {
       case 'string':
       case 'bytes':
         return this.#variableSize(base, def, path, where);
+      case 'struct':
+        return def.length === undefined ? base : this.#structSize(base, def, path);
       default:
         return base;
     }
@@ -478,6 +505,42 @@ export class TypeResolver {
     return { ...base, length, maxBytes, pattern };
   }
 
+  /** A field's `default:`, checked against its type and place; null after reporting. */
+  #default(type: TypeIR, def: Definition, path: SpecPath, inHeader: boolean, topLevel: boolean): number | null {
+    const { report } = this.#ctx;
+    const where = describePath(path);
+    const defaultPath = [...path, 'default'];
+    const clash = ['const', 'optional', ...(inHeader ? ['discriminator', 'correlation'] : [])].find(
+      (key) => def[key] !== undefined && def[key] !== false,
+    );
+    if (!topLevel || clash !== undefined || type.kind !== 'int') {
+      report.error(
+        'default-not-applicable',
+        defaultPath,
+        clash !== undefined
+          ? `${where} has both 'default' and '${clash}'`
+          : !topLevel
+            ? `'default' in ${where}: defaults are for header and message fields`
+            : `'default' in ${where} needs a plain integer field, but it is ${describeKind(type)}`,
+        clash !== undefined ? `keep one of 'default' and '${clash}'` : "remove 'default'",
+        'key',
+      );
+      return null;
+    }
+    const value = def.default as number;
+    const [min, max] = intRange(type);
+    if (value < min || value > max) {
+      report.error(
+        'default-out-of-range',
+        defaultPath,
+        `the default ${value} of ${where} does not fit ${describeKind(type)} (${min} to ${max})`,
+        'pick a value in range or a wider integer type',
+      );
+      return null;
+    }
+    return value;
+  }
+
   #constNotAllowed(path: SpecPath, where: string): void {
     this.#ctx.report.error(
       'const-not-allowed-here',
@@ -494,15 +557,6 @@ export class TypeResolver {
     const raw = def.const;
     const constPath = [...path, 'const'];
     const where = describePath(path);
-    const mismatch = (expected: string): null => {
-      report.error(
-        'const-type-mismatch',
-        constPath,
-        `the constant of ${where} must be ${expected}, since the field is ${describeKind(type)}; got ${JSON.stringify(raw)}`,
-        `write ${expected}, or change the field's type`,
-      );
-      return null;
-    };
     for (const role of ['discriminator', 'correlation'] as const) {
       if (inHeader && def[role] === true) {
         report.error(
@@ -517,6 +571,36 @@ export class TypeResolver {
         return null;
       }
     }
+    if (!isDefinition(raw)) return this.#constantValue(type, raw, constPath, where);
+    // `const: { client: 0x80, server: 0x81 }`: who sends the frame decides (memcached's magic).
+    if (!inHeader || (type.kind !== 'int' && type.kind !== 'enum' && type.kind !== 'bool')) {
+      report.error(
+        'const-by-sender-not-applicable',
+        constPath,
+        `${where} has a constant per sender, which only an integer, enum or bool header field can have`,
+        'write one constant, or move the field to the header',
+      );
+      return null;
+    }
+    const client =
+      raw.client === undefined ? null : this.#constantValue(type, raw.client, [...constPath, 'client'], where);
+    const server =
+      raw.server === undefined ? null : this.#constantValue(type, raw.server, [...constPath, 'server'], where);
+    if ((raw.client !== undefined && client === null) || (raw.server !== undefined && server === null)) return null;
+    return { kind: 'by-sender', client, server };
+  }
+
+  #constantValue(type: TypeIR, raw: unknown, constPath: SpecPath, where: string): ConstantValueIR | null {
+    const { report } = this.#ctx;
+    const mismatch = (expected: string): null => {
+      report.error(
+        'const-type-mismatch',
+        constPath,
+        `the constant of ${where} must be ${expected}, since the field is ${describeKind(type)}; got ${JSON.stringify(raw)}`,
+        `write ${expected}, or change the field's type`,
+      );
+      return null;
+    };
     switch (type.kind) {
       case 'int': {
         if (typeof raw !== 'number' || !Number.isInteger(raw)) return mismatch('an integer');
@@ -679,6 +763,20 @@ export class TypeResolver {
   #struct(def: Definition, path: SpecPath): TypeIR | null {
     const fields = this.resolveFields(def.fields, [...path, 'fields'], false);
     return fields === null ? null : { kind: 'struct', fields };
+  }
+
+  /** `length: { field }` on a struct (inline or named): the field that holds its fixed size. */
+  #structSize(base: StructTypeIR, def: Definition, path: SpecPath): TypeIR | null {
+    if (!isDefinition(def.length) || typeof def.length.field !== 'string') {
+      this.#ctx.report.error(
+        'struct-length',
+        [...path, 'length'],
+        `${describePath(typePathOwner(path))} is a struct, whose size is the sum of its fields; its 'length' can only name the field that holds that size`,
+        'write length: { field: <earlier integer field> }, or remove it',
+      );
+      return null;
+    }
+    return { ...base, size: { kind: 'field', field: def.length.field } };
   }
 }
 

@@ -63,9 +63,9 @@ const expected: Record<string, string[]> = {
     "specs/delimiter.protocol.yaml:6:24: error delimiter-byte-out-of-range: 'delimiter.2' of framing must be a byte value from 0 to 255, got -1",
   ],
   'duplicate-code': [
-    "specs/duplicate-code.protocol.yaml:9:17: error duplicate-code: code 1 of message 'Pong' is already used by message 'Ping'\n  hint: give every message its own code",
-    "specs/duplicate-code.protocol.yaml:10:16: error code-out-of-range: code 300 of message 'Big' does not fit the discriminator 'type' (a u8, 0 to 255)\n  hint: pick a code from 0 to 255, or widen 'type'",
-    "specs/duplicate-code.protocol.yaml:11:3: error missing-code: message 'Lost' has no 'code', but the header field 'type' selects messages by code\n  hint: add 'code:' with a value of a u8 (0 to 255) that no other message uses",
+    "specs/duplicate-code.protocol.yaml:9:17: error duplicate-code: code 1 of message 'Pong' is already used by message 'Ping', which the client also sends, so the receiver could not tell them apart\n  hint: give every message one side sends its own code (a client message and a server message may share one)",
+    "specs/duplicate-code.protocol.yaml:11:16: error code-out-of-range: code 300 of message 'Big' does not fit the discriminator 'type' (a u8, 0 to 255)\n  hint: pick a code from 0 to 255, or widen 'type'",
+    "specs/duplicate-code.protocol.yaml:12:3: error missing-code: message 'Lost' has no 'code', but the header field 'type' selects messages by code\n  hint: add 'code:' with a value of a u8 (0 to 255) that no other message uses",
   ],
   'duplicate-key': [
     "specs/duplicate-key.protocol.yaml:7:3: error duplicate-key: duplicate key 'Line': a key may appear only once in a mapping\n  hint: remove or rename one of the entries",
@@ -129,7 +129,7 @@ const expected: Record<string, string[]> = {
     "specs/several-problems.protocol.yaml:4:19: error transport-framing-mismatch: transport 'udp' carries datagrams, but framing 'length-prefixed' cuts a byte stream\n  hint: use framing kind 'datagram', 'lines' or 'delimited' with 'udp', or a stream transport (tcp, tcp6, unix, tls, websocket)",
     "specs/several-problems.protocol.yaml:8:18: error max-frame-exceeds-length-field: maxFrameBytes 1000 of framing cannot be carried by the u8 length field: the largest frame it can describe is 256 bytes\n  hint: widen the length field to 'u16' or lower maxFrameBytes to 256",
     "specs/several-problems.protocol.yaml:14:62: error unknown-type: unknown type 'strng' in field 'room' of message 'Join'\n  hint: did you mean 'string'?",
-    "specs/several-problems.protocol.yaml:15:19: error duplicate-code: code 1 of message 'Joined' is already used by message 'Join'\n  hint: give every message its own code",
+    "specs/several-problems.protocol.yaml:15:19: error duplicate-code: code 1 of message 'Joined' is already used by message 'Join', which the client also sends, so the receiver could not tell them apart\n  hint: give every message one side sends its own code (a client message and a server message may share one)",
     "specs/several-problems.protocol.yaml:16:3: error missing-code: message 'Say' has no 'code', but the header field 'type' selects messages by code\n  hint: add 'code:' with a value of a u8 (0 to 255) that no other message uses",
     "specs/several-problems.protocol.yaml:19:3: error unknown-behavior-message: behavior for 'Leave', which is not a message\n  hint: behavior keys are 'greeting', 'errors', 'idleTimeoutMs', or names of messages the server receives",
   ],
@@ -181,6 +181,15 @@ const expected: Record<string, string[]> = {
     "specs/computed-lengths.protocol.yaml:20:67: error max-bytes-exceeds-length-field: maxBytes 300 of field 'key' does not fit 'keyLength' (a u8 holds at most 255)\n  hint: lower maxBytes to 255, or make 'keyLength' wider",
     "specs/computed-lengths.protocol.yaml:21:37: error length-field-shared: fields 'key' and 'again' both take their size from 'keyLength', so the encoder could not fill it in for both\n  hint: give 'again' its own length field",
     "specs/computed-lengths.protocol.yaml:22:14: error length-field-nested: a length or count inside field 'pairs' names another field, but only a top-level field can take its length from one\n  hint: give the nested value a length or count prefix (length: u16, count: u16)",
+  ],
+  'sender-constants': [
+    "specs/sender-constants.protocol.yaml:6:25: error default-not-applicable: 'default' in type 'Counted': defaults are for header and message fields\n  hint: write 'default' on the field that uses the type",
+    "specs/sender-constants.protocol.yaml:12:26: error const-by-sender-both: message 'Ping' is sent by both sides, but header field 'magic' is 128 when the client sends and 129 when the server does\n  hint: declare a client message and a server message instead (they may share a code)",
+    "specs/sender-constants.protocol.yaml:17:33: error default-out-of-range: the default 300 of field 'ttl' of message 'Get' does not fit a u8 (0 to 255)\n  hint: pick a value in range or a wider integer type",
+    "specs/sender-constants.protocol.yaml:18:25: error default-not-applicable: field 'mode' of message 'Get' has both 'default' and 'optional'\n  hint: keep one of 'default' and 'optional'",
+    "specs/sender-constants.protocol.yaml:19:29: error type-key-not-applicable: 'default' does not apply to a string in field 'name' of message 'Get'\n  hint: 'default' applies to integer header and message fields",
+    "specs/sender-constants.protocol.yaml:20:41: error default-not-applicable: 'default' in field 'point.x' of message 'Get': defaults are for header and message fields\n  hint: remove 'default'",
+    "specs/sender-constants.protocol.yaml:22:32: error const-by-sender-not-applicable: field 'side' of message 'Get' has a constant per sender, which only an integer, enum or bool header field can have\n  hint: write one constant, or move the field to the header",
   ],
   'layout-rules': [
     'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',

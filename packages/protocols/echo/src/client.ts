@@ -22,7 +22,7 @@ export async function createClient(options: ClientOptions = {}): Promise<EchoCli
   return {
     ...typedClient(client, encodeClientMessage),
     line(message: LineFields, requestOptions?: RequestOptions): Promise<Line> {
-      return client.request(encodeLine(message), isLineReply, requestOptions);
+      return client.request(() => encodeLine(message), isLineReply, requestOptions);
     },
   };
 }

@@ -22,7 +22,7 @@ export async function createClient(options: ClientOptions = {}): Promise<Timesta
   return {
     ...typedClient(client, encodeClientMessage),
     stamp(message: StampFields, requestOptions?: RequestOptions): Promise<Stamped> {
-      return client.request(encodeStamp(message), isStampReply, requestOptions);
+      return client.request(() => encodeStamp(message), isStampReply, requestOptions);
     },
   };
 }

@@ -22,7 +22,7 @@ export async function createClient(options: ClientOptions = {}): Promise<BeaconC
   return {
     ...typedClient(client, encodeClientMessage),
     beacon(message: BeaconFields, requestOptions?: RequestOptions): Promise<Beacon> {
-      return client.request(encodeBeacon(message), isBeaconReply, requestOptions);
+      return client.request(() => encodeBeacon(message), isBeaconReply, requestOptions);
     },
   };
 }

@@ -22,7 +22,7 @@ export async function createClient(options: ClientOptions = {}): Promise<Greeter
   return {
     ...typedClient(client, encodeClientMessage),
     say(message: SayFields, requestOptions?: RequestOptions): Promise<Say> {
-      return client.request(encodeSay(message), isSayReply, requestOptions);
+      return client.request(() => encodeSay(message), isSayReply, requestOptions);
     },
   };
 }

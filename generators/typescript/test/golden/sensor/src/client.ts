@@ -22,7 +22,7 @@ export async function createClient(options: ClientOptions = {}): Promise<SensorC
   return {
     ...typedClient(client, encodeClientMessage),
     reading(message: ReadingFields, requestOptions?: RequestOptions): Promise<Ack> {
-      return client.request(encodeReading(message), isReadingReply, requestOptions);
+      return client.request(() => encodeReading(message), isReadingReply, requestOptions);
     },
   };
 }

@@ -1,0 +1,1 @@
+export { type RealServer, startRealServer } from './real-server.js';
