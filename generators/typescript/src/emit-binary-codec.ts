@@ -1,8 +1,17 @@
-import type { BytesTypeIR, EnumTypeIR, FieldIR, FlagsTypeIR, IntTypeIR, StringTypeIR, TypeIR } from '@sockspec/spec';
+import type {
+  BytesTypeIR,
+  ChecksumIR,
+  EnumTypeIR,
+  FieldIR,
+  FlagsTypeIR,
+  IntTypeIR,
+  StringTypeIR,
+  TypeIR,
+} from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import type { CodecWriter } from './emit-text-codec.js';
-import { fixedSize, messageSlots, type Slot } from './layout.js';
+import { bitMask, fixedSize, messageSlots, type Slot } from './layout.js';
 import type { MessageModel, ProtocolModel } from './model.js';
 import { tsType } from './model.js';
 import { access, camelCase, constantCase, pascalCase, propertyKey, quote } from './names.js';
@@ -39,7 +48,11 @@ function fieldLocal(field: string): string {
 /** The local for each top-level field of a message, by field name. */
 function messageLocals(slots: readonly Slot[]): Map<string, string> {
   const fields = slots.flatMap((slot) =>
-    slot.kind === 'field' || slot.kind === 'constant' || slot.kind === 'computed' ? [slot.field.name] : [],
+    slot.kind === 'bits'
+      ? slot.members.map((member) => member.field.name)
+      : slot.kind === 'field' || slot.kind === 'constant' || slot.kind === 'computed' || slot.kind === 'checksum'
+        ? [slot.field.name]
+        : [],
   );
   const unique = siblingLocals(fields.map(fieldLocal));
   return new Map(fields.map((field) => [field, unique.get(fieldLocal(field))!]));
@@ -271,21 +284,35 @@ function writeDelimiterSearch(delimiter: readonly number[], out: CodecWriter): v
   });
 }
 
+/** Where the discriminator is: an integer at `offset`, or a bit field of the integer there. */
+export interface DiscriminatorPosition {
+  readonly offset: number;
+  readonly type: IntTypeIR;
+  readonly bits: { readonly shift: number; readonly width: number } | null;
+}
+
 /** Byte position of the discriminator, when every message has it at the same constant offset. */
-export function discriminatorPosition(model: ProtocolModel): { offset: number; type: IntTypeIR } | null {
+export function discriminatorPosition(model: ProtocolModel): DiscriminatorPosition | null {
   if (model.ir.discriminator === null) return null;
-  let found: { offset: number; type: IntTypeIR } | null = null;
+  let found: DiscriminatorPosition | null = null;
   for (const message of model.messages) {
     let offset = 0;
     for (const slot of messageSlots(model.ir, message)) {
-      if (slot.kind === 'discriminator') {
-        if (slot.field.type.kind !== 'int' || (found !== null && found.offset !== offset)) {
+      const member = slot.kind === 'bits' ? slot.members.find((m) => m.role.kind === 'discriminator') : undefined;
+      if (slot.kind === 'discriminator' || member !== undefined) {
+        const type = slot.kind === 'bits' ? slot.word : slot.kind === 'discriminator' ? slot.field.type : null;
+        if (type?.kind !== 'int' || (found !== null && found.offset !== offset)) {
           throw new UnsupportedFeatureError(model.ir.sourceFile, 'header', 'a discriminator at different offsets');
         }
-        found = { offset, type: slot.field.type };
+        found = { offset, type, bits: member === undefined ? null : { shift: member.shift, width: member.width } };
         break;
       }
-      const size = slot.kind === 'length' ? slot.framing.lengthBytes : fixedSize(slot.field.type);
+      const size =
+        slot.kind === 'length'
+          ? slot.framing.lengthBytes
+          : slot.kind === 'bits'
+            ? slot.word.bits / 8
+            : fixedSize(slot.field.type);
       if (size === null) {
         throw new UnsupportedFeatureError(model.ir.sourceFile, 'header', 'a discriminator after a variable-size field');
       }
@@ -351,6 +378,7 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
       const locals = messageLocals(slots);
       const values: string[] = [`type: ${quote(message.name)}`];
       for (const slot of slots) {
+        if (checksumStarts(slots, slot)) steps.push(markStart(writer, slot, locals));
         if (slot.kind === 'length') {
           // The length prefix is the framing's, already checked by the frame decoder.
           steps.push({ size: slot.framing.lengthBytes, path: '(length)', write: () => {} });
@@ -383,6 +411,17 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
           decodeComputed(context, writer, steps, slot, locals.get(slot.field.name)!);
           continue;
         }
+        if (slot.kind === 'checksum') {
+          decodeChecksum(context, writer, steps, slot, locals.get(slot.field.name)!);
+          continue;
+        }
+        if (slot.kind === 'bits') {
+          for (const member of decodeBits(context, writer, steps, slot)) {
+            const name = locals.get(member)!;
+            values.push(propertyKey(member) === name ? name : `${propertyKey(member)}: ${name}`);
+          }
+          continue;
+        }
         const { field } = slot;
         const name = locals.get(field.name)!;
         values.push(propertyKey(field.name) === name ? name : `${propertyKey(field.name)}: ${name}`);
@@ -404,7 +443,10 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
 /** How the encoder reads a field of `message`: with its default when the caller left it out. */
 function fieldValue(field: FieldIR): string {
   const value = access('message', field.name);
-  if (field.default === undefined || field.type.kind !== 'int') return value;
+  if (field.default === undefined) return value;
+  if (field.type.kind === 'bits')
+    return `(${value} ?? ${field.type.width === 1 ? String(field.default === 1) : field.default})`;
+  if (field.type.kind !== 'int') return value;
   return `(${value} ?? ${field.type.bits === 64 ? `${field.default}n` : field.default})`;
 }
 
@@ -536,6 +578,174 @@ function encodeComputed(
           : `${access('message', target.field.name)}.length`;
     w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}${accessor.little});`);
   }
+  cursor.skip(int.bits / 8);
+}
+
+/**
+ * A step that reads a run of bit fields as one integer and takes each field
+ * out of it; the discriminator and constants are checked in place. Returns
+ * the fields that are part of the message value.
+ */
+function decodeBits(
+  context: Context,
+  w: CodeBlockWriter,
+  into: Step[],
+  slot: Extract<Slot, { kind: 'bits' }>,
+): string[] {
+  const accessor = intAccessor(slot.word);
+  const word = `${context.locals.get(slot.members[0]!.field.name)!}Bits`;
+  const values: string[] = [];
+  into.push({
+    size: slot.word.bits / 8,
+    path: slot.members[0]!.field.name,
+    write: (at) => {
+      w.writeLine(`const ${word} = view.${accessor.get}(${at()}${accessor.little});`);
+      for (const member of slot.members) {
+        const name = context.locals.get(member.field.name)!;
+        const extract =
+          member.shift === 0
+            ? `${word} & ${bitMask(member.width)}`
+            : `(${word} >>> ${member.shift}) & ${bitMask(member.width)}`;
+        if (member.role.kind === 'discriminator') {
+          context.out.imports.add('UnknownMessageError');
+          w.writeLine(`const code = ${extract};`);
+          w.write(`if (code !== ${member.role.code})`).block(() => {
+            w.writeLine(
+              `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(member.field.name)} });`,
+            );
+          });
+        } else if (member.role.kind === 'constant') {
+          context.out.imports.add('ConstantMismatchError');
+          w.writeLine(`const ${name} = ${extract};`);
+          w.write(`if (${name} !== ${member.role.value})`).block(() => {
+            w.writeLine(
+              `throw new ConstantMismatchError({ ${where(context, member.field.name)}, expected: ${member.role.kind === 'constant' ? member.role.value : 0}, actual: ${name}, offset: ${at()} });`,
+            );
+          });
+        } else {
+          w.writeLine(`const ${name} = ${member.width === 1 ? `(${extract}) === 1` : extract};`);
+          values.push(member.field.name);
+        }
+      }
+    },
+  });
+  return slot.members.filter((member) => member.role.kind === 'value').map((member) => member.field.name);
+}
+
+/** Checks the bit fields a caller passes: whole numbers that fit their width (b1 fields are booleans). */
+function measureBits(context: Context, w: CodeBlockWriter, slot: Extract<Slot, { kind: 'bits' }>): void {
+  for (const member of slot.members) {
+    if (member.role.kind !== 'value' || member.width === 1) continue;
+    const value = fieldValue(member.field);
+    const max = 2 ** member.width - 1;
+    context.out.imports.add('InvalidFieldError');
+    w.write(`if (!Number.isInteger(${value}) || ${value} < 0 || ${value} > ${max})`).block(() => {
+      w.writeLine(
+        `throw new InvalidFieldError({ ${where(context, member.field.name)}, expected: ${quote(`an integer from 0 to ${max} (${member.width} bits)`)}, got: String(${value}) });`,
+      );
+    });
+  }
+}
+
+/** Writes a run of bit fields as one integer. */
+function encodeBits(w: CodeBlockWriter, cursor: Cursor, slot: Extract<Slot, { kind: 'bits' }>): void {
+  const accessor = intAccessor(slot.word);
+  const parts = slot.members.map((member) => {
+    const value =
+      member.role.kind === 'discriminator'
+        ? String(member.role.code)
+        : member.role.kind === 'constant'
+          ? String(member.role.value)
+          : member.width === 1
+            ? `(${fieldValue(member.field)} ? 1 : 0)`
+            : fieldValue(member.field);
+    return member.shift === 0 ? value : `(${value} << ${member.shift})`;
+  });
+  // `>>> 0`: a field shifted into bit 31 would make the 32-bit word negative.
+  const word = slot.word.bits === 32 ? `(${parts.join(' | ')}) >>> 0` : parts.join(' | ');
+  w.writeLine(`view.${accessor.set}(${cursor.at()}, ${word}${accessor.little});`);
+  cursor.skip(slot.word.bits / 8);
+}
+
+const CHECKSUM_FUNCTIONS: Record<ChecksumIR['algorithm'], string> = {
+  crc32: 'crc32',
+  'crc16-ccitt': 'crc16Ccitt',
+  adler32: 'adler32',
+  sum8: 'sum8',
+  xor8: 'xor8',
+};
+
+/** The first field a slot holds (a bit run's first member), by name. */
+function slotFieldName(slot: Slot): string | null {
+  if (slot.kind === 'length') return null;
+  return slot.kind === 'bits' ? slot.members[0]!.field.name : slot.field.name;
+}
+
+/** Whether a checksum of this message starts where `slot` does. */
+function checksumStarts(slots: readonly Slot[], slot: Slot): boolean {
+  const name = slotFieldName(slot);
+  return name !== null && slots.some((other) => other.kind === 'checksum' && other.checksum.from === name);
+}
+
+function startLocal(slot: Slot, locals: ReadonlyMap<string, string>): string {
+  return `${locals.get(slotFieldName(slot)!)!}Start`;
+}
+
+/** A step of no bytes that remembers where a checksummed range starts. */
+function markStart(w: CodeBlockWriter, slot: Slot, locals: ReadonlyMap<string, string>): Step {
+  return {
+    size: 0,
+    path: slotFieldName(slot)!,
+    write: (at) => w.writeLine(`const ${startLocal(slot, locals)} = ${at()};`),
+  };
+}
+
+function checksumRange(context: Context, slot: Extract<Slot, { kind: 'checksum' }>, at: string): string {
+  const from = slot.checksum.from;
+  return `frame.subarray(${from === null ? '0' : `${context.locals.get(from)!}Start`}, ${at})`;
+}
+
+/** A step that reads a checksum field and compares it with the bytes before it. */
+function decodeChecksum(
+  context: Context,
+  w: CodeBlockWriter,
+  into: Step[],
+  slot: Extract<Slot, { kind: 'checksum' }>,
+  name: string,
+): void {
+  const int = constantInt(slot.field.type);
+  const accessor = intAccessor(int);
+  const sum = CHECKSUM_FUNCTIONS[slot.checksum.algorithm];
+  context.out.imports.add(sum).add('ChecksumMismatchError');
+  into.push({
+    size: int.bits / 8,
+    path: slot.field.name,
+    write: (at) => {
+      w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
+      w.writeLine(`const ${name}Computed = ${sum}(${checksumRange(context, slot, at())});`);
+      w.write(`if (${name} !== ${name}Computed)`).block(() => {
+        w.writeLine(
+          `throw new ChecksumMismatchError({ ${where(context, slot.field.name)}, algorithm: ${quote(slot.checksum.algorithm)}, computed: ${name}Computed, carried: ${name} });`,
+        );
+      });
+    },
+  });
+}
+
+/** Writes a checksum over the bytes already written before it. */
+function encodeChecksum(
+  context: Context,
+  w: CodeBlockWriter,
+  cursor: Cursor,
+  slot: Extract<Slot, { kind: 'checksum' }>,
+): void {
+  const int = constantInt(slot.field.type);
+  const accessor = intAccessor(int);
+  const sum = CHECKSUM_FUNCTIONS[slot.checksum.algorithm];
+  context.out.imports.add(sum);
+  w.writeLine(
+    `view.${accessor.set}(${cursor.at()}, ${sum}(${checksumRange(context, slot, cursor.at())})${accessor.little});`,
+  );
   cursor.skip(int.bits / 8);
 }
 
@@ -974,7 +1184,15 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       // First every check and every measurement, so the frame is allocated once at its exact size.
       for (const slot of slots) {
         if (slot.kind === 'length') size.constant += slot.framing.lengthBytes;
-        else if (slot.kind === 'discriminator' || slot.kind === 'constant' || slot.kind === 'computed')
+        else if (slot.kind === 'bits') {
+          measureBits(context, writer, slot);
+          size.constant += slot.word.bits / 8;
+        } else if (
+          slot.kind === 'discriminator' ||
+          slot.kind === 'constant' ||
+          slot.kind === 'computed' ||
+          slot.kind === 'checksum'
+        )
           size.constant += fixedSize(slot.field.type)!;
         else
           measure(
@@ -1004,6 +1222,7 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       const cursor = new Cursor();
       slots.forEach((slot, index) => {
         const last = index === slots.length - 1 && delimiter === null;
+        if (checksumStarts(slots, slot)) writer.writeLine(`const ${startLocal(slot, locals)} = ${cursor.at()};`);
         if (slot.kind === 'length') {
           const lengthType = uintOfBytes(slot.framing.lengthBytes, slot.framing.lengthEndian);
           const accessor = intAccessor(lengthType);
@@ -1030,6 +1249,14 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
         }
         if (slot.kind === 'computed') {
           encodeComputed(context, writer, cursor, slot);
+          return;
+        }
+        if (slot.kind === 'checksum') {
+          encodeChecksum(context, writer, cursor, slot);
+          return;
+        }
+        if (slot.kind === 'bits') {
+          encodeBits(writer, cursor, slot);
           return;
         }
         encodeType(

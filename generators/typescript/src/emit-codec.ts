@@ -2,6 +2,7 @@ import type { FramingIR } from '@sockspec/spec';
 import { type SourceFile, VariableDeclarationKind } from 'ts-morph';
 import { discriminatorPosition, writeBinaryCodec } from './emit-binary-codec.js';
 import { type CodecWriter, writeTextCodec } from './emit-text-codec.js';
+import { bitMask } from './layout.js';
 import type { MessageModel, ProtocolModel } from './model.js';
 import { quote } from './names.js';
 
@@ -115,7 +116,7 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
         }
         return;
       }
-      const { offset, type } = discriminator;
+      const { offset, type, bits } = discriminator;
       const size = type.bits / 8;
       const name = `${type.signed ? 'Int' : 'Uint'}${type.bits}`;
       const accessor = type.bits === 64 ? `Big${name}` : name;
@@ -126,7 +127,9 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
         );
       });
       writer.writeLine(
-        `const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little});`,
+        bits === null
+          ? `const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little});`
+          : `const code = (new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little}) >>> ${bits.shift}) & ${bitMask(bits.width)};`,
       );
       writer.write('switch (code)').block(() => {
         for (const message of messages) {

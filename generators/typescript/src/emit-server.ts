@@ -271,7 +271,8 @@ function otherHeaderFields(context: ServerContext): FieldIR[] {
       field.name !== ir.discriminator &&
       field.name !== context.id &&
       constantFor(field, 'server') === null &&
-      field.computed === undefined,
+      field.computed === undefined &&
+      field.checksum === undefined,
   );
 }
 
@@ -280,6 +281,8 @@ function zeroValue(type: TypeIR): string {
   switch (type.kind) {
     case 'int':
       return type.bits === 64 ? '0n' : '0';
+    case 'bits':
+      return type.width === 1 ? 'false' : '0';
     case 'float':
       return '0';
     case 'bool':
@@ -319,8 +322,8 @@ function errorsTextBudget(context: ServerContext): number {
   if (framing.kind !== 'length-prefixed' && framing.kind !== 'delimited') return maxBytes;
   let overhead = framing.kind === 'delimited' ? framing.delimiter.length : 0;
   for (const slot of messageSlots(model.ir, message)) {
-    if (slot.kind === 'length') {
-      overhead += slot.framing.lengthBytes;
+    if (slot.kind === 'length' || slot.kind === 'bits') {
+      overhead += slot.kind === 'length' ? slot.framing.lengthBytes : slot.word.bits / 8;
       continue;
     }
     if (slot.kind === 'field' && slot.field.name === errors.textField) {

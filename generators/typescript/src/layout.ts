@@ -1,8 +1,10 @@
 import {
+  type ChecksumIR,
   type ConstantValueIR,
   constantFor,
   type FieldIR,
   fixedSize,
+  type IntTypeIR,
   type LengthPrefixedFramingIR,
   MAX_NESTING_DEPTH,
   nestingDepth,
@@ -26,7 +28,36 @@ export type Slot =
    * null when this message has no such field (a header field), and it is 0.
    */
   | { readonly kind: 'computed'; readonly field: FieldIR; readonly target: SizedField | null }
-  | { readonly kind: 'field'; readonly field: FieldIR; readonly last: boolean };
+  | { readonly kind: 'field'; readonly field: FieldIR; readonly last: boolean }
+  /** A `checksum:` field over the frame's bytes from `from` (a field; null: byte 0) up to it. */
+  | { readonly kind: 'checksum'; readonly field: FieldIR; readonly checksum: ChecksumIR }
+  /** A run of bit fields filling `bytes` whole bytes, read and written as one integer. */
+  | { readonly kind: 'bits'; readonly word: IntTypeIR; readonly members: readonly BitMember[] };
+
+/** One bit field of a run: `(word >>> shift) & mask`, and what the field is in this message. */
+export interface BitMember {
+  readonly field: FieldIR;
+  readonly shift: number;
+  readonly width: number;
+  readonly role:
+    | { readonly kind: 'value' }
+    | { readonly kind: 'discriminator'; readonly code: number }
+    | { readonly kind: 'constant'; readonly value: number; readonly display: string };
+}
+
+/** Checksums by their catalogue names, for byte tables a peer implements from. */
+const CHECKSUM_NAMES: Record<ChecksumIR['algorithm'], string> = {
+  crc32: 'CRC-32 (IEEE, as zlib)',
+  'crc16-ccitt': 'CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF)',
+  adler32: 'Adler-32',
+  sum8: 'the sum modulo 256',
+  xor8: 'the XOR',
+};
+
+/** The mask of a bit field's width, as a literal. */
+export function bitMask(width: number): string {
+  return `0x${(2 ** width - 1).toString(16)}`;
+}
 
 export { fixedSize, MAX_NESTING_DEPTH, nestingDepth };
 
@@ -71,7 +102,45 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
   };
   const own = new Set(message.ir.fields.map((field) => field.name));
   const fields = [...ir.header, ...message.ir.fields];
+  let run: FieldIR[] = [];
+  const closeRun = (): void => {
+    if (run.length === 0) return;
+    const bits = run.reduce((sum, field) => sum + (field.type.kind === 'bits' ? field.type.width : 0), 0);
+    if (bits !== 8 && bits !== 16 && bits !== 32) {
+      throw new UnsupportedFeatureError(ir.sourceFile, where, `a run of ${bits} bits (runs are 8, 16 or 32 bits)`);
+    }
+    const order = run[0]!.type.kind === 'bits' ? run[0]!.type.bitOrder : 'big';
+    let used = 0;
+    const members = run.map((field): BitMember => {
+      const width = field.type.kind === 'bits' ? field.type.width : 0;
+      const shift = order === 'big' ? bits - used - width : used;
+      used += width;
+      const constant = constantFor(field, message.ir.from);
+      const role: BitMember['role'] =
+        field.name === ir.discriminator
+          ? { kind: 'discriminator', code: message.ir.code ?? 0 }
+          : constant?.kind === 'int'
+            ? { kind: 'constant', value: constant.value, display: constant.display }
+            : { kind: 'value' };
+      return { field, shift, width, role };
+    });
+    slots.push({
+      kind: 'bits',
+      word: { kind: 'int', bits: bits as 8 | 16 | 32, signed: false, endian: ir.byteOrder },
+      members,
+    });
+    run = [];
+  };
   fields.forEach((field, index) => {
+    if (field.type.kind === 'bits') {
+      // The length field sits on a byte boundary: before a run or after it, never inside.
+      if (run.length === 0) placeLength();
+      run.push(field);
+      position = position < 0 ? -1 : position + field.type.width / 8;
+      if (Number.isInteger(position)) closeRun();
+      return;
+    }
+    closeRun();
     placeLength();
     checkSupported(ir.sourceFile, `${where}, field ${field.name}`, field.type, index === fields.length - 1);
     const size = fixedSize(field.type);
@@ -84,11 +153,14 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
       slots.push({ kind: 'constant', field, constant: constantFor(field, message.ir.from)! });
     } else if (field.computed === true) {
       slots.push({ kind: 'computed', field, target: sizedBy(field.name, fields) });
+    } else if (field.checksum !== undefined) {
+      slots.push({ kind: 'checksum', field, checksum: field.checksum });
     } else {
       slots.push({ kind: 'field', field, last: index === fields.length - 1 });
     }
     position = size === null || position < 0 ? -1 : position + size;
   });
+  closeRun();
   placeLength();
   if (!lengthPlaced) {
     throw new UnsupportedFeatureError(
@@ -242,6 +314,43 @@ export function layoutRows(slots: readonly Slot[]): LayoutRow[] {
         ),
       });
       at.constant += size;
+    } else if (slot.kind === 'checksum') {
+      const size = fixedSize(slot.field.type)!;
+      const start = slot.checksum.from === null ? 'byte 0' : `the start of ${slot.checksum.from}`;
+      rows.push({
+        offset: positionText(at),
+        size: String(size),
+        name: slot.field.name,
+        type: wireType(slot.field.type),
+        notes: joinNotes(
+          `${CHECKSUM_NAMES[slot.checksum.algorithm]} of the bytes from ${start} up to this field; a mismatch is an error`,
+          slot.field.description,
+        ),
+      });
+      at.constant += size;
+    } else if (slot.kind === 'bits') {
+      const offset = positionText(at);
+      const word = wireType(slot.word);
+      for (const member of slot.members) {
+        const high = member.shift + member.width - 1;
+        const bits = member.width === 1 ? `bit ${member.shift}` : `bits ${high}–${member.shift}`;
+        const role =
+          member.role.kind === 'discriminator'
+            ? `discriminator: ${member.role.code} for this message`
+            : member.role.kind === 'constant'
+              ? `constant ${member.role.display}; anything else is an error`
+              : member.width === 1
+                ? '1 = true'
+                : '';
+        rows.push({
+          offset,
+          size: `${member.width} bit${member.width === 1 ? '' : 's'}`,
+          name: member.field.name,
+          type: `b${member.width}`,
+          notes: joinNotes(`${bits} of the ${word} at ${offset}`, role, member.field.description),
+        });
+      }
+      at.constant += slot.word.bits / 8;
     } else {
       typeRows(slot.field.type, slot.field.name, slot.field.description, at, rows);
     }
@@ -394,6 +503,8 @@ export function wireType(type: TypeIR): string {
   switch (type.kind) {
     case 'int':
       return `${name}${type.signed ? 'i' : 'u'}${type.bits}${type.bits > 8 ? ` ${type.endian}-endian` : ''}`;
+    case 'bits':
+      return `${name}b${type.width} (${type.width === 1 ? 'a bit: 0 = false, 1 = true' : `${type.width} bits, unsigned`})`;
     case 'float':
       return `${name}f${type.bits} ${type.endian}-endian`;
     case 'bool':

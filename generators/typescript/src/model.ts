@@ -98,7 +98,8 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
       name: pascalCase(message.name),
       fieldsName: `${pascalCase(message.name)}Fields`,
       fields: [...headerFields, ...message.fields].filter(
-        (field) => constantFor(field, message.from) === null && field.computed === undefined,
+        (field) =>
+          constantFor(field, message.from) === null && field.computed === undefined && field.checksum === undefined,
       ),
       fromClient,
       fromServer: message.from !== 'client',
@@ -193,6 +194,8 @@ export function tsType(type: TypeIR, useNames = true): string {
   switch (type.kind) {
     case 'int':
       return type.bits === 64 ? 'bigint' : 'number';
+    case 'bits':
+      return type.width === 1 ? 'boolean' : 'number';
     case 'float':
       return 'number';
     case 'bool':

@@ -24,6 +24,8 @@ function arbitraryOf(type: TypeIR, textLine: boolean): fc.Arbitrary<unknown> {
       const span = 2 ** type.bits;
       return type.signed ? fc.integer({ min: -span / 2, max: span / 2 - 1 }) : fc.integer({ min: 0, max: span - 1 });
     }
+    case 'bits':
+      return type.width === 1 ? fc.boolean() : fc.integer({ min: 0, max: 2 ** type.width - 1 });
     case 'float':
       return type.bits === 32 ? fc.float({ noNaN: true }) : fc.double({ noNaN: true });
     case 'bool':

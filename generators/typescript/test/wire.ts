@@ -126,6 +126,9 @@ export function sampleValue(type: TypeIR, rich: boolean): unknown {
       const max = 2 ** (type.signed ? type.bits - 1 : type.bits) - 1;
       return type.signed ? -Math.floor(max / 3) : max - 1;
     }
+    case 'bits':
+      if (type.width === 1) return rich;
+      return rich ? 2 ** type.width - 2 : 0;
     case 'float':
       return rich ? -1234.5 : 0;
     case 'bool':

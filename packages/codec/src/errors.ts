@@ -265,6 +265,30 @@ export class ConstantMismatchError extends SockspecError {
   }
 }
 
+export interface ChecksumMismatchDetails extends MessageContext {
+  readonly field: string;
+  readonly algorithm: string;
+  /** What the frame's bytes add up to. */
+  readonly computed: number;
+  /** What the frame carries in the checksum field. */
+  readonly carried: number;
+}
+
+/** A frame whose checksum field does not match its bytes: damaged in transit, or cut at the wrong place. */
+export class ChecksumMismatchError extends SockspecError {
+  readonly field: string;
+
+  constructor(details: ChecksumMismatchDetails, options?: SockspecErrorOptions) {
+    const hex = (value: number): string => `0x${value.toString(16)}`;
+    super(
+      'SOCKSPEC_CHECKSUM_MISMATCH',
+      `${where(details)}${details.algorithm} field '${details.field}' is ${hex(details.carried)}, but the bytes it covers give ${hex(details.computed)}`,
+      options,
+    );
+    this.field = details.field;
+  }
+}
+
 /** Bytes that are not well-formed UTF-8 where a string was expected. */
 export class InvalidUtf8Error extends SockspecError {
   readonly field: string;

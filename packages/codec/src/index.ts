@@ -20,9 +20,12 @@
  */
 
 // Wire primitives.
+export { adler32, crc16Ccitt, crc32, sum8, xor8 } from './checksums.js';
 export { formatCtime, parseCtime } from './ctime.js';
 // Errors.
 export {
+  type ChecksumMismatchDetails,
+  ChecksumMismatchError,
   type ConstantMismatchDetails,
   ConstantMismatchError,
   type FieldTooLargeDetails,

@@ -17,6 +17,7 @@ export type SockspecErrorCode =
   | 'SOCKSPEC_FIELD_TOO_LARGE'
   | 'SOCKSPEC_INVALID_FIELD'
   | 'SOCKSPEC_CONSTANT_MISMATCH'
+  | 'SOCKSPEC_CHECKSUM_MISMATCH'
   // connections (packages/transport, server, client)
   | 'SOCKSPEC_CONNECT_TIMEOUT'
   | 'SOCKSPEC_CONNECTION_CLOSED'

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { checkBitRuns } from './bit-runs.js';
 import { type FieldList, resolveComputedLengths } from './computed.js';
 import { describePath } from './describe.js';
 import { type Diagnostic, didYouMean, hasErrors, listNames, sortDiagnostics } from './diagnostics.js';
@@ -168,9 +169,11 @@ interface HeaderInfo {
 
 const serverReceives = (from: Direction) => from === 'client' || from === 'both';
 
-/** The fields a message value carries: not constants, not lengths and counts the encoder fills in. */
+/** The fields a message value carries: not constants, not lengths, counts and checksums the encoder fills in. */
 function valueFields(fields: readonly FieldIR[]): FieldIR[] {
-  return fields.filter((field) => field.constant === undefined && field.computed === undefined);
+  return fields.filter(
+    (field) => field.constant === undefined && field.computed === undefined && field.checksum === undefined,
+  );
 }
 
 /** The raw spec value at `path`, or undefined. */
@@ -212,6 +215,7 @@ class SemanticPass {
     const rawMessages = isRecord(spec.messages) ? spec.messages : {};
     const encoding = Object.values(rawMessages).some((m) => isRecord(m) && m.line !== undefined) ? 'text' : 'binary';
     const byteOrder: Endian = spec.byteOrder === 'little' ? 'little' : 'big';
+    const bitOrder: Endian = spec.bitOrder === 'little' ? 'little' : 'big';
 
     const framing = this.#framing();
     const transports = this.#transports(framing);
@@ -228,7 +232,7 @@ class SemanticPass {
     // Broken entries stay in the map so references to them are not reported as unknown.
     const typeDefinitions = new Map<string, unknown>(isRecord(spec.types) ? Object.entries(spec.types) : []);
     const resolver = new TypeResolver(
-      { encoding, byteOrder, valueLimit, report: this.#report, broken: this.#broken },
+      { encoding, byteOrder, bitOrder, valueLimit, report: this.#report, broken: this.#broken },
       typeDefinitions,
     );
     for (const name of typeDefinitions.keys()) resolver.resolveNamed(name, null);
@@ -237,7 +241,7 @@ class SemanticPass {
     if (framing?.kind === 'length-prefixed' && header.fields !== null)
       this.#checkLengthPlacement(framing, header.fields);
     const messages = this.#messages(rawMessages, encoding, header, resolver);
-    if (encoding === 'binary') header = this.#computedLengths(header, messages);
+    if (encoding === 'binary') header = this.#bitRuns(this.#computedLengths(header, messages), messages);
     const streams = this.#streams(messages, header);
     const behavior = streams === null ? null : this.#behavior(messages, streams);
 
@@ -521,13 +525,14 @@ class SemanticPass {
           );
           continue;
         }
-        if (type !== undefined && type.kind !== 'int') {
+        // A discriminator may be a bit field (MQTT's packet type nibble); a correlation id is a whole integer.
+        if (type !== undefined && type.kind !== 'int' && !(role === 'discriminator' && type.kind === 'bits')) {
           ok = false;
           this.#report.error(
             `${role}-not-integer`,
             ['header', name],
             `${role} header field '${name}' is ${describeKind(type)}, but must be an integer type`,
-            'use u8, u16 or u32',
+            role === 'discriminator' ? 'use u8, u16, u32 or a bit field such as b4' : 'use u8, u16 or u32',
           );
           continue;
         }
@@ -628,6 +633,18 @@ class SemanticPass {
     }
   }
 
+  /** Bit fields fill whole bytes, run by run; a list that breaks the rule generates no IR. */
+  #bitRuns(header: HeaderInfo, messages: Map<string, MessageInfo | null>): HeaderInfo {
+    if (header.fields === null) return header;
+    const headerOk = checkBitRuns(['header'], header.fields, this.#report);
+    for (const [name, info] of messages) {
+      if (info?.wireFields && !checkBitRuns([...info.path, 'fields'], info.wireFields, this.#report)) {
+        messages.set(name, { ...info, fields: null, wireFields: null });
+      }
+    }
+    return headerOk ? header : { ...header, fields: null };
+  }
+
   /**
    * Lengths and counts that name another field: checked once every field is
    * known; the named fields become `computed` (the encoder fills them in).
@@ -693,8 +710,8 @@ class SemanticPass {
       return undefined;
     }
     const type = discriminator.type;
-    if (type.kind !== 'int') return undefined;
-    const [min, max] = intRange(type);
+    if (type.kind !== 'int' && type.kind !== 'bits') return undefined;
+    const [min, max] = type.kind === 'bits' ? [0, 2 ** type.width - 1] : intRange(type);
     if (code === undefined) {
       this.#report.error(
         'missing-code',

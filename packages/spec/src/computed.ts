@@ -80,6 +80,25 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
           'give the nested value a length or count prefix (length: u16, count: u16)',
         );
       }
+      const checksumFrom = field.checksum?.from ?? null;
+      if (checksumFrom !== null) {
+        const earlier = [...before, ...list.fields.slice(0, index)];
+        if (!earlier.some((candidate) => candidate.name === checksumFrom)) {
+          ok = false;
+          const names = earlier.map((candidate) => candidate.name);
+          report.error(
+            'checksum-from-unknown',
+            [...path, 'checksum', 'from'],
+            list.fields.slice(index + 1).some((candidate) => candidate.name === checksumFrom)
+              ? `the checksum '${field.name}' starts at field '${checksumFrom}', which comes after it, but a checksum covers the bytes before it`
+              : `the checksum '${field.name}' starts at field '${checksumFrom}', but no header field or earlier field of this message has that name`,
+            didYouMean(checksumFrom, names) ??
+              (names.length === 0
+                ? "remove 'from' (the checksum then starts at the frame's first byte)"
+                : `fields before it: ${names.join(', ')}`),
+          );
+        }
+      }
       if (!sizedByField(field.type)) {
         out.push(field);
         return;

@@ -126,6 +126,7 @@ export interface DatagramFramingIR {
 
 export type TypeIR =
   | IntTypeIR
+  | BitsTypeIR
   | FloatTypeIR
   | BoolTypeIR
   | StringTypeIR
@@ -143,6 +144,20 @@ export interface IntTypeIR {
   readonly signed: boolean;
   readonly endian: Endian;
   /** Set when the spec gave this type a name in `types:`. */
+  readonly typeName?: string;
+}
+
+/**
+ * An unsigned integer of 1 to 32 bits (`b4`). Consecutive bit fields share
+ * bytes: a run of them fills whole bytes, read as one integer in the
+ * protocol's byte order, and the first field takes the most significant
+ * bits (`bitOrder: big`, the default) or the least (`little`). `b1` is a
+ * boolean.
+ */
+export interface BitsTypeIR {
+  readonly kind: 'bits';
+  readonly width: number;
+  readonly bitOrder: Endian;
   readonly typeName?: string;
 }
 
@@ -272,6 +287,20 @@ export interface FieldIR {
    * this value when it is left out (memcached's cas, 0 unless a caller sets it).
    */
   readonly default?: number;
+  /**
+   * Set on a header or message field declared with `checksum:`: the encoder
+   * computes it over the frame's bytes from `from` (a field's start; null:
+   * the frame's first byte) up to this field, the decoder checks it, and it
+   * is not part of the message's TypeScript type.
+   */
+  readonly checksum?: ChecksumIR;
+}
+
+export type ChecksumAlgorithm = 'crc32' | 'crc16-ccitt' | 'adler32' | 'sum8' | 'xor8';
+
+export interface ChecksumIR {
+  readonly algorithm: ChecksumAlgorithm;
+  readonly from: string | null;
 }
 
 /**

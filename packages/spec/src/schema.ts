@@ -56,6 +56,7 @@ export const FRAMING_KINDS = ['raw', 'lines', 'delimited', 'length-prefixed', 'f
 export const TIMESTAMP_FORMATS = ['ctime', 'iso8601', 'unix-seconds', 'unix-millis'] as const;
 export const LENGTH_PREFIX_TYPES = ['u8', 'u16', 'u32', 'u64'] as const;
 export const COUNT_PREFIX_TYPES = ['u8', 'u16', 'u32'] as const;
+export const CHECKSUM_ALGORITHMS = ['crc32', 'crc16-ccitt', 'adler32', 'sum8', 'xor8'] as const;
 
 function literals<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
   return Type.Union(
@@ -304,6 +305,24 @@ export const TypeDefinition = Type.Recursive(
             },
           ),
         ),
+        checksum: Type.Optional(
+          Type.Union(
+            [
+              literals(CHECKSUM_ALGORITHMS),
+              Type.Object(
+                {
+                  algorithm: literals(CHECKSUM_ALGORITHMS),
+                  from: Type.Optional(Type.String({ pattern: FIELD_NAME_PATTERN })),
+                },
+                { additionalProperties: false },
+              ),
+            ],
+            {
+              description:
+                "Header and message fields: a checksum of the frame's bytes before this field (from its first byte, or from field 'from'). crc32 and adler32 need a u32, crc16-ccitt a u16, sum8 and xor8 a u8.",
+            },
+          ),
+        ),
         default: Type.Optional(
           Type.Integer({
             description:
@@ -489,6 +508,12 @@ export const protocolSpecSchema = Type.Object(
       diagnostic: { code: 'empty-transports', expected: 'at least one transport', uniqueCode: 'duplicate-transport' },
     }),
     byteOrder: Type.Optional(Endian),
+    bitOrder: Type.Optional(
+      literals(['big', 'little'], {
+        description:
+          "Bit fields (b1…b32): 'big' (default) gives the first field of a run the most significant bits, 'little' the least.",
+      }),
+    ),
     framing: Framing,
     header: Type.Optional(fieldMap('Binary protocols: fields leading every frame.')),
     types: Type.Optional(

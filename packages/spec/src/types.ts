@@ -2,6 +2,8 @@ import { describePath } from './describe.js';
 import { didYouMean } from './diagnostics.js';
 import type {
   BytesTypeIR,
+  ChecksumAlgorithm,
+  ChecksumIR,
   ConstantIR,
   ConstantValueIR,
   Endian,
@@ -20,6 +22,8 @@ import type { SpecPath } from './source.js';
 export interface TypeContext {
   readonly encoding: 'text' | 'binary';
   readonly byteOrder: Endian;
+  /** Which end of a byte run the first bit field takes. */
+  readonly bitOrder: Endian;
   /** Most bytes a single value can take: the frame's payload limit. */
   readonly valueLimit: number;
   readonly report: Reporter;
@@ -37,9 +41,22 @@ const MAX_BITS_VALUE: Record<1 | 2 | 4 | 8, number> = {
 
 const PREFIX_BYTES: Record<string, 1 | 2 | 4 | 8> = { u8: 1, u16: 2, u32: 4, u64: 8 };
 
+/** How wide each checksum is. */
+const CHECKSUM_BITS: Record<ChecksumAlgorithm, 8 | 16 | 32> = {
+  crc32: 32,
+  'crc16-ccitt': 16,
+  adler32: 32,
+  sum8: 8,
+  xor8: 8,
+};
+
+/** `b1` … `b32`: bit fields. */
+const BITS_TYPE = /^b([1-9]|[12][0-9]|3[0-2])$/;
+
 /** Keys a type definition may carry for each kind of type, besides the universal ones. */
 const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
-  int: ['endian', 'values', 'flags', 'const', 'default'],
+  int: ['endian', 'values', 'flags', 'const', 'default', 'checksum'],
+  bits: ['const', 'default'],
   float: ['endian'],
   bool: ['const'],
   string: ['maxBytes', 'pattern', 'length', 'terminator', 'endian', 'const'],
@@ -52,7 +69,7 @@ const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   optional: [],
 };
 const UNIVERSAL_KEYS = new Set(['type', 'description', 'optional', 'discriminator', 'correlation']);
-const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const', 'default']);
+const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const', 'default', 'checksum']);
 const KEY_OWNERS: Record<string, string> = {
   endian: 'integer, float, timestamp and list types',
   values: 'integer types (it makes an enum)',
@@ -68,6 +85,7 @@ const KEY_OWNERS: Record<string, string> = {
   fields: 'structs',
   const: 'integer, enum, bool, string and bytes fields',
   default: 'integer header and message fields',
+  checksum: 'u8, u16 and u32 header and message fields',
 };
 
 /**
@@ -173,6 +191,15 @@ export class TypeResolver {
         continue;
       }
       const description = isDefinition(ref) && typeof ref.description === 'string' ? ref.description : '';
+      if (isDefinition(ref) && ref.checksum !== undefined) {
+        const checksum = this.#checksum(type, ref, fieldPath, inHeader, constants);
+        if (checksum === null) {
+          ok = false;
+          continue;
+        }
+        fields.push({ name, type, description, checksum });
+        continue;
+      }
       if (isDefinition(ref) && ref.default !== undefined) {
         const value = this.#default(type, ref, fieldPath, inHeader, constants);
         if (value === null) {
@@ -203,6 +230,8 @@ export class TypeResolver {
 
   #resolveName(name: string, path: SpecPath): TypeIR | null {
     if ((BUILTIN_TYPE_NAMES as readonly string[]).includes(name)) return this.builtin(name as BuiltinTypeName, null);
+    const bits = BITS_TYPE.exec(name);
+    if (bits !== null) return { kind: 'bits', width: Number(bits[1]), bitOrder: this.#ctx.bitOrder };
     if (this.#definitions.has(name)) {
       this.used.add(name);
       return this.resolveNamed(name, path);
@@ -505,6 +534,43 @@ export class TypeResolver {
     return { ...base, length, maxBytes, pattern };
   }
 
+  /** A field's `checksum:`: the algorithm fits the field's width; `from` is checked once all fields are known. */
+  #checksum(type: TypeIR, def: Definition, path: SpecPath, inHeader: boolean, topLevel: boolean): ChecksumIR | null {
+    const { report } = this.#ctx;
+    const where = describePath(path);
+    const raw = def.checksum;
+    const algorithm = (isDefinition(raw) ? raw.algorithm : raw) as ChecksumAlgorithm;
+    const from = isDefinition(raw) && typeof raw.from === 'string' ? raw.from : null;
+    const clash = ['const', 'default', 'optional', ...(inHeader ? ['discriminator', 'correlation'] : [])].find(
+      (key) => def[key] !== undefined && def[key] !== false,
+    );
+    if (!topLevel || clash !== undefined) {
+      report.error(
+        'checksum-not-applicable',
+        [...path, 'checksum'],
+        clash !== undefined
+          ? `${where} has both 'checksum' and '${clash}'`
+          : `'checksum' in ${where}: checksums are header or message fields`,
+        clash !== undefined
+          ? `keep one of 'checksum' and '${clash}'`
+          : 'move the checksum to a header or message field',
+        'key',
+      );
+      return null;
+    }
+    const bits = CHECKSUM_BITS[algorithm];
+    if (type.kind !== 'int' || type.signed || type.bits !== bits) {
+      report.error(
+        'checksum-width',
+        [...path, 'checksum'],
+        `${algorithm} is ${bits} bits, but ${where} is ${describeKind(type)}`,
+        `make it type: u${bits}`,
+      );
+      return null;
+    }
+    return { algorithm, from };
+  }
+
   /** A field's `default:`, checked against its type and place; null after reporting. */
   #default(type: TypeIR, def: Definition, path: SpecPath, inHeader: boolean, topLevel: boolean): number | null {
     const { report } = this.#ctx;
@@ -513,7 +579,7 @@ export class TypeResolver {
     const clash = ['const', 'optional', ...(inHeader ? ['discriminator', 'correlation'] : [])].find(
       (key) => def[key] !== undefined && def[key] !== false,
     );
-    if (!topLevel || clash !== undefined || type.kind !== 'int') {
+    if (!topLevel || clash !== undefined || (type.kind !== 'int' && type.kind !== 'bits')) {
       report.error(
         'default-not-applicable',
         defaultPath,
@@ -528,7 +594,7 @@ export class TypeResolver {
       return null;
     }
     const value = def.default as number;
-    const [min, max] = intRange(type);
+    const [min, max] = type.kind === 'bits' ? [0, 2 ** type.width - 1] : intRange(type);
     if (value < min || value > max) {
       report.error(
         'default-out-of-range',
@@ -573,7 +639,7 @@ export class TypeResolver {
     }
     if (!isDefinition(raw)) return this.#constantValue(type, raw, constPath, where);
     // `const: { client: 0x80, server: 0x81 }`: who sends the frame decides (memcached's magic).
-    if (!inHeader || (type.kind !== 'int' && type.kind !== 'enum' && type.kind !== 'bool')) {
+    if (!inHeader || (type.kind !== 'int' && type.kind !== 'enum' && type.kind !== 'bool' && type.kind !== 'bits')) {
       report.error(
         'const-by-sender-not-applicable',
         constPath,
@@ -632,6 +698,23 @@ export class TypeResolver {
       case 'bool':
         if (typeof raw !== 'boolean') return mismatch('true or false');
         return { kind: 'int', value: raw ? 1 : 0, display: String(raw) };
+      case 'bits': {
+        if (type.width === 1 && typeof raw === 'boolean')
+          return { kind: 'int', value: raw ? 1 : 0, display: String(raw) };
+        if (typeof raw !== 'number' || !Number.isInteger(raw))
+          return mismatch(type.width === 1 ? 'true or false' : 'an integer');
+        const max = 2 ** type.width - 1;
+        if (raw < 0 || raw > max) {
+          report.error(
+            'const-out-of-range',
+            constPath,
+            `the constant ${raw} of ${where} does not fit ${describeKind(type)} (0 to ${max})`,
+            'pick a value in range or more bits',
+          );
+          return null;
+        }
+        return { kind: 'int', value: raw, display: String(raw) };
+      }
       case 'string':
       case 'bytes': {
         const bytes = constantBytes(type.kind, raw);
@@ -851,6 +934,8 @@ export function describeKind(type: TypeIR): string {
   switch (type.kind) {
     case 'int':
       return `${type.signed ? 'an i' : 'a u'}${type.bits}`;
+    case 'bits':
+      return `a b${type.width}`;
     case 'float':
       return `an f${type.bits}`;
     case 'bool':
@@ -901,6 +986,9 @@ export function fixedSize(type: TypeIR): number | null {
     case 'int':
     case 'float':
       return type.bits / 8;
+    case 'bits':
+      // A fraction of a byte: a run of bit fields adds up to whole bytes (check insists).
+      return type.width / 8;
     case 'bool':
       return 1;
     case 'timestamp':

@@ -191,6 +191,21 @@ const expected: Record<string, string[]> = {
     "specs/sender-constants.protocol.yaml:20:41: error default-not-applicable: 'default' in field 'point.x' of message 'Get': defaults are for header and message fields\n  hint: remove 'default'",
     "specs/sender-constants.protocol.yaml:22:32: error const-by-sender-not-applicable: field 'side' of message 'Get' has a constant per sender, which only an integer, enum or bool header field can have\n  hint: write one constant, or move the field to the header",
   ],
+  'bit-fields': [
+    "specs/bit-fields.protocol.yaml:9:48: error bit-fields-not-byte-aligned: bit fields 'a', 'b' add up to 7 bits, which does not fill whole bytes, so the field after them would start inside a byte\n  hint: add 1 bit (a reserved field such as reserved: { type: b1, const: 0 }), or change the widths",
+    "specs/bit-fields.protocol.yaml:10:47: error bit-run-too-long: bit fields 'a', 'b' make a run of 40 bits, more than the 32 one run may have\n  hint: put a whole-byte field between them, or use u8/u16/u32 fields for some of them",
+    "specs/bit-fields.protocol.yaml:11:46: error bit-run-width: bit fields 'a', 'b' make a run of 24 bits, but a run is read as one u8, u16 or u32\n  hint: make the run 8, 16 or 32 bits (a reserved field such as reserved: { type: b8, const: 0 } fills it)",
+    "specs/bit-fields.protocol.yaml:12:53: error bit-fields-nested: field 'point' has bit fields inside a struct, list or optional, but bit fields are header or message fields\n  hint: move the bit fields to the header or the message, or use whole-byte integers inside",
+    "specs/bit-fields.protocol.yaml:13:16: error code-out-of-range: code 16 of message 'Big' does not fit the discriminator 'type' (a b4, 0 to 15)\n  hint: pick a code from 0 to 15, or widen 'type'",
+    "specs/bit-fields.protocol.yaml:13:70: error const-out-of-range: the constant 4 of field 'level' of message 'Big' does not fit a b2 (0 to 3)\n  hint: pick a value in range or more bits",
+  ],
+  checksums: [
+    "specs/checksums.protocol.yaml:8:85: error checksum-width: crc32 is 32 bits, but field 'crc' of message 'Wide' is a u16\n  hint: make it type: u32",
+    "specs/checksums.protocol.yaml:9:86: error checksum-width: sum8 is 8 bits, but field 'sum' of message 'Signed' is an i8\n  hint: make it type: u8",
+    "specs/checksums.protocol.yaml:10:98: error checksum-from-unknown: the checksum 'crc' starts at field 'data', which comes after it, but a checksum covers the bytes before it\n  hint: fields before it: type",
+    "specs/checksums.protocol.yaml:11:61: error checksum-not-applicable: field 'sum' of message 'Both' has both 'checksum' and 'default'\n  hint: keep one of 'checksum' and 'default'",
+    "specs/checksums.protocol.yaml:12:81: error checksum-not-applicable: 'checksum' in field 'point.sum' of message 'Inner': checksums are header or message fields\n  hint: move the checksum to a header or message field",
+  ],
   'layout-rules': [
     'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',
     "specs/layout-rules.protocol.yaml:19:50: error nesting-too-deep: field 'deep' of message 'Deep' nests structs, lists and optionals 9 levels deep, more than the 8 a spec may use\n  hint: flatten the innermost levels into their parent struct",

@@ -4,6 +4,8 @@ export type Reason = 'badRequest' | 'internal' | 'refused';
 
 /** The fields of a Ping message. */
 export interface PingFields {
+  readonly urgent?: boolean;
+  readonly hops?: number;
   readonly id: number;
   readonly text: string;
 }
@@ -13,12 +15,14 @@ export interface PingFields {
  *
  * Sent by: client.
  */
-export interface Ping extends PingFields {
+export interface Ping extends Required<PingFields> {
   readonly type: 'Ping';
 }
 
 /** The fields of a Pong message. */
 export interface PongFields {
+  readonly urgent?: boolean;
+  readonly hops?: number;
   readonly id: number;
   readonly text: string;
 }
@@ -28,12 +32,14 @@ export interface PongFields {
  *
  * Sent by: server.
  */
-export interface Pong extends PongFields {
+export interface Pong extends Required<PongFields> {
   readonly type: 'Pong';
 }
 
 /** The fields of a Failed message. */
 export interface FailedFields {
+  readonly urgent?: boolean;
+  readonly hops?: number;
   readonly id: number;
   readonly reason: Reason;
   readonly text: string;
@@ -44,7 +50,7 @@ export interface FailedFields {
  *
  * Sent by: server.
  */
-export interface Failed extends FailedFields {
+export interface Failed extends Required<FailedFields> {
   readonly type: 'Failed';
 }
 

@@ -11,7 +11,7 @@ export type TaggedRefusal = Omit<Failed, 'type' | 'id'>;
 
 /** A Failed reply, for handlers that refuse a request: `return refuse('…', 'why')`. A text longer than the field's 200 bytes is cut at a character boundary, so a refusal always encodes. */
 export function refuse(reason: Reason, text: string): Omit<Failed, 'id'> {
-  return { type: 'Failed', reason, text: truncateUtf8(text, 200) };
+  return { type: 'Failed', urgent: false, hops: 0, reason, text: truncateUtf8(text, 200) };
 }
 
 /** Optional lifecycle hooks; the tagged spec declares all of its behavior, so there is nothing else to implement. */
@@ -28,15 +28,15 @@ export function createServerProtocol(): ServerProtocol<ClientMessage> {
     dispatch(message: ClientMessage, connection: Connection): void | Promise<void> {
       switch (message.type) {
         case 'Ping':
-          connection.send(encodePong({ id: message.id, text: message.text }));
+          connection.send(encodePong({ urgent: message.urgent, hops: message.hops, id: message.id, text: message.text }));
           return;
       }
     },
     errorFrame(error: Error): Uint8Array {
-      return encodeFailed({ id: 0, reason: 'badRequest', text: truncateUtf8(error.message, 200) });
+      return encodeFailed({ id: 0, urgent: false, hops: 0, reason: 'badRequest', text: truncateUtf8(error.message, 200) });
     },
     failureFrame(_error: unknown, message: ClientMessage): Uint8Array {
-      return encodeFailed({ id: message.id, reason: 'internal', text: truncateUtf8(`the server failed while handling ${message.type}; its log has the details`, 200) });
+      return encodeFailed({ id: message.id, urgent: message.urgent, hops: message.hops, reason: 'internal', text: truncateUtf8(`the server failed while handling ${message.type}; its log has the details`, 200) });
     },
   };
 }
