@@ -106,6 +106,35 @@ describe('memcached binary protocol, against memcached -B binary', () => {
     expect(values.map((value) => Buffer.from(value.value).toString())).toEqual(keys.map((_, index) => String(index)));
   });
 
+  it('STAT answers with many replies, iterated as they come or collected', async () => {
+    const stats = new Map<string, string>();
+    for await (const stat of mc.stat({ group: '' })) stats.set(stat.key, stat.value);
+    expect(stats.get('pid')).toMatch(/^\d+$/);
+    expect(stats.get('version')).toMatch(/^1\.6\./);
+    expect(stats.size).toBeGreaterThan(40);
+    const settings = await mc.stat({ group: 'settings' }).all();
+    expect(settings.find((stat) => stat.key === 'binding_protocol')?.value).toBe('binary');
+    // The same connection goes on answering in order after a many-reply request.
+    expect((await mc.noop()).status).toBe('ok');
+  });
+
+  it('GETQ and GETKQ: hits resolve with their reply, misses with undefined once the NOOP the client sends returns', async () => {
+    await mc.set({ key: key('q1'), extras: noExtras, value: bytes('one') });
+    await mc.set({ key: key('q3'), extras: noExtras, value: bytes('three') });
+    const names = ['q1', 'q2', 'q3', 'q4'].map(key);
+    const values = await Promise.all(names.map((name) => mc.getQ({ key: name })));
+    expect(values.map((value) => (value === undefined ? undefined : Buffer.from(value.value).toString()))).toEqual([
+      'one',
+      undefined,
+      'three',
+      undefined,
+    ]);
+    const withKeys = await Promise.all(names.map((name) => mc.getKQ({ key: name })));
+    expect(withKeys.map((value) => value?.key)).toEqual([names[0], undefined, names[2], undefined]);
+    const getK = await mc.getK({ key: names[0]! });
+    expect(getK).toMatchObject({ status: 'ok', key: names[0] });
+  });
+
   it('stores and reads back a 1 MB value; a key with a space is refused before anything is sent', async () => {
     const big = new Uint8Array(1_000_000).map((_, index) => index % 251);
     expect((await mc.set({ key: key('big'), extras: noExtras, value: big })).status).toBe('ok');

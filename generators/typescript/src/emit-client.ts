@@ -1,5 +1,6 @@
-import type { IntTypeIR } from '@sockspec/spec';
+import type { IntTypeIR, ManyRepliesIR } from '@sockspec/spec';
 import type { CodeBlockWriter, SourceFile } from 'ts-morph';
+import { UnsupportedFeatureError } from './define.js';
 import { type MessageModel, messageNamed, type ProtocolModel } from './model.js';
 import { access, propertyKey, quote } from './names.js';
 
@@ -15,6 +16,11 @@ interface RequestModel {
   /** Messages that answer it, the errors message included (it rejects). */
   readonly answers: readonly string[];
   readonly guard: string;
+  /** What the method returns: a promise of the reply, a stream of many, or a promise of a quiet reply or nothing. */
+  readonly returns: string;
+  readonly many: ManyRepliesIR | null;
+  /** The barrier request's method, for a quiet request. */
+  readonly barrier: string | null;
 }
 
 export function requestModels(model: ProtocolModel): RequestModel[] {
@@ -29,7 +35,18 @@ export function requestModels(model: ProtocolModel): RequestModel[] {
     });
     const answers = [...message.replies];
     if (model.errors !== null && !answers.includes(model.errors.message)) answers.push(model.errors.message);
-    return [{ message, method, replies: union(replies), answers, guard: `is${message.name}Reply` }];
+    const behavior = message.behavior?.kind === 'handler' ? message.behavior : null;
+    const many = behavior?.many ?? null;
+    const barrier = behavior?.quiet === undefined ? null : (model.requestMethods.get(behavior.quiet.barrier) ?? null);
+    const returns =
+      many !== null
+        ? `ReplyStream<${union(replies)}>`
+        : barrier !== null
+          ? `Promise<${union(replies)} | undefined>`
+          : `Promise<${union(replies)}>`;
+    return [
+      { message, method, replies: union(replies), answers, guard: `is${message.name}Reply`, returns, many, barrier },
+    ];
   });
 }
 
@@ -80,7 +97,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
             : [{ name: 'stream', type: streamArgument(request.message) ?? '' }]),
           { name: 'options', type: 'RequestOptions', hasQuestionToken: true },
         ],
-        returnType: `Promise<${request.replies}>`,
+        returnType: request.returns,
       })),
     ],
   });
@@ -119,13 +136,21 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
         });
         writer.write(';').newLine();
       }
-      writer.write('return').inlineBlock(() => {
+      const barriers = [...new Set(requests.flatMap((request) => (request.barrier === null ? [] : [request.barrier])))];
+      if (barriers.length > 1) {
+        throw new UnsupportedFeatureError(ir.sourceFile, 'behavior', 'quiet requests with different barriers');
+      }
+      if (barriers.length === 1) {
+        // Quiet requests end with a barrier; the client sends it itself (see requestQuiet).
+        writer.writeLine(`const barrier = (): Promise<unknown> => api.${barriers[0]}();`);
+      }
+      writer.write(barriers.length === 1 ? `const api: ${clientName} =` : 'return').inlineBlock(() => {
         writer.writeLine('...typedClient(client, encodeClientMessage),');
         for (const request of requests) {
           codecImports.add(`encode${request.message.name}`);
           const streamParameter = streamArgument(request.message);
           writer.write(
-            `${request.method}(message: ${requestArgument(request.message)}${ownFields(request.message) === 0 ? ' = {}' : ''}, ${streamParameter === null ? '' : `stream: ${streamParameter}, `}requestOptions?: RequestOptions): Promise<${request.replies}>`,
+            `${request.method}(message: ${requestArgument(request.message)}${ownFields(request.message) === 0 ? ' = {}' : ''}, ${streamParameter === null ? '' : `stream: ${streamParameter}, `}requestOptions?: RequestOptions): ${request.returns}`,
           );
           writer.inlineBlock(() => {
             const answers = union(request.answers.map((name) => messageNamed(model, name).name));
@@ -155,6 +180,18 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                 writer.writeLine(
                   `return client.requestWithStream(() => encode${request.message.name}({ ...message, ${key}: correlationId }), chunks, end, ${isReply}, requestOptions)${cast};`,
                 );
+              } else if (request.many !== null) {
+                typeImports.add('ReplyStream');
+                const isEnd = request.many.end
+                  .map((match) => `reply.${propertyKey(match.field)} === ${JSON.stringify(match.value)}`)
+                  .join(' && ');
+                writer.writeLine(
+                  `return client.requestMany(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, (reply) => ${isEnd || 'true'}, ${request.many.endIncluded}, requestOptions);`,
+                );
+              } else if (request.barrier !== null) {
+                writer.writeLine(
+                  `return client.requestQuiet(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, barrier, requestOptions);`,
+                );
               } else {
                 writer.writeLine(
                   `return client.request(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, requestOptions)${cast};`,
@@ -170,6 +207,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
         }
       });
       writer.write(';').newLine();
+      if (barriers.length === 1) writer.writeLine('return api;');
     },
   });
 

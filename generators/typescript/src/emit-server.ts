@@ -592,7 +592,10 @@ function emitHandlersInterface(file: SourceFile, context: ServerContext, handler
         };
       }
       const replies = handlerReplies(context, message);
-      const result = replies.length === 0 ? 'void' : `${union(replies)} | void`;
+      // A request answered by many replies gets them all at once, in order (the last one ends them).
+      const many = message.behavior?.kind === 'handler' && message.behavior.many !== undefined;
+      const result =
+        replies.length === 0 ? 'void' : many ? `readonly (${union(replies)})[] | void` : `${union(replies)} | void`;
       const stream = message.ir.stream;
       if (stream !== null) context.imports.serverTypes.add('ReceivedStream');
       return {
@@ -620,6 +623,9 @@ function emitHandlersInterface(file: SourceFile, context: ServerContext, handler
 
 function emitAnswer(file: SourceFile, context: ServerContext, answers: string[]): void {
   const { model, id } = context;
+  const anyMany = handlerMessages(model).some(
+    (message) => message.behavior?.kind === 'handler' && message.behavior.many !== undefined,
+  );
   const streaming = model.serverMessages.filter(
     (message) => message.ir.stream !== null && answers.some((type) => type.startsWith(`Omit<${message.name},`)),
   );
@@ -632,15 +638,28 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
     parameters: [
       { name: 'connection', type: 'Connection' },
       ...(id === null ? [] : [{ name: 'id', type: 'number' }]),
-      { name: 'reply', type: 'Answer | void | Promise<Answer | void>' },
+      {
+        name: 'reply',
+        type: anyMany
+          ? 'Answer | readonly Answer[] | void | Promise<Answer | readonly Answer[] | void>'
+          : 'Answer | void | Promise<Answer | void>',
+      },
     ],
     returnType: 'void | Promise<void>',
     statements: (writer) => {
       const idArgument = id === null ? '' : 'id, ';
+      const one = anyMany ? 'one' : 'reply';
       writer.write('if (reply instanceof Promise)').block(() => {
         writer.writeLine(`return reply.then((resolved) => answer(connection, ${idArgument}resolved));`);
       });
       writer.writeLine('if (reply === undefined) return;');
+      if (anyMany) {
+        writer.write('if (Array.isArray(reply))').block(() => {
+          writer.writeLine(`for (const each of reply as readonly Answer[]) answer(connection, ${idArgument}each);`);
+          writer.writeLine('return;');
+        });
+        writer.writeLine('const one = reply as Answer;');
+      }
       for (const message of streaming) {
         const stream = message.ir.stream!;
         const chunk = messageNamed(model, stream.chunk);
@@ -652,8 +671,8 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
         context.imports.server.add('sendOutgoingStream');
         context.imports.server.add('mapChunks');
         context.imports.server.add('endOf');
-        writer.write(`if (reply.type === ${quote(message.name)})`).block(() => {
-          writer.writeLine('const { stream, ...fields } = reply;');
+        writer.write(`if (${one}.type === ${quote(message.name)})`).block(() => {
+          writer.writeLine(`const { stream, ...fields } = ${one};`);
           writer.writeLine(`connection.send(encode${message.name}({ ...fields, ${key}: id }));`);
           writer.writeLine(
             `const chunks = mapChunks(stream.chunks, (chunk) => encode${chunk.name}({ ...chunk, ${key}: id }));`,
@@ -666,8 +685,8 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
       }
       writer.writeLine(
         id === null
-          ? 'connection.send(encodeServerMessage(reply));'
-          : `connection.send(encodeServerMessage({ ...reply, ${propertyKey(id)}: id }));`,
+          ? `connection.send(encodeServerMessage(${one}));`
+          : `connection.send(encodeServerMessage({ ...${one}, ${propertyKey(id)}: id }));`,
       );
       context.imports.codec.add('encodeServerMessage');
     },

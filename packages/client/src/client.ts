@@ -14,6 +14,8 @@ import {
   type PeerAddress,
 } from '@sockspec/transport';
 import { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
+import { QuietBatches } from './quiet.js';
+import { ReplyQueue, type ReplyStream } from './reply-stream.js';
 import type { ClientOptions, ClientProtocol, FrameSource, ProtocolClient, RequestOptions } from './types.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -46,6 +48,13 @@ interface PendingRequest<Incoming> {
   abandoned: boolean;
   /** Answered (or failed): a stream being sent for it stops. */
   settled: boolean;
+  /** Set for a request answered by many replies: they go here, and the pending stays until the end. */
+  readonly many?: {
+    readonly isEnd: (message: Incoming) => boolean;
+    readonly endIncluded: boolean;
+    readonly replies: ReplyQueue<Incoming>;
+    readonly timeoutMs: number;
+  };
 }
 
 class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
@@ -160,6 +169,77 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     return reply;
   }
 
+  requestMany<Reply extends Incoming>(
+    frame: FrameSource,
+    isReply: (message: Incoming) => message is Reply,
+    isEnd: (message: Reply) => boolean,
+    endIncluded: boolean,
+    options: RequestOptions = {},
+  ): ReplyStream<Reply> {
+    const replies = new ReplyQueue<Incoming>();
+    if (this.#ending || this.#isClosed) {
+      replies.fail(this.#closedError('request'));
+      return replies as unknown as ReplyStream<Reply>;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof frame === 'function' ? frame() : frame;
+    } catch (error) {
+      replies.fail(error instanceof Error ? error : new Error(String(error)));
+      return replies as unknown as ReplyStream<Reply>;
+    }
+    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
+    const pending: PendingRequest<Incoming> = {
+      isReply,
+      resolve: () => replies.finish(),
+      reject: (error) => replies.fail(error),
+      timer: null,
+      abandoned: false,
+      settled: false,
+      many: { isEnd: isEnd as (message: Incoming) => boolean, endIncluded, replies, timeoutMs },
+    };
+    this.#pending.push(pending);
+    // The timeout counts from the request, then from each reply: a sequence that stalls fails.
+    this.#armTimeout(pending, timeoutMs);
+    this.#channel.write(bytes);
+    return replies as unknown as ReplyStream<Reply>;
+  }
+
+  requestQuiet<Reply extends Incoming>(
+    frame: FrameSource,
+    isReply: (message: Incoming) => message is Reply,
+    barrier: () => Promise<unknown>,
+    options: RequestOptions = {},
+  ): Promise<Reply | undefined> {
+    if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof frame === 'function' ? frame() : frame;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { pending, reply } = this.#addPending(isReply);
+    this.#armTimeout(pending, options.timeoutMs ?? this.#requestTimeoutMs);
+    this.#channel.write(bytes);
+    this.#quiet.add(pending, barrier);
+    return reply;
+  }
+
+  /** Settles quiet requests the barrier's reply covered: the server had nothing to say to them. */
+  readonly #settleQuiet = (covered: readonly PendingRequest<Incoming>[], error: Error | null): void => {
+    for (const request of covered) {
+      if (request.settled) continue;
+      request.settled = true;
+      if (request.timer !== null) clearTimeout(request.timer);
+      const index = this.#pending.indexOf(request);
+      if (index !== -1) this.#pending.splice(index, 1);
+      if (error === null) request.resolve(undefined as Incoming);
+      else request.reject(error);
+    }
+  };
+
+  readonly #quiet = new QuietBatches<PendingRequest<Incoming>>(this.#settleQuiet);
+
   #addPending<Reply extends Incoming>(
     isReply: (message: Incoming) => message is Reply,
   ): { pending: PendingRequest<Incoming>; reply: Promise<Reply> } {
@@ -185,6 +265,11 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
       pending.timer = null;
       pending.abandoned = true;
       pending.settled = true;
+      if (pending.many !== undefined) {
+        // How many replies are still to come is unknown, so no place can be kept for them: they arrive as pushes.
+        const index = this.#pending.indexOf(pending);
+        if (index !== -1) this.#pending.splice(index, 1);
+      }
       pending.reject(
         new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt),
       );
@@ -280,6 +365,10 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     for (let i = 0; i < pending.length; i++) {
       const request = pending[i]!;
       if (!request.isReply(message)) continue;
+      if (request.many !== undefined && !request.abandoned) {
+        this.#deliverOneOfMany(request, request.many, message, errorText, i);
+        return;
+      }
       pending.splice(i, 1);
       if (request.abandoned) return;
       request.settled = true;
@@ -300,6 +389,30 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     if (this.#iterators.size === 0) return;
     for (const iterator of this.#iterators) iterator.offer(message);
     this.#updateFlow();
+  }
+
+  /** One reply of many: held for the consumer; the end (or an error) takes the request off the pending list. */
+  #deliverOneOfMany(
+    request: PendingRequest<Incoming>,
+    many: NonNullable<PendingRequest<Incoming>['many']>,
+    message: Incoming,
+    errorText: string | null,
+    index: number,
+  ): void {
+    if (request.timer !== null) clearTimeout(request.timer);
+    request.timer = null;
+    const end = errorText !== null || many.isEnd(message);
+    if (end) {
+      this.#pending.splice(index, 1);
+      request.settled = true;
+    }
+    if (errorText !== null) {
+      many.replies.fail(new RemoteError(this.#protocol.name, this.remote.label, errorText, message));
+      return;
+    }
+    if (!end || many.endIncluded) many.replies.push(message);
+    if (end) many.replies.finish();
+    else this.#armTimeout(request, many.timeoutMs);
   }
 
   #deliverStreamPart(message: Incoming, part: 'chunk' | 'end'): void {

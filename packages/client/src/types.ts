@@ -3,6 +3,8 @@ import type { ChunkSource, ReceivedStream } from '@sockspec/streams';
 import type { PeerAddress, SocketOptions, TransportKind } from '@sockspec/transport';
 
 /** What a generated client hands the engine. */
+import type { ReplyStream } from './reply-stream.js';
+
 export interface ClientProtocol<Incoming> {
   readonly name: string;
   readonly framing: FramingConfig;
@@ -88,6 +90,31 @@ export interface ProtocolClient<Incoming> {
     isReply: (message: Incoming) => message is Reply,
     options?: RequestOptions,
   ): Promise<Reply>;
+  /**
+   * Sends a frame answered by many replies (memcached STAT): each incoming
+   * message `isReply` accepts joins the stream, until one `isEnd` accepts
+   * (yielded too when `endIncluded`). The timeout counts from the request and
+   * then from each reply; the protocol's errors message fails the stream.
+   */
+  requestMany<Reply extends Incoming>(
+    frame: FrameSource,
+    isReply: (message: Incoming) => message is Reply,
+    isEnd: (message: Reply) => boolean,
+    endIncluded: boolean,
+    options?: RequestOptions,
+  ): ReplyStream<Reply>;
+  /**
+   * Sends a quiet request (memcached GETQ): it resolves with its reply if the
+   * server sends one, or with undefined once the reply to a `barrier` request
+   * sent after it arrives. Quiet requests made in one turn of the event loop
+   * share one barrier.
+   */
+  requestQuiet<Reply extends Incoming>(
+    frame: FrameSource,
+    isReply: (message: Incoming) => message is Reply,
+    barrier: () => Promise<unknown>,
+    options?: RequestOptions,
+  ): Promise<Reply | undefined>;
   /** Listens for pushes; returns a function that removes the listener. */
   onMessage(listener: (message: Incoming) => void): () => void;
   /** Pushes as an async iterable; ends when the connection closes. */

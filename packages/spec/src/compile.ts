@@ -15,9 +15,11 @@ import {
   type ErrorsIR,
   type FieldIR,
   type FramingIR,
+  type HandlerBehaviorIR,
   IR_VERSION,
   type LengthPrefixedFramingIR,
   type LineTemplateIR,
+  type ManyRepliesIR,
   type MessageBehaviorIR,
   type MessageIR,
   type ProtocolIR,
@@ -176,6 +178,12 @@ function valueFields(fields: readonly FieldIR[]): FieldIR[] {
   );
 }
 
+/** Whether a header field is the discriminator or the correlation id (the engine fills both). */
+function isHeaderRole(spec: Record<string, unknown>, name: string): boolean {
+  const header = isRecord(spec.header) ? spec.header[name] : undefined;
+  return isRecord(header) && (header.discriminator === true || header.correlation === true);
+}
+
 /** The raw spec value at `path`, or undefined. */
 function lookup(root: unknown, path: SpecPath): unknown {
   let node = root;
@@ -200,6 +208,11 @@ class SemanticPass {
     this.#broken = broken;
     this.#spec = source.data as Record<string, unknown>;
   }
+
+  /** The resolved header, once known: behavior checks read which of its fields a caller must pass. */
+  #headerFields: readonly FieldIR[] = [];
+  /** The barrier of the first quiet request: one client sends one kind of barrier. */
+  #quietBarrier: string | null = null;
 
   #ok(path: SpecPath): boolean {
     return this.#broken.ok(path);
@@ -242,6 +255,7 @@ class SemanticPass {
       this.#checkLengthPlacement(framing, header.fields);
     const messages = this.#messages(rawMessages, encoding, header, resolver);
     if (encoding === 'binary') header = this.#bitRuns(this.#computedLengths(header, messages), messages);
+    this.#headerFields = header.fields ?? [];
     const streams = this.#streams(messages, header);
     const behavior = streams === null ? null : this.#behavior(messages, streams);
 
@@ -1183,6 +1197,147 @@ class SemanticPass {
     return session;
   }
 
+  /**
+   * `many: { until | through: { field: value } }`: the request is answered by
+   * a sequence of its one reply message, ended by the reply that matches.
+   * Undefined when not declared; null after reporting.
+   */
+  #manyReplies(
+    handler: Record<string, unknown>,
+    path: SpecPath,
+    replies: readonly string[],
+    messages: Map<string, MessageInfo | null>,
+  ): ManyRepliesIR | undefined | null {
+    const raw = handler.many;
+    if (!isRecord(raw)) return undefined;
+    const manyPath = [...path, 'many'];
+    const keys = ['until', 'through'].filter((key) => raw[key] !== undefined);
+    if (keys.length !== 1) {
+      this.#report.error(
+        'many-end',
+        manyPath,
+        keys.length === 0
+          ? 'many replies need the reply that ends them'
+          : "many replies end either 'until' a reply (which is not one of them) or 'through' it, not both",
+        "write until: { <field>: <value> } (memcached STAT: until: { key: '' }) or through: { <field>: <value> }",
+        'key',
+      );
+      return null;
+    }
+    if (replies.length !== 1) {
+      this.#report.error(
+        'many-replies-message',
+        [...path, 'replies'],
+        `many replies are all one message, but the handler lists ${replies.length === 0 ? 'none' : listNames(replies)}`,
+        'list exactly one reply message',
+      );
+      return null;
+    }
+    const reply = messages.get(replies[0]!);
+    if (reply === null || reply === undefined || reply.fields === null) return null;
+    const key = keys[0] as 'until' | 'through';
+    const match = raw[key] as Record<string, unknown>;
+    const end: { field: string; value: string | number | boolean }[] = [];
+    let ok = true;
+    for (const [name, value] of Object.entries(match)) {
+      const field = reply.fields.find((candidate) => candidate.name === name);
+      const kind = field?.type.kind;
+      const fits =
+        (typeof value === 'string' && (kind === 'string' || kind === 'enum')) ||
+        (typeof value === 'number' && (kind === 'int' || kind === 'bits')) ||
+        (typeof value === 'boolean' && (kind === 'bool' || kind === 'bits'));
+      if (field === undefined || !fits) {
+        ok = false;
+        this.#report.error(
+          'many-end-field',
+          [...manyPath, key, name],
+          field === undefined
+            ? `the end of the replies names field '${name}', but message '${reply.name}' has no such field`
+            : `the end of the replies compares field '${name}' (${describeKind(field.type)}) with ${JSON.stringify(value)}`,
+          field === undefined
+            ? (didYouMean(
+                name,
+                reply.fields.map((f) => f.name),
+              ) ?? `its fields are ${listNames(reply.fields.map((f) => f.name))}`)
+            : 'compare a string or enum with a string, an integer with a number, a bool with true or false',
+        );
+        continue;
+      }
+      end.push({ field: name, value: value as string | number | boolean });
+    }
+    return ok ? { end, endIncluded: key === 'through' } : null;
+  }
+
+  /** `quiet: { barrier }`: the barrier must be a request the client sends that gets a reply. */
+  #quietRequest(
+    handler: Record<string, unknown>,
+    path: SpecPath,
+    message: MessageInfo,
+    messages: Map<string, MessageInfo | null>,
+  ): { barrier: string } | undefined | null {
+    const raw = handler.quiet;
+    if (!isRecord(raw)) return undefined;
+    const barrier = String(raw.barrier);
+    const target = messages.get(barrier);
+    const behavior = isRecord(this.#spec.behavior) ? this.#spec.behavior[barrier] : undefined;
+    const answered =
+      isRecord(behavior) &&
+      isRecord(behavior.handler) &&
+      Array.isArray(behavior.handler.replies) &&
+      behavior.handler.replies.length > 0 &&
+      !isRecord(behavior.handler.quiet) &&
+      !isRecord(behavior.handler.many);
+    if (
+      target === undefined ||
+      target === null ||
+      !serverReceives(target.from) ||
+      !answered ||
+      barrier === message.name
+    ) {
+      this.#report.error(
+        'quiet-barrier',
+        [...path, 'quiet', 'barrier'],
+        target === undefined
+          ? `the barrier of quiet '${message.name}' is '${barrier}', which is not a message`
+          : `the barrier of quiet '${message.name}' must be another request that always gets one reply, and '${barrier}' is not`,
+        'name a request with handler: { replies: [...] } (memcached: barrier: Noop)',
+      );
+      return null;
+    }
+    // The client sends the barrier itself, so it must need nothing from the caller.
+    const required = [
+      ...this.#headerFields.filter(
+        (field) =>
+          constantFor(field, 'client') === null &&
+          field.computed === undefined &&
+          field.checksum === undefined &&
+          field.default === undefined &&
+          !isHeaderRole(this.#spec, field.name),
+      ),
+      ...(target.fields ?? []).filter((field) => field.default === undefined),
+    ].map((field) => field.name);
+    if (required.length > 0) {
+      this.#report.error(
+        'quiet-barrier',
+        [...path, 'quiet', 'barrier'],
+        `the client sends the barrier '${barrier}' of quiet '${message.name}' itself, but it has fields a caller must give: ${listNames(required)}`,
+        'use a barrier request whose fields all have a default (memcached: Noop)',
+      );
+      return null;
+    }
+    if (this.#quietBarrier !== null && this.#quietBarrier !== barrier) {
+      this.#report.error(
+        'quiet-barriers-differ',
+        [...path, 'quiet', 'barrier'],
+        `quiet '${message.name}' ends with barrier '${barrier}', but another quiet request ends with '${this.#quietBarrier}'`,
+        `use one barrier for every quiet request ('${this.#quietBarrier}')`,
+      );
+      return null;
+    }
+    this.#quietBarrier = barrier;
+    return { barrier };
+  }
+
   #messageBehavior(
     message: MessageInfo,
     entry: Record<string, unknown>,
@@ -1240,7 +1395,12 @@ class SemanticPass {
           ok = false;
         }
       });
-      return ok ? { kind: 'handler', message: message.name, replies: [...new Set(replies)] } : null;
+      if (!ok) return null;
+      const base: HandlerBehaviorIR = { kind: 'handler', message: message.name, replies: [...new Set(replies)] };
+      const many = this.#manyReplies(entry.handler, [...path, 'handler'], base.replies, messages);
+      const quiet = this.#quietRequest(entry.handler, [...path, 'handler'], message, messages);
+      if (many === null || quiet === null) return null;
+      return { ...base, ...(many === undefined ? {} : { many }), ...(quiet === undefined ? {} : { quiet }) };
     }
     if (keys.length === 1 && isRecord(entry.reply)) {
       const reply = this.#composed(entry.reply, [...path, 'reply'], message, messages, 'reply', session);

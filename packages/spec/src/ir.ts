@@ -441,6 +441,17 @@ export interface HandlerBehaviorIR {
   readonly message: string;
   /** Messages the handler may answer with; empty when it answers with none. */
   readonly replies: readonly string[];
+  /** Set when the request is answered by a sequence of replies ended by one that matches. */
+  readonly many?: ManyRepliesIR;
+  /** Set when the server answers only when it has something to say; a later `barrier` request settles it. */
+  readonly quiet?: { readonly barrier: string };
+}
+
+export interface ManyRepliesIR {
+  /** The reply whose fields have all these values ends the sequence. */
+  readonly end: readonly { readonly field: string; readonly value: string | number | boolean }[];
+  /** Whether that reply is part of the sequence (`through`) or only ends it (`until`). */
+  readonly endIncluded: boolean;
 }
 
 /**

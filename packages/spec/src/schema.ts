@@ -429,7 +429,52 @@ const MessageBehavior = Type.Object(
     reply: Type.Optional(ComposedMessage),
     handler: Type.Optional(
       Type.Object(
-        { replies: Type.Optional(Type.Array(Type.String(), { description: 'Messages the handler may answer with.' })) },
+        {
+          replies: Type.Optional(Type.Array(Type.String(), { description: 'Messages the handler may answer with.' })),
+          many: Type.Optional(
+            Type.Object(
+              {
+                until: Type.Optional(
+                  Type.Record(
+                    Type.String({ pattern: FIELD_NAME_PATTERN }),
+                    Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+                    {
+                      description: 'The reply whose fields have these values ends the replies; it is not one of them.',
+                    },
+                  ),
+                ),
+                through: Type.Optional(
+                  Type.Record(
+                    Type.String({ pattern: FIELD_NAME_PATTERN }),
+                    Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+                    {
+                      description: 'The reply whose fields have these values is the last one.',
+                    },
+                  ),
+                ),
+              },
+              {
+                additionalProperties: false,
+                description:
+                  "The request is answered by a sequence of replies (memcached STAT), ended by one that matches 'until' or 'through'.",
+              },
+            ),
+          ),
+          quiet: Type.Optional(
+            Type.Object(
+              {
+                barrier: Type.String({
+                  description: 'A request whose reply means every earlier quiet request got all it will.',
+                }),
+              },
+              {
+                additionalProperties: false,
+                description:
+                  'The server answers only when it has something to say (memcached GETQ): a miss has no reply.',
+              },
+            ),
+          ),
+        },
         { additionalProperties: false, description: 'Application code handles the message.' },
       ),
     ),

@@ -202,9 +202,17 @@ const expected: Record<string, string[]> = {
   checksums: [
     "specs/checksums.protocol.yaml:8:85: error checksum-width: crc32 is 32 bits, but field 'crc' of message 'Wide' is a u16\n  hint: make it type: u32",
     "specs/checksums.protocol.yaml:9:86: error checksum-width: sum8 is 8 bits, but field 'sum' of message 'Signed' is an i8\n  hint: make it type: u8",
-    "specs/checksums.protocol.yaml:10:98: error checksum-from-unknown: the checksum 'crc' starts at field 'data', which comes after it, but a checksum covers the bytes before it\n  hint: fields before it: type",
-    "specs/checksums.protocol.yaml:11:61: error checksum-not-applicable: field 'sum' of message 'Both' has both 'checksum' and 'default'\n  hint: keep one of 'checksum' and 'default'",
-    "specs/checksums.protocol.yaml:12:81: error checksum-not-applicable: 'checksum' in field 'point.sum' of message 'Inner': checksums are header or message fields\n  hint: move the checksum to a header or message field",
+    "specs/checksums.protocol.yaml:11:94: error checksum-from-unknown: the checksum 'crc' starts at field 'data', which comes after it, but a checksum covers the bytes before it\n  hint: fields before it: type",
+    "specs/checksums.protocol.yaml:12:61: error checksum-not-applicable: field 'sum' of message 'Both' has both 'checksum' and 'default'\n  hint: keep one of 'checksum' and 'default'",
+    "specs/checksums.protocol.yaml:13:81: error checksum-not-applicable: 'checksum' in field 'point.sum' of message 'Inner': checksums are header or message fields\n  hint: move the checksum to a header or message field",
+  ],
+  'many-and-quiet': [
+    "specs/many-and-quiet.protocol.yaml:22:39: error many-end: many replies end either 'until' a reply (which is not one of them) or 'through' it, not both\n  hint: write until: { <field>: <value> } (memcached STAT: until: { key: '' }) or through: { <field>: <value> }",
+    "specs/many-and-quiet.protocol.yaml:23:31: error many-replies-message: many replies are all one message, but the handler lists 'Item' and 'Other'\n  hint: list exactly one reply message",
+    "specs/many-and-quiet.protocol.yaml:24:58: error quiet-barrier: the client sends the barrier 'Flush' of quiet 'Peek' itself, but it has fields a caller must give: 'shard'\n  hint: use a barrier request whose fields all have a default (memcached: Noop)",
+    "specs/many-and-quiet.protocol.yaml:25:58: error quiet-barrier: the barrier of quiet 'Look' must be another request that always gets one reply, and 'Peek' is not\n  hint: name a request with handler: { replies: [...] } (memcached: barrier: Noop)",
+    "specs/many-and-quiet.protocol.yaml:27:63: error many-end-field: the end of the replies names field 'done', but message 'Row' has no such field\n  hint: its fields are 'name'",
+    "specs/many-and-quiet.protocol.yaml:27:75: error many-end-field: the end of the replies compares field 'name' (a string) with 1\n  hint: compare a string or enum with a string, an integer with a number, a bool with true or false",
   ],
   'layout-rules': [
     'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',

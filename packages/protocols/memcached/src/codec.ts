@@ -3,7 +3,7 @@
 import type { FramingConfig } from '@sockspec/codec';
 import { ConstantMismatchError, FieldTooLargeError, FrameTooLargeError, InvalidFieldError, TrailingBytesError, TruncatedMessageError, UnknownMessageError, previewText, utf8ByteLength, utf8Decode, utf8Write } from '@sockspec/codec';
 import { PROTOCOL } from './messages.js';
-import type { Add, AddFields, AddResult, AddResultFields, ClientMessage, Decrement, DecrementFields, DecrementResult, DecrementResultFields, Delete, DeleteFields, DeleteResult, DeleteResultFields, Get, GetFields, GetResult, GetResultFields, Increment, IncrementFields, IncrementResult, IncrementResultFields, Noop, NoopFields, NoopResult, NoopResultFields, Replace, ReplaceFields, ReplaceResult, ReplaceResultFields, ServerMessage, Set, SetFields, SetResult, SetResultFields, Status, Version, VersionFields, VersionResult, VersionResultFields } from './messages.js';
+import type { Add, AddFields, AddResult, AddResultFields, ClientMessage, Decrement, DecrementFields, DecrementResult, DecrementResultFields, Delete, DeleteFields, DeleteResult, DeleteResultFields, Get, GetFields, GetK, GetKFields, GetKQ, GetKQFields, GetKQResult, GetKQResultFields, GetKResult, GetKResultFields, GetQ, GetQFields, GetQResult, GetQResultFields, GetResult, GetResultFields, Increment, IncrementFields, IncrementResult, IncrementResultFields, Noop, NoopFields, NoopResult, NoopResultFields, Replace, ReplaceFields, ReplaceResult, ReplaceResultFields, ServerMessage, Set, SetFields, SetResult, SetResultFields, Stat, StatFields, StatResult, StatResultFields, Status, Version, VersionFields, VersionResult, VersionResultFields } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 8, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 12, maxFrameBytes: 1048870 };
@@ -176,6 +176,539 @@ export function encodeGetResult(message: GetResultFields): Uint8Array {
   view.setBigUint64(16, (message.cas ?? 0n));
   frame.set(message.flags, 24);
   let offset = 24 + message.flags.length;
+  frame.set(message.value, offset);
+  return frame;
+}
+
+/** Decodes a GetQ from a whole frame, as the frame decoder delivers it. */
+export function decodeGetQ(frame: Uint8Array): GetQ {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 24) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'magic', needed: 24, offset: 0, frameBytes: frame.length });
+  }
+  const magic = view.getUint8(0);
+  if (magic !== 0x80) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'magic', expected: 0x80, actual: magic, offset: 0 });
+  }
+  const code = view.getUint8(1);
+  if (code !== 9) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
+  }
+  const keyLength_ = view.getUint16(2);
+  const extrasLength = view.getUint8(4);
+  if (extrasLength !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'extrasLength', expected: '0 (GetQ has no field it gives the size of)', got: String(extrasLength) });
+  }
+  const dataType = view.getUint8(5);
+  if (dataType !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
+  }
+  const status = view.getUint16(6);
+  if (status !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'status', expected: 0, actual: status, offset: 6 });
+  }
+  const opaque = view.getUint32(12);
+  const cas = view.getBigUint64(16);
+  const keyLength = keyLength_;
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'key', limit: 250, actual: keyLength });
+  }
+  if (frame.length < 24 + keyLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'key', needed: keyLength, offset: 24, frameBytes: frame.length });
+  }
+  const key = utf8Decode(frame.subarray(24, 24 + keyLength), 'key');
+  if (!KEY_PATTERN.test(key)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'key', expected: 'a match for /^[^\\s\\x00-\\x1f\\x7f]+$/', got: previewText(key) });
+  }
+  let offset = 24 + keyLength;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetQ', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'GetQ', opaque, cas, key };
+}
+
+/** Encodes a GetQ as a whole frame, length field filled in. */
+export function encodeGetQ(message: GetQFields): Uint8Array {
+  if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
+  }
+  if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
+  }
+  if (!KEY_PATTERN.test(message.key)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'key', expected: 'a match for /^[^\\s\\x00-\\x1f\\x7f]+$/', got: previewText(message.key) });
+  }
+  const keyLength = utf8ByteLength(message.key);
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQ', field: 'key', limit: 250, actual: keyLength });
+  }
+  const size = 24 + keyLength;
+  if (size > 1048870) {
+    throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetQ' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x80);
+  view.setUint8(1, 9);
+  view.setUint16(2, keyLength);
+  view.setUint8(5, 0);
+  view.setUint16(6, 0);
+  view.setUint32(8, size - 24);
+  view.setUint32(12, message.opaque);
+  view.setBigUint64(16, (message.cas ?? 0n));
+  utf8Write(message.key, frame, 24);
+  return frame;
+}
+
+/** Decodes a GetQResult from a whole frame, as the frame decoder delivers it. */
+export function decodeGetQResult(frame: Uint8Array): GetQResult {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 24) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'magic', needed: 24, offset: 0, frameBytes: frame.length });
+  }
+  const magic = view.getUint8(0);
+  if (magic !== 0x81) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'magic', expected: 0x81, actual: magic, offset: 0 });
+  }
+  const code = view.getUint8(1);
+  if (code !== 9) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
+  }
+  const keyLength = view.getUint16(2);
+  if (keyLength !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'keyLength', expected: '0 (GetQResult has no field it gives the size of)', got: String(keyLength) });
+  }
+  const extrasLength = view.getUint8(4);
+  const dataType = view.getUint8(5);
+  if (dataType !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
+  }
+  const statusCode = view.getUint16(6);
+  const status = STATUS_NAMES.get(statusCode);
+  if (status === undefined) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
+  }
+  const opaque = view.getUint32(12);
+  const cas = view.getBigUint64(16);
+  const flagsLength = extrasLength;
+  if (flagsLength > 4) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'flags', limit: 4, actual: flagsLength });
+  }
+  if (frame.length < 24 + flagsLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'flags', needed: flagsLength, offset: 24, frameBytes: frame.length });
+  }
+  const flags = new Uint8Array(frame.subarray(24, 24 + flagsLength));
+  let offset = 24 + flagsLength;
+  const valueLength = frame.length - (offset);
+  if (valueLength > 1048858) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'value', limit: 1048858, actual: valueLength });
+  }
+  const value = new Uint8Array(frame.subarray(offset, frame.length));
+  offset += valueLength;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetQResult', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'GetQResult', status, opaque, cas, flags, value };
+}
+
+/** Encodes a GetQResult as a whole frame, length field filled in. */
+export function encodeGetQResult(message: GetQResultFields): Uint8Array {
+  const statusCode = STATUS_CODES.get(message.status);
+  if (statusCode === undefined) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
+  }
+  if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
+  }
+  if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
+  }
+  if (message.flags.length > 4) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'flags', limit: 4, actual: message.flags.length });
+  }
+  if (message.value.length > 1048858) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'value', limit: 1048858, actual: message.value.length });
+  }
+  const size = 24 + message.flags.length + message.value.length;
+  if (size > 1048870) {
+    throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetQResult' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x81);
+  view.setUint8(1, 9);
+  view.setUint8(4, message.flags.length);
+  view.setUint8(5, 0);
+  view.setUint16(6, statusCode);
+  view.setUint32(8, size - 24);
+  view.setUint32(12, message.opaque);
+  view.setBigUint64(16, (message.cas ?? 0n));
+  frame.set(message.flags, 24);
+  let offset = 24 + message.flags.length;
+  frame.set(message.value, offset);
+  return frame;
+}
+
+/** Decodes a GetK from a whole frame, as the frame decoder delivers it. */
+export function decodeGetK(frame: Uint8Array): GetK {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 24) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetK', field: 'magic', needed: 24, offset: 0, frameBytes: frame.length });
+  }
+  const magic = view.getUint8(0);
+  if (magic !== 0x80) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetK', field: 'magic', expected: 0x80, actual: magic, offset: 0 });
+  }
+  const code = view.getUint8(1);
+  if (code !== 12) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
+  }
+  const keyLength_ = view.getUint16(2);
+  const extrasLength = view.getUint8(4);
+  if (extrasLength !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetK', field: 'extrasLength', expected: '0 (GetK has no field it gives the size of)', got: String(extrasLength) });
+  }
+  const dataType = view.getUint8(5);
+  if (dataType !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetK', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
+  }
+  const status = view.getUint16(6);
+  if (status !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetK', field: 'status', expected: 0, actual: status, offset: 6 });
+  }
+  const opaque = view.getUint32(12);
+  const cas = view.getBigUint64(16);
+  const keyLength = keyLength_;
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetK', field: 'key', limit: 250, actual: keyLength });
+  }
+  if (frame.length < 24 + keyLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetK', field: 'key', needed: keyLength, offset: 24, frameBytes: frame.length });
+  }
+  const key = utf8Decode(frame.subarray(24, 24 + keyLength), 'key');
+  if (!KEY_PATTERN.test(key)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetK', field: 'key', expected: 'a match for /^[^\\s\\x00-\\x1f\\x7f]+$/', got: previewText(key) });
+  }
+  let offset = 24 + keyLength;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetK', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'GetK', opaque, cas, key };
+}
+
+/** Encodes a GetK as a whole frame, length field filled in. */
+export function encodeGetK(message: GetKFields): Uint8Array {
+  if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetK', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
+  }
+  if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetK', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
+  }
+  if (!KEY_PATTERN.test(message.key)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetK', field: 'key', expected: 'a match for /^[^\\s\\x00-\\x1f\\x7f]+$/', got: previewText(message.key) });
+  }
+  const keyLength = utf8ByteLength(message.key);
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetK', field: 'key', limit: 250, actual: keyLength });
+  }
+  const size = 24 + keyLength;
+  if (size > 1048870) {
+    throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetK' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x80);
+  view.setUint8(1, 12);
+  view.setUint16(2, keyLength);
+  view.setUint8(5, 0);
+  view.setUint16(6, 0);
+  view.setUint32(8, size - 24);
+  view.setUint32(12, message.opaque);
+  view.setBigUint64(16, (message.cas ?? 0n));
+  utf8Write(message.key, frame, 24);
+  return frame;
+}
+
+/** Decodes a GetKResult from a whole frame, as the frame decoder delivers it. */
+export function decodeGetKResult(frame: Uint8Array): GetKResult {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 24) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'magic', needed: 24, offset: 0, frameBytes: frame.length });
+  }
+  const magic = view.getUint8(0);
+  if (magic !== 0x81) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'magic', expected: 0x81, actual: magic, offset: 0 });
+  }
+  const code = view.getUint8(1);
+  if (code !== 12) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
+  }
+  const keyLength_ = view.getUint16(2);
+  const extrasLength = view.getUint8(4);
+  const dataType = view.getUint8(5);
+  if (dataType !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
+  }
+  const statusCode = view.getUint16(6);
+  const status = STATUS_NAMES.get(statusCode);
+  if (status === undefined) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
+  }
+  const opaque = view.getUint32(12);
+  const cas = view.getBigUint64(16);
+  const flagsLength = extrasLength;
+  if (flagsLength > 4) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'flags', limit: 4, actual: flagsLength });
+  }
+  if (frame.length < 24 + flagsLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'flags', needed: flagsLength, offset: 24, frameBytes: frame.length });
+  }
+  const flags = new Uint8Array(frame.subarray(24, 24 + flagsLength));
+  let offset = 24 + flagsLength;
+  const keyLength = keyLength_;
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'key', limit: 250, actual: keyLength });
+  }
+  if (frame.length < offset + keyLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'key', needed: keyLength, offset: offset, frameBytes: frame.length });
+  }
+  const key = utf8Decode(frame.subarray(offset, offset + keyLength), 'key');
+  offset += keyLength;
+  const valueLength = frame.length - (offset);
+  if (valueLength > 1048858) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'value', limit: 1048858, actual: valueLength });
+  }
+  const value = new Uint8Array(frame.subarray(offset, frame.length));
+  offset += valueLength;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetKResult', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'GetKResult', status, opaque, cas, flags, key, value };
+}
+
+/** Encodes a GetKResult as a whole frame, length field filled in. */
+export function encodeGetKResult(message: GetKResultFields): Uint8Array {
+  const statusCode = STATUS_CODES.get(message.status);
+  if (statusCode === undefined) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
+  }
+  if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
+  }
+  if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
+  }
+  if (message.flags.length > 4) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'flags', limit: 4, actual: message.flags.length });
+  }
+  const keyLength = utf8ByteLength(message.key);
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'key', limit: 250, actual: keyLength });
+  }
+  if (message.value.length > 1048858) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'value', limit: 1048858, actual: message.value.length });
+  }
+  const size = 24 + message.flags.length + keyLength + message.value.length;
+  if (size > 1048870) {
+    throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetKResult' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x81);
+  view.setUint8(1, 12);
+  view.setUint16(2, keyLength);
+  view.setUint8(4, message.flags.length);
+  view.setUint8(5, 0);
+  view.setUint16(6, statusCode);
+  view.setUint32(8, size - 24);
+  view.setUint32(12, message.opaque);
+  view.setBigUint64(16, (message.cas ?? 0n));
+  frame.set(message.flags, 24);
+  let offset = 24 + message.flags.length;
+  utf8Write(message.key, frame, offset);
+  offset += keyLength;
+  frame.set(message.value, offset);
+  return frame;
+}
+
+/** Decodes a GetKQ from a whole frame, as the frame decoder delivers it. */
+export function decodeGetKQ(frame: Uint8Array): GetKQ {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 24) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'magic', needed: 24, offset: 0, frameBytes: frame.length });
+  }
+  const magic = view.getUint8(0);
+  if (magic !== 0x80) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'magic', expected: 0x80, actual: magic, offset: 0 });
+  }
+  const code = view.getUint8(1);
+  if (code !== 13) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
+  }
+  const keyLength_ = view.getUint16(2);
+  const extrasLength = view.getUint8(4);
+  if (extrasLength !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'extrasLength', expected: '0 (GetKQ has no field it gives the size of)', got: String(extrasLength) });
+  }
+  const dataType = view.getUint8(5);
+  if (dataType !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
+  }
+  const status = view.getUint16(6);
+  if (status !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'status', expected: 0, actual: status, offset: 6 });
+  }
+  const opaque = view.getUint32(12);
+  const cas = view.getBigUint64(16);
+  const keyLength = keyLength_;
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'key', limit: 250, actual: keyLength });
+  }
+  if (frame.length < 24 + keyLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'key', needed: keyLength, offset: 24, frameBytes: frame.length });
+  }
+  const key = utf8Decode(frame.subarray(24, 24 + keyLength), 'key');
+  if (!KEY_PATTERN.test(key)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'key', expected: 'a match for /^[^\\s\\x00-\\x1f\\x7f]+$/', got: previewText(key) });
+  }
+  let offset = 24 + keyLength;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetKQ', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'GetKQ', opaque, cas, key };
+}
+
+/** Encodes a GetKQ as a whole frame, length field filled in. */
+export function encodeGetKQ(message: GetKQFields): Uint8Array {
+  if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
+  }
+  if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
+  }
+  if (!KEY_PATTERN.test(message.key)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'key', expected: 'a match for /^[^\\s\\x00-\\x1f\\x7f]+$/', got: previewText(message.key) });
+  }
+  const keyLength = utf8ByteLength(message.key);
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQ', field: 'key', limit: 250, actual: keyLength });
+  }
+  const size = 24 + keyLength;
+  if (size > 1048870) {
+    throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetKQ' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x80);
+  view.setUint8(1, 13);
+  view.setUint16(2, keyLength);
+  view.setUint8(5, 0);
+  view.setUint16(6, 0);
+  view.setUint32(8, size - 24);
+  view.setUint32(12, message.opaque);
+  view.setBigUint64(16, (message.cas ?? 0n));
+  utf8Write(message.key, frame, 24);
+  return frame;
+}
+
+/** Decodes a GetKQResult from a whole frame, as the frame decoder delivers it. */
+export function decodeGetKQResult(frame: Uint8Array): GetKQResult {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 24) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'magic', needed: 24, offset: 0, frameBytes: frame.length });
+  }
+  const magic = view.getUint8(0);
+  if (magic !== 0x81) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'magic', expected: 0x81, actual: magic, offset: 0 });
+  }
+  const code = view.getUint8(1);
+  if (code !== 13) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
+  }
+  const keyLength_ = view.getUint16(2);
+  const extrasLength = view.getUint8(4);
+  const dataType = view.getUint8(5);
+  if (dataType !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
+  }
+  const statusCode = view.getUint16(6);
+  const status = STATUS_NAMES.get(statusCode);
+  if (status === undefined) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
+  }
+  const opaque = view.getUint32(12);
+  const cas = view.getBigUint64(16);
+  const flagsLength = extrasLength;
+  if (flagsLength > 4) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'flags', limit: 4, actual: flagsLength });
+  }
+  if (frame.length < 24 + flagsLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'flags', needed: flagsLength, offset: 24, frameBytes: frame.length });
+  }
+  const flags = new Uint8Array(frame.subarray(24, 24 + flagsLength));
+  let offset = 24 + flagsLength;
+  const keyLength = keyLength_;
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'key', limit: 250, actual: keyLength });
+  }
+  if (frame.length < offset + keyLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'key', needed: keyLength, offset: offset, frameBytes: frame.length });
+  }
+  const key = utf8Decode(frame.subarray(offset, offset + keyLength), 'key');
+  offset += keyLength;
+  const valueLength = frame.length - (offset);
+  if (valueLength > 1048858) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'value', limit: 1048858, actual: valueLength });
+  }
+  const value = new Uint8Array(frame.subarray(offset, frame.length));
+  offset += valueLength;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetKQResult', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'GetKQResult', status, opaque, cas, flags, key, value };
+}
+
+/** Encodes a GetKQResult as a whole frame, length field filled in. */
+export function encodeGetKQResult(message: GetKQResultFields): Uint8Array {
+  const statusCode = STATUS_CODES.get(message.status);
+  if (statusCode === undefined) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
+  }
+  if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
+  }
+  if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
+  }
+  if (message.flags.length > 4) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'flags', limit: 4, actual: message.flags.length });
+  }
+  const keyLength = utf8ByteLength(message.key);
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'key', limit: 250, actual: keyLength });
+  }
+  if (message.value.length > 1048858) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'value', limit: 1048858, actual: message.value.length });
+  }
+  const size = 24 + message.flags.length + keyLength + message.value.length;
+  if (size > 1048870) {
+    throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetKQResult' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x81);
+  view.setUint8(1, 13);
+  view.setUint16(2, keyLength);
+  view.setUint8(4, message.flags.length);
+  view.setUint8(5, 0);
+  view.setUint16(6, statusCode);
+  view.setUint32(8, size - 24);
+  view.setUint32(12, message.opaque);
+  view.setBigUint64(16, (message.cas ?? 0n));
+  frame.set(message.flags, 24);
+  let offset = 24 + message.flags.length;
+  utf8Write(message.key, frame, offset);
+  offset += keyLength;
   frame.set(message.value, offset);
   return frame;
 }
@@ -1489,11 +2022,182 @@ export function encodeVersionResult(message: VersionResultFields): Uint8Array {
   return frame;
 }
 
+/** Decodes a Stat from a whole frame, as the frame decoder delivers it. */
+export function decodeStat(frame: Uint8Array): Stat {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 24) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Stat', field: 'magic', needed: 24, offset: 0, frameBytes: frame.length });
+  }
+  const magic = view.getUint8(0);
+  if (magic !== 0x80) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Stat', field: 'magic', expected: 0x80, actual: magic, offset: 0 });
+  }
+  const code = view.getUint8(1);
+  if (code !== 16) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
+  }
+  const keyLength = view.getUint16(2);
+  const extrasLength = view.getUint8(4);
+  if (extrasLength !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Stat', field: 'extrasLength', expected: '0 (Stat has no field it gives the size of)', got: String(extrasLength) });
+  }
+  const dataType = view.getUint8(5);
+  if (dataType !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Stat', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
+  }
+  const status = view.getUint16(6);
+  if (status !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Stat', field: 'status', expected: 0, actual: status, offset: 6 });
+  }
+  const opaque = view.getUint32(12);
+  const cas = view.getBigUint64(16);
+  const groupLength = keyLength;
+  if (groupLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Stat', field: 'group', limit: 250, actual: groupLength });
+  }
+  if (frame.length < 24 + groupLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Stat', field: 'group', needed: groupLength, offset: 24, frameBytes: frame.length });
+  }
+  const group = utf8Decode(frame.subarray(24, 24 + groupLength), 'group');
+  let offset = 24 + groupLength;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Stat', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'Stat', opaque, cas, group };
+}
+
+/** Encodes a Stat as a whole frame, length field filled in. */
+export function encodeStat(message: StatFields): Uint8Array {
+  if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Stat', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
+  }
+  if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Stat', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
+  }
+  const groupLength = utf8ByteLength(message.group);
+  if (groupLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Stat', field: 'group', limit: 250, actual: groupLength });
+  }
+  const size = 24 + groupLength;
+  if (size > 1048870) {
+    throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding Stat' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x80);
+  view.setUint8(1, 16);
+  view.setUint16(2, groupLength);
+  view.setUint8(5, 0);
+  view.setUint16(6, 0);
+  view.setUint32(8, size - 24);
+  view.setUint32(12, message.opaque);
+  view.setBigUint64(16, (message.cas ?? 0n));
+  utf8Write(message.group, frame, 24);
+  return frame;
+}
+
+/** Decodes a StatResult from a whole frame, as the frame decoder delivers it. */
+export function decodeStatResult(frame: Uint8Array): StatResult {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 24) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'magic', needed: 24, offset: 0, frameBytes: frame.length });
+  }
+  const magic = view.getUint8(0);
+  if (magic !== 0x81) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'magic', expected: 0x81, actual: magic, offset: 0 });
+  }
+  const code = view.getUint8(1);
+  if (code !== 16) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
+  }
+  const keyLength_ = view.getUint16(2);
+  const extrasLength = view.getUint8(4);
+  if (extrasLength !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'extrasLength', expected: '0 (StatResult has no field it gives the size of)', got: String(extrasLength) });
+  }
+  const dataType = view.getUint8(5);
+  if (dataType !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
+  }
+  const statusCode = view.getUint16(6);
+  const status = STATUS_NAMES.get(statusCode);
+  if (status === undefined) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
+  }
+  const opaque = view.getUint32(12);
+  const cas = view.getBigUint64(16);
+  const keyLength = keyLength_;
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'key', limit: 250, actual: keyLength });
+  }
+  if (frame.length < 24 + keyLength) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'key', needed: keyLength, offset: 24, frameBytes: frame.length });
+  }
+  const key = utf8Decode(frame.subarray(24, 24 + keyLength), 'key');
+  let offset = 24 + keyLength;
+  const valueLength = frame.length - (offset);
+  if (valueLength > 4096) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'value', limit: 4096, actual: valueLength });
+  }
+  const value = utf8Decode(frame.subarray(offset, frame.length), 'value');
+  offset += valueLength;
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'StatResult', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'StatResult', status, opaque, cas, key, value };
+}
+
+/** Encodes a StatResult as a whole frame, length field filled in. */
+export function encodeStatResult(message: StatResultFields): Uint8Array {
+  const statusCode = STATUS_CODES.get(message.status);
+  if (statusCode === undefined) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
+  }
+  if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
+  }
+  if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
+  }
+  const keyLength = utf8ByteLength(message.key);
+  if (keyLength > 250) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'key', limit: 250, actual: keyLength });
+  }
+  const valueLength = utf8ByteLength(message.value);
+  if (valueLength > 4096) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'StatResult', field: 'value', limit: 4096, actual: valueLength });
+  }
+  const size = 24 + keyLength + valueLength;
+  if (size > 1048870) {
+    throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding StatResult' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, 0x81);
+  view.setUint8(1, 16);
+  view.setUint16(2, keyLength);
+  view.setUint8(5, 0);
+  view.setUint16(6, statusCode);
+  view.setUint32(8, size - 24);
+  view.setUint32(12, message.opaque);
+  view.setBigUint64(16, (message.cas ?? 0n));
+  utf8Write(message.key, frame, 24);
+  let offset = 24 + keyLength;
+  utf8Write(message.value, frame, offset);
+  return frame;
+}
+
 /** Encodes any message a client sends as a whole frame. */
 export function encodeClientMessage(message: ClientMessage): Uint8Array {
   switch (message.type) {
     case 'Get':
       return encodeGet(message);
+    case 'GetQ':
+      return encodeGetQ(message);
+    case 'GetK':
+      return encodeGetK(message);
+    case 'GetKQ':
+      return encodeGetKQ(message);
     case 'Set':
       return encodeSet(message);
     case 'Add':
@@ -1510,6 +2214,8 @@ export function encodeClientMessage(message: ClientMessage): Uint8Array {
       return encodeNoop(message);
     case 'Version':
       return encodeVersion(message);
+    case 'Stat':
+      return encodeStat(message);
   }
 }
 
@@ -1522,6 +2228,12 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   switch (code) {
     case 0:
       return decodeGet(frame);
+    case 9:
+      return decodeGetQ(frame);
+    case 12:
+      return decodeGetK(frame);
+    case 13:
+      return decodeGetKQ(frame);
     case 1:
       return decodeSet(frame);
     case 2:
@@ -1538,6 +2250,8 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
       return decodeNoop(frame);
     case 11:
       return decodeVersion(frame);
+    case 16:
+      return decodeStat(frame);
     default:
       throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
   }
@@ -1548,6 +2262,12 @@ export function encodeServerMessage(message: ServerMessage): Uint8Array {
   switch (message.type) {
     case 'GetResult':
       return encodeGetResult(message);
+    case 'GetQResult':
+      return encodeGetQResult(message);
+    case 'GetKResult':
+      return encodeGetKResult(message);
+    case 'GetKQResult':
+      return encodeGetKQResult(message);
     case 'SetResult':
       return encodeSetResult(message);
     case 'AddResult':
@@ -1564,6 +2284,8 @@ export function encodeServerMessage(message: ServerMessage): Uint8Array {
       return encodeNoopResult(message);
     case 'VersionResult':
       return encodeVersionResult(message);
+    case 'StatResult':
+      return encodeStatResult(message);
   }
 }
 
@@ -1576,6 +2298,12 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage {
   switch (code) {
     case 0:
       return decodeGetResult(frame);
+    case 9:
+      return decodeGetQResult(frame);
+    case 12:
+      return decodeGetKResult(frame);
+    case 13:
+      return decodeGetKQResult(frame);
     case 1:
       return decodeSetResult(frame);
     case 2:
@@ -1592,6 +2320,8 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage {
       return decodeNoopResult(frame);
     case 11:
       return decodeVersionResult(frame);
+    case 16:
+      return decodeStatResult(frame);
     default:
       throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
   }

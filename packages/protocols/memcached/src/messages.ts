@@ -56,6 +56,125 @@ export interface GetResult extends Required<GetResultFields> {
   readonly type: 'GetResult';
 }
 
+/** The fields of a GetQ message. */
+export interface GetQFields {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+  readonly key: Key;
+}
+
+/**
+ * A GET answered only on a hit.
+ *
+ * Sent by: client.
+ */
+export interface GetQ extends Required<GetQFields> {
+  readonly type: 'GetQ';
+}
+
+/** The fields of a GetQResult message. */
+export interface GetQResultFields {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Status;
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+  readonly flags: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/**
+ * GetQResult
+ *
+ * Sent by: server.
+ */
+export interface GetQResult extends Required<GetQResultFields> {
+  readonly type: 'GetQResult';
+}
+
+/** The fields of a GetK message. */
+export interface GetKFields {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+  readonly key: Key;
+}
+
+/**
+ * A GET whose response carries the key.
+ *
+ * Sent by: client.
+ */
+export interface GetK extends Required<GetKFields> {
+  readonly type: 'GetK';
+}
+
+/** The fields of a GetKResult message. */
+export interface GetKResultFields {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Status;
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+  readonly flags: Uint8Array;
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+/**
+ * GetKResult
+ *
+ * Sent by: server.
+ */
+export interface GetKResult extends Required<GetKResultFields> {
+  readonly type: 'GetKResult';
+}
+
+/** The fields of a GetKQ message. */
+export interface GetKQFields {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+  readonly key: Key;
+}
+
+/**
+ * A GETK answered only on a hit.
+ *
+ * Sent by: client.
+ */
+export interface GetKQ extends Required<GetKQFields> {
+  readonly type: 'GetKQ';
+}
+
+/** The fields of a GetKQResult message. */
+export interface GetKQResultFields {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Status;
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+  readonly flags: Uint8Array;
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+/**
+ * GetKQResult
+ *
+ * Sent by: server.
+ */
+export interface GetKQResult extends Required<GetKQResultFields> {
+  readonly type: 'GetKQResult';
+}
+
 /** The fields of a Set message. */
 export interface SetFields {
   /** Copied from the request into its response. */
@@ -365,10 +484,49 @@ export interface VersionResult extends Required<VersionResultFields> {
   readonly type: 'VersionResult';
 }
 
+/** The fields of a Stat message. */
+export interface StatFields {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+  readonly group: string;
+}
+
+/**
+ * All statistics, or one group of them (items, slabs, settings, …) with a key.
+ *
+ * Sent by: client.
+ */
+export interface Stat extends Required<StatFields> {
+  readonly type: 'Stat';
+}
+
+/** The fields of a StatResult message. */
+export interface StatResultFields {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Status;
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+  readonly key: string;
+  readonly value: string;
+}
+
+/**
+ * One statistic; the one with an empty key ends them.
+ *
+ * Sent by: server.
+ */
+export interface StatResult extends Required<StatResultFields> {
+  readonly type: 'StatResult';
+}
+
 /** Every message a client sends. */
-export type ClientMessage = Get | Set | Add | Replace | Delete | Increment | Decrement | Noop | Version;
+export type ClientMessage = Get | GetQ | GetK | GetKQ | Set | Add | Replace | Delete | Increment | Decrement | Noop | Version | Stat;
 /** Every message a server sends. */
-export type ServerMessage = GetResult | SetResult | AddResult | ReplaceResult | DeleteResult | IncrementResult | DecrementResult | NoopResult | VersionResult;
+export type ServerMessage = GetResult | GetQResult | GetKResult | GetKQResult | SetResult | AddResult | ReplaceResult | DeleteResult | IncrementResult | DecrementResult | NoopResult | VersionResult | StatResult;
 
 /** The protocol this package implements, as named and versioned by its spec. */
 export const PROTOCOL: { readonly name: 'memcached'; readonly version: '1.0.0' } = { name: 'memcached', version: '1.0.0' };

@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol } from '@sockspec/server';
 import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { Add, AddResult, ClientMessage, Decrement, DecrementResult, Delete, DeleteResult, Get, GetResult, Increment, IncrementResult, Noop, NoopResult, Replace, ReplaceResult, ServerMessage, Set, SetResult, Version, VersionResult } from './messages.js';
+import type { Add, AddResult, ClientMessage, Decrement, DecrementResult, Delete, DeleteResult, Get, GetK, GetKQ, GetKQResult, GetKResult, GetQ, GetQResult, GetResult, Increment, IncrementResult, Noop, NoopResult, Replace, ReplaceResult, ServerMessage, Set, SetResult, Stat, StatResult, Version, VersionResult } from './messages.js';
 
 /** A server message to send; its opaque defaults to 0, which answers no request. */
 export type MemcachedOutgoing = ServerMessage extends infer Message ? Message extends ServerMessage ? Omit<Message, 'opaque'> & { readonly opaque?: number } : never : never;
@@ -78,6 +78,12 @@ function wrap(connection: Connection): TypedMemcachedConnection {
 export interface MemcachedHandlers extends ServerHooks {
   /** Called for every Get a client sends. May answer with GetResult. */
   onGet(message: Get, connection: MemcachedConnection): Omit<GetResult, 'opaque'> | void | Promise<Omit<GetResult, 'opaque'> | void>;
+  /** Called for every GetQ a client sends. May answer with GetQResult. */
+  onGetQ(message: GetQ, connection: MemcachedConnection): Omit<GetQResult, 'opaque'> | void | Promise<Omit<GetQResult, 'opaque'> | void>;
+  /** Called for every GetK a client sends. May answer with GetKResult. */
+  onGetK(message: GetK, connection: MemcachedConnection): Omit<GetKResult, 'opaque'> | void | Promise<Omit<GetKResult, 'opaque'> | void>;
+  /** Called for every GetKQ a client sends. May answer with GetKQResult. */
+  onGetKQ(message: GetKQ, connection: MemcachedConnection): Omit<GetKQResult, 'opaque'> | void | Promise<Omit<GetKQResult, 'opaque'> | void>;
   /** Called for every Set a client sends. May answer with SetResult. */
   onSet(message: Set, connection: MemcachedConnection): Omit<SetResult, 'opaque'> | void | Promise<Omit<SetResult, 'opaque'> | void>;
   /** Called for every Add a client sends. May answer with AddResult. */
@@ -94,18 +100,25 @@ export interface MemcachedHandlers extends ServerHooks {
   onNoop(message: Noop, connection: MemcachedConnection): Omit<NoopResult, 'opaque'> | void | Promise<Omit<NoopResult, 'opaque'> | void>;
   /** Called for every Version a client sends. May answer with VersionResult. */
   onVersion(message: Version, connection: MemcachedConnection): Omit<VersionResult, 'opaque'> | void | Promise<Omit<VersionResult, 'opaque'> | void>;
+  /** Called for every Stat a client sends. May answer with StatResult. */
+  onStat(message: Stat, connection: MemcachedConnection): readonly (Omit<StatResult, 'opaque'>)[] | void | Promise<readonly (Omit<StatResult, 'opaque'>)[] | void>;
 }
 
 /** Whatever a handler may answer with. */
-type Answer = Omit<GetResult, 'opaque'> | Omit<SetResult, 'opaque'> | Omit<AddResult, 'opaque'> | Omit<ReplaceResult, 'opaque'> | Omit<DeleteResult, 'opaque'> | Omit<IncrementResult, 'opaque'> | Omit<DecrementResult, 'opaque'> | Omit<NoopResult, 'opaque'> | Omit<VersionResult, 'opaque'>;
+type Answer = Omit<GetResult, 'opaque'> | Omit<GetQResult, 'opaque'> | Omit<GetKResult, 'opaque'> | Omit<GetKQResult, 'opaque'> | Omit<SetResult, 'opaque'> | Omit<AddResult, 'opaque'> | Omit<ReplaceResult, 'opaque'> | Omit<DeleteResult, 'opaque'> | Omit<IncrementResult, 'opaque'> | Omit<DecrementResult, 'opaque'> | Omit<NoopResult, 'opaque'> | Omit<VersionResult, 'opaque'> | Omit<StatResult, 'opaque'>;
 
 /** Sends what a handler returned with the request's opaque, once it is known; handlers that answer synchronously cost no promise. */
-function answer(connection: Connection, id: number, reply: Answer | void | Promise<Answer | void>): void | Promise<void> {
+function answer(connection: Connection, id: number, reply: Answer | readonly Answer[] | void | Promise<Answer | readonly Answer[] | void>): void | Promise<void> {
   if (reply instanceof Promise) {
     return reply.then((resolved) => answer(connection, id, resolved));
   }
   if (reply === undefined) return;
-  connection.send(encodeServerMessage({ ...reply, opaque: id }));
+  if (Array.isArray(reply)) {
+    for (const each of reply as readonly Answer[]) answer(connection, id, each);
+    return;
+  }
+  const one = reply as Answer;
+  connection.send(encodeServerMessage({ ...one, opaque: id }));
 }
 
 /** The memcached protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */
@@ -119,6 +132,12 @@ export function createServerProtocol(handlers: MemcachedHandlers): ServerProtoco
       switch (message.type) {
         case 'Get':
           return answer(connection, message.opaque, handlers.onGet(message, typedConnection(connection)));
+        case 'GetQ':
+          return answer(connection, message.opaque, handlers.onGetQ(message, typedConnection(connection)));
+        case 'GetK':
+          return answer(connection, message.opaque, handlers.onGetK(message, typedConnection(connection)));
+        case 'GetKQ':
+          return answer(connection, message.opaque, handlers.onGetKQ(message, typedConnection(connection)));
         case 'Set':
           return answer(connection, message.opaque, handlers.onSet(message, typedConnection(connection)));
         case 'Add':
@@ -135,6 +154,8 @@ export function createServerProtocol(handlers: MemcachedHandlers): ServerProtoco
           return answer(connection, message.opaque, handlers.onNoop(message, typedConnection(connection)));
         case 'Version':
           return answer(connection, message.opaque, handlers.onVersion(message, typedConnection(connection)));
+        case 'Stat':
+          return answer(connection, message.opaque, handlers.onStat(message, typedConnection(connection)));
       }
     },
   };
