@@ -162,6 +162,8 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
             const stream = request.message.ir.stream;
             if (correlation) {
               const key = propertyKey(correlation.name);
+              // The engine finds the reply by its id in a Map (64-bit ids are matched by scanning, as numbers cannot hold them).
+              const byId = correlationType?.bits === 64 ? '' : ', correlationId';
               const isReply = `(reply): reply is ${answers} => ${request.guard}(reply) && reply.${key} === correlationId`;
               writer.writeLine('const correlationId = nextCorrelation();');
               if (stream !== null) {
@@ -186,15 +188,15 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                   .map((match) => `reply.${propertyKey(match.field)} === ${JSON.stringify(match.value)}`)
                   .join(' && ');
                 writer.writeLine(
-                  `return client.requestMany(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, (reply) => ${isEnd || 'true'}, ${request.many.endIncluded}, requestOptions);`,
+                  `return client.requestMany(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, (reply) => ${isEnd || 'true'}, ${request.many.endIncluded}, requestOptions${byId});`,
                 );
               } else if (request.barrier !== null) {
                 writer.writeLine(
-                  `return client.requestQuiet(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, barrier, requestOptions);`,
+                  `return client.requestQuiet(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, barrier, requestOptions${byId});`,
                 );
               } else {
                 writer.writeLine(
-                  `return client.request(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, requestOptions)${cast};`,
+                  `return client.request(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, requestOptions${byId})${cast};`,
                 );
               }
             } else {
@@ -227,7 +229,13 @@ function writeClientProtocol(writer: CodeBlockWriter, model: ProtocolModel): voi
   const { ir, errors, correlation } = model;
   const openers = model.serverMessages.filter((message) => message.ir.stream !== null);
   const parts = model.serverMessages.filter((message) => message.clientStreamPart !== null);
-  if (errors === null && openers.length === 0) {
+  // A correlation id lets the engine find each reply's request by id (and drop replies to requests that timed out).
+  const byId =
+    correlation !== null &&
+    correlation.type.kind === 'int' &&
+    correlation.type.bits !== 64 &&
+    model.serverMessages.length > 0;
+  if (errors === null && openers.length === 0 && !byId) {
     writer.writeLine(
       `const protocol: ClientProtocol<ServerMessage> = { name: ${quote(ir.name)}, framing, decode: decodeServerMessage };`,
     );
@@ -243,7 +251,9 @@ function writeClientProtocol(writer: CodeBlockWriter, model: ProtocolModel): voi
         `describeError: (message) => (message.type === ${quote(message.name)} ? \`\${${access('message', errors.reasonField)}}: \${${access('message', errors.textField)}}\` : null),`,
       );
     }
-    if (correlation !== null) writer.writeLine(`correlationOf: (message) => ${access('message', correlation.name)},`);
+    if (correlation !== null && model.serverMessages.length > 0) {
+      writer.writeLine(`correlationOf: (message) => ${access('message', correlation.name)},`);
+    }
     if (openers.length > 0) {
       writer.writeLine(
         `opensStream: (message) => ${openers.map((message) => `message.type === ${quote(message.name)}`).join(' || ')},`,

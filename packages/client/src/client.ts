@@ -14,6 +14,7 @@ import {
   type PeerAddress,
 } from '@sockspec/transport';
 import { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
+import { MAX_ABANDONED, type PendingRequest, PendingRequests } from './pending.js';
 import { QuietBatches } from './quiet.js';
 import { ReplyQueue, type ReplyStream } from './reply-stream.js';
 import type { ClientOptions, ClientProtocol, FrameSource, ProtocolClient, RequestOptions } from './types.js';
@@ -39,24 +40,6 @@ export async function connectProtocolClient<Incoming>(
   return new ProtocolClientEngine(protocol, channel, options);
 }
 
-interface PendingRequest<Incoming> {
-  readonly isReply: (message: Incoming) => boolean;
-  readonly resolve: (message: Incoming) => void;
-  readonly reject: (error: Error) => void;
-  timer: NodeJS.Timeout | null;
-  /** Timed out, but keeps its place; see `#deliver`. */
-  abandoned: boolean;
-  /** Answered (or failed): a stream being sent for it stops. */
-  settled: boolean;
-  /** Set for a request answered by many replies: they go here, and the pending stays until the end. */
-  readonly many?: {
-    readonly isEnd: (message: Incoming) => boolean;
-    readonly endIncluded: boolean;
-    readonly replies: ReplyQueue<Incoming>;
-    readonly timeoutMs: number;
-  };
-}
-
 class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
   readonly remote: PeerAddress;
   readonly closed: Promise<Error | undefined>;
@@ -66,7 +49,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
   readonly #decoder: FrameDecoder;
   readonly #requestTimeoutMs: number;
   readonly #closeTimeoutMs: number;
-  #pending: PendingRequest<Incoming>[] = [];
+  readonly #pending = new PendingRequests<Incoming>();
   readonly #listeners = new Set<(message: Incoming) => void>();
   readonly #iterators = new Set<PushIterator<Incoming>>();
   #paused = false;
@@ -110,19 +93,28 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     frame: FrameSource,
     isReply: (message: Incoming) => message is Reply,
     options: RequestOptions = {},
+    correlationId?: number,
   ): Promise<Reply> {
-    if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
-    let bytes: Uint8Array;
-    try {
-      bytes = typeof frame === 'function' ? frame() : frame;
-    } catch (error) {
-      // A message that does not encode rejects this request only; nothing was sent or registered.
-      return Promise.reject(error);
-    }
-    const { pending, reply } = this.#addPending(isReply);
+    const bytes = this.#frameToSend(frame);
+    if (bytes instanceof Error) return Promise.reject(bytes);
+    const { pending, reply } = this.#addPending(isReply, correlationId);
     this.#armTimeout(pending, options.timeoutMs ?? this.#requestTimeoutMs);
     this.#channel.write(bytes);
     return reply;
+  }
+
+  /**
+   * The bytes of a request, or why it cannot be sent: the connection is
+   * closing, or the message does not encode (which rejects this request only;
+   * nothing was sent or registered).
+   */
+  #frameToSend(frame: FrameSource): Uint8Array | Error {
+    if (this.#ending || this.#isClosed) return this.#closedError('request');
+    try {
+      return typeof frame === 'function' ? frame() : frame;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   requestWithStream<Reply extends Incoming>(
@@ -132,14 +124,9 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     isReply: (message: Incoming) => message is Reply,
     options: RequestOptions = {},
   ): Promise<Reply> {
-    if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
-    let bytes: Uint8Array;
-    try {
-      bytes = typeof frame === 'function' ? frame() : frame;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const { pending, reply } = this.#addPending(isReply);
+    const bytes = this.#frameToSend(frame);
+    if (bytes instanceof Error) return Promise.reject(bytes);
+    const { pending, reply } = this.#addPending(isReply, undefined);
     this.#channel.write(bytes);
     const stopped = () => pending.settled || this.#ending || this.#isClosed;
     pumpChunks(chunks, {
@@ -175,17 +162,12 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     isEnd: (message: Reply) => boolean,
     endIncluded: boolean,
     options: RequestOptions = {},
+    correlationId?: number,
   ): ReplyStream<Reply> {
     const replies = new ReplyQueue<Incoming>();
-    if (this.#ending || this.#isClosed) {
-      replies.fail(this.#closedError('request'));
-      return replies as unknown as ReplyStream<Reply>;
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = typeof frame === 'function' ? frame() : frame;
-    } catch (error) {
-      replies.fail(error instanceof Error ? error : new Error(String(error)));
+    const bytes = this.#frameToSend(frame);
+    if (bytes instanceof Error) {
+      replies.fail(bytes);
       return replies as unknown as ReplyStream<Reply>;
     }
     const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
@@ -193,12 +175,13 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
       isReply,
       resolve: () => replies.finish(),
       reject: (error) => replies.fail(error),
+      id: this.#protocol.correlationOf === undefined ? undefined : correlationId,
       timer: null,
       abandoned: false,
       settled: false,
       many: { isEnd: isEnd as (message: Incoming) => boolean, endIncluded, replies, timeoutMs },
     };
-    this.#pending.push(pending);
+    this.#pending.add(pending);
     // The timeout counts from the request, then from each reply: a sequence that stalls fails.
     this.#armTimeout(pending, timeoutMs);
     this.#channel.write(bytes);
@@ -210,15 +193,11 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     isReply: (message: Incoming) => message is Reply,
     barrier: () => Promise<unknown>,
     options: RequestOptions = {},
+    correlationId?: number,
   ): Promise<Reply | undefined> {
-    if (this.#ending || this.#isClosed) return Promise.reject(this.#closedError('request'));
-    let bytes: Uint8Array;
-    try {
-      bytes = typeof frame === 'function' ? frame() : frame;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const { pending, reply } = this.#addPending(isReply);
+    const bytes = this.#frameToSend(frame);
+    if (bytes instanceof Error) return Promise.reject(bytes);
+    const { pending, reply } = this.#addPending(isReply, correlationId);
     this.#armTimeout(pending, options.timeoutMs ?? this.#requestTimeoutMs);
     this.#channel.write(bytes);
     this.#quiet.add(pending, barrier);
@@ -231,8 +210,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
       if (request.settled) continue;
       request.settled = true;
       if (request.timer !== null) clearTimeout(request.timer);
-      const index = this.#pending.indexOf(request);
-      if (index !== -1) this.#pending.splice(index, 1);
+      this.#pending.remove(request);
       if (error === null) request.resolve(undefined as Incoming);
       else request.reject(error);
     }
@@ -242,19 +220,23 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
 
   #addPending<Reply extends Incoming>(
     isReply: (message: Incoming) => message is Reply,
+    correlationId: number | undefined,
   ): { pending: PendingRequest<Incoming>; reply: Promise<Reply> } {
+    // Found by id only when the protocol can say which id a reply carries.
+    const id = this.#protocol.correlationOf === undefined ? undefined : correlationId;
     let pending!: PendingRequest<Incoming>;
     const reply = new Promise<Reply>((resolve, reject) => {
       pending = {
         isReply,
         resolve: resolve as (message: Incoming) => void,
         reject,
+        id,
         timer: null,
         abandoned: false,
         settled: false,
       };
     });
-    this.#pending.push(pending);
+    this.#pending.add(pending);
     return { pending, reply };
   }
 
@@ -263,16 +245,18 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     const startedAt = Date.now();
     pending.timer = setTimeout(() => {
       pending.timer = null;
-      pending.abandoned = true;
       pending.settled = true;
-      if (pending.many !== undefined) {
-        // How many replies are still to come is unknown, so no place can be kept for them: they arrive as pushes.
-        const index = this.#pending.indexOf(pending);
-        if (index !== -1) this.#pending.splice(index, 1);
-      }
+      const keepsUp = this.#pending.timedOut(pending);
       pending.reject(
         new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt),
       );
+      if (!keepsUp) {
+        this.#fail(
+          new ConnectionClosedError(
+            `${this.#protocol.name}: ${MAX_ABANDONED} requests to ${this.remote.label} timed out without a reply; replies pair by order, so the connection is closed`,
+          ),
+        );
+      }
     }, timeoutMs);
   }
 
@@ -361,15 +345,15 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
         return;
       }
     }
-    const pending = this.#pending;
-    for (let i = 0; i < pending.length; i++) {
-      const request = pending[i]!;
-      if (!request.isReply(message)) continue;
+    const request = this.#pending.find(message, protocol.correlationOf?.(message));
+    // The reply to a request that timed out is dropped, not taken for a push.
+    if (request === 'late') return;
+    if (request !== undefined) {
       if (request.many !== undefined && !request.abandoned) {
-        this.#deliverOneOfMany(request, request.many, message, errorText, i);
+        this.#deliverOneOfMany(request, request.many, message, errorText);
         return;
       }
-      pending.splice(i, 1);
+      this.#pending.remove(request);
       if (request.abandoned) return;
       request.settled = true;
       if (request.timer !== null) clearTimeout(request.timer);
@@ -397,13 +381,12 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     many: NonNullable<PendingRequest<Incoming>['many']>,
     message: Incoming,
     errorText: string | null,
-    index: number,
   ): void {
     if (request.timer !== null) clearTimeout(request.timer);
     request.timer = null;
     const end = errorText !== null || many.isEnd(message);
     if (end) {
-      this.#pending.splice(index, 1);
+      this.#pending.remove(request);
       request.settled = true;
     }
     if (errorText !== null) {
@@ -461,9 +444,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     this.#isClosed = true;
     if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
     this.#error ??= error;
-    const pending = this.#pending;
-    this.#pending = [];
-    for (const request of pending) {
+    for (const request of this.#pending.drain()) {
       if (request.timer !== null) clearTimeout(request.timer);
       if (request.abandoned) continue;
       request.settled = true;

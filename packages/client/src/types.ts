@@ -76,6 +76,8 @@ export interface ProtocolClient<Incoming> {
     frame: FrameSource,
     isReply: (message: Incoming) => message is Reply,
     options?: RequestOptions,
+    /** The correlation id the frame carries, if any: its reply is then found by id, in constant time. */
+    correlationId?: number,
   ): Promise<Reply>;
   /**
    * Sends `frame`, then every frame of `chunks` (waiting whenever the
@@ -102,6 +104,7 @@ export interface ProtocolClient<Incoming> {
     isEnd: (message: Reply) => boolean,
     endIncluded: boolean,
     options?: RequestOptions,
+    correlationId?: number,
   ): ReplyStream<Reply>;
   /**
    * Sends a quiet request (memcached GETQ): it resolves with its reply if the
@@ -114,6 +117,7 @@ export interface ProtocolClient<Incoming> {
     isReply: (message: Incoming) => message is Reply,
     barrier: () => Promise<unknown>,
     options?: RequestOptions,
+    correlationId?: number,
   ): Promise<Reply | undefined>;
   /** Listens for pushes; returns a function that removes the listener. */
   onMessage(listener: (message: Incoming) => void): () => void;

@@ -29,7 +29,12 @@ function isDrawingReply(message: ServerMessage): message is Drawn {
 
 /** Connects to a gallery server (default transport tcp). */
 export async function createClient(options: ClientOptions = {}): Promise<GalleryClient> {
-  const protocol: ClientProtocol<ServerMessage> = { name: 'gallery', framing, decode: decodeServerMessage };
+  const protocol: ClientProtocol<ServerMessage> = {
+    name: 'gallery',
+    framing,
+    decode: decodeServerMessage,
+    correlationOf: (message) => message.id,
+  };
   const client = await connectProtocolClient(protocol, options);
   let lastCorrelation = 0;
   const nextCorrelation = (): number => {
@@ -40,15 +45,15 @@ export async function createClient(options: ClientOptions = {}): Promise<Gallery
     ...typedClient(client, encodeClientMessage),
     scalars(message: Omit<ScalarsFields, 'id'>, requestOptions?: RequestOptions): Promise<Scalars> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeScalars({ ...message, id: correlationId }), (reply): reply is Scalars => isScalarsReply(reply) && reply.id === correlationId, requestOptions);
+      return client.request(() => encodeScalars({ ...message, id: correlationId }), (reply): reply is Scalars => isScalarsReply(reply) && reply.id === correlationId, requestOptions, correlationId);
     },
     texts(message: Omit<TextsFields, 'id'>, requestOptions?: RequestOptions): Promise<Texts> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeTexts({ ...message, id: correlationId }), (reply): reply is Texts => isTextsReply(reply) && reply.id === correlationId, requestOptions);
+      return client.request(() => encodeTexts({ ...message, id: correlationId }), (reply): reply is Texts => isTextsReply(reply) && reply.id === correlationId, requestOptions, correlationId);
     },
     drawing(message: Omit<DrawingFields, 'id'>, requestOptions?: RequestOptions): Promise<Drawn> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeDrawing({ ...message, id: correlationId }), (reply): reply is Drawn => isDrawingReply(reply) && reply.id === correlationId, requestOptions);
+      return client.request(() => encodeDrawing({ ...message, id: correlationId }), (reply): reply is Drawn => isDrawingReply(reply) && reply.id === correlationId, requestOptions, correlationId);
     },
   };
 }

@@ -23,7 +23,12 @@ function isPingReply(message: ServerMessage): message is Ping {
 
 /** Connects to a kv server (default transport tcp). */
 export async function createClient(options: ClientOptions = {}): Promise<KvClient> {
-  const protocol: ClientProtocol<ServerMessage> = { name: 'kv', framing, decode: decodeServerMessage };
+  const protocol: ClientProtocol<ServerMessage> = {
+    name: 'kv',
+    framing,
+    decode: decodeServerMessage,
+    correlationOf: (message) => message.id,
+  };
   const client = await connectProtocolClient(protocol, options);
   let lastCorrelation = 0;
   const nextCorrelation = (): number => {
@@ -34,11 +39,11 @@ export async function createClient(options: ClientOptions = {}): Promise<KvClien
     ...typedClient(client, encodeClientMessage),
     put(message: Omit<PutFields, 'id'>, requestOptions?: RequestOptions): Promise<Stored> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodePut({ ...message, id: correlationId }), (reply): reply is Stored => isPutReply(reply) && reply.id === correlationId, requestOptions);
+      return client.request(() => encodePut({ ...message, id: correlationId }), (reply): reply is Stored => isPutReply(reply) && reply.id === correlationId, requestOptions, correlationId);
     },
     ping(message: Omit<PingFields, 'id'>, requestOptions?: RequestOptions): Promise<Ping> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodePing({ ...message, id: correlationId }), (reply): reply is Ping => isPingReply(reply) && reply.id === correlationId, requestOptions);
+      return client.request(() => encodePing({ ...message, id: correlationId }), (reply): reply is Ping => isPingReply(reply) && reply.id === correlationId, requestOptions, correlationId);
     },
   };
 }

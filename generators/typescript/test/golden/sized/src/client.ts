@@ -11,7 +11,12 @@ export interface SizedClient extends TypedClient<ClientMessage, ServerMessage> {
 
 /** Connects to a sized server (default transport tcp). */
 export async function createClient(options: ClientOptions = {}): Promise<SizedClient> {
-  const protocol: ClientProtocol<ServerMessage> = { name: 'sized', framing, decode: decodeServerMessage };
+  const protocol: ClientProtocol<ServerMessage> = {
+    name: 'sized',
+    framing,
+    decode: decodeServerMessage,
+    correlationOf: (message) => message.opaque,
+  };
   const client = await connectProtocolClient(protocol, options);
   let lastCorrelation = 0;
   const nextCorrelation = (): number => {
