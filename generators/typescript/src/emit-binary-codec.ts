@@ -7,6 +7,7 @@ import type {
   IntTypeIR,
   StringTypeIR,
   TypeIR,
+  VarintTypeIR,
 } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
@@ -198,6 +199,7 @@ export function minimumSize(type: TypeIR): number {
       return type.length.kind === 'prefixed' ? type.length.bytes : type.length.kind === 'terminated' ? 1 : 0;
     case 'array':
       return type.count.kind === 'prefixed' ? type.count.bytes : 0;
+    case 'varint':
     case 'optional':
       return 1;
     case 'struct':
@@ -446,8 +448,85 @@ function fieldValue(field: FieldIR): string {
   if (field.default === undefined) return value;
   if (field.type.kind === 'bits')
     return `(${value} ?? ${field.type.width === 1 ? String(field.default === 1) : field.default})`;
-  if (field.type.kind !== 'int') return value;
+  if (field.type.kind !== 'int' && field.type.kind !== 'varint') return value;
   return `(${value} ?? ${field.type.bits === 64 ? `${field.default}n` : field.default})`;
+}
+
+/** The values a varint field takes, as literals: its width, and what maxBytes bytes can carry. */
+function varintBounds(type: VarintTypeIR): [string, string] {
+  const unsigned = (1n << BigInt(Math.min(7 * type.maxBytes, type.bits))) - 1n;
+  return type.zigzag ? [String(-(unsigned + 1n) / 2n), String(unsigned / 2n)] : ['0', String(unsigned)];
+}
+
+/** The unsigned number a varint carries for `value`: itself, or zigzagged. */
+function varintRaw(type: VarintTypeIR, value: string): string {
+  if (!type.zigzag) return value;
+  // 32 bits: numbers, so no bit operators (they would wrap at 2^31).
+  return type.bits === 64
+    ? `(${value} < 0n ? -${value} * 2n - 1n : ${value} * 2n)`
+    : `(${value} < 0 ? -${value} * 2 - 1 : ${value} * 2)`;
+}
+
+/**
+ * Reads a varint at the cursor, byte by byte: it stops at the first byte
+ * without the high bit, after at most maxBytes (a longer run is refused, so a
+ * hostile peer cannot make the loop run past the field's width).
+ */
+function decodeVarint(
+  ctx: Context,
+  w: CodeBlockWriter,
+  cursor: Cursor,
+  into: Step[],
+  type: VarintTypeIR,
+  name: string,
+  path: string,
+): void {
+  const fieldWhere = where(ctx, path);
+  ctx.out.imports.add('InvalidFieldError');
+  const big = type.bits === 64;
+  into.push({
+    size: null,
+    write: () => {
+      const start = cursor.at();
+      w.writeLine(`let ${name}Raw = ${big ? '0n' : '0'};`);
+      w.writeLine(`let ${name}At = ${start};`);
+      w.writeLine(`let ${name}Scale = ${big ? '1n' : '1'};`);
+      w.write('for (;;)').block(() => {
+        w.write(`if (${name}At >= frame.length)`).block(() => {
+          w.writeLine(
+            `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}At - (${start}) + 1, offset: ${start}, frameBytes: frame.length });`,
+          );
+        });
+        w.writeLine(`const ${name}Byte = frame[${name}At]!;`);
+        w.writeLine(`${name}At += 1;`);
+        w.writeLine(
+          big
+            ? `${name}Raw += BigInt(${name}Byte & 0x7f) * ${name}Scale;`
+            : `${name}Raw += (${name}Byte & 0x7f) * ${name}Scale;`,
+        );
+        w.writeLine(`if (${name}Byte < 0x80) break;`);
+        w.write(`if (${name}At - (${start}) >= ${type.maxBytes})`).block(() => {
+          w.writeLine(
+            `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a varint of at most ${type.maxBytes} bytes`)}, got: 'a longer one' });`,
+          );
+        });
+        w.writeLine(`${name}Scale *= ${big ? '128n' : '128'};`);
+      });
+      const [, max] = varintBounds({ ...type, zigzag: false });
+      w.write(`if (${name}Raw > ${max}${big ? 'n' : ''})`).block(() => {
+        w.writeLine(
+          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a varint of at most ${max}`)}, got: String(${name}Raw) });`,
+        );
+      });
+      const value = !type.zigzag
+        ? `${name}Raw`
+        : big
+          ? `(${name}Raw & 1n ? -(${name}Raw + 1n) / 2n : ${name}Raw / 2n)`
+          : `(${name}Raw % 2 === 1 ? -(${name}Raw + 1) / 2 : ${name}Raw / 2)`;
+      w.writeLine(`const ${name} = ${value};`);
+      cursor.advance(w, `${name}At - (${start})`);
+    },
+  });
 }
 
 /** The integer a constant int, enum or bool field is read and written as. */
@@ -894,6 +973,9 @@ function decodeType(
     case 'string':
     case 'bytes':
       decodeSized(ctx, w, cursor, into, type, name, path);
+      return;
+    case 'varint':
+      decodeVarint(ctx, w, cursor, into, type, name, path);
       return;
     case 'struct': {
       if (type.size !== undefined) {
@@ -1347,6 +1429,25 @@ function measure(
     case 'bytes':
       measureSized(ctx, w, type, value, name, path, size);
       return;
+    case 'varint': {
+      const [min, max] = varintBounds(type);
+      ctx.out.imports.add('InvalidFieldError');
+      const inRange =
+        type.bits === 64
+          ? `${value} >= ${min}n && ${value} <= ${max}n`
+          : `Number.isInteger(${value}) && ${value} >= ${min} && ${value} <= ${max}`;
+      w.write(`if (!(${inRange}))`).block(() => {
+        w.writeLine(
+          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`an integer from ${min} to ${max} (a varint of at most ${type.maxBytes} bytes)`)}, got: String(${value}) });`,
+        );
+      });
+      const raw = varintRaw(type, value);
+      const sizeOf = type.bits === 64 ? 'uvarintSize64' : 'uvarintSize';
+      ctx.out.imports.add(sizeOf);
+      if (raw !== value) w.writeLine(`const ${name}Raw = ${raw};`);
+      size.terms.push(`${sizeOf}(${raw === value ? value : `${name}Raw`})`);
+      return;
+    }
     case 'struct': {
       const inners = nestedLocals(name, type.fields);
       type.fields.forEach((field, index) => {
@@ -1526,6 +1627,19 @@ function encodeType(
         `view.${accessor.set}(${cursor.at()}, ${bits.length === 0 ? zero : bits.join(' | ')}${accessor.little});`,
       );
       cursor.skip(type.base.bits / 8);
+      return;
+    }
+    case 'varint': {
+      const raw = varintRaw(type, value);
+      const write = type.bits === 64 ? 'writeUvarint64' : 'writeUvarint';
+      ctx.out.imports.add(write);
+      // Inside loops and branches the measured local is out of scope: zigzag again.
+      const source = raw === value ? value : nested ? raw : `${name}Raw`;
+      if (last) {
+        w.writeLine(`${write}(frame, ${cursor.at()}, ${source});`);
+        return;
+      }
+      cursor.advance(w, `${write}(frame, ${cursor.at()}, ${source})`);
       return;
     }
     case 'string':

@@ -283,6 +283,8 @@ function zeroValue(type: TypeIR): string {
       return type.bits === 64 ? '0n' : '0';
     case 'bits':
       return type.width === 1 ? 'false' : '0';
+    case 'varint':
+      return type.bits === 64 ? '0n' : '0';
     case 'float':
       return '0';
     case 'bool':

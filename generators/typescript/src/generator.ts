@@ -231,6 +231,8 @@ function exampleValue(model: ProtocolModel, message: ProtocolModel['messages'][n
         return type.bits === 64 ? '1n' : '1';
       case 'bits':
         return type.width === 1 ? 'true' : '1';
+      case 'varint':
+        return type.bits === 64 ? '1n' : '1';
       case 'float':
         return '1.5';
       case 'bool':

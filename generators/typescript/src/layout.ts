@@ -463,6 +463,17 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
       at.terms.push(value === null ? `size(${name})` : `${value} × present(${name})`);
       return;
     }
+    case 'varint':
+      row(
+        `size(${name})`,
+        wireType(type),
+        joinNotes(
+          `7 bits a byte, low bits first; the high bit is set on every byte but the last${type.zigzag ? '; zigzag: 0, -1, 1, -2 are 0, 1, 2, 3' : ''}`,
+          notes,
+        ),
+      );
+      at.terms.push(`size(${name})`);
+      return;
     default:
       row(String(fixed), wireType(type), joinNotes(valueNotes(type), notes));
       at.constant += fixed ?? 0;
@@ -505,6 +516,8 @@ export function wireType(type: TypeIR): string {
       return `${name}${type.signed ? 'i' : 'u'}${type.bits}${type.bits > 8 ? ` ${type.endian}-endian` : ''}`;
     case 'bits':
       return `${name}b${type.width} (${type.width === 1 ? 'a bit: 0 = false, 1 = true' : `${type.width} bits, unsigned`})`;
+    case 'varint':
+      return `${name}${type.zigzag ? 'zigzag' : 'unsigned'} LEB128 varint, ${type.bits}-bit, 1 to ${type.maxBytes} bytes`;
     case 'float':
       return `${name}f${type.bits} ${type.endian}-endian`;
     case 'bool':

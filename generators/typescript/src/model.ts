@@ -196,6 +196,8 @@ export function tsType(type: TypeIR, useNames = true): string {
       return type.bits === 64 ? 'bigint' : 'number';
     case 'bits':
       return type.width === 1 ? 'boolean' : 'number';
+    case 'varint':
+      return type.bits === 64 ? 'bigint' : 'number';
     case 'float':
       return 'number';
     case 'bool':

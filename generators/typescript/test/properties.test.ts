@@ -26,6 +26,11 @@ function arbitraryOf(type: TypeIR, textLine: boolean): fc.Arbitrary<unknown> {
     }
     case 'bits':
       return type.width === 1 ? fc.boolean() : fc.integer({ min: 0, max: 2 ** type.width - 1 });
+    case 'varint': {
+      const unsigned = 2n ** BigInt(Math.min(7 * type.maxBytes, type.bits)) - 1n;
+      const [min, max] = type.zigzag ? [-(unsigned + 1n) / 2n, unsigned / 2n] : [0n, unsigned];
+      return type.bits === 64 ? fc.bigInt({ min, max }) : fc.integer({ min: Number(min), max: Number(max) });
+    }
     case 'float':
       return type.bits === 32 ? fc.float({ noNaN: true }) : fc.double({ noNaN: true });
     case 'bool':

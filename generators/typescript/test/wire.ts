@@ -72,6 +72,7 @@ export const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(te
 export function fromJson(type: TypeIR, value: unknown): unknown {
   switch (type.kind) {
     case 'int':
+    case 'varint':
       return type.bits === 64 ? BigInt(value as string) : value;
     case 'timestamp':
       return new Date(value as string);
@@ -95,6 +96,7 @@ export function fieldsFromJson(fields: readonly FieldIR[], json: Record<string, 
 export function toJson(type: TypeIR, value: unknown): unknown {
   switch (type.kind) {
     case 'int':
+    case 'varint':
       return type.bits === 64 ? String(value) : value;
     case 'timestamp':
       return (value as Date).toISOString();
@@ -129,6 +131,9 @@ export function sampleValue(type: TypeIR, rich: boolean): unknown {
     case 'bits':
       if (type.width === 1) return rich;
       return rich ? 2 ** type.width - 2 : 0;
+    case 'varint':
+      if (type.bits === 64) return rich ? (type.zigzag ? -(2n ** 40n) - 3n : 2n ** 63n + 9n) : 0n;
+      return rich ? (type.zigzag ? -300 : 300) : 0;
     case 'float':
       return rich ? -1234.5 : 0;
     case 'bool':

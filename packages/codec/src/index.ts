@@ -52,4 +52,11 @@ export { createFrameDecoder } from './frame-decoder.js';
 export { checkFramingConfig, encodeFrame, framingForTransport } from './framing.js';
 export type { Endian, FrameDecoder, FramingConfig } from './types.js';
 export { findInvalidUtf8, truncateUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Write } from './utf8.js';
-export { bytesEqualAt, getUint64Number } from './wire.js';
+export {
+  bytesEqualAt,
+  getUint64Number,
+  uvarintSize,
+  uvarintSize64,
+  writeUvarint,
+  writeUvarint64,
+} from './wire.js';

@@ -20,3 +20,44 @@ export function bytesEqualAt(frame: Uint8Array, offset: number, expected: Uint8A
   }
   return true;
 }
+
+/** Bytes of `value` (an unsigned integer below 2^53) as an unsigned LEB128 varint. */
+export function uvarintSize(value: number): number {
+  let bytes = 1;
+  // Division, not >>>: values past 2^32 (a 5-byte varint's range) must not wrap.
+  for (let rest = Math.floor(value / 128); rest > 0; rest = Math.floor(rest / 128)) bytes += 1;
+  return bytes;
+}
+
+/** Writes `value` as an unsigned LEB128 varint at `offset`; returns the bytes written. */
+export function writeUvarint(frame: Uint8Array, offset: number, value: number): number {
+  let at = offset;
+  let rest = value;
+  while (rest >= 0x80) {
+    frame[at] = (rest % 128) | 0x80;
+    rest = Math.floor(rest / 128);
+    at += 1;
+  }
+  frame[at] = rest;
+  return at + 1 - offset;
+}
+
+/** Bytes of a 64-bit unsigned `value` as an unsigned LEB128 varint (at most 10). */
+export function uvarintSize64(value: bigint): number {
+  let bytes = 1;
+  for (let rest = value >> 7n; rest > 0n; rest >>= 7n) bytes += 1;
+  return bytes;
+}
+
+/** Writes a 64-bit unsigned `value` as an unsigned LEB128 varint at `offset`; returns the bytes written. */
+export function writeUvarint64(frame: Uint8Array, offset: number, value: bigint): number {
+  let at = offset;
+  let rest = value;
+  while (rest >= 0x80n) {
+    frame[at] = Number(rest & 0x7fn) | 0x80;
+    rest >>= 7n;
+    at += 1;
+  }
+  frame[at] = Number(rest);
+  return at + 1 - offset;
+}

@@ -127,6 +127,7 @@ export interface DatagramFramingIR {
 export type TypeIR =
   | IntTypeIR
   | BitsTypeIR
+  | VarintTypeIR
   | FloatTypeIR
   | BoolTypeIR
   | StringTypeIR
@@ -158,6 +159,22 @@ export interface BitsTypeIR {
   readonly kind: 'bits';
   readonly width: number;
   readonly bitOrder: Endian;
+  readonly typeName?: string;
+}
+
+/**
+ * A variable-length integer: unsigned LEB128 (protobuf's varint; MQTT's
+ * remaining length is the same encoding), seven bits a byte, low bits first,
+ * the high bit set on every byte but the last. `zigzag` maps signed values
+ * to unsigned ones first (0, -1, 1, -2 → 0, 1, 2, 3). 32-bit varints are
+ * numbers, 64-bit ones bigints.
+ */
+export interface VarintTypeIR {
+  readonly kind: 'varint';
+  readonly bits: 32 | 64;
+  readonly zigzag: boolean;
+  /** The most bytes one may take (5 for 32 bits, 10 for 64; MQTT: 4); longer input is an error. */
+  readonly maxBytes: number;
   readonly typeName?: string;
 }
 

@@ -48,6 +48,10 @@ export const BUILTIN_TYPE_NAMES = [
   'string',
   'bytes',
   'timestamp',
+  'varint',
+  'varint64',
+  'zigzag',
+  'zigzag64',
 ] as const;
 export type BuiltinTypeName = (typeof BUILTIN_TYPE_NAMES)[number];
 

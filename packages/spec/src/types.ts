@@ -13,6 +13,7 @@ import type {
   StringTypeIR,
   StructTypeIR,
   TypeIR,
+  VarintTypeIR,
 } from './ir.js';
 import type { Reporter } from './report.js';
 import { BUILTIN_TYPE_NAMES, type BuiltinTypeName } from './schema.js';
@@ -57,6 +58,7 @@ const BITS_TYPE = /^b([1-9]|[12][0-9]|3[0-2])$/;
 const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   int: ['endian', 'values', 'flags', 'const', 'default', 'checksum'],
   bits: ['const', 'default'],
+  varint: ['maxBytes', 'default'],
   float: ['endian'],
   bool: ['const'],
   string: ['maxBytes', 'pattern', 'length', 'terminator', 'endian', 'const'],
@@ -74,7 +76,7 @@ const KEY_OWNERS: Record<string, string> = {
   endian: 'integer, float, timestamp and list types',
   values: 'integer types (it makes an enum)',
   flags: 'integer types (it makes bit flags)',
-  maxBytes: 'string and bytes types',
+  maxBytes: 'string, bytes and varint types',
   pattern: 'string types',
   length: 'string and bytes types',
   terminator: "string and bytes types with length 'terminated'",
@@ -255,6 +257,13 @@ export class TypeResolver {
       return { kind: 'int', bits: Number(int[2]) as 8 | 16 | 32 | 64, signed: int[1] === 'i', endian: order };
     }
     switch (name) {
+      case 'varint':
+      case 'varint64':
+      case 'zigzag':
+      case 'zigzag64': {
+        const bits = name.endsWith('64') ? 64 : 32;
+        return { kind: 'varint', bits, zigzag: name.startsWith('zigzag'), maxBytes: bits === 64 ? 10 : 5 };
+      }
       case 'f32':
         return { kind: 'float', bits: 32, endian: order };
       case 'f64':
@@ -417,6 +426,20 @@ export class TypeResolver {
         return this.#variableSize(base, def, path, where);
       case 'struct':
         return def.length === undefined ? base : this.#structSize(base, def, path);
+      case 'varint': {
+        if (typeof def.maxBytes !== 'number') return base;
+        const most = base.bits === 64 ? 10 : 5;
+        if (def.maxBytes < 1 || def.maxBytes > most) {
+          report.error(
+            'varint-max-bytes',
+            [...path, 'maxBytes'],
+            `maxBytes ${def.maxBytes} of ${where} does not fit a ${base.bits}-bit varint (1 to ${most} bytes)`,
+            `pick 1 to ${most} (MQTT's remaining length: 4)`,
+          );
+          return null;
+        }
+        return { ...base, maxBytes: def.maxBytes };
+      }
       default:
         return base;
     }
@@ -579,7 +602,7 @@ export class TypeResolver {
     const clash = ['const', 'optional', ...(inHeader ? ['discriminator', 'correlation'] : [])].find(
       (key) => def[key] !== undefined && def[key] !== false,
     );
-    if (!topLevel || clash !== undefined || (type.kind !== 'int' && type.kind !== 'bits')) {
+    if (!topLevel || clash !== undefined || (type.kind !== 'int' && type.kind !== 'bits' && type.kind !== 'varint')) {
       report.error(
         'default-not-applicable',
         defaultPath,
@@ -594,7 +617,8 @@ export class TypeResolver {
       return null;
     }
     const value = def.default as number;
-    const [min, max] = type.kind === 'bits' ? [0, 2 ** type.width - 1] : intRange(type);
+    const [min, max] =
+      type.kind === 'bits' ? [0, 2 ** type.width - 1] : type.kind === 'varint' ? varintRange(type) : intRange(type);
     if (value < min || value > max) {
       report.error(
         'default-out-of-range',
@@ -882,6 +906,14 @@ export function intRange(type: IntTypeIR): [number, number] {
   return type.signed ? [-span / 2, span / 2 - 1] : [0, span - 1];
 }
 
+/** The values a varint of `maxBytes` can carry (as safe numbers, for defaults and checks). */
+export function varintRange(type: VarintTypeIR): [number, number] {
+  const unsigned = Math.min(2 ** (7 * type.maxBytes) - 1, type.bits === 64 ? Number.MAX_SAFE_INTEGER : 0xffff_ffff);
+  if (!type.zigzag) return [0, unsigned];
+  const half = Math.floor(unsigned / 2);
+  return [-half - 1, half];
+}
+
 export function intRangeBig(type: IntTypeIR): [bigint, bigint] {
   const span = 1n << BigInt(type.bits);
   return type.signed ? [-span / 2n, span / 2n - 1n] : [0n, span - 1n];
@@ -936,6 +968,8 @@ export function describeKind(type: TypeIR): string {
       return `${type.signed ? 'an i' : 'a u'}${type.bits}`;
     case 'bits':
       return `a b${type.width}`;
+    case 'varint':
+      return `a ${type.zigzag ? 'zigzag' : 'varint'}${type.bits === 64 ? '64' : ''}`;
     case 'float':
       return `an f${type.bits}`;
     case 'bool':

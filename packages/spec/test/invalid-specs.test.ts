@@ -151,7 +151,7 @@ const expected: Record<string, string[]> = {
     "specs/type-cycle.protocol.yaml:12:13: error type-cycle: type 'Node' contains itself: Node → Branch → Node\n  hint: a type cannot contain itself; break the cycle with a list or a separate message",
   ],
   'type-keys': [
-    "specs/type-keys.protocol.yaml:9:26: error type-key-not-applicable: 'maxBytes' does not apply to a u8 in field 'small' of message 'Data'\n  hint: 'maxBytes' applies to string and bytes types",
+    "specs/type-keys.protocol.yaml:9:26: error type-key-not-applicable: 'maxBytes' does not apply to a u8 in field 'small' of message 'Data'\n  hint: 'maxBytes' applies to string, bytes and varint types",
     "specs/type-keys.protocol.yaml:10:51: error max-bytes-exceeds-length-field: maxBytes 300 of field 'name' of message 'Data' does not fit its length (a u8 length prefix holds at most 255)\n  hint: use a wider length prefix or lower maxBytes to 255",
     "specs/type-keys.protocol.yaml:11:40: error timestamp-format-binary: timestamp format 'ctime' in field 'when' of message 'Data' is text; binary protocols carry timestamps as integers\n  hint: use format 'unix-millis' or 'unix-seconds', or a string field",
     "specs/type-keys.protocol.yaml:12:50: error enum-value-out-of-range: enum value HIGH = 256 of field 'level' of message 'Data' does not fit a u8 (0 to 255)\n  hint: pick a value in range or a wider integer type",
@@ -213,6 +213,11 @@ const expected: Record<string, string[]> = {
     "specs/many-and-quiet.protocol.yaml:25:58: error quiet-barrier: the barrier of quiet 'Look' must be another request that always gets one reply, and 'Peek' is not\n  hint: name a request with handler: { replies: [...] } (memcached: barrier: Noop)",
     "specs/many-and-quiet.protocol.yaml:27:63: error many-end-field: the end of the replies names field 'done', but message 'Row' has no such field\n  hint: its fields are 'name'",
     "specs/many-and-quiet.protocol.yaml:27:75: error many-end-field: the end of the replies compares field 'name' (a string) with 1\n  hint: compare a string or enum with a string, an integer with a number, a bool with true or false",
+  ],
+  varints: [
+    "specs/varints.protocol.yaml:9:42: error varint-max-bytes: maxBytes 6 of field 'tooWide' of message 'Counts' does not fit a 32-bit varint (1 to 5 bytes)\n  hint: pick 1 to 5 (MQTT's remaining length: 4)",
+    "specs/varints.protocol.yaml:10:41: error varint-max-bytes: maxBytes 0 of field 'none' of message 'Counts' does not fit a 64-bit varint (1 to 10 bytes)\n  hint: pick 1 to 10 (MQTT's remaining length: 4)",
+    "specs/varints.protocol.yaml:12:42: error default-out-of-range: the default -1 of field 'negative' of message 'Counts' does not fit a varint (0 to 4294967295)\n  hint: pick a value in range or a wider integer type",
   ],
   'layout-rules': [
     'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',
