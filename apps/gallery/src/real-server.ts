@@ -20,6 +20,8 @@ export interface RealServerOptions {
   readonly debianPackage: string;
   /** How long to wait for the port to accept connections (default 10 s). */
   readonly readyTimeoutMs?: number;
+  /** Runs once the port is picked, before the server starts: writes a config file that names the port (mosquitto). */
+  readonly prepare?: (port: number) => void | Promise<void>;
 }
 
 /** A port no one listens on right now: bound to 127.0.0.1:0, read back, released. */
@@ -60,6 +62,7 @@ export async function startRealServer(options: RealServerOptions): Promise<RealS
   }
   const host = '127.0.0.1';
   const port = await freePort();
+  await options.prepare?.(port);
   const child: ChildProcess = spawn(
     options.command,
     options.args.map((arg) => arg.replaceAll('{port}', String(port))),

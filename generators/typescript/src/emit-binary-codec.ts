@@ -381,6 +381,18 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
       const values: string[] = [`type: ${quote(message.name)}`];
       for (const slot of slots) {
         if (checksumStarts(slots, slot)) steps.push(markStart(writer, slot, locals));
+        if (slot.kind === 'length' && slot.framing.lengthVarint === true) {
+          // The frame decoder has read and checked the varint; skip its bytes.
+          steps.push({
+            size: null,
+            write: () => {
+              writer.writeLine(`let lengthEnd = ${cursor.at()};`);
+              writer.writeLine('while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;');
+              cursor.advance(writer, `lengthEnd + 1 - (${cursor.at()})`);
+            },
+          });
+          continue;
+        }
         if (slot.kind === 'length') {
           // The length prefix is the framing's, already checked by the frame decoder.
           steps.push({ size: slot.framing.lengthBytes, path: '(length)', write: () => {} });
@@ -1265,8 +1277,9 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       const locals = messageLocals(slots);
       // First every check and every measurement, so the frame is allocated once at its exact size.
       for (const slot of slots) {
-        if (slot.kind === 'length') size.constant += slot.framing.lengthBytes;
-        else if (slot.kind === 'bits') {
+        if (slot.kind === 'length') {
+          if (slot.framing.lengthVarint !== true) size.constant += slot.framing.lengthBytes;
+        } else if (slot.kind === 'bits') {
           measureBits(context, writer, slot);
           size.constant += slot.word.bits / 8;
         } else if (
@@ -1289,8 +1302,20 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       }
       const delimiter = framing.kind === 'delimited' ? framing.delimiter : null;
       if (delimiter !== null) size.constant += delimiter.length;
-      const variable = size.terms.length > 0;
-      writer.writeLine(`const size = ${sizeExpression(size)};`);
+      const varintLength = framing.kind === 'length-prefixed' && framing.lengthVarint === true ? framing : null;
+      const variable = size.terms.length > 0 || varintLength !== null;
+      if (varintLength === null) {
+        writer.writeLine(`const size = ${sizeExpression(size)};`);
+      } else {
+        // The varint's own size depends on the value it carries: the bytes after it (less the adjustment).
+        out.imports.add('uvarintSize').add('writeUvarint');
+        const before = varintLength.lengthOffset + varintLength.lengthAdjustment;
+        writer.writeLine(`const sizeWithoutLength = ${sizeExpression(size)};`);
+        writer.writeLine(
+          `const lengthValue = sizeWithoutLength${before === 0 ? '' : before > 0 ? ` - ${before}` : ` + ${-before}`};`,
+        );
+        writer.writeLine('const size = sizeWithoutLength + uvarintSize(lengthValue);');
+      }
       const limit = framing.kind === 'fixed' ? framing.frameBytes : framing.maxFrameBytes;
       if (variable || size.constant > limit) {
         writer.write(`if (size > ${limit})`).block(() => {
@@ -1305,6 +1330,10 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       slots.forEach((slot, index) => {
         const last = index === slots.length - 1 && delimiter === null;
         if (checksumStarts(slots, slot)) writer.writeLine(`const ${startLocal(slot, locals)} = ${cursor.at()};`);
+        if (slot.kind === 'length' && slot.framing.lengthVarint === true) {
+          cursor.advance(writer, `writeUvarint(frame, ${cursor.at()}, lengthValue)`);
+          return;
+        }
         if (slot.kind === 'length') {
           const lengthType = uintOfBytes(slot.framing.lengthBytes, slot.framing.lengthEndian);
           const accessor = intAccessor(lengthType);

@@ -12,7 +12,7 @@ export function framingLiteral(framing: FramingIR): string {
     case 'delimited':
       return `{ kind: 'delimited', delimiter: [${framing.delimiter.join(', ')}], keepDelimiter: ${framing.keepDelimiter}, stripCarriageReturn: ${framing.stripCarriageReturn}, maxFrameBytes: ${framing.maxFrameBytes} }`;
     case 'length-prefixed':
-      return `{ kind: 'length-prefixed', lengthOffset: ${framing.lengthOffset}, lengthBytes: ${framing.lengthBytes}, lengthEndian: '${framing.lengthEndian}', lengthAdjustment: ${framing.lengthAdjustment}, maxFrameBytes: ${framing.maxFrameBytes} }`;
+      return `{ kind: 'length-prefixed', lengthOffset: ${framing.lengthOffset}, lengthBytes: ${framing.lengthBytes}, lengthEndian: '${framing.lengthEndian}', lengthAdjustment: ${framing.lengthAdjustment}, ${framing.lengthVarint === true ? 'lengthVarint: true, ' : ''}maxFrameBytes: ${framing.maxFrameBytes} }`;
     case 'fixed':
       return `{ kind: 'fixed', frameBytes: ${framing.frameBytes}, maxFrameBytes: ${framing.maxFrameBytes} }`;
     case 'raw':

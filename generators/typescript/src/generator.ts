@@ -150,6 +150,9 @@ function framingText(ir: ProtocolIR): string {
       return `frames end with ${delimiter}${framing.stripCarriageReturn ? ' (a `\\r` before it is dropped)' : ''}, at most ${framing.maxFrameBytes} bytes`;
     }
     case 'length-prefixed':
+      if (framing.lengthVarint === true) {
+        return `a varint length (1 to ${framing.lengthBytes} bytes) at byte ${framing.lengthOffset} counts the bytes after it; frames are at most ${framing.maxFrameBytes} bytes`;
+      }
       return `a u${framing.lengthBytes * 8} ${framing.lengthEndian}-endian length at byte ${framing.lengthOffset} counts ${framing.lengthCounts === 'frame' ? 'the whole frame' : 'the bytes after it'}; frames are at most ${framing.maxFrameBytes} bytes`;
     case 'fixed':
       return `every frame is exactly ${framing.frameBytes} bytes`;

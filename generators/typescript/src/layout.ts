@@ -96,7 +96,8 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
   const placeLength = (): void => {
     if (framed !== null && !lengthPlaced && position === framed.lengthOffset) {
       slots.push({ kind: 'length', framing: framed });
-      position += framed.lengthBytes;
+      // After a varint length nothing has a fixed offset.
+      position = framed.lengthVarint === true ? -1 : position + framed.lengthBytes;
       lengthPlaced = true;
     }
   };
@@ -248,6 +249,13 @@ function endianName(endian: 'big' | 'little', bytes: number): string {
  * adjustment stalls waiting for bytes that never come).
  */
 export function lengthNote(framing: LengthPrefixedFramingIR): string {
+  if (framing.lengthVarint === true) {
+    const adjustment = framing.lengthAdjustment;
+    const change = adjustment > 0 ? ` less ${adjustment}` : adjustment < 0 ? ` plus ${-adjustment}` : '';
+    const total = framing.lengthOffset + adjustment;
+    const formula = `${total === 0 ? '' : `${total} + `}size(length) + value`;
+    return `a varint of 1 to ${framing.lengthBytes} bytes; counts the bytes after it${change} (frame bytes = ${formula})`;
+  }
   const before = framing.lengthOffset + framing.lengthBytes;
   // The IR's adjustment is normalised: frame bytes = offset + width + value + adjustment.
   const [base, adjustment] =
@@ -267,14 +275,16 @@ export function layoutRows(slots: readonly Slot[]): LayoutRow[] {
   for (const slot of slots) {
     if (slot.kind === 'length') {
       const size = slot.framing.lengthBytes;
+      const varint = slot.framing.lengthVarint === true;
       rows.push({
         offset: positionText(at),
-        size: String(size),
+        size: varint ? 'size(length)' : String(size),
         name: '(length)',
-        type: `u${size * 8}${endianName(slot.framing.lengthEndian, size)}`,
+        type: varint ? 'unsigned LEB128 varint' : `u${size * 8}${endianName(slot.framing.lengthEndian, size)}`,
         notes: lengthNote(slot.framing),
       });
-      at.constant += size;
+      if (varint) at.terms.push('size(length)');
+      else at.constant += size;
     } else if (slot.kind === 'discriminator') {
       const size = fixedSize(slot.field.type)!;
       rows.push({

@@ -100,7 +100,12 @@ function proposeVectors(ir: ProtocolIR, codec: CodecModule, message: MessageMode
   if (base !== null) {
     keep('the last byte is missing', base.subarray(0, base.length - 1));
     const framing = ir.framing;
-    if (framing.kind === 'length-prefixed') {
+    if (framing.kind === 'length-prefixed' && framing.lengthVarint === true) {
+      // A varint length saying 2^28 - 1, the most 4 bytes can: far beyond any frame limit here.
+      const huge = new Uint8Array(framing.lengthOffset + 4);
+      huge.set([0xff, 0xff, 0xff, 0x7f], framing.lengthOffset);
+      keep('a varint length far beyond maxFrameBytes', huge);
+    } else if (framing.kind === 'length-prefixed') {
       // The length field rewritten so the frame itself is whole but the message in it is cut or padded.
       const body = (extra: number): Uint8Array => {
         const frame = new Uint8Array(base.length + extra);

@@ -1,4 +1,4 @@
-import { FrameTooLargeError, TruncatedFrameError } from './errors.js';
+import { FrameTooLargeError, InvalidLengthError, TruncatedFrameError } from './errors.js';
 import {
   checkedFrameLength,
   checkFramingConfig,
@@ -40,7 +40,7 @@ export function createFrameDecoder(config: FramingConfig): FrameDecoder {
     case 'delimited':
       return new DelimitedDecoder(config);
     case 'length-prefixed':
-      return new LengthPrefixedDecoder(config);
+      return config.lengthVarint === true ? new VarintLengthDecoder(config) : new LengthPrefixedDecoder(config);
     case 'fixed':
       return new FixedDecoder(config.frameBytes);
     case 'datagram':
@@ -343,6 +343,89 @@ class LengthPrefixedDecoder extends SizedFrameDecoder {
   protected describeHeld(): string {
     return this.frame === null
       ? `length field at offset ${this.config.lengthOffset} not complete`
+      : `frame of ${this.frame.length} bytes`;
+  }
+}
+
+/**
+ * Length-prefixed frames whose length is an unsigned LEB128 varint (MQTT's
+ * remaining length). The frame's size is known once the varint's last byte
+ * (high bit clear) is in, which is at most lengthBytes bytes after its start;
+ * a longer varint is SOCKSPEC_INVALID_LENGTH, so at most lengthOffset +
+ * lengthBytes bytes are ever held before the size is decided.
+ */
+class VarintLengthDecoder extends SizedFrameDecoder {
+  private readonly header = new PendingChunks();
+
+  constructor(private readonly config: LengthPrefixedFraming) {
+    super();
+  }
+
+  get bufferedBytes(): number {
+    return this.frame === null ? this.header.bytes : this.filled;
+  }
+
+  protected decode(chunk: Uint8Array, onFrame: OnFrame): void {
+    let pos = 0;
+    if (this.frame !== null) {
+      pos = this.continueFrame(this.frame, chunk, onFrame);
+      if (this.frame !== null) return;
+    } else if (this.header.bytes > 0) {
+      pos = this.completeSplitHeader(chunk, onFrame);
+      if (pos < 0) return;
+    }
+    for (;;) {
+      const from = pos;
+      const size = this.frameSize((at) => chunk[from + at]!, chunk.length - pos);
+      if (size < 0) break;
+      pos += this.startFrame(size, chunk, pos, onFrame);
+      if (this.frame !== null) return;
+    }
+    if (pos < chunk.length) this.header.add(pos === 0 ? chunk : chunk.subarray(pos));
+  }
+
+  /** The frame's size from its first `available` bytes, or -1 while its length varint is not complete. */
+  private frameSize(byteAt: (at: number) => number, available: number): number {
+    const { lengthOffset, lengthBytes } = this.config;
+    let value = 0;
+    let scale = 1;
+    for (let k = 0; k < lengthBytes; k++) {
+      if (lengthOffset + k >= available) return -1;
+      const byte = byteAt(lengthOffset + k);
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return checkedFrameLength(this.config, value, lengthOffset + k + 1);
+      scale *= 128;
+    }
+    throw new InvalidLengthError(
+      `the varint length field at offset ${lengthOffset} runs past its ${lengthBytes}-byte limit (every byte has the high bit set)`,
+    );
+  }
+
+  private completeSplitHeader(chunk: Uint8Array, onFrame: OnFrame): number {
+    const { header } = this;
+    const held = header.bytes;
+    const size = this.frameSize((at) => header.byteAt(at, chunk, 0), held + chunk.length);
+    if (size < 0) {
+      if (chunk.length > 0) header.add(chunk);
+      return -1;
+    }
+    if (held + chunk.length >= size) {
+      const frame = header.takeFront(size, chunk, 0);
+      header.clear();
+      onFrame(frame);
+      return size - held;
+    }
+    const frame = new Uint8Array(size);
+    header.copyFront(frame, held + chunk.length, chunk, 0);
+    header.clear();
+    this.frame = frame;
+    this.filled = held + chunk.length;
+    return -1;
+  }
+
+  protected describeHeld(): string {
+    return this.frame === null
+      ? `varint length field at offset ${this.config.lengthOffset} not complete`
       : `frame of ${this.frame.length} bytes`;
   }
 }

@@ -1,5 +1,6 @@
 import { FrameTooLargeError, InvalidFramingError, InvalidLengthError } from './errors.js';
 import type { FramingConfig } from './types.js';
+import { uvarintSize, writeUvarint } from './wire.js';
 
 export type LengthPrefixedFraming = Extract<FramingConfig, { kind: 'length-prefixed' }>;
 export type DelimitedFraming = Extract<FramingConfig, { kind: 'delimited' }>;
@@ -85,6 +86,9 @@ export function checkFramingConfig(config: FramingConfig): void {
           `length-prefixed framing: lengthAdjustment must be an integer, got ${lengthAdjustment}`,
         );
       }
+      if (config.lengthVarint === true && lengthBytes === 8) {
+        throw new InvalidFramingError('length-prefixed framing: a varint length field takes at most 4 bytes, got 8');
+      }
       if (lengthOffset + lengthBytes > maxFrameBytes) {
         throw new InvalidFramingError(
           `length-prefixed framing: the length field ends at byte ${lengthOffset + lengthBytes}, beyond maxFrameBytes ${maxFrameBytes}`,
@@ -144,8 +148,11 @@ function writeWord(bytes: Uint8Array, at: number, width: number, littleEndian: b
  * maxFrameBytes is SOCKSPEC_FRAME_TOO_LARGE. Both are decided from the header
  * alone, before any payload is buffered.
  */
-export function checkedFrameLength(config: LengthPrefixedFraming, value: number): number {
-  const headerBytes = config.lengthOffset + config.lengthBytes;
+export function checkedFrameLength(
+  config: LengthPrefixedFraming,
+  value: number,
+  headerBytes: number = config.lengthOffset + config.lengthBytes,
+): number {
   if (value > Number.MAX_SAFE_INTEGER) {
     throw new InvalidLengthError(
       `8-byte length field at offset ${config.lengthOffset} holds about ${value}, beyond the largest supported length ${Number.MAX_SAFE_INTEGER}`,
@@ -340,7 +347,39 @@ function encodeDelimited(config: DelimitedFraming, body: Uint8Array): Uint8Array
   return frame;
 }
 
+/** A body behind a varint length: the length's own size depends on the value it says. */
+function encodeVarintLength(config: LengthPrefixedFraming, body: Uint8Array): Uint8Array {
+  const { lengthOffset, lengthAdjustment } = config;
+  if (body.length < lengthOffset) {
+    throw new InvalidFramingError(
+      `with lengthOffset ${lengthOffset} the body starts with the ${lengthOffset} bytes before the length field, got ${body.length}`,
+    );
+  }
+  const value = body.length - lengthOffset - lengthAdjustment;
+  const capacity = 2 ** (7 * config.lengthBytes) - 1;
+  if (value < 0 || value > capacity) {
+    throw new InvalidLengthError(
+      `a body of ${body.length} bytes needs the varint length field to hold ${value}, beyond its ${config.lengthBytes}-byte limit ${capacity}`,
+    );
+  }
+  const size = body.length + uvarintSize(value);
+  if (size > config.maxFrameBytes) {
+    throw new FrameTooLargeError({
+      limit: config.maxFrameBytes,
+      actual: size,
+      atLeast: size,
+      detail: 'with its varint length',
+    });
+  }
+  const frame = new Uint8Array(size);
+  frame.set(body.subarray(0, lengthOffset));
+  const written = writeUvarint(frame, lengthOffset, value);
+  frame.set(body.subarray(lengthOffset), lengthOffset + written);
+  return frame;
+}
+
 function encodeLengthPrefixed(config: LengthPrefixedFraming, body: Uint8Array): Uint8Array {
+  if (config.lengthVarint === true) return encodeVarintLength(config, body);
   const { lengthOffset, lengthBytes, lengthAdjustment } = config;
   const headerBytes = lengthOffset + lengthBytes;
   let frame: Uint8Array;

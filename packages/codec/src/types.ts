@@ -17,8 +17,11 @@ export type FramingConfig =
   | {
       readonly kind: 'length-prefixed';
       readonly lengthOffset: number;
+      /** The length field's width; with `lengthVarint`, the most bytes the varint may take. */
       readonly lengthBytes: 1 | 2 | 4 | 8;
       readonly lengthEndian: Endian;
+      /** The length field is an unsigned LEB128 varint of 1 to lengthBytes bytes (MQTT's remaining length). */
+      readonly lengthVarint?: boolean;
       readonly lengthAdjustment: number;
       readonly maxFrameBytes: number;
     }

@@ -251,8 +251,10 @@ class SemanticPass {
     for (const name of typeDefinitions.keys()) resolver.resolveNamed(name, null);
 
     let header = this.#header(encoding, resolver);
-    if (framing?.kind === 'length-prefixed' && header.fields !== null)
+    if (framing?.kind === 'length-prefixed' && header.fields !== null) {
       this.#checkLengthPlacement(framing, header.fields);
+      this.#checkDiscriminatorBeforeVarint(framing, header);
+    }
     const messages = this.#messages(rawMessages, encoding, header, resolver);
     if (encoding === 'binary') header = this.#bitRuns(this.#computedLengths(header, messages), messages);
     this.#headerFields = header.fields ?? [];
@@ -367,14 +369,47 @@ class SemanticPass {
   #lengthPrefixed(f: Record<string, unknown>, maxFrameBytes: number): FramingIR | null {
     const report = this.#report;
     const length = f.length as Record<string, unknown>;
-    const typeName = length.type as keyof typeof LENGTH_WIDTHS;
-    const width = LENGTH_WIDTHS[typeName];
+    const varint = length.type === 'varint';
+    const typeName = (varint ? 'varint' : length.type) as string;
+    // A varint length takes 1 to maxBytes bytes (MQTT: 4); the frame decoder refuses a longer one.
+    const varintBytes = typeof length.maxBytes === 'number' ? length.maxBytes : 4;
+    if (varint && varintBytes !== 1 && varintBytes !== 2 && varintBytes !== 4) {
+      report.error(
+        'varint-length-max-bytes',
+        ['framing', 'length', 'maxBytes'],
+        `maxBytes ${varintBytes} of a varint length field must be 1, 2 or 4`,
+        "use 4 (MQTT's remaining length), 2 or 1",
+      );
+      return null;
+    }
+    if (!varint && length.maxBytes !== undefined) {
+      report.error(
+        'type-key-not-applicable',
+        ['framing', 'length', 'maxBytes'],
+        `'maxBytes' of the framing length applies to a varint length, but this one is ${typeName}`,
+        "remove 'maxBytes' (a fixed-width length field takes its width), or make it type: varint",
+        'key',
+      );
+      return null;
+    }
+    const width: 1 | 2 | 4 | 8 = varint
+      ? (varintBytes as 1 | 2 | 4)
+      : LENGTH_WIDTHS[typeName as keyof typeof LENGTH_WIDTHS];
     const offset = typeof length.offset === 'number' ? length.offset : 0;
     const adjustment = typeof length.adjustment === 'number' ? length.adjustment : 0;
     const counts = length.counts === 'frame' ? 'frame' : 'after-length';
+    if (varint && counts === 'frame') {
+      report.error(
+        'varint-length-counts-frame',
+        ['framing', 'length', 'counts'],
+        'a varint length counts the bytes after it: its own size depends on its value, so it cannot count the whole frame',
+        'remove counts: frame (and use adjustment for bytes it leaves out)',
+      );
+      return null;
+    }
     const lengthAdjustment = adjustment + (counts === 'frame' ? -(offset + width) : 0);
     // u64 lengths are read as JavaScript numbers, so their useful range ends at 2^53.
-    const maxValue = width === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * width) - 1;
+    const maxValue = varint ? 2 ** (7 * width) - 1 : width === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * width) - 1;
     // A frame is offset + width + value + lengthAdjustment bytes, and what follows the length cannot be negative.
     const minValue = Math.max(0, -lengthAdjustment);
     if (minValue > maxValue) {
@@ -397,6 +432,15 @@ class SemanticPass {
       return null;
     }
     const largestFrame = offset + width + maxValue + lengthAdjustment;
+    if (largestFrame < maxFrameBytes && varint) {
+      report.error(
+        'max-frame-exceeds-length-field',
+        ['framing', 'maxFrameBytes'],
+        `maxFrameBytes ${maxFrameBytes} of framing cannot be carried by a varint length of at most ${width} bytes: the largest frame it can describe is ${largestFrame} bytes`,
+        `lower maxFrameBytes to ${largestFrame}${width < 4 ? ', or allow more bytes (maxBytes: 4)' : ''}`,
+      );
+      return null;
+    }
     if (largestFrame < maxFrameBytes) {
       const wider = (['u16', 'u32', 'u64'] as const).find(
         (t) =>
@@ -418,6 +462,7 @@ class SemanticPass {
       lengthEndian: length.endian === 'little' || length.endian === 'big' ? length.endian : this.#byteOrder(),
       lengthAdjustment,
       lengthCounts: counts,
+      ...(varint ? { lengthVarint: true as const } : {}),
       maxFrameBytes,
     };
   }
@@ -444,6 +489,23 @@ class SemanticPass {
         ? `the length field is at byte ${offset}, past the end of the fixed-size header fields (byte ${end})`
         : `the length field is at byte ${offset}, inside a header field (the fields before it end at byte ${before})`,
       `set offset to one of ${boundaries.join(', ')}, or declare header fields that fill bytes ${before} to ${offset}`,
+    );
+  }
+
+  /** After a varint length nothing has a fixed offset, so the receiver could not find a discriminator there. */
+  #checkDiscriminatorBeforeVarint(framing: LengthPrefixedFramingIR, header: HeaderInfo): void {
+    if (framing.lengthVarint !== true || header.discriminator === null || header.fields === null) return;
+    let position = 0;
+    for (const field of header.fields) {
+      if (field.name === header.discriminator.name) break;
+      position += fixedSize(field.type) ?? Number.POSITIVE_INFINITY;
+    }
+    if (position < framing.lengthOffset) return;
+    this.#report.error(
+      'discriminator-after-varint-length',
+      ['header', header.discriminator.name],
+      `the discriminator '${header.discriminator.name}' comes after the varint length at byte ${framing.lengthOffset}, whose size varies, so a receiver could not find it at a fixed place`,
+      'declare the discriminator before the length (MQTT: the packet type is in the first byte, the length after it)',
     );
   }
 

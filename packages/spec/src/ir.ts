@@ -104,6 +104,12 @@ export interface LengthPrefixedFramingIR {
   readonly lengthAdjustment: number;
   /** What the spec said the length counts; kept so docs and diagnostics can say it in the spec's words. */
   readonly lengthCounts: 'after-length' | 'frame';
+  /**
+   * Set when the length is an unsigned LEB128 varint of 1 to lengthBytes
+   * bytes (MQTT's remaining length at offset 1); the frame is then
+   * lengthOffset + (the varint's bytes) + value + lengthAdjustment bytes.
+   */
+  readonly lengthVarint?: true;
   readonly maxFrameBytes: number;
 }
 

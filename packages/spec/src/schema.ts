@@ -122,7 +122,12 @@ const DelimitedFraming = Type.Object(
 
 const LengthField = Type.Object(
   {
-    type: literals(LENGTH_PREFIX_TYPES, { description: 'Width of the length field.' }),
+    type: literals([...LENGTH_PREFIX_TYPES, 'varint'], {
+      description: "Width of the length field, or 'varint': an unsigned LEB128 of 1 to maxBytes bytes (MQTT).",
+    }),
+    maxBytes: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 4, description: 'A varint length: the most bytes it may take (default 4).' }),
+    ),
     endian: Type.Optional(Endian),
     offset: Type.Optional(
       Type.Integer({ minimum: 0, maximum: MAX_SIZE, description: 'Bytes before the length field (default 0).' }),

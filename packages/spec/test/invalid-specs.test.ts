@@ -219,6 +219,12 @@ const expected: Record<string, string[]> = {
     "specs/varints.protocol.yaml:10:41: error varint-max-bytes: maxBytes 0 of field 'none' of message 'Counts' does not fit a 64-bit varint (1 to 10 bytes)\n  hint: pick 1 to 10 (MQTT's remaining length: 4)",
     "specs/varints.protocol.yaml:12:42: error default-out-of-range: the default -1 of field 'negative' of message 'Counts' does not fit a varint (0 to 4294967295)\n  hint: pick a value in range or a wider integer type",
   ],
+  'varint-length': [
+    "specs/varint-length.protocol.yaml:4:80: error varint-length-max-bytes: maxBytes 3 of a varint length field must be 1, 2 or 4\n  hint: use 4 (MQTT's remaining length), 2 or 1",
+  ],
+  'varint-length-order': [
+    "specs/varint-length-order.protocol.yaml:6:9: error discriminator-after-varint-length: the discriminator 'type' comes after the varint length at byte 0, whose size varies, so a receiver could not find it at a fixed place\n  hint: declare the discriminator before the length (MQTT: the packet type is in the first byte, the length after it)",
+  ],
   'layout-rules': [
     'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',
     "specs/layout-rules.protocol.yaml:19:50: error nesting-too-deep: field 'deep' of message 'Deep' nests structs, lists and optionals 9 levels deep, more than the 8 a spec may use\n  hint: flatten the innermost levels into their parent struct",

@@ -1,0 +1,63 @@
+/**
+ * specs/mqtt.protocol.yaml against the real mosquitto (Debian's 2.0): the
+ * varint remaining length, the 4-bit packet type and flags, CONNECT and
+ * CONNACK, SUBSCRIBE, a QoS 0 PUBLISH routed back by the broker, PINGREQ.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type MqttClient, type Publish } from '@sockspec/protocol-mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RealServer, startRealServer } from '../src/index.js';
+
+let server: RealServer;
+let dir: string;
+const clients: MqttClient[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sockspec-mosquitto-'));
+  const config = join(dir, 'mosquitto.conf');
+  server = await startRealServer({
+    command: 'mosquitto',
+    args: ['-c', config],
+    debianPackage: 'mosquitto',
+    // mosquitto 2.0 listens only where its config says, and refuses anonymous clients unless told otherwise.
+    prepare: (port) => writeFile(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`),
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  await server?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+async function connected(clientId: string): Promise<MqttClient> {
+  const client = await createClient({ host: server.host, port: server.port });
+  clients.push(client);
+  const ack = await client.connect({ clientId });
+  expect(ack).toMatchObject({ type: 'ConnAck', returnCode: 'accepted', sessionPresent: 0 });
+  return client;
+}
+
+describe('MQTT 3.1.1 against mosquitto', () => {
+  it('connects and answers PINGREQ', async () => {
+    const client = await connected('sockspec-ping');
+    expect((await client.pingReq()).type).toBe('PingResp');
+  });
+
+  it('routes a QoS 0 PUBLISH of 300 bytes (a two-byte remaining length) to a subscriber', async () => {
+    const subscriber = await connected('sockspec-sub');
+    // SUBSCRIBE's fixed-header flags must be 0b0010 (MQTT 3.1.1 section 3.8.1).
+    const ack = await subscriber.subscribe({ flags: 2, packetId: 7, topic: 'sockspec/test' });
+    expect(ack).toMatchObject({ packetId: 7, granted: 0 });
+    const received = new Promise<Publish>((resolve) => subscriber.on('Publish', resolve));
+    const publisher = await connected('sockspec-pub');
+    const payload = new Uint8Array(300).map((_, index) => index % 256);
+    publisher.send({ type: 'Publish', flags: 0, topic: 'sockspec/test', payload });
+    const message = await received;
+    expect(message.topic).toBe('sockspec/test');
+    expect(Buffer.from(message.payload).equals(Buffer.from(payload))).toBe(true);
+    publisher.send({ type: 'Disconnect', flags: 0 });
+  });
+});
