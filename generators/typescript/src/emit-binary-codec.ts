@@ -1142,6 +1142,17 @@ function decodeSized(
       w.writeLine(`throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxBytes}, actual: ${length} });`);
     });
   };
+  /** `${name}Length` bytes from `start`, once the length is known and checked: in the frame, then decoded. */
+  const readCounted = (start: string): void => {
+    w.write(`if (frame.length < ${start} + ${name}Length)`).block(() => {
+      w.writeLine(
+        `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}Length, offset: ${start}, frameBytes: frame.length });`,
+      );
+    });
+    w.writeLine(`const ${name} = ${value(start, `${start} + ${name}Length`)};`);
+    afterValue();
+    cursor.advance(w, `${name}Length`);
+  };
   const length = type.length;
   switch (length.kind) {
     case 'fixed':
@@ -1180,19 +1191,7 @@ function decodeSized(
           start = at(length.bytes);
         },
       });
-      into.push({
-        size: null,
-        write: () => {
-          w.write(`if (frame.length < ${start} + ${name}Length)`).block(() => {
-            w.writeLine(
-              `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}Length, offset: ${start}, frameBytes: frame.length });`,
-            );
-          });
-          w.writeLine(`const ${name} = ${value(start, `${start} + ${name}Length`)};`);
-          afterValue();
-          cursor.advance(w, `${name}Length`);
-        },
-      });
+      into.push({ size: null, write: () => readCounted(start) });
       return;
     }
     case 'terminated':
@@ -1220,17 +1219,9 @@ function decodeSized(
       into.push({
         size: null,
         write: () => {
-          const start = cursor.at();
           w.writeLine(`const ${name}Length = ${source};`);
           tooLarge(`${name}Length`);
-          w.write(`if (frame.length < ${start} + ${name}Length)`).block(() => {
-            w.writeLine(
-              `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}Length, offset: ${start}, frameBytes: frame.length });`,
-            );
-          });
-          w.writeLine(`const ${name} = ${value(start, `${start} + ${name}Length`)};`);
-          afterValue();
-          cursor.advance(w, `${name}Length`);
+          readCounted(cursor.at());
         },
       });
       return;

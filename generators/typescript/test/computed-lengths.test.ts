@@ -3,19 +3,9 @@
  * package: memcached's header layout, where keyLength and extrasLength sit in
  * the header, far from the key and extras they measure.
  */
-import { isSockspecError } from '@sockspec/errors';
 import { describe, expect, it } from 'vitest';
 import * as sized from './golden/sized/src/index.js';
-
-function failure(run: () => unknown): { code: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    if (isSockspecError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a SockspecError, nothing was thrown');
-}
+import { failure } from './wire.js';
 
 /** The 24-byte header from the byte table: magic, opcode, keyLength, extrasLength, dataType, status, length, opaque, cas. */
 function header(opcode: number, keyLength: number, extrasLength: number, bodyBytes: number, opaque: number): Buffer {

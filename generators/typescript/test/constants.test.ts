@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { isSockspecError } from '@sockspec/errors';
 import type { ProtocolServer } from '@sockspec/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tagged from './golden/tagged/src/index.js';
+import { failure } from './wire.js';
 
 const PEER = fileURLToPath(new URL('./python/tagged_peer.py', import.meta.url));
 
@@ -40,16 +40,6 @@ function ping(id: number, value: string, options: { magic?: number; version?: nu
   const crc = Buffer.alloc(4);
   crc.writeUInt32LE(zlibCrc32(Buffer.concat([head, body])), 0);
   return new Uint8Array(Buffer.concat([head, body, crc]));
-}
-
-function failure(run: () => unknown): { code: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    if (isSockspecError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a SockspecError, nothing was thrown');
 }
 
 const servers: ProtocolServer[] = [];

@@ -4,19 +4,14 @@
  * of each declared width.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { isSockspecError } from '@sockspec/errors';
 import { describe, expect, it } from 'vitest';
 import * as varints from './golden/varints/src/index.js';
+import { failure as typedFailure } from './wire.js';
 
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isSockspecError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('expected a SockspecError, nothing was thrown');
-}
+const failure = (run: () => unknown): string => {
+  const { code, message } = typedFailure(run);
+  return `${code}: ${message}`;
+};
 
 /** LEB128 and zigzag as protobuf documents them, in Python, knowing nothing of the generated code. */
 const PYTHON_LEB128 = `

@@ -173,3 +173,14 @@ export function sampleValue(type: TypeIR, rich: boolean): unknown {
       return Object.fromEntries(type.fields.map((field) => [field.name, sampleValue(field.type, rich)]));
   }
 }
+
+/** The code and message of the SockspecError `run` throws; fails the test when it throws nothing or something else. */
+export function failure(run: () => unknown): { code: string; message: string } {
+  try {
+    run();
+  } catch (error) {
+    if (isSockspecError(error)) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('expected a SockspecError, nothing was thrown');
+}

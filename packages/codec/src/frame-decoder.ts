@@ -235,6 +235,27 @@ abstract class SizedFrameDecoder extends PoisonableDecoder {
     return available;
   }
 
+  /**
+   * Starts a frame of `size` bytes whose first bytes are `held` (a header that
+   * arrived in pieces) and go on in `chunk`. Returns how many bytes of `chunk`
+   * it used, or -1 when the frame is still open.
+   */
+  protected startHeldFrame(held: PendingChunks, size: number, chunk: Uint8Array, onFrame: OnFrame): number {
+    const before = held.bytes;
+    if (before + chunk.length >= size) {
+      const frame = held.takeFront(size, chunk, 0);
+      held.clear();
+      onFrame(frame);
+      return size - before;
+    }
+    const frame = new Uint8Array(size);
+    held.copyFront(frame, before + chunk.length, chunk, 0);
+    held.clear();
+    this.frame = frame;
+    this.filled = before + chunk.length;
+    return -1;
+  }
+
   /** Adds chunk's first bytes to the held frame; delivers it when full. Returns bytes used. */
   protected continueFrame(frame: Uint8Array, chunk: Uint8Array, onFrame: OnFrame): number {
     const need = frame.length - this.filled;
@@ -326,18 +347,7 @@ class LengthPrefixedDecoder extends SizedFrameDecoder {
     const scratch = this.fieldScratch;
     for (let k = 0; k < config.lengthBytes; k++) scratch[k] = header.byteAt(config.lengthOffset + k, chunk, 0);
     const size = checkedFrameLength(config, readLengthField(scratch, 0, config.lengthBytes, this.littleEndian));
-    if (held + chunk.length >= size) {
-      const frame = header.takeFront(size, chunk, 0);
-      header.clear();
-      onFrame(frame);
-      return size - held;
-    }
-    const frame = new Uint8Array(size);
-    header.copyFront(frame, held + chunk.length, chunk, 0);
-    header.clear();
-    this.frame = frame;
-    this.filled = held + chunk.length;
-    return -1;
+    return this.startHeldFrame(header, size, chunk, onFrame);
   }
 
   protected describeHeld(): string {
@@ -409,18 +419,7 @@ class VarintLengthDecoder extends SizedFrameDecoder {
       if (chunk.length > 0) header.add(chunk);
       return -1;
     }
-    if (held + chunk.length >= size) {
-      const frame = header.takeFront(size, chunk, 0);
-      header.clear();
-      onFrame(frame);
-      return size - held;
-    }
-    const frame = new Uint8Array(size);
-    header.copyFront(frame, held + chunk.length, chunk, 0);
-    header.clear();
-    this.frame = frame;
-    this.filled = held + chunk.length;
-    return -1;
+    return this.startHeldFrame(header, size, chunk, onFrame);
   }
 
   protected describeHeld(): string {
