@@ -61,10 +61,10 @@ describe('memcached binary protocol, against memcached -B binary', () => {
     const hit = await mc.get({ key: key('a') });
     expect(hit).toMatchObject({ type: 'GetResult', status: 'ok', cas: stored.cas });
     expect(Buffer.from(hit.value).toString()).toBe('hello');
-    expect(Buffer.from(hit.flags).readUInt32BE(0)).toBe(0xdeadbeef);
+    expect(hit.extras).toEqual({ flags: 0xdeadbeef });
     const miss = await mc.get({ key: key('never-set') });
     expect(miss.status).toBe('keyNotFound');
-    expect(miss.flags.length).toBe(0);
+    expect(miss.extras).toBeUndefined();
     expect(Buffer.from(miss.value).toString()).toBe('Not found');
   });
 

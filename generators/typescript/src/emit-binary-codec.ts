@@ -200,8 +200,9 @@ export function minimumSize(type: TypeIR): number {
     case 'array':
       return type.count.kind === 'prefixed' ? type.count.bytes : 0;
     case 'varint':
-    case 'optional':
       return 1;
+    case 'optional':
+      return type.when === undefined ? 1 : 0;
     case 'struct':
       return type.fields.reduce((sum, field) => sum + minimumSize(field.type), 0);
     default:
@@ -541,6 +542,12 @@ function decodeVarint(
   });
 }
 
+/** `status === 'ok'`, `(qos === 1 || qos === 2)`: whether a `when` field is there. */
+function whenTest(source: string, values: readonly (string | number | boolean)[]): string {
+  const tests = values.map((value) => `${source} === ${JSON.stringify(value)}`);
+  return tests.length === 1 ? tests[0]! : `(${tests.join(' || ')})`;
+}
+
 /** The integer a constant int, enum or bool field is read and written as. */
 function constantInt(type: TypeIR): IntTypeIR {
   if (type.kind === 'int') return type;
@@ -661,9 +668,13 @@ function encodeComputed(
   const { target } = slot;
   if (target !== null) {
     const accessor = intAccessor(int);
+    const targetType = target.field.type.kind === 'optional' ? target.field.type.value : target.field.type;
+    const present = access('message', target.field.name);
     const value =
-      target.field.type.kind === 'struct'
-        ? String(fixedSize(target.field.type))
+      targetType.kind === 'struct'
+        ? target.field.type.kind === 'optional'
+          ? `(${present} === undefined ? 0 : ${fixedSize(targetType)})`
+          : String(fixedSize(targetType))
         : target.field.type.kind === 'string'
           ? `${context.locals.get(target.field.name)!}Length`
           : `${access('message', target.field.name)}.length`;
@@ -1076,6 +1087,39 @@ function decodeType(
       return;
     }
     case 'optional':
+      if (type.when !== undefined) {
+        // No presence byte: the earlier field, read by now, says whether the value is there.
+        const when = type.when;
+        const source = ctx.locals.get(when.field)!;
+        into.push({
+          size: null,
+          write: () => {
+            cursor.sync(w);
+            const value = `${name}Value`;
+            w.writeLine(`let ${name}: ${tsType(type)};`);
+            w.write(`if (${whenTest(source, when.values)})`).block(() => {
+              const inner = new Cursor(true);
+              const steps: Step[] = [];
+              decodeType(ctx, w, inner, steps, type.value, value, path);
+              flush(ctx, w, inner, steps);
+              w.writeLine(`${name} = ${value};`);
+              inner.sync(w);
+            });
+            const sizeField = type.value.kind === 'struct' ? type.value.size?.field : undefined;
+            if (sizeField !== undefined) {
+              // Absent, the struct takes no bytes: the field that holds its size must say so.
+              ctx.out.imports.add('InvalidFieldError');
+              const sizeLocal = ctx.locals.get(sizeField)!;
+              w.write(`if (${name} === undefined && ${sizeLocal} !== 0)`).block(() => {
+                w.writeLine(
+                  `throw new InvalidFieldError({ ${where(ctx, sizeField)}, expected: ${quote(`0 when ${path} is absent`)}, got: String(${sizeLocal}) });`,
+                );
+              });
+            }
+          },
+        });
+        return;
+      }
       ctx.out.imports.add('InvalidFieldError');
       into.push({
         size: 1,
@@ -1498,7 +1542,20 @@ function measure(
       return;
     }
     case 'optional': {
-      size.constant += 1;
+      if (type.when !== undefined) {
+        // Given exactly when the earlier field says so; then it is sized like any optional value, without the byte.
+        const when = type.when;
+        const source = [...ctx.model.ir.header, ...ctx.message.ir.fields].find((field) => field.name === when.field)!;
+        const expected = `${when.field} is ${when.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+        ctx.out.imports.add('InvalidFieldError');
+        w.write(`if ((${value} !== undefined) !== (${whenTest(fieldValue(source), when.values)}))`).block(() => {
+          w.writeLine(
+            `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a value exactly when ${expected}`)}, got: ${value} === undefined ? 'none' : 'a value' });`,
+          );
+        });
+      } else {
+        size.constant += 1;
+      }
       const fixed = fixedSize(type.value);
       if (fixed !== null && fixed > 0) size.terms.push(`(${value} === undefined ? 0 : ${fixed})`);
       if (fixed !== null && !needsCheck(type.value)) return;
@@ -1723,8 +1780,10 @@ function encodeType(
       return;
     }
     case 'optional':
-      w.writeLine(`view.setUint8(${cursor.at()}, ${value} === undefined ? 0 : 1);`);
-      cursor.skip(1);
+      if (type.when === undefined) {
+        w.writeLine(`view.setUint8(${cursor.at()}, ${value} === undefined ? 0 : 1);`);
+        cursor.skip(1);
+      }
       cursor.sync(w);
       w.write(`if (${value} !== undefined)`).block(() => {
         const inner = new Cursor(true);

@@ -70,7 +70,8 @@ export interface SizedField {
 /** The field that takes its size from `name`, among the fields of one frame. */
 export function sizedBy(name: string, fields: readonly FieldIR[]): SizedField | null {
   for (const field of fields) {
-    const { type } = field;
+    // A field present on another's say-so (`when`) is sized as its value when it is there.
+    const type = field.type.kind === 'optional' && field.type.when !== undefined ? field.type.value : field.type;
     if (
       (type.kind === 'string' || type.kind === 'bytes') &&
       type.length.kind === 'field' &&
@@ -461,13 +462,20 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
       return;
     }
     case 'optional': {
-      row('1', 'u8', '0 = absent, 1 = present; anything else is an error', `${name} (present)`);
-      at.constant += 1;
+      const when = type.when;
+      if (when === undefined) {
+        row('1', 'u8', '0 = absent, 1 = present; anything else is an error', `${name} (present)`);
+        at.constant += 1;
+      }
+      const condition =
+        when === undefined
+          ? 'only when present'
+          : `only when ${when.field} is ${when.values.map((value) => JSON.stringify(value)).join(' or ')}`;
       const before = rows.length;
       typeRows(type.value, name, notes, { base: at.base, constant: at.constant, terms: [...at.terms] }, rows);
       for (let index = before; index < rows.length; index += 1) {
         const inner = rows[index]!;
-        rows[index] = { ...inner, notes: joinNotes('only when present', inner.notes) };
+        rows[index] = { ...inner, notes: joinNotes(condition, inner.notes) };
       }
       const value = fixedSize(type.value);
       at.terms.push(value === null ? `size(${name})` : `${value} × present(${name})`);
@@ -562,7 +570,9 @@ export function wireType(type: TypeIR): string {
         ? `${name}list of ${wireType(type.element)}, as many as field ${type.count.field} says, at most ${type.maxCount}`
         : `${name}list of ${wireType(type.element)}, u${type.count.bytes * 8} count, at most ${type.maxCount}`;
     case 'optional':
-      return `${name}optional ${wireType(type.value)} (presence byte first)`;
+      return type.when === undefined
+        ? `${name}optional ${wireType(type.value)} (presence byte first)`
+        : `${name}${wireType(type.value)}, only when ${type.when.field} is ${type.when.values.map((value) => JSON.stringify(value)).join(' or ')}`;
     case 'struct':
       return `${name}struct { ${type.fields.map((field) => `${field.name}: ${wireType(field.type)}`).join('; ')} }`;
   }

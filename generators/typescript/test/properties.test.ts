@@ -85,9 +85,22 @@ function arbitraryOf(type: TypeIR, textLine: boolean): fc.Arbitrary<unknown> {
 }
 
 function recordOf(fields: readonly FieldIR[], textLine: boolean): fc.Arbitrary<Record<string, unknown>> {
-  return fc.record(Object.fromEntries(fields.map((field) => [field.name, arbitraryOf(field.type, textLine)])), {
-    noNullPrototype: true,
-  });
+  // A `when` field always gets a value here, dropped below unless its condition holds: valid messages only.
+  const arbitrary = (field: FieldIR) =>
+    field.type.kind === 'optional' && field.type.when !== undefined
+      ? arbitraryOf(field.type.value, textLine)
+      : arbitraryOf(field.type, textLine);
+  return fc
+    .record(Object.fromEntries(fields.map((field) => [field.name, arbitrary(field)])), { noNullPrototype: true })
+    .map((record) => {
+      for (const field of fields) {
+        const when = field.type.kind === 'optional' ? field.type.when : undefined;
+        if (when !== undefined && !when.values.includes(record[when.field] as string | number | boolean)) {
+          record[field.name] = undefined;
+        }
+      }
+      return record;
+    });
 }
 
 function codeOf(run: () => unknown): string | null {

@@ -73,6 +73,13 @@ function proposeVectors(ir: ProtocolIR, codec: CodecModule, message: MessageMode
   const valid: MessageVectors['valid'][number][] = [];
   for (const rich of [true, false]) {
     const value = Object.fromEntries(message.fields.map((field) => [field.name, sampleValue(field.type, rich)]));
+    // A `when` field has a value exactly when its condition holds.
+    for (const field of message.fields) {
+      const type = field.type;
+      if (type.kind !== 'optional' || type.when === undefined) continue;
+      const holds = type.when.values.includes(value[type.when.field] as string | number | boolean);
+      value[field.name] = holds ? sampleValue(type.value, rich) : undefined;
+    }
     let wire: Uint8Array;
     try {
       wire = encode(value);

@@ -729,7 +729,8 @@ class SemanticPass {
     if (header.fields === null) return header;
     const lists = new Map<string, FieldList>();
     for (const [name, info] of messages) {
-      if (info?.wireFields) lists.set(name, { path: [...info.path, 'fields'], fields: info.wireFields });
+      if (info?.wireFields)
+        lists.set(name, { path: [...info.path, 'fields'], fields: info.wireFields, from: info.from });
     }
     const raw = this.#spec;
     const result = resolveComputedLengths(

@@ -1,5 +1,6 @@
 import { didYouMean } from './diagnostics.js';
 import type { ArrayTypeIR, BytesTypeIR, FieldIR, StringTypeIR, StructTypeIR, TypeIR } from './ir.js';
+import { constantFor, type Direction } from './ir.js';
 import type { Reporter } from './report.js';
 import type { SpecPath } from './source.js';
 import { describeKind, fixedSize } from './types.js';
@@ -8,6 +9,8 @@ import { describeKind, fixedSize } from './types.js';
 export interface FieldList {
   readonly path: SpecPath;
   readonly fields: readonly FieldIR[];
+  /** Who sends the message (absent for the header): which header constants it has. */
+  readonly from?: Direction;
 }
 
 export interface ComputedScope {
@@ -40,8 +43,29 @@ function sizedByField(type: TypeIR): type is SizedByField | CountedByField | Str
   return type.kind === 'array' && type.count.kind === 'field';
 }
 
+/** Whether a `when` hides inside a struct, list element or optional. */
+function nestedWhen(type: TypeIR, top: boolean): boolean {
+  if (type.kind === 'optional' && type.when !== undefined && !top) return true;
+  switch (type.kind) {
+    case 'struct':
+      return type.fields.some((field) => nestedWhen(field.type, false));
+    case 'array':
+      return nestedWhen(type.element, false);
+    case 'optional':
+      return nestedWhen(type.value, false);
+    default:
+      return false;
+  }
+}
+
+/** A top-level field present `when` another says so is sized like its value. */
+function unwrapWhen(type: TypeIR): TypeIR {
+  return type.kind === 'optional' && type.when !== undefined ? type.value : type;
+}
+
 /** Whether a `{ field }` length or count hides inside a struct, list element or optional. */
 function nestedFieldReference(type: TypeIR, top: boolean): boolean {
+  if (top && type.kind === 'optional' && type.when !== undefined) return nestedFieldReference(type.value, true);
   if (!top && sizedByField(type)) return true;
   switch (type.kind) {
     case 'struct':
@@ -69,6 +93,78 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
     const used = new Map<string, string>();
     const out: FieldIR[] = [];
     const computedHere = new Set<string>();
+    /** `when: { field: value }`: an earlier value field, compared with values of its kind. */
+    const checkWhen = (field: FieldIR, index: number): boolean => {
+      const path = [...list.path, field.name];
+      if (nestedWhen(field.type, true)) {
+        report.error(
+          'when-nested',
+          path,
+          `a 'when' inside field '${field.name}': only a header or message field can be present on another's say-so`,
+          "use 'optional: true' (a presence byte) inside structs and lists",
+        );
+        return false;
+      }
+      const when = field.type.kind === 'optional' ? field.type.when : undefined;
+      if (when === undefined) return true;
+      const whenPath = [...path, 'when', when.field];
+      if (isHeader) {
+        report.error(
+          'when-in-header',
+          whenPath,
+          `header field '${field.name}' has 'when', but every message has the whole header`,
+          "move the field to the messages that have it, or remove 'when'",
+        );
+        return false;
+      }
+      const earlier = [...before, ...list.fields.slice(0, index)];
+      const source = earlier.find((candidate) => candidate.name === when.field);
+      if (source === undefined) {
+        const names = earlier.map((candidate) => candidate.name);
+        report.error(
+          'when-field-unknown',
+          whenPath,
+          `field '${field.name}' is present when '${when.field}' says so, but no header field or earlier field of this message is called that`,
+          didYouMean(when.field, names) ??
+            (names.length === 0 ? 'declare that field before it' : `fields before it: ${names.join(', ')}`),
+        );
+        return false;
+      }
+      const filled =
+        source.name === scope.discriminator ||
+        source.name === scope.correlation ||
+        source.computed === true ||
+        source.checksum !== undefined ||
+        (list.from !== undefined ? constantFor(source, list.from) !== null : source.constant !== undefined);
+      const kind = source.type.kind;
+      const fits = (value: string | number | boolean): boolean =>
+        (kind === 'enum' &&
+          source.type.kind === 'enum' &&
+          typeof value === 'string' &&
+          source.type.values.some((v) => v.name === value)) ||
+        ((kind === 'int' || kind === 'varint') && typeof value === 'number') ||
+        (kind === 'bits' &&
+          source.type.kind === 'bits' &&
+          (source.type.width === 1 ? typeof value === 'boolean' : typeof value === 'number')) ||
+        (kind === 'bool' && typeof value === 'boolean');
+      const wrong = when.values.find((value) => !fits(value));
+      if (filled || wrong !== undefined) {
+        report.error(
+          'when-field-type',
+          whenPath,
+          filled
+            ? `field '${field.name}' is present when '${when.field}' says so, but the encoder fills '${when.field}' in itself (the discriminator, correlation id, a constant, length or checksum), so it cannot say`
+            : `field '${field.name}' is present when '${when.field}' (${describeKind(source.type)}) is ${JSON.stringify(wrong)}, which it can never be`,
+          filled
+            ? 'make the condition a field the caller gives'
+            : kind === 'enum' && source.type.kind === 'enum'
+              ? `compare with its values: ${source.type.values.map((v) => v.name).join(', ')}`
+              : 'compare an integer with numbers, a bool or b1 with true or false, an enum with its value names',
+        );
+        return false;
+      }
+      return true;
+    };
     list.fields.forEach((field, index) => {
       const path = [...list.path, field.name];
       if (nestedFieldReference(field.type, true)) {
@@ -80,6 +176,7 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
           'give the nested value a length or count prefix (length: u16, count: u16)',
         );
       }
+      if (!checkWhen(field, index)) ok = false;
       const checksumFrom = field.checksum?.from ?? null;
       if (checksumFrom !== null) {
         const earlier = [...before, ...list.fields.slice(0, index)];
@@ -99,11 +196,15 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
           );
         }
       }
-      if (!sizedByField(field.type)) {
+      const sized = unwrapWhen(field.type);
+      if (!sizedByField(sized)) {
         out.push(field);
         return;
       }
-      const type = field.type;
+      const type = sized;
+      // A field present on another's say-so keeps that wrapper around its narrowed type.
+      const rewrap = (inner: TypeIR): TypeIR =>
+        field.type.kind === 'optional' && field.type.when !== undefined ? { ...field.type, value: inner } : inner;
       const key = type.kind === 'array' ? 'count' : 'length';
       const wanted =
         type.kind === 'array' ? type.count.field : type.kind === 'struct' ? type.size.field : type.length.field;
@@ -212,7 +313,7 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
           : type.kind === 'struct'
             ? type
             : ({ ...type, maxBytes: capped } as TypeIR);
-      out.push({ ...field, type: narrowed });
+      out.push({ ...field, type: rewrap(narrowed) });
     });
     return out.map((field) => (computedHere.has(field.name) ? { ...field, computed: true } : field));
   };

@@ -280,10 +280,15 @@ export interface StructTypeIR {
   readonly typeName?: string;
 }
 
-/** Present or absent, marked by a one-byte presence flag before the value. */
+/**
+ * Present or absent: marked by a one-byte presence flag before the value, or,
+ * with `when`, decided by an earlier field's value and taking no byte at all.
+ */
 export interface OptionalTypeIR {
   readonly kind: 'optional';
   readonly value: TypeIR;
+  /** Present exactly when field `field` (header or an earlier message field) has one of `values`. */
+  readonly when?: { readonly field: string; readonly values: readonly (string | number | boolean)[] };
   readonly typeName?: string;
 }
 

@@ -202,6 +202,23 @@ export const TypeDefinition = Type.Recursive(
         description: Type.Optional(Type.String()),
         endian: Type.Optional(Endian),
         optional: Type.Optional(Type.Boolean({ description: 'Present or absent, marked by a presence byte.' })),
+        when: Type.Optional(
+          Type.Record(
+            Type.String({ pattern: FIELD_NAME_PATTERN }),
+            Type.Union([
+              Type.String(),
+              Type.Number(),
+              Type.Boolean(),
+              Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { minItems: 1 }),
+            ]),
+            {
+              minProperties: 1,
+              maxProperties: 1,
+              description:
+                'Message fields: present only when an earlier field has this value (or one of these values); no presence byte.',
+            },
+          ),
+        ),
         maxBytes: Type.Optional(
           Type.Integer({ minimum: 0, maximum: MAX_SIZE, description: 'string/bytes: most encoded bytes.' }),
         ),

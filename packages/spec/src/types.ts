@@ -70,8 +70,8 @@ const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   struct: ['fields', 'length'],
   optional: [],
 };
-const UNIVERSAL_KEYS = new Set(['type', 'description', 'optional', 'discriminator', 'correlation']);
-const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const', 'default', 'checksum']);
+const UNIVERSAL_KEYS = new Set(['type', 'description', 'optional', 'when', 'discriminator', 'correlation']);
+const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const', 'default', 'checksum', 'when']);
 const KEY_OWNERS: Record<string, string> = {
   endian: 'integer, float, timestamp and list types',
   values: 'integer types (it makes an enum)',
@@ -381,7 +381,23 @@ export class TypeResolver {
       const { typeName: _dropped, ...rest } = type;
       type = rest as TypeIR;
     }
+    if (def.optional === true && def.when !== undefined) {
+      report.error(
+        'conflicting-type-keys',
+        [...path, 'when'],
+        `${where} uses both 'optional' and 'when'`,
+        "'optional' marks presence with a byte, 'when' with an earlier field: keep one",
+        'key',
+      );
+      return null;
+    }
     if (def.optional === true) type = { kind: 'optional', value: type };
+    if (isDefinition(def.when)) {
+      // Checked against the fields before it once every field is known (computed.ts).
+      const [field, value] = Object.entries(def.when)[0]!;
+      const values = (Array.isArray(value) ? value : [value]) as (string | number | boolean)[];
+      type = { kind: 'optional', value: type, when: { field, values } };
+    }
     return type;
   }
 

@@ -225,6 +225,12 @@ const expected: Record<string, string[]> = {
   'varint-length-order': [
     "specs/varint-length-order.protocol.yaml:6:9: error discriminator-after-varint-length: the discriminator 'type' comes after the varint length at byte 0, whose size varies, so a receiver could not find it at a fixed place\n  hint: declare the discriminator before the length (MQTT: the packet type is in the first byte, the length after it)",
   ],
+  when: [
+    "specs/when.protocol.yaml:9:79: error when-field-unknown: field 'extra' is present when 'later' says so, but no header field or earlier field of this message is called that\n  hint: fields before it: type, mode",
+    "specs/when.protocol.yaml:10:78: error when-field-type: field 'extra' is present when 'mode' (an enum) is \"shiny\", which it can never be\n  hint: compare with its values: plain, fancy",
+    "specs/when.protocol.yaml:11:79: error conflicting-type-keys: field 'extra' of message 'Both' uses both 'optional' and 'when'\n  hint: 'optional' marks presence with a byte, 'when' with an earlier field: keep one",
+    "specs/when.protocol.yaml:12:52: error when-nested: a 'when' inside field 'point': only a header or message field can be present on another's say-so\n  hint: use 'optional: true' (a presence byte) inside structs and lists",
+  ],
   'layout-rules': [
     'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',
     "specs/layout-rules.protocol.yaml:19:50: error nesting-too-deep: field 'deep' of message 'Deep' nests structs, lists and optionals 9 levels deep, more than the 8 a spec may use\n  hint: flatten the innermost levels into their parent struct",

@@ -3,7 +3,7 @@
 import type { FramingConfig } from '@sockspec/codec';
 import { ConstantMismatchError, FieldTooLargeError, FrameTooLargeError, InvalidFieldError, TrailingBytesError, TruncatedMessageError, UnknownMessageError, previewText, utf8ByteLength, utf8Decode, utf8Write } from '@sockspec/codec';
 import { PROTOCOL } from './messages.js';
-import type { Add, AddFields, AddResult, AddResultFields, ClientMessage, Decrement, DecrementFields, DecrementResult, DecrementResultFields, Delete, DeleteFields, DeleteResult, DeleteResultFields, Get, GetFields, GetK, GetKFields, GetKQ, GetKQFields, GetKQResult, GetKQResultFields, GetKResult, GetKResultFields, GetQ, GetQFields, GetQResult, GetQResultFields, GetResult, GetResultFields, Increment, IncrementFields, IncrementResult, IncrementResultFields, Noop, NoopFields, NoopResult, NoopResultFields, Replace, ReplaceFields, ReplaceResult, ReplaceResultFields, ServerMessage, Set, SetFields, SetResult, SetResultFields, Stat, StatFields, StatResult, StatResultFields, Status, Version, VersionFields, VersionResult, VersionResultFields } from './messages.js';
+import type { Add, AddFields, AddResult, AddResultFields, ClientMessage, Decrement, DecrementFields, DecrementResult, DecrementResultFields, Delete, DeleteFields, DeleteResult, DeleteResultFields, Get, GetExtras, GetFields, GetK, GetKFields, GetKQ, GetKQFields, GetKQResult, GetKQResultFields, GetKResult, GetKResultFields, GetQ, GetQFields, GetQResult, GetQResultFields, GetResult, GetResultFields, Increment, IncrementFields, IncrementResult, IncrementResultFields, Noop, NoopFields, NoopResult, NoopResultFields, Replace, ReplaceFields, ReplaceResult, ReplaceResultFields, ServerMessage, Set, SetFields, SetResult, SetResultFields, Stat, StatFields, StatResult, StatResultFields, Status, Version, VersionFields, VersionResult, VersionResultFields } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 8, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 12, maxFrameBytes: 1048870 };
@@ -109,7 +109,7 @@ export function decodeGetResult(frame: Uint8Array): GetResult {
   if (keyLength !== 0) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'keyLength', expected: '0 (GetResult has no field it gives the size of)', got: String(keyLength) });
   }
-  const extrasLength = view.getUint8(4);
+  const extrasLength_ = view.getUint8(4);
   const dataType = view.getUint8(5);
   if (dataType !== 0) {
     throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
@@ -121,15 +121,23 @@ export function decodeGetResult(frame: Uint8Array): GetResult {
   }
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const flagsLength = extrasLength;
-  if (flagsLength > 4) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'flags', limit: 4, actual: flagsLength });
+  let offset = 24;
+  let extras: GetExtras | undefined;
+  if (status === "ok") {
+    if (frame.length < offset + 4) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'extras.flags', needed: 4, offset: offset, frameBytes: frame.length });
+    }
+    if (extrasLength_ !== 4) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'extrasLength', expected: '4, the size of extras', got: String(extrasLength_) });
+    }
+    const extrasValueFlags = view.getUint32(offset);
+    const extrasValue = { flags: extrasValueFlags };
+    extras = extrasValue;
+    offset += 4;
   }
-  if (frame.length < 24 + flagsLength) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'flags', needed: flagsLength, offset: 24, frameBytes: frame.length });
+  if (extras === undefined && extrasLength_ !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'extrasLength', expected: '0 when extras is absent', got: String(extrasLength_) });
   }
-  const flags = new Uint8Array(frame.subarray(24, 24 + flagsLength));
-  let offset = 24 + flagsLength;
   const valueLength = frame.length - (offset);
   if (valueLength > 1048858) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'value', limit: 1048858, actual: valueLength });
@@ -139,7 +147,7 @@ export function decodeGetResult(frame: Uint8Array): GetResult {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetResult', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'GetResult', status, opaque, cas, flags, value };
+  return { type: 'GetResult', status, opaque, cas, extras, value };
 }
 
 /** Encodes a GetResult as a whole frame, length field filled in. */
@@ -154,13 +162,18 @@ export function encodeGetResult(message: GetResultFields): Uint8Array {
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
   }
-  if (message.flags.length > 4) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'flags', limit: 4, actual: message.flags.length });
+  if ((message.extras !== undefined) !== (message.status === "ok")) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'extras', expected: 'a value exactly when status is "ok"', got: message.extras === undefined ? 'none' : 'a value' });
+  }
+  if (message.extras !== undefined) {
+    if (!Number.isInteger(message.extras.flags) || message.extras.flags < 0 || message.extras.flags > 4294967295) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'extras.flags', expected: 'an integer from 0 to 4294967295', got: String(message.extras.flags) });
+    }
   }
   if (message.value.length > 1048858) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetResult', field: 'value', limit: 1048858, actual: message.value.length });
   }
-  const size = 24 + message.flags.length + message.value.length;
+  const size = 24 + (message.extras === undefined ? 0 : 4) + message.value.length;
   if (size > 1048870) {
     throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetResult' });
   }
@@ -168,14 +181,17 @@ export function encodeGetResult(message: GetResultFields): Uint8Array {
   const view = new DataView(frame.buffer);
   view.setUint8(0, 0x81);
   view.setUint8(1, 0);
-  view.setUint8(4, message.flags.length);
+  view.setUint8(4, (message.extras === undefined ? 0 : 4));
   view.setUint8(5, 0);
   view.setUint16(6, statusCode);
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  frame.set(message.flags, 24);
-  let offset = 24 + message.flags.length;
+  let offset = 24;
+  if (message.extras !== undefined) {
+    view.setUint32(offset, message.extras.flags);
+    offset += 4;
+  }
   frame.set(message.value, offset);
   return frame;
 }
@@ -278,7 +294,7 @@ export function decodeGetQResult(frame: Uint8Array): GetQResult {
   if (keyLength !== 0) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'keyLength', expected: '0 (GetQResult has no field it gives the size of)', got: String(keyLength) });
   }
-  const extrasLength = view.getUint8(4);
+  const extrasLength_ = view.getUint8(4);
   const dataType = view.getUint8(5);
   if (dataType !== 0) {
     throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
@@ -290,15 +306,23 @@ export function decodeGetQResult(frame: Uint8Array): GetQResult {
   }
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const flagsLength = extrasLength;
-  if (flagsLength > 4) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'flags', limit: 4, actual: flagsLength });
+  let offset = 24;
+  let extras: GetExtras | undefined;
+  if (status === "ok") {
+    if (frame.length < offset + 4) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'extras.flags', needed: 4, offset: offset, frameBytes: frame.length });
+    }
+    if (extrasLength_ !== 4) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'extrasLength', expected: '4, the size of extras', got: String(extrasLength_) });
+    }
+    const extrasValueFlags = view.getUint32(offset);
+    const extrasValue = { flags: extrasValueFlags };
+    extras = extrasValue;
+    offset += 4;
   }
-  if (frame.length < 24 + flagsLength) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'flags', needed: flagsLength, offset: 24, frameBytes: frame.length });
+  if (extras === undefined && extrasLength_ !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'extrasLength', expected: '0 when extras is absent', got: String(extrasLength_) });
   }
-  const flags = new Uint8Array(frame.subarray(24, 24 + flagsLength));
-  let offset = 24 + flagsLength;
   const valueLength = frame.length - (offset);
   if (valueLength > 1048858) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'value', limit: 1048858, actual: valueLength });
@@ -308,7 +332,7 @@ export function decodeGetQResult(frame: Uint8Array): GetQResult {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetQResult', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'GetQResult', status, opaque, cas, flags, value };
+  return { type: 'GetQResult', status, opaque, cas, extras, value };
 }
 
 /** Encodes a GetQResult as a whole frame, length field filled in. */
@@ -323,13 +347,18 @@ export function encodeGetQResult(message: GetQResultFields): Uint8Array {
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
   }
-  if (message.flags.length > 4) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'flags', limit: 4, actual: message.flags.length });
+  if ((message.extras !== undefined) !== (message.status === "ok")) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'extras', expected: 'a value exactly when status is "ok"', got: message.extras === undefined ? 'none' : 'a value' });
+  }
+  if (message.extras !== undefined) {
+    if (!Number.isInteger(message.extras.flags) || message.extras.flags < 0 || message.extras.flags > 4294967295) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'extras.flags', expected: 'an integer from 0 to 4294967295', got: String(message.extras.flags) });
+    }
   }
   if (message.value.length > 1048858) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetQResult', field: 'value', limit: 1048858, actual: message.value.length });
   }
-  const size = 24 + message.flags.length + message.value.length;
+  const size = 24 + (message.extras === undefined ? 0 : 4) + message.value.length;
   if (size > 1048870) {
     throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetQResult' });
   }
@@ -337,14 +366,17 @@ export function encodeGetQResult(message: GetQResultFields): Uint8Array {
   const view = new DataView(frame.buffer);
   view.setUint8(0, 0x81);
   view.setUint8(1, 9);
-  view.setUint8(4, message.flags.length);
+  view.setUint8(4, (message.extras === undefined ? 0 : 4));
   view.setUint8(5, 0);
   view.setUint16(6, statusCode);
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  frame.set(message.flags, 24);
-  let offset = 24 + message.flags.length;
+  let offset = 24;
+  if (message.extras !== undefined) {
+    view.setUint32(offset, message.extras.flags);
+    offset += 4;
+  }
   frame.set(message.value, offset);
   return frame;
 }
@@ -444,7 +476,7 @@ export function decodeGetKResult(frame: Uint8Array): GetKResult {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
   }
   const keyLength_ = view.getUint16(2);
-  const extrasLength = view.getUint8(4);
+  const extrasLength_ = view.getUint8(4);
   const dataType = view.getUint8(5);
   if (dataType !== 0) {
     throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
@@ -456,15 +488,23 @@ export function decodeGetKResult(frame: Uint8Array): GetKResult {
   }
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const flagsLength = extrasLength;
-  if (flagsLength > 4) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'flags', limit: 4, actual: flagsLength });
+  let offset = 24;
+  let extras: GetExtras | undefined;
+  if (status === "ok") {
+    if (frame.length < offset + 4) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'extras.flags', needed: 4, offset: offset, frameBytes: frame.length });
+    }
+    if (extrasLength_ !== 4) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'extrasLength', expected: '4, the size of extras', got: String(extrasLength_) });
+    }
+    const extrasValueFlags = view.getUint32(offset);
+    const extrasValue = { flags: extrasValueFlags };
+    extras = extrasValue;
+    offset += 4;
   }
-  if (frame.length < 24 + flagsLength) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'flags', needed: flagsLength, offset: 24, frameBytes: frame.length });
+  if (extras === undefined && extrasLength_ !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'extrasLength', expected: '0 when extras is absent', got: String(extrasLength_) });
   }
-  const flags = new Uint8Array(frame.subarray(24, 24 + flagsLength));
-  let offset = 24 + flagsLength;
   const keyLength = keyLength_;
   if (keyLength > 250) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'key', limit: 250, actual: keyLength });
@@ -483,7 +523,7 @@ export function decodeGetKResult(frame: Uint8Array): GetKResult {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetKResult', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'GetKResult', status, opaque, cas, flags, key, value };
+  return { type: 'GetKResult', status, opaque, cas, extras, key, value };
 }
 
 /** Encodes a GetKResult as a whole frame, length field filled in. */
@@ -498,8 +538,13 @@ export function encodeGetKResult(message: GetKResultFields): Uint8Array {
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
   }
-  if (message.flags.length > 4) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'flags', limit: 4, actual: message.flags.length });
+  if ((message.extras !== undefined) !== (message.status === "ok")) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'extras', expected: 'a value exactly when status is "ok"', got: message.extras === undefined ? 'none' : 'a value' });
+  }
+  if (message.extras !== undefined) {
+    if (!Number.isInteger(message.extras.flags) || message.extras.flags < 0 || message.extras.flags > 4294967295) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'extras.flags', expected: 'an integer from 0 to 4294967295', got: String(message.extras.flags) });
+    }
   }
   const keyLength = utf8ByteLength(message.key);
   if (keyLength > 250) {
@@ -508,7 +553,7 @@ export function encodeGetKResult(message: GetKResultFields): Uint8Array {
   if (message.value.length > 1048858) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKResult', field: 'value', limit: 1048858, actual: message.value.length });
   }
-  const size = 24 + message.flags.length + keyLength + message.value.length;
+  const size = 24 + (message.extras === undefined ? 0 : 4) + keyLength + message.value.length;
   if (size > 1048870) {
     throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetKResult' });
   }
@@ -517,14 +562,17 @@ export function encodeGetKResult(message: GetKResultFields): Uint8Array {
   view.setUint8(0, 0x81);
   view.setUint8(1, 12);
   view.setUint16(2, keyLength);
-  view.setUint8(4, message.flags.length);
+  view.setUint8(4, (message.extras === undefined ? 0 : 4));
   view.setUint8(5, 0);
   view.setUint16(6, statusCode);
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  frame.set(message.flags, 24);
-  let offset = 24 + message.flags.length;
+  let offset = 24;
+  if (message.extras !== undefined) {
+    view.setUint32(offset, message.extras.flags);
+    offset += 4;
+  }
   utf8Write(message.key, frame, offset);
   offset += keyLength;
   frame.set(message.value, offset);
@@ -626,7 +674,7 @@ export function decodeGetKQResult(frame: Uint8Array): GetKQResult {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'opcode' });
   }
   const keyLength_ = view.getUint16(2);
-  const extrasLength = view.getUint8(4);
+  const extrasLength_ = view.getUint8(4);
   const dataType = view.getUint8(5);
   if (dataType !== 0) {
     throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'dataType', expected: 0, actual: dataType, offset: 5 });
@@ -638,15 +686,23 @@ export function decodeGetKQResult(frame: Uint8Array): GetKQResult {
   }
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const flagsLength = extrasLength;
-  if (flagsLength > 4) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'flags', limit: 4, actual: flagsLength });
+  let offset = 24;
+  let extras: GetExtras | undefined;
+  if (status === "ok") {
+    if (frame.length < offset + 4) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'extras.flags', needed: 4, offset: offset, frameBytes: frame.length });
+    }
+    if (extrasLength_ !== 4) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'extrasLength', expected: '4, the size of extras', got: String(extrasLength_) });
+    }
+    const extrasValueFlags = view.getUint32(offset);
+    const extrasValue = { flags: extrasValueFlags };
+    extras = extrasValue;
+    offset += 4;
   }
-  if (frame.length < 24 + flagsLength) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'flags', needed: flagsLength, offset: 24, frameBytes: frame.length });
+  if (extras === undefined && extrasLength_ !== 0) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'extrasLength', expected: '0 when extras is absent', got: String(extrasLength_) });
   }
-  const flags = new Uint8Array(frame.subarray(24, 24 + flagsLength));
-  let offset = 24 + flagsLength;
   const keyLength = keyLength_;
   if (keyLength > 250) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'key', limit: 250, actual: keyLength });
@@ -665,7 +721,7 @@ export function decodeGetKQResult(frame: Uint8Array): GetKQResult {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'GetKQResult', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'GetKQResult', status, opaque, cas, flags, key, value };
+  return { type: 'GetKQResult', status, opaque, cas, extras, key, value };
 }
 
 /** Encodes a GetKQResult as a whole frame, length field filled in. */
@@ -680,8 +736,13 @@ export function encodeGetKQResult(message: GetKQResultFields): Uint8Array {
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
   }
-  if (message.flags.length > 4) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'flags', limit: 4, actual: message.flags.length });
+  if ((message.extras !== undefined) !== (message.status === "ok")) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'extras', expected: 'a value exactly when status is "ok"', got: message.extras === undefined ? 'none' : 'a value' });
+  }
+  if (message.extras !== undefined) {
+    if (!Number.isInteger(message.extras.flags) || message.extras.flags < 0 || message.extras.flags > 4294967295) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'extras.flags', expected: 'an integer from 0 to 4294967295', got: String(message.extras.flags) });
+    }
   }
   const keyLength = utf8ByteLength(message.key);
   if (keyLength > 250) {
@@ -690,7 +751,7 @@ export function encodeGetKQResult(message: GetKQResultFields): Uint8Array {
   if (message.value.length > 1048858) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'GetKQResult', field: 'value', limit: 1048858, actual: message.value.length });
   }
-  const size = 24 + message.flags.length + keyLength + message.value.length;
+  const size = 24 + (message.extras === undefined ? 0 : 4) + keyLength + message.value.length;
   if (size > 1048870) {
     throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetKQResult' });
   }
@@ -699,14 +760,17 @@ export function encodeGetKQResult(message: GetKQResultFields): Uint8Array {
   view.setUint8(0, 0x81);
   view.setUint8(1, 13);
   view.setUint16(2, keyLength);
-  view.setUint8(4, message.flags.length);
+  view.setUint8(4, (message.extras === undefined ? 0 : 4));
   view.setUint8(5, 0);
   view.setUint16(6, statusCode);
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  frame.set(message.flags, 24);
-  let offset = 24 + message.flags.length;
+  let offset = 24;
+  if (message.extras !== undefined) {
+    view.setUint32(offset, message.extras.flags);
+    offset += 4;
+  }
   utf8Write(message.key, frame, offset);
   offset += keyLength;
   frame.set(message.value, offset);

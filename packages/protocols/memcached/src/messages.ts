@@ -3,6 +3,11 @@
 export type Key = string;
 export type Status = 'ok' | 'keyNotFound' | 'keyExists' | 'valueTooLarge' | 'invalidArguments' | 'itemNotStored' | 'nonNumeric' | 'wrongVbucket' | 'authError' | 'authContinue' | 'unknownCommand' | 'outOfMemory' | 'notSupported' | 'internalError' | 'busy' | 'temporaryFailure';
 
+export interface GetExtras {
+  /** What SET stored with the item. */
+  readonly flags: number;
+}
+
 export interface StoreExtras {
   /** Opaque to the server; returned by GET. */
   readonly flags: number;
@@ -43,12 +48,12 @@ export interface GetResultFields {
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly flags: Uint8Array;
+  readonly extras: GetExtras | undefined;
   readonly value: Uint8Array;
 }
 
 /**
- * A hit carries the item's flags (4 bytes of extras) and value; a miss is status keyNotFound with the error text as value.
+ * A hit carries the item's flags and value; a miss is status keyNotFound with the error text as value.
  *
  * Sent by: server.
  */
@@ -82,7 +87,7 @@ export interface GetQResultFields {
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly flags: Uint8Array;
+  readonly extras: GetExtras | undefined;
   readonly value: Uint8Array;
 }
 
@@ -121,7 +126,7 @@ export interface GetKResultFields {
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly flags: Uint8Array;
+  readonly extras: GetExtras | undefined;
   readonly key: string;
   readonly value: Uint8Array;
 }
@@ -161,7 +166,7 @@ export interface GetKQResultFields {
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly flags: Uint8Array;
+  readonly extras: GetExtras | undefined;
   readonly key: string;
   readonly value: Uint8Array;
 }

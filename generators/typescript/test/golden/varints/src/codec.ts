@@ -3,7 +3,7 @@
 import type { FramingConfig } from '@sockspec/codec';
 import { FieldTooLargeError, FrameTooLargeError, InvalidFieldError, TrailingBytesError, TruncatedMessageError, UnknownMessageError, uvarintSize, uvarintSize64, writeUvarint, writeUvarint64 } from '@sockspec/codec';
 import { PROTOCOL } from './messages.js';
-import type { ClientMessage, Counts, CountsFields, ServerMessage } from './messages.js';
+import type { ClientMessage, Counts, CountsFields, Maybe, MaybeFields, ServerMessage } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 2, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 1024 };
@@ -224,11 +224,78 @@ export function encodeCounts(message: CountsFields): Uint8Array {
   return frame;
 }
 
+/** Decodes a Maybe from a whole frame, as the frame decoder delivers it. */
+export function decodeMaybe(frame: Uint8Array): Maybe {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 4) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Maybe', field: 'type', needed: 4, offset: 0, frameBytes: frame.length });
+  }
+  const code = view.getUint8(2);
+  if (code !== 2) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
+  }
+  const n = view.getUint8(3);
+  let offset = 4;
+  let extra: number | undefined;
+  if ((n === 1 || n === 2)) {
+    if (frame.length < offset + 2) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Maybe', field: 'extra', needed: 2, offset: offset, frameBytes: frame.length });
+    }
+    const extraValue = view.getUint16(offset);
+    extra = extraValue;
+    offset += 2;
+  }
+  if (frame.length < offset + 1) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Maybe', field: 'tail', needed: 1, offset: offset, frameBytes: frame.length });
+  }
+  const tail = view.getUint8(offset);
+  if (frame.length !== offset + 1) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Maybe', consumed: offset + 1, frameBytes: frame.length });
+  }
+  return { type: 'Maybe', n, extra, tail };
+}
+
+/** Encodes a Maybe as a whole frame, length field filled in. */
+export function encodeMaybe(message: MaybeFields): Uint8Array {
+  if (!Number.isInteger(message.n) || message.n < 0 || message.n > 255) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Maybe', field: 'n', expected: 'an integer from 0 to 255', got: String(message.n) });
+  }
+  if ((message.extra !== undefined) !== ((message.n === 1 || message.n === 2))) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Maybe', field: 'extra', expected: 'a value exactly when n is 1 or 2', got: message.extra === undefined ? 'none' : 'a value' });
+  }
+  if (message.extra !== undefined) {
+    if (!Number.isInteger(message.extra) || message.extra < 0 || message.extra > 65535) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Maybe', field: 'extra', expected: 'an integer from 0 to 65535', got: String(message.extra) });
+    }
+  }
+  if (!Number.isInteger(message.tail) || message.tail < 0 || message.tail > 255) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Maybe', field: 'tail', expected: 'an integer from 0 to 255', got: String(message.tail) });
+  }
+  const size = 5 + (message.extra === undefined ? 0 : 2);
+  if (size > 1024) {
+    throw new FrameTooLargeError({ limit: 1024, actual: size, atLeast: size, detail: 'encoding Maybe' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint16(0, size - 2);
+  view.setUint8(2, 2);
+  view.setUint8(3, message.n);
+  let offset = 4;
+  if (message.extra !== undefined) {
+    view.setUint16(offset, message.extra);
+    offset += 2;
+  }
+  view.setUint8(offset, message.tail);
+  return frame;
+}
+
 /** Encodes any message a client sends as a whole frame. */
 export function encodeClientMessage(message: ClientMessage): Uint8Array {
   switch (message.type) {
     case 'Counts':
       return encodeCounts(message);
+    case 'Maybe':
+      return encodeMaybe(message);
   }
 }
 
@@ -241,6 +308,8 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   switch (code) {
     case 1:
       return decodeCounts(frame);
+    case 2:
+      return decodeMaybe(frame);
     default:
       throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }

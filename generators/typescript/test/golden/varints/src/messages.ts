@@ -20,8 +20,24 @@ export interface Counts extends CountsFields {
   readonly type: 'Counts';
 }
 
+/** The fields of a Maybe message. */
+export interface MaybeFields {
+  readonly n: number;
+  readonly extra: number | undefined;
+  readonly tail: number;
+}
+
+/**
+ * A field present only when an earlier one says so (`when`), before another field.
+ *
+ * Sent by: client.
+ */
+export interface Maybe extends MaybeFields {
+  readonly type: 'Maybe';
+}
+
 /** Every message a client sends. */
-export type ClientMessage = Counts;
+export type ClientMessage = Counts | Maybe;
 /** Every message a server sends. */
 export type ServerMessage = Counts;
 

@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol } from '@sockspec/server';
 import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { ClientMessage, Counts, ServerMessage } from './messages.js';
+import type { ClientMessage, Counts, Maybe, ServerMessage } from './messages.js';
 
 /** A client connection as handlers see it: sends typed messages. */
 export interface VarintsConnection {
@@ -75,6 +75,8 @@ function wrap(connection: Connection): TypedVarintsConnection {
 export interface VarintsHandlers extends ServerHooks {
   /** Called for every Counts a client sends. */
   onCounts(message: Counts, connection: VarintsConnection): void | Promise<void>;
+  /** Called for every Maybe a client sends. */
+  onMaybe(message: Maybe, connection: VarintsConnection): void | Promise<void>;
 }
 
 /** The varints protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */
@@ -88,6 +90,8 @@ export function createServerProtocol(handlers: VarintsHandlers): ServerProtocol<
       switch (message.type) {
         case 'Counts':
           return handlers.onCounts(message, typedConnection(connection));
+        case 'Maybe':
+          return handlers.onMaybe(message, typedConnection(connection));
       }
     },
   };
