@@ -24,6 +24,18 @@ export interface RealServerOptions {
   readonly prepare?: (port: number) => void | Promise<void>;
 }
 
+/**
+ * The program to run: by name when PATH has it, else from the sbin folders
+ * Debian puts daemons in (mosquitto is /usr/sbin/mosquitto, and a plain
+ * user's PATH may not list /usr/sbin). Null when it is not installed.
+ */
+function resolveCommand(name: string): string | null {
+  for (const candidate of [name, `/usr/sbin/${name}`, `/usr/local/sbin/${name}`, `/sbin/${name}`]) {
+    if (spawnSync(candidate, ['-h'], { stdio: 'ignore' }).error === undefined) return candidate;
+  }
+  return null;
+}
+
 /** A port no one listens on right now: bound to 127.0.0.1:0, read back, released. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,8 +66,8 @@ function accepts(host: string, port: number): Promise<boolean> {
  * install: the gallery's tests are about the real server, so they do not skip.
  */
 export async function startRealServer(options: RealServerOptions): Promise<RealServer> {
-  const found = spawnSync(options.command, ['-h'], { stdio: 'ignore' });
-  if (found.error !== undefined) {
+  const command = resolveCommand(options.command);
+  if (command === null) {
     throw new Error(
       `${options.command} is not installed; the gallery tests run against the real server: apt-get install ${options.debianPackage} (.ci/run does)`,
     );
@@ -64,7 +76,7 @@ export async function startRealServer(options: RealServerOptions): Promise<RealS
   const port = await freePort();
   await options.prepare?.(port);
   const child: ChildProcess = spawn(
-    options.command,
+    command,
     options.args.map((arg) => arg.replaceAll('{port}', String(port))),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
