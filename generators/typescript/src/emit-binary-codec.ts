@@ -1,193 +1,50 @@
-import type {
-  BytesTypeIR,
-  ChecksumIR,
-  EnumTypeIR,
-  FieldIR,
-  FlagsTypeIR,
-  IntTypeIR,
-  StringTypeIR,
-  TypeIR,
-  VarintTypeIR,
-} from '@sockspec/spec';
+import type { BytesTypeIR, IntTypeIR, StringTypeIR, TypeIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
+import {
+  arrayOf,
+  type Context,
+  Cursor,
+  DATE_LIMIT_MS,
+  enumConstant,
+  fieldValue,
+  flush,
+  intAccessor,
+  intRange,
+  maskLiteral,
+  messageLocals,
+  nestedLocals,
+  patternConstant,
+  type Size,
+  type Step,
+  sizeExpression,
+  TIMESTAMP_BYTES,
+  uintOfBytes,
+  where,
+} from './binary-emit-kit.js';
 import { UnsupportedFeatureError } from './define.js';
+import {
+  checksumStarts,
+  decodeBits,
+  decodeChecksum,
+  decodeComputed,
+  decodeConstant,
+  decodeVarint,
+  encodeBits,
+  encodeChecksum,
+  encodeComputed,
+  encodeConstant,
+  markStart,
+  measureBits,
+  startLocal,
+  varintBounds,
+  varintRaw,
+  whenTest,
+} from './emit-binary-slots.js';
 import type { CodecWriter } from './emit-text-codec.js';
-import { bitMask, fixedSize, messageSlots, type Slot } from './layout.js';
-import type { MessageModel, ProtocolModel } from './model.js';
+import { fixedSize, messageSlots, type Slot } from './layout.js';
+import type { ProtocolModel } from './model.js';
 import { tsType } from './model.js';
-import { access, camelCase, constantCase, pascalCase, propertyKey, quote } from './names.js';
-
-const RESERVED_LOCALS = new Set([
-  'frame',
-  'view',
-  'offset',
-  'message',
-  'size',
-  'type',
-  'code',
-  'PROTOCOL',
-  'framing',
-  'delimiterAt',
-]);
-
-/**
- * Locals for sibling fields. Every local derived from a field is its name
- * plus a capitalised suffix (`tagsCount`, `posX`), so a sibling whose name
- * extends another's that way (`tags` and `tagsCount`) ends in `_` instead.
- */
-function siblingLocals(bases: readonly string[]): Map<string, string> {
-  const extendsOther = (base: string): boolean =>
-    bases.some((other) => other !== base && base.startsWith(other) && /[A-Z]/.test(base[other.length] ?? ''));
-  return new Map(bases.map((base) => [base, extendsOther(base) ? `${base}_` : base]));
-}
-
-function fieldLocal(field: string): string {
-  const name = camelCase(field);
-  return RESERVED_LOCALS.has(name) || !/^[A-Za-z_$]/.test(name) ? `${name}Field` : name;
-}
-
-/** The local for each top-level field of a message, by field name. */
-function messageLocals(slots: readonly Slot[]): Map<string, string> {
-  const fields = slots.flatMap((slot) =>
-    slot.kind === 'bits'
-      ? slot.members.map((member) => member.field.name)
-      : slot.kind === 'field' || slot.kind === 'constant' || slot.kind === 'computed' || slot.kind === 'checksum'
-        ? [slot.field.name]
-        : [],
-  );
-  const unique = siblingLocals(fields.map(fieldLocal));
-  return new Map(fields.map((field) => [field, unique.get(fieldLocal(field))!]));
-}
-
-/** Locals for a struct's fields nested in `parent`: `pos` + `x` → `posX`. */
-function nestedLocals(parent: string, fields: readonly FieldIR[]): string[] {
-  const bases = fields.map((field) => `${parent}${pascalCase(field.name)}`);
-  const unique = siblingLocals(bases);
-  return bases.map((base) => unique.get(base)!);
-}
-
-/** Binary timestamps travel as a signed 64-bit count of seconds or milliseconds since 1970. */
-const TIMESTAMP_BYTES = 8;
-/** The range of a JavaScript Date, in milliseconds either side of 1970. */
-const DATE_LIMIT_MS = 8_640_000_000_000_000;
-
-/**
- * The position inside a frame while straight-line code is being written:
- * a constant until the first variable-size value, then `offset` plus a
- * constant. Constant offsets let the engine fold them into the DataView calls.
- */
-class Cursor {
-  private dynamic: boolean;
-  private add = 0;
-
-  /** `dynamic`: inside a loop or branch, where `offset` already exists and says where the value starts. */
-  constructor(dynamic = false) {
-    this.dynamic = dynamic;
-  }
-
-  at(extra = 0): string {
-    const n = this.add + extra;
-    if (!this.dynamic) return String(n);
-    return n === 0 ? 'offset' : `offset + ${n}`;
-  }
-
-  skip(bytes: number): void {
-    this.add += bytes;
-  }
-
-  advance(writer: CodeBlockWriter, length: string): void {
-    const by = this.add === 0 ? length : `${this.add} + ${length}`;
-    writer.writeLine(this.dynamic ? `offset += ${by};` : `let offset = ${by};`);
-    this.dynamic = true;
-    this.add = 0;
-  }
-
-  /** Makes `offset` hold the current position, before a loop or branch moves it by amounts known only at run time. */
-  sync(writer: CodeBlockWriter): void {
-    if (!this.dynamic) writer.writeLine(`let offset = ${this.add};`);
-    else if (this.add !== 0) writer.writeLine(`offset += ${this.add};`);
-    this.dynamic = true;
-    this.add = 0;
-  }
-}
-
-function intAccessor(type: IntTypeIR): { get: string; set: string; little: string } {
-  const name =
-    type.bits === 64 ? `Big${type.signed ? 'Int' : 'Uint'}64` : `${type.signed ? 'Int' : 'Uint'}${type.bits}`;
-  return { get: `get${name}`, set: `set${name}`, little: type.bits > 8 && type.endian === 'little' ? ', true' : '' };
-}
-
-function uintOfBytes(bytes: 1 | 2 | 4 | 8, endian: 'big' | 'little'): IntTypeIR {
-  return { kind: 'int', bits: (bytes * 8) as 8 | 16 | 32 | 64, signed: false, endian };
-}
-
-function intRange(type: IntTypeIR): { min: string; max: string } {
-  if (type.bits === 64) {
-    return type.signed
-      ? { min: '-9223372036854775808n', max: '9223372036854775807n' }
-      : { min: '0n', max: '18446744073709551615n' };
-  }
-  const span = 2 ** type.bits;
-  return type.signed ? { min: String(-span / 2), max: String(span / 2 - 1) } : { min: '0', max: String(span - 1) };
-}
-
-/** A bit mask as a literal of the flags' base type: bigint for 64-bit flags, number otherwise. */
-function maskLiteral(type: FlagsTypeIR, bits: readonly number[]): string {
-  const mask = bits.reduce((sum, bit) => sum | (1n << BigInt(bit)), 0n);
-  return type.base.bits === 64 ? `0x${mask.toString(16)}n` : `0x${mask.toString(16)}`;
-}
-
-/** Elements that take a TypeScript type annotation without parentheses. */
-function arrayOf(element: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(element) ? `${element}[]` : `Array<${element}>`;
-}
-
-interface Context {
-  readonly model: ProtocolModel;
-  readonly message: MessageModel;
-  readonly out: CodecWriter;
-  /** The local each top-level field is read into or measured as, by field name. */
-  readonly locals: ReadonlyMap<string, string>;
-}
-
-function where(context: Context, path: string): string {
-  return `protocol: PROTOCOL.name, message: ${quote(context.message.name)}, field: ${quote(path)}`;
-}
-
-function addConstant(context: Context, name: string, type: string, initializer: string): string {
-  if (!context.out.constants.some((constant) => constant.name === name)) {
-    context.out.constants.push({ name, type, initializer });
-  }
-  return name;
-}
-
-function enumConstant(context: Context, path: string, type: EnumTypeIR, kind: 'NAMES' | 'CODES'): string {
-  const owner = type.typeName ?? `${context.message.name}_${path}`;
-  const name = `${constantCase(owner)}_${kind}`;
-  return kind === 'NAMES'
-    ? addConstant(
-        context,
-        name,
-        `ReadonlyMap<number, ${tsType(type)}>`,
-        `new Map([${type.values.map((value) => `[${value.value}, '${value.name}']`).join(', ')}])`,
-      )
-    : addConstant(
-        context,
-        name,
-        'ReadonlyMap<string, number>',
-        `new Map([${type.values.map((value) => `['${value.name}', ${value.value}]`).join(', ')}])`,
-      );
-}
-
-function patternConstant(context: Context, path: string, type: StringTypeIR): string {
-  const owner = type.typeName ?? `${context.message.name}_${path}`;
-  return addConstant(
-    context,
-    `${constantCase(owner)}_PATTERN`,
-    'RegExp',
-    `new RegExp(${quote(type.pattern ?? '')}, 'u')`,
-  );
-}
+import { access, propertyKey, quote } from './names.js';
 
 /** The fewest bytes a value of this type takes; lets an array's count be checked against the frame before looping. */
 export function minimumSize(type: TypeIR): number {
@@ -225,11 +82,6 @@ function needsCheck(type: TypeIR): boolean {
       return true;
   }
 }
-
-/** Fixed-size steps get one bounds check per run; variable-size steps check themselves. */
-type Step =
-  | { readonly size: number; readonly path: string; readonly write: (at: (extra?: number) => string) => void }
-  | { readonly size: null; readonly write: () => void };
 
 export function writeBinaryCodec(model: ProtocolModel, out: CodecWriter): void {
   const { ir } = model;
@@ -325,42 +177,6 @@ export function discriminatorPosition(model: ProtocolModel): DiscriminatorPositi
   return found;
 }
 
-/** Writes the steps in order, grouping consecutive fixed-size ones so a run of scalars costs one bounds check. */
-function flush(context: Context, w: CodeBlockWriter, cursor: Cursor, steps: readonly Step[]): void {
-  let index = 0;
-  while (index < steps.length) {
-    const step = steps[index]!;
-    if (step.size === null) {
-      step.write();
-      index += 1;
-      continue;
-    }
-    let run = 0;
-    let end = index;
-    while (end < steps.length && steps[end]!.size !== null) {
-      run += steps[end]!.size!;
-      end += 1;
-    }
-    // The error names the run's first field: decoding cannot get past it.
-    if (run > 0) {
-      // The framing's length prefix was checked by the frame decoder; name the field after it instead.
-      const runSteps = steps.slice(index, end) as { size: number; path: string }[];
-      const first = runSteps.find((candidate) => candidate.size !== 0 && candidate.path !== '(length)') ?? runSteps[0]!;
-      w.write(`if (frame.length < ${cursor.at(run)})`).block(() => {
-        w.writeLine(
-          `throw new TruncatedMessageError({ ${where(context, first.path)}, needed: ${run}, offset: ${cursor.at()}, frameBytes: frame.length });`,
-        );
-      });
-    }
-    for (; index < end; index += 1) {
-      const fixed = steps[index]!;
-      if (fixed.size === null) continue;
-      fixed.write((extra = 0) => cursor.at(extra));
-      cursor.skip(fixed.size);
-    }
-  }
-}
-
 function writeDecode(context: Context, slots: readonly Slot[]): void {
   const { message, model, out } = context;
   const framing = model.ir.framing;
@@ -453,421 +269,6 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
       writer.writeLine(`return { ${values.join(', ')} };`);
     },
   });
-}
-
-/** How the encoder reads a field of `message`: with its default when the caller left it out. */
-function fieldValue(field: FieldIR): string {
-  const value = access('message', field.name);
-  if (field.default === undefined) return value;
-  if (field.type.kind === 'bits')
-    return `(${value} ?? ${field.type.width === 1 ? String(field.default === 1) : field.default})`;
-  if (field.type.kind !== 'int' && field.type.kind !== 'varint') return value;
-  return `(${value} ?? ${field.type.bits === 64 ? `${field.default}n` : field.default})`;
-}
-
-/** The values a varint field takes, as literals: its width, and what maxBytes bytes can carry. */
-function varintBounds(type: VarintTypeIR): [string, string] {
-  const unsigned = (1n << BigInt(Math.min(7 * type.maxBytes, type.bits))) - 1n;
-  return type.zigzag ? [String(-(unsigned + 1n) / 2n), String(unsigned / 2n)] : ['0', String(unsigned)];
-}
-
-/** The unsigned number a varint carries for `value`: itself, or zigzagged. */
-function varintRaw(type: VarintTypeIR, value: string): string {
-  if (!type.zigzag) return value;
-  // 32 bits: numbers, so no bit operators (they would wrap at 2^31).
-  return type.bits === 64
-    ? `(${value} < 0n ? -${value} * 2n - 1n : ${value} * 2n)`
-    : `(${value} < 0 ? -${value} * 2 - 1 : ${value} * 2)`;
-}
-
-/**
- * Reads a varint at the cursor, byte by byte: it stops at the first byte
- * without the high bit, after at most maxBytes (a longer run is refused, so a
- * hostile peer cannot make the loop run past the field's width).
- */
-function decodeVarint(
-  ctx: Context,
-  w: CodeBlockWriter,
-  cursor: Cursor,
-  into: Step[],
-  type: VarintTypeIR,
-  name: string,
-  path: string,
-): void {
-  const fieldWhere = where(ctx, path);
-  ctx.out.imports.add('InvalidFieldError');
-  const big = type.bits === 64;
-  into.push({
-    size: null,
-    write: () => {
-      const start = cursor.at();
-      w.writeLine(`let ${name}Raw = ${big ? '0n' : '0'};`);
-      w.writeLine(`let ${name}At = ${start};`);
-      w.writeLine(`let ${name}Scale = ${big ? '1n' : '1'};`);
-      w.write('for (;;)').block(() => {
-        w.write(`if (${name}At >= frame.length)`).block(() => {
-          w.writeLine(
-            `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}At - (${start}) + 1, offset: ${start}, frameBytes: frame.length });`,
-          );
-        });
-        w.writeLine(`const ${name}Byte = frame[${name}At]!;`);
-        w.writeLine(`${name}At += 1;`);
-        w.writeLine(
-          big
-            ? `${name}Raw += BigInt(${name}Byte & 0x7f) * ${name}Scale;`
-            : `${name}Raw += (${name}Byte & 0x7f) * ${name}Scale;`,
-        );
-        w.writeLine(`if (${name}Byte < 0x80) break;`);
-        w.write(`if (${name}At - (${start}) >= ${type.maxBytes})`).block(() => {
-          w.writeLine(
-            `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a varint of at most ${type.maxBytes} bytes`)}, got: 'a longer one' });`,
-          );
-        });
-        w.writeLine(`${name}Scale *= ${big ? '128n' : '128'};`);
-      });
-      const [, max] = varintBounds({ ...type, zigzag: false });
-      w.write(`if (${name}Raw > ${max}${big ? 'n' : ''})`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a varint of at most ${max}`)}, got: String(${name}Raw) });`,
-        );
-      });
-      const value = !type.zigzag
-        ? `${name}Raw`
-        : big
-          ? `(${name}Raw & 1n ? -(${name}Raw + 1n) / 2n : ${name}Raw / 2n)`
-          : `(${name}Raw % 2 === 1 ? -(${name}Raw + 1) / 2 : ${name}Raw / 2)`;
-      w.writeLine(`const ${name} = ${value};`);
-      cursor.advance(w, `${name}At - (${start})`);
-    },
-  });
-}
-
-/** `status === 'ok'`, `(qos === 1 || qos === 2)`: whether a `when` field is there. */
-function whenTest(source: string, values: readonly (string | number | boolean)[]): string {
-  const tests = values.map((value) => `${source} === ${JSON.stringify(value)}`);
-  return tests.length === 1 ? tests[0]! : `(${tests.join(' || ')})`;
-}
-
-/** The integer a constant int, enum or bool field is read and written as. */
-function constantInt(type: TypeIR): IntTypeIR {
-  if (type.kind === 'int') return type;
-  if (type.kind === 'enum' || type.kind === 'flags') return type.base;
-  return { kind: 'int', bits: 8, signed: false, endian: 'big' };
-}
-
-/** Byte constants up to this long are compared byte by byte inline; longer ones call bytesEqualAt. */
-const INLINE_CONSTANT_BYTES = 8;
-
-function constantBytesName(context: Context, slot: Extract<Slot, { kind: 'constant' }>): string {
-  const bytes = slot.constant.kind === 'bytes' ? slot.constant.bytes : [];
-  const owner = context.model.ir.header.includes(slot.field)
-    ? slot.field.name
-    : `${context.message.name}_${slot.field.name}`;
-  return addConstant(
-    context,
-    `${constantCase(owner)}_BYTES`,
-    'Uint8Array',
-    `new Uint8Array([${bytes.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')}])`,
-  );
-}
-
-function intLiteral(value: number, type: IntTypeIR): string {
-  const text = value >= 10 ? `0x${value.toString(16)}` : String(value);
-  return type.bits === 64 ? `${text}n` : text;
-}
-
-/** A step that checks a `const:` field in place: a typed error naming the field, the constant and what came instead. */
-function decodeConstant(
-  context: Context,
-  w: CodeBlockWriter,
-  into: Step[],
-  slot: Extract<Slot, { kind: 'constant' }>,
-  name: string,
-): void {
-  const { field, constant } = slot;
-  const size = fixedSize(field.type)!;
-  context.out.imports.add('ConstantMismatchError');
-  const fieldWhere = where(context, field.name);
-  if (constant.kind === 'int') {
-    const int = constantInt(field.type);
-    const accessor = intAccessor(int);
-    const expected = intLiteral(constant.value, int);
-    into.push({
-      size,
-      path: field.name,
-      write: (at) => {
-        w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
-        w.write(`if (${name} !== ${expected})`).block(() => {
-          w.writeLine(
-            `throw new ConstantMismatchError({ ${fieldWhere}, expected: ${expected}, actual: ${name}, offset: ${at()} });`,
-          );
-        });
-      },
-    });
-    return;
-  }
-  const bytesName = constantBytesName(context, slot);
-  into.push({
-    size,
-    path: field.name,
-    write: (at) => {
-      const differs =
-        constant.bytes.length <= INLINE_CONSTANT_BYTES
-          ? constant.bytes
-              .map((byte, index) => `frame[${at(index)}] !== 0x${byte.toString(16).padStart(2, '0')}`)
-              .join(' || ')
-          : `!bytesEqualAt(frame, ${at()}, ${bytesName})`;
-      if (constant.bytes.length > INLINE_CONSTANT_BYTES) context.out.imports.add('bytesEqualAt');
-      w.write(`if (${differs})`).block(() => {
-        w.writeLine(
-          `throw new ConstantMismatchError({ ${fieldWhere}, expected: ${bytesName}, actual: frame.slice(${at()}, ${at(size)}), offset: ${at()} });`,
-        );
-      });
-    },
-  });
-}
-
-/**
- * A step that reads a `computed` field: the length or count the field that
- * names it uses (checked there, against its limit and the frame), or 0 when
- * this message has no such field.
- */
-function decodeComputed(
-  context: Context,
-  w: CodeBlockWriter,
-  into: Step[],
-  slot: Extract<Slot, { kind: 'computed' }>,
-  name: string,
-): void {
-  const int = constantInt(slot.field.type);
-  const accessor = intAccessor(int);
-  into.push({
-    size: int.bits / 8,
-    path: slot.field.name,
-    write: (at) => {
-      w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
-      if (slot.target !== null) return;
-      context.out.imports.add('InvalidFieldError');
-      w.write(`if (${name} !== 0)`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${where(context, slot.field.name)}, expected: ${quote(`0 (${context.message.name} has no field it gives the size of)`)}, got: String(${name}) });`,
-        );
-      });
-    },
-  });
-}
-
-/** Writes a `computed` field: the measured length or count of the field that names it (the frame starts zeroed). */
-function encodeComputed(
-  context: Context,
-  w: CodeBlockWriter,
-  cursor: Cursor,
-  slot: Extract<Slot, { kind: 'computed' }>,
-): void {
-  const int = constantInt(slot.field.type);
-  const { target } = slot;
-  if (target !== null) {
-    const accessor = intAccessor(int);
-    const targetType = target.field.type.kind === 'optional' ? target.field.type.value : target.field.type;
-    const present = access('message', target.field.name);
-    const value =
-      targetType.kind === 'struct'
-        ? target.field.type.kind === 'optional'
-          ? `(${present} === undefined ? 0 : ${fixedSize(targetType)})`
-          : String(fixedSize(targetType))
-        : target.field.type.kind === 'string'
-          ? `${context.locals.get(target.field.name)!}Length`
-          : `${access('message', target.field.name)}.length`;
-    w.writeLine(`view.${accessor.set}(${cursor.at()}, ${value}${accessor.little});`);
-  }
-  cursor.skip(int.bits / 8);
-}
-
-/**
- * A step that reads a run of bit fields as one integer and takes each field
- * out of it; the discriminator and constants are checked in place. Returns
- * the fields that are part of the message value.
- */
-function decodeBits(
-  context: Context,
-  w: CodeBlockWriter,
-  into: Step[],
-  slot: Extract<Slot, { kind: 'bits' }>,
-): string[] {
-  const accessor = intAccessor(slot.word);
-  const word = `${context.locals.get(slot.members[0]!.field.name)!}Bits`;
-  const values: string[] = [];
-  into.push({
-    size: slot.word.bits / 8,
-    path: slot.members[0]!.field.name,
-    write: (at) => {
-      w.writeLine(`const ${word} = view.${accessor.get}(${at()}${accessor.little});`);
-      for (const member of slot.members) {
-        const name = context.locals.get(member.field.name)!;
-        const extract =
-          member.shift === 0
-            ? `${word} & ${bitMask(member.width)}`
-            : `(${word} >>> ${member.shift}) & ${bitMask(member.width)}`;
-        if (member.role.kind === 'discriminator') {
-          context.out.imports.add('UnknownMessageError');
-          w.writeLine(`const code = ${extract};`);
-          w.write(`if (code !== ${member.role.code})`).block(() => {
-            w.writeLine(
-              `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(member.field.name)} });`,
-            );
-          });
-        } else if (member.role.kind === 'constant') {
-          context.out.imports.add('ConstantMismatchError');
-          w.writeLine(`const ${name} = ${extract};`);
-          w.write(`if (${name} !== ${member.role.value})`).block(() => {
-            w.writeLine(
-              `throw new ConstantMismatchError({ ${where(context, member.field.name)}, expected: ${member.role.kind === 'constant' ? member.role.value : 0}, actual: ${name}, offset: ${at()} });`,
-            );
-          });
-        } else {
-          w.writeLine(`const ${name} = ${member.width === 1 ? `(${extract}) === 1` : extract};`);
-          values.push(member.field.name);
-        }
-      }
-    },
-  });
-  return slot.members.filter((member) => member.role.kind === 'value').map((member) => member.field.name);
-}
-
-/** Checks the bit fields a caller passes: whole numbers that fit their width (b1 fields are booleans). */
-function measureBits(context: Context, w: CodeBlockWriter, slot: Extract<Slot, { kind: 'bits' }>): void {
-  for (const member of slot.members) {
-    if (member.role.kind !== 'value' || member.width === 1) continue;
-    const value = fieldValue(member.field);
-    const max = 2 ** member.width - 1;
-    context.out.imports.add('InvalidFieldError');
-    w.write(`if (!Number.isInteger(${value}) || ${value} < 0 || ${value} > ${max})`).block(() => {
-      w.writeLine(
-        `throw new InvalidFieldError({ ${where(context, member.field.name)}, expected: ${quote(`an integer from 0 to ${max} (${member.width} bits)`)}, got: String(${value}) });`,
-      );
-    });
-  }
-}
-
-/** Writes a run of bit fields as one integer. */
-function encodeBits(w: CodeBlockWriter, cursor: Cursor, slot: Extract<Slot, { kind: 'bits' }>): void {
-  const accessor = intAccessor(slot.word);
-  const parts = slot.members.map((member) => {
-    const value =
-      member.role.kind === 'discriminator'
-        ? String(member.role.code)
-        : member.role.kind === 'constant'
-          ? String(member.role.value)
-          : member.width === 1
-            ? `(${fieldValue(member.field)} ? 1 : 0)`
-            : fieldValue(member.field);
-    return member.shift === 0 ? value : `(${value} << ${member.shift})`;
-  });
-  // `>>> 0`: a field shifted into bit 31 would make the 32-bit word negative.
-  const word = slot.word.bits === 32 ? `(${parts.join(' | ')}) >>> 0` : parts.join(' | ');
-  w.writeLine(`view.${accessor.set}(${cursor.at()}, ${word}${accessor.little});`);
-  cursor.skip(slot.word.bits / 8);
-}
-
-const CHECKSUM_FUNCTIONS: Record<ChecksumIR['algorithm'], string> = {
-  crc32: 'crc32',
-  'crc16-ccitt': 'crc16Ccitt',
-  adler32: 'adler32',
-  sum8: 'sum8',
-  xor8: 'xor8',
-};
-
-/** The first field a slot holds (a bit run's first member), by name. */
-function slotFieldName(slot: Slot): string | null {
-  if (slot.kind === 'length') return null;
-  return slot.kind === 'bits' ? slot.members[0]!.field.name : slot.field.name;
-}
-
-/** Whether a checksum of this message starts where `slot` does. */
-function checksumStarts(slots: readonly Slot[], slot: Slot): boolean {
-  const name = slotFieldName(slot);
-  return name !== null && slots.some((other) => other.kind === 'checksum' && other.checksum.from === name);
-}
-
-function startLocal(slot: Slot, locals: ReadonlyMap<string, string>): string {
-  return `${locals.get(slotFieldName(slot)!)!}Start`;
-}
-
-/** A step of no bytes that remembers where a checksummed range starts. */
-function markStart(w: CodeBlockWriter, slot: Slot, locals: ReadonlyMap<string, string>): Step {
-  return {
-    size: 0,
-    path: slotFieldName(slot)!,
-    write: (at) => w.writeLine(`const ${startLocal(slot, locals)} = ${at()};`),
-  };
-}
-
-function checksumRange(context: Context, slot: Extract<Slot, { kind: 'checksum' }>, at: string): string {
-  const from = slot.checksum.from;
-  return `frame.subarray(${from === null ? '0' : `${context.locals.get(from)!}Start`}, ${at})`;
-}
-
-/** A step that reads a checksum field and compares it with the bytes before it. */
-function decodeChecksum(
-  context: Context,
-  w: CodeBlockWriter,
-  into: Step[],
-  slot: Extract<Slot, { kind: 'checksum' }>,
-  name: string,
-): void {
-  const int = constantInt(slot.field.type);
-  const accessor = intAccessor(int);
-  const sum = CHECKSUM_FUNCTIONS[slot.checksum.algorithm];
-  context.out.imports.add(sum).add('ChecksumMismatchError');
-  into.push({
-    size: int.bits / 8,
-    path: slot.field.name,
-    write: (at) => {
-      w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
-      w.writeLine(`const ${name}Computed = ${sum}(${checksumRange(context, slot, at())});`);
-      w.write(`if (${name} !== ${name}Computed)`).block(() => {
-        w.writeLine(
-          `throw new ChecksumMismatchError({ ${where(context, slot.field.name)}, algorithm: ${quote(slot.checksum.algorithm)}, computed: ${name}Computed, carried: ${name} });`,
-        );
-      });
-    },
-  });
-}
-
-/** Writes a checksum over the bytes already written before it. */
-function encodeChecksum(
-  context: Context,
-  w: CodeBlockWriter,
-  cursor: Cursor,
-  slot: Extract<Slot, { kind: 'checksum' }>,
-): void {
-  const int = constantInt(slot.field.type);
-  const accessor = intAccessor(int);
-  const sum = CHECKSUM_FUNCTIONS[slot.checksum.algorithm];
-  context.out.imports.add(sum);
-  w.writeLine(
-    `view.${accessor.set}(${cursor.at()}, ${sum}(${checksumRange(context, slot, cursor.at())})${accessor.little});`,
-  );
-  cursor.skip(int.bits / 8);
-}
-
-/** Writes a `const:` field's value; the caller never passes it. */
-function encodeConstant(
-  context: Context,
-  w: CodeBlockWriter,
-  cursor: Cursor,
-  slot: Extract<Slot, { kind: 'constant' }>,
-): void {
-  const { field, constant } = slot;
-  if (constant.kind === 'int') {
-    const int = constantInt(field.type);
-    const accessor = intAccessor(int);
-    w.writeLine(`view.${accessor.set}(${cursor.at()}, ${intLiteral(constant.value, int)}${accessor.little});`);
-    cursor.skip(int.bits / 8);
-    return;
-  }
-  w.writeLine(`frame.set(${constantBytesName(context, slot)}, ${cursor.at()});`);
-  cursor.skip(constant.bytes.length);
 }
 
 /**
@@ -1284,18 +685,6 @@ function decodeSized(
       });
       return;
   }
-}
-
-/** Bytes a value adds to the frame: a constant plus run-time terms. */
-interface Size {
-  constant: number;
-  readonly terms: string[];
-}
-
-function sizeExpression(size: Size): string {
-  return size.terms.length === 0
-    ? String(size.constant)
-    : [...(size.constant === 0 ? [] : [String(size.constant)]), ...size.terms].join(' + ');
 }
 
 function writeEncode(context: Context, slots: readonly Slot[]): void {
