@@ -54,10 +54,10 @@ describe('MQTT 3.1.1 against mosquitto', () => {
     const received = new Promise<Publish>((resolve) => subscriber.on('Publish', resolve));
     const publisher = await connected('sockspec-pub');
     const payload = new Uint8Array(300).map((_, index) => index % 256);
-    publisher.send({ type: 'Publish', flags: 0, topic: 'sockspec/test', payload });
+    publisher.send({ type: 'Publish', topic: 'sockspec/test', payload });
     const message = await received;
     expect(message.topic).toBe('sockspec/test');
     expect(Buffer.from(message.payload).equals(Buffer.from(payload))).toBe(true);
-    publisher.send({ type: 'Disconnect', flags: 0 });
+    publisher.send({ type: 'Disconnect' });
   });
 });

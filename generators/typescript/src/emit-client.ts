@@ -78,7 +78,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
   file.addInterface({
     name: clientName,
     isExported: true,
-    extends: ['TypedClient<ClientMessage, ServerMessage>'],
+    extends: ['TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage>'],
     docs: [`A connected ${ir.name} client: a method per request, plus pushes, \`send\` and \`close\` (TypedClient).`],
     methods: [
       ...requests.map((request) => ({

@@ -67,7 +67,15 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
     name: `encode${union}`,
     exported: true,
     docs: `Encodes any message a ${sender} sends as a whole frame.`,
-    parameters: [{ name: 'message', type: union }],
+    // With defaults, what a caller sends may leave fields out that a decoded message always has.
+    parameters: [
+      {
+        name: 'message',
+        type: messages.some((message) => message.fields.some((field) => field.default !== undefined))
+          ? messages.map((message) => `(${message.fieldsName} & { readonly type: ${quote(message.name)} })`).join(' | ')
+          : union,
+      },
+    ],
     returnType: 'Uint8Array',
     body: (writer) => {
       if (messages.length === 0) {

@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeJoin, encodeLeave, encodeListMembers, encodeListRooms, encodeSay, encodeWhisper, framing } from './codec.js';
-import type { ClientMessage, Failed, Join, JoinFields, Joined, Leave, LeaveFields, Left, ListMembers, ListMembersFields, ListRooms, ListRoomsFields, Members, Ok, Rooms, Say, SayFields, ServerMessage, Whisper, WhisperFields } from './messages.js';
+import type { Failed, Join, JoinFields, Joined, Leave, LeaveFields, Left, ListMembers, ListMembersFields, ListRooms, ListRoomsFields, Members, Ok, Rooms, Say, SayFields, ServerMessage, Whisper, WhisperFields } from './messages.js';
 
 /** A connected chat client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface ChatClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface ChatClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Join and resolves with the Joined that answers it (a Failed rejects with a RemoteError). The id is assigned here. */
   join(message: Omit<JoinFields, 'id'>, options?: RequestOptions): Promise<Joined>;
   /** Sends a Say and resolves with the Ok that answers it (a Failed rejects with a RemoteError). The id is assigned here. */

@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeLine, framing } from './codec.js';
-import type { ClientMessage, Line, LineFields, ServerMessage } from './messages.js';
+import type { Line, LineFields, ServerMessage } from './messages.js';
 
 /** A connected echo client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface EchoClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface EchoClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Line and resolves with the Line that answers it. */
   line(message: LineFields, options?: RequestOptions): Promise<Line>;
 }

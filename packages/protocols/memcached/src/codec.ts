@@ -2252,7 +2252,7 @@ export function encodeStatResult(message: StatResultFields): Uint8Array {
 }
 
 /** Encodes any message a client sends as a whole frame. */
-export function encodeClientMessage(message: ClientMessage): Uint8Array {
+export function encodeClientMessage(message: (GetFields & { readonly type: 'Get' }) | (GetQFields & { readonly type: 'GetQ' }) | (GetKFields & { readonly type: 'GetK' }) | (GetKQFields & { readonly type: 'GetKQ' }) | (SetFields & { readonly type: 'Set' }) | (AddFields & { readonly type: 'Add' }) | (ReplaceFields & { readonly type: 'Replace' }) | (DeleteFields & { readonly type: 'Delete' }) | (IncrementFields & { readonly type: 'Increment' }) | (DecrementFields & { readonly type: 'Decrement' }) | (NoopFields & { readonly type: 'Noop' }) | (VersionFields & { readonly type: 'Version' }) | (StatFields & { readonly type: 'Stat' })): Uint8Array {
   switch (message.type) {
     case 'Get':
       return encodeGet(message);
@@ -2322,7 +2322,7 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
 }
 
 /** Encodes any message a server sends as a whole frame. */
-export function encodeServerMessage(message: ServerMessage): Uint8Array {
+export function encodeServerMessage(message: (GetResultFields & { readonly type: 'GetResult' }) | (GetQResultFields & { readonly type: 'GetQResult' }) | (GetKResultFields & { readonly type: 'GetKResult' }) | (GetKQResultFields & { readonly type: 'GetKQResult' }) | (SetResultFields & { readonly type: 'SetResult' }) | (AddResultFields & { readonly type: 'AddResult' }) | (ReplaceResultFields & { readonly type: 'ReplaceResult' }) | (DeleteResultFields & { readonly type: 'DeleteResult' }) | (IncrementResultFields & { readonly type: 'IncrementResult' }) | (DecrementResultFields & { readonly type: 'DecrementResult' }) | (NoopResultFields & { readonly type: 'NoopResult' }) | (VersionResultFields & { readonly type: 'VersionResult' }) | (StatResultFields & { readonly type: 'StatResult' })): Uint8Array {
   switch (message.type) {
     case 'GetResult':
       return encodeGetResult(message);

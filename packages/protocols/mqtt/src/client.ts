@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeConnect, encodePingReq, encodeSubscribe, framing } from './codec.js';
-import type { ClientMessage, ConnAck, Connect, ConnectFields, PingReq, PingReqFields, PingResp, ServerMessage, SubAck, Subscribe, SubscribeFields } from './messages.js';
+import type { ConnAck, Connect, ConnectFields, PingReq, PingReqFields, PingResp, ServerMessage, SubAck, Subscribe, SubscribeFields } from './messages.js';
 
 /** A connected mqtt client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface MqttClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface MqttClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Connect and resolves with the ConnAck that answers it. */
   connect(message: ConnectFields, options?: RequestOptions): Promise<ConnAck>;
   /** Sends a Subscribe and resolves with the SubAck that answers it. */

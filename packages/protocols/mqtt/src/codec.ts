@@ -453,7 +453,7 @@ export function encodeDisconnect(message: DisconnectFields): Uint8Array {
 }
 
 /** Encodes any message a client sends as a whole frame. */
-export function encodeClientMessage(message: ClientMessage): Uint8Array {
+export function encodeClientMessage(message: (ConnectFields & { readonly type: 'Connect' }) | (PublishFields & { readonly type: 'Publish' }) | (SubscribeFields & { readonly type: 'Subscribe' }) | (PingReqFields & { readonly type: 'PingReq' }) | (DisconnectFields & { readonly type: 'Disconnect' })): Uint8Array {
   switch (message.type) {
     case 'Connect':
       return encodeConnect(message);
@@ -491,7 +491,7 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
 }
 
 /** Encodes any message a server sends as a whole frame. */
-export function encodeServerMessage(message: ServerMessage): Uint8Array {
+export function encodeServerMessage(message: (ConnAckFields & { readonly type: 'ConnAck' }) | (PublishFields & { readonly type: 'Publish' }) | (SubAckFields & { readonly type: 'SubAck' }) | (PingRespFields & { readonly type: 'PingResp' })): Uint8Array {
   switch (message.type) {
     case 'ConnAck':
       return encodeConnAck(message);

@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeStamp, framing } from './codec.js';
-import type { ClientMessage, ServerMessage, Stamp, StampFields, Stamped } from './messages.js';
+import type { ServerMessage, Stamp, StampFields, Stamped } from './messages.js';
 
 /** A connected timestamp client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface TimestampClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface TimestampClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Stamp and resolves with the Stamped that answers it. */
   stamp(message: StampFields, options?: RequestOptions): Promise<Stamped>;
 }

@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeBeacon, encodeClientMessage, framing } from './codec.js';
-import type { Beacon, BeaconFields, ClientMessage, ServerMessage } from './messages.js';
+import type { Beacon, BeaconFields, ServerMessage } from './messages.js';
 
 /** A connected beacon client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface BeaconClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface BeaconClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Beacon and resolves with the Beacon that answers it. */
   beacon(message: BeaconFields, options?: RequestOptions): Promise<Beacon>;
 }

@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeDrawing, encodeScalars, encodeTexts, framing } from './codec.js';
-import type { ClientMessage, Drawing, DrawingFields, Drawn, Scalars, ScalarsFields, ServerMessage, Texts, TextsFields } from './messages.js';
+import type { Drawing, DrawingFields, Drawn, Scalars, ScalarsFields, ServerMessage, Texts, TextsFields } from './messages.js';
 
 /** A connected gallery client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface GalleryClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface GalleryClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Scalars and resolves with the Scalars that answers it. The id is assigned here. */
   scalars(message: Omit<ScalarsFields, 'id'>, options?: RequestOptions): Promise<Scalars>;
   /** Sends a Texts and resolves with the Texts that answers it. The id is assigned here. */

@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeSay, framing } from './codec.js';
-import type { ClientMessage, Say, SayFields, ServerMessage } from './messages.js';
+import type { Say, SayFields, ServerMessage } from './messages.js';
 
 /** A connected greeter client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface GreeterClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface GreeterClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Say and resolves with the Say that answers it. */
   say(message: SayFields, options?: RequestOptions): Promise<Say>;
 }

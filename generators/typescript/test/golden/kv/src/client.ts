@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodePing, encodePut, framing } from './codec.js';
-import type { ClientMessage, Ping, PingFields, Put, PutFields, ServerMessage, Stored } from './messages.js';
+import type { Ping, PingFields, Put, PutFields, ServerMessage, Stored } from './messages.js';
 
 /** A connected kv client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface KvClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface KvClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Put and resolves with the Stored that answers it. The id is assigned here. */
   put(message: Omit<PutFields, 'id'>, options?: RequestOptions): Promise<Stored>;
   /** Sends a Ping and resolves with the Ping that answers it. The id is assigned here. */

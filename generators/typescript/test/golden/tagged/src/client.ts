@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodePing, framing } from './codec.js';
-import type { ClientMessage, Failed, Ping, PingFields, Pong, ServerMessage } from './messages.js';
+import type { Failed, Ping, PingFields, Pong, ServerMessage } from './messages.js';
 
 /** A connected tagged client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface TaggedClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface TaggedClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Ping and resolves with the Pong that answers it (a Failed rejects with a RemoteError). The id is assigned here. */
   ping(message: Omit<PingFields, 'id'>, options?: RequestOptions): Promise<Pong>;
 }

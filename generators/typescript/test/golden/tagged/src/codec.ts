@@ -258,7 +258,7 @@ export function encodeFailed(message: FailedFields): Uint8Array {
 }
 
 /** Encodes any message a client sends as a whole frame. */
-export function encodeClientMessage(message: ClientMessage): Uint8Array {
+export function encodeClientMessage(message: (PingFields & { readonly type: 'Ping' })): Uint8Array {
   switch (message.type) {
     case 'Ping':
       return encodePing(message);
@@ -280,7 +280,7 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
 }
 
 /** Encodes any message a server sends as a whole frame. */
-export function encodeServerMessage(message: ServerMessage): Uint8Array {
+export function encodeServerMessage(message: (PongFields & { readonly type: 'Pong' }) | (FailedFields & { readonly type: 'Failed' })): Uint8Array {
   switch (message.type) {
     case 'Pong':
       return encodePong(message);

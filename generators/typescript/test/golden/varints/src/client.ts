@@ -3,10 +3,10 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, framing } from './codec.js';
-import type { ClientMessage, ServerMessage } from './messages.js';
+import type { ServerMessage } from './messages.js';
 
 /** A connected varints client: a method per request, plus pushes, `send` and `close` (TypedClient). */
-export interface VarintsClient extends TypedClient<ClientMessage, ServerMessage> {
+export interface VarintsClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
 }
 
 /** Connects to a varints server (default transport tcp). */
