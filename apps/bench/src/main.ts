@@ -2,13 +2,14 @@
 /**
  * `pnpm bench echo [--seconds N] [--connections N]`: the generated echo
  * server against a hand-written node:net echo, on loopback, in one run.
- * `pnpm bench cpu ...`, `pnpm bench chat-fanout ...` and
- * `pnpm bench file-transfer ...` are in cpu.ts, chat-fanout.ts and
- * file-transfer.ts.
+ * `pnpm bench cpu ...`, `pnpm bench chat-fanout ...`,
+ * `pnpm bench file-transfer ...` and `pnpm bench codec ...` are in cpu.ts,
+ * chat-fanout.ts, file-transfer.ts and codec.ts.
  */
 import { fileURLToPath } from 'node:url';
 import { runChatFanoutBench } from './chat-fanout.js';
 import { type ChildServer, FROM_SOURCE, startChildServer, stopChildServer } from './child-server.js';
+import { runCodecBench } from './codec.js';
 import { runCpuBench } from './cpu.js';
 import { runFileTransferBench } from './file-transfer.js';
 import { type PingPongResult, pingPong } from './load.js';
@@ -37,6 +38,7 @@ async function startServer(kind: ServerKind): Promise<BenchServer> {
 
 async function main(): Promise<number> {
   if (process.argv[2] === 'cpu') return runCpuBench(process.argv.slice(3));
+  if (process.argv[2] === 'codec') return runCodecBench(process.argv.slice(3));
   if (process.argv[2] === 'chat-fanout') return runChatFanoutBench(process.argv.slice(3));
   if (process.argv[2] === 'file-transfer') return runFileTransferBench(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
