@@ -184,15 +184,21 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                 );
               } else if (request.many !== null) {
                 typeImports.add('ReplyStream');
-                const isEnd = request.many.end
-                  .map((match) => `reply.${propertyKey(match.field)} === ${JSON.stringify(match.value)}`)
-                  .join(' && ');
+                // The errors message fails the stream in the engine, so only the replies reach the end test and the consumer.
+                const replyName = messageNamed(model, request.message.replies[0]!).name;
+                const isEnd = [
+                  `reply.type === ${quote(replyName)}`,
+                  ...request.many.end.map(
+                    (match) => `reply.${propertyKey(match.field)} === ${JSON.stringify(match.value)}`,
+                  ),
+                ].join(' && ');
+                const streamCast = request.answers.length > 1 ? ` as unknown as ${request.returns}` : '';
                 writer.writeLine(
-                  `return client.requestMany(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, (reply) => ${isEnd || 'true'}, ${request.many.endIncluded}, requestOptions${byId});`,
+                  `return client.requestMany(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, (reply) => ${isEnd}, ${request.many.endIncluded}, requestOptions${byId})${streamCast};`,
                 );
               } else if (request.barrier !== null) {
                 writer.writeLine(
-                  `return client.requestQuiet(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, barrier, requestOptions${byId});`,
+                  `return client.requestQuiet(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, barrier, requestOptions${byId})${request.answers.length > 1 ? ` as ${request.returns}` : ''};`,
                 );
               } else {
                 writer.writeLine(

@@ -154,7 +154,7 @@ export async function createClient(options: ClientOptions = {}): Promise<Memcach
     },
     stat(message: Omit<StatFields, 'opaque'>, requestOptions?: RequestOptions): ReplyStream<StatResult> {
       const correlationId = nextCorrelation();
-      return client.requestMany(() => encodeStat({ ...message, opaque: correlationId }), (reply): reply is StatResult => isStatReply(reply) && reply.opaque === correlationId, (reply) => reply.key === "", false, requestOptions, correlationId);
+      return client.requestMany(() => encodeStat({ ...message, opaque: correlationId }), (reply): reply is StatResult => isStatReply(reply) && reply.opaque === correlationId, (reply) => reply.type === 'StatResult' && reply.key === "", false, requestOptions, correlationId);
     },
   };
   return api;
