@@ -24,6 +24,8 @@ export interface ConnectionHost<Incoming> {
   readonly model: ConcurrencyModel;
   readonly hooks: ServerHooks;
   readonly idleTimeoutMs: number | null;
+  /** Longest a partial frame may be held since the last complete one; null: no limit. */
+  readonly frameTimeoutMs: number | null;
   readonly log: (line: string) => void;
   /** True once shutdown has begun: finish the message in flight, then close. */
   readonly draining: boolean;
@@ -74,6 +76,9 @@ export class ServedConnection<Incoming> implements Connection {
   #startup: Promise<void> | null = null;
   #idleTimer: NodeJS.Timeout | null = null;
   #lastInputAt = 0;
+  #frameTimer: NodeJS.Timeout | null = null;
+  /** When the last frame was complete (or the connection opened): a partial frame is timed from here. */
+  #lastFrameAt = Date.now();
   #lingerTimer: NodeJS.Timeout | null = null;
   #resolveFinished!: () => void;
   #closeListeners: Array<() => void> = [];
@@ -244,6 +249,7 @@ export class ServedConnection<Incoming> implements Connection {
       this.#inputError = error;
       this.#updateFlow();
     }
+    if (this.#frameTimer === null && this.#decoder.bufferedBytes > 0) this.#scheduleFrameDeadline();
     if (this.#pumping) {
       // Most dispatches finish within the same turn, so reading is not paused
       // up front (that would cost a pause/resume per chunk); only once a chunk
@@ -256,7 +262,31 @@ export class ServedConnection<Incoming> implements Connection {
     }
   }
 
+  /** One timer while a frame is partly in, re-armed for the time left rather than reset per frame. */
+  #scheduleFrameDeadline(): void {
+    const limit = this.#host.frameTimeoutMs;
+    if (limit === null) return;
+    const left = Math.max(0, limit - (Date.now() - this.#lastFrameAt));
+    this.#frameTimer = setTimeout(() => this.#onFrameDeadline(limit), left);
+    this.#frameTimer.unref();
+  }
+
+  #onFrameDeadline(limit: number): void {
+    this.#frameTimer = null;
+    if (this.#phase !== 'open' || this.#decoder.bufferedBytes === 0) return;
+    const waited = Date.now() - this.#lastFrameAt;
+    if (waited < limit) {
+      this.#scheduleFrameDeadline();
+      return;
+    }
+    this.#logLine(
+      `a frame has been arriving for ${waited} ms (${this.#decoder.bufferedBytes} bytes held, frameTimeoutMs ${limit}); closing connection`,
+    );
+    this.close();
+  }
+
   readonly #queueFrame = (frame: Uint8Array): void => {
+    this.#lastFrameAt = Date.now();
     this.#frames.push(frame);
   };
 
@@ -495,6 +525,8 @@ export class ServedConnection<Incoming> implements Connection {
   async #onClose(error: Error | undefined): Promise<void> {
     this.#phase = 'closed';
     this.#clearIdle();
+    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
+    this.#frameTimer = null;
     if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
     this.#frames = [];
     this.#frameHead = 0;

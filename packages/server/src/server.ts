@@ -5,6 +5,9 @@ import { ServerStateError } from './errors.js';
 import { PeerDirectory } from './peers.js';
 import type { ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, ShutdownOptions } from './types.js';
 
+/** A frame that takes longer than this to arrive is a peer holding the connection open byte by byte. */
+const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
+
 const DEFAULT_DRAIN_MS = 5_000;
 
 /**
@@ -26,6 +29,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   readonly model: ConcurrencyModel;
   readonly hooks: ServerHooks;
   readonly idleTimeoutMs: number | null;
+  readonly frameTimeoutMs: number | null;
   readonly log: (line: string) => void;
   draining = false;
   readonly peers: PeerDirectory;
@@ -49,6 +53,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     this.model = options.concurrency ?? eventLoop();
     this.hooks = options.hooks ?? {};
     this.idleTimeoutMs = options.idleTimeoutMs === undefined ? protocol.idleTimeoutMs : options.idleTimeoutMs;
+    this.frameTimeoutMs = options.frameTimeoutMs === undefined ? DEFAULT_FRAME_TIMEOUT_MS : options.frameTimeoutMs;
     this.log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
     if (protocol.usesGroups === true && (this.model.remote !== undefined || this.model.cluster !== undefined)) {
       throw new ServerStateError(
@@ -226,6 +231,7 @@ function listenOptions(options: ServerOptions): ListenOptions {
     concurrency: _model,
     hooks: _hooks,
     idleTimeoutMs: _idle,
+    frameTimeoutMs: _frame,
     log: _log,
     maxGroupsPerConnection: _groups,
     maxBroadcastBacklogBytes: _backlog,

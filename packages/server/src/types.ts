@@ -122,6 +122,13 @@ export interface ServerOptions extends SocketOptions {
   readonly hooks?: ServerHooks;
   /** Overrides the spec's idle timeout; null disables it. */
   readonly idleTimeoutMs?: number | null;
+  /**
+   * Longest a frame may take to arrive once its first bytes are in, counted
+   * from the last frame completed: a peer that trickles a frame a byte at a
+   * time (slowloris) would otherwise hold its buffer and its slot for ever.
+   * Default 30,000 ms; null disables it.
+   */
+  readonly frameTimeoutMs?: number | null;
   /** Groups one connection may be in at once (declared joins past it are refused). Default 256. */
   readonly maxGroupsPerConnection?: number;
   /** Unsent bytes past which a connection counts as too slow for broadcasts and is closed. Default 8 MiB. */

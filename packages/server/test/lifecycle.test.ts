@@ -119,6 +119,46 @@ describe('idle timeout', () => {
   });
 });
 
+describe('frame deadline', () => {
+  it('closes a peer that trickles a frame a byte at a time (slowloris), and keeps serving others', async () => {
+    const { connect, logs } = await startServer(lineProtocol({ idleTimeoutMs: null }), { frameTimeoutMs: 150 });
+    const slow = await connect();
+    const other = await connect();
+    // Never idle, never a whole line: one byte every 20 ms.
+    const drip = setInterval(() => slow.socket.write('x'), 20);
+    try {
+      const started = Date.now();
+      await slow.closed;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(130);
+    } finally {
+      clearInterval(drip);
+    }
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /a frame has been arriving for \d+ ms \(\d+ bytes held, frameTimeoutMs 150\); closing connection$/,
+      ),
+    ]);
+    expect(await other.request('echo still here')).toBe('still here');
+  });
+
+  it('does not count a steady stream of whole frames against the deadline', async () => {
+    const { connect, logs } = await startServer(lineProtocol({ idleTimeoutMs: null }), { frameTimeoutMs: 100 });
+    const peer = await connect();
+    // Each chunk ends inside the next line, so some bytes are always held, but frames keep completing.
+    const until = Date.now() + 400;
+    let n = 0;
+    while (Date.now() < until) {
+      peer.socket.write(`echo ${n}\necho `);
+      n += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    peer.socket.write('last\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(peer.socket.destroyed).toBe(false);
+    expect(logs).toEqual([]);
+  });
+});
+
 describe('concurrency models', () => {
   it('eventLoop({ maxConnections: 1 }) queues the next connection until one leaves', async () => {
     let setups = 0;
