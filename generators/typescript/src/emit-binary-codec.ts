@@ -487,7 +487,21 @@ function decodeType(
       });
       return;
     }
-    case 'optional':
+    case 'optional': {
+      /** `let name: T | undefined`, decoded only when `test` holds at run time. */
+      const decodePresent = (test: string): void => {
+        cursor.sync(w);
+        const value = `${name}Value`;
+        w.writeLine(`let ${name}: ${tsType(type)};`);
+        w.write(`if (${test})`).block(() => {
+          const inner = new Cursor(true);
+          const steps: Step[] = [];
+          decodeType(ctx, w, inner, steps, type.value, value, path);
+          flush(ctx, w, inner, steps);
+          w.writeLine(`${name} = ${value};`);
+          inner.sync(w);
+        });
+      };
       if (type.when !== undefined) {
         // No presence byte: the earlier field, read by now, says whether the value is there.
         const when = type.when;
@@ -495,17 +509,7 @@ function decodeType(
         into.push({
           size: null,
           write: () => {
-            cursor.sync(w);
-            const value = `${name}Value`;
-            w.writeLine(`let ${name}: ${tsType(type)};`);
-            w.write(`if (${whenTest(source, when.values)})`).block(() => {
-              const inner = new Cursor(true);
-              const steps: Step[] = [];
-              decodeType(ctx, w, inner, steps, type.value, value, path);
-              flush(ctx, w, inner, steps);
-              w.writeLine(`${name} = ${value};`);
-              inner.sync(w);
-            });
+            decodePresent(whenTest(source, when.values));
             const sizeField = type.value.kind === 'struct' ? type.value.size?.field : undefined;
             if (sizeField !== undefined) {
               // Absent, the struct takes no bytes: the field that holds its size must say so.
@@ -536,21 +540,10 @@ function decodeType(
       });
       into.push({
         size: null,
-        write: () => {
-          cursor.sync(w);
-          const value = `${name}Value`;
-          w.writeLine(`let ${name}: ${tsType(type)};`);
-          w.write(`if (${name}Present === 1)`).block(() => {
-            const inner = new Cursor(true);
-            const steps: Step[] = [];
-            decodeType(ctx, w, inner, steps, type.value, value, path);
-            flush(ctx, w, inner, steps);
-            w.writeLine(`${name} = ${value};`);
-            inner.sync(w);
-          });
-        },
+        write: () => decodePresent(`${name}Present === 1`),
       });
       return;
+    }
   }
 }
 
