@@ -2,6 +2,7 @@ import {
   constantFor,
   type ErrorsIR,
   type FieldIR,
+  generatedNames,
   type MessageBehaviorIR,
   type MessageIR,
   type ProtocolIR,
@@ -48,32 +49,6 @@ export interface ProtocolModel {
 }
 
 const CLIENT_MEMBERS = new Set(['send', 'on', 'close', 'closed', 'remote']);
-
-/** Globals the generated code uses by name; a message or type named like one would shadow it. */
-const GLOBALS_USED = new Set([
-  'Array',
-  'AsyncIterator',
-  'BigInt',
-  'DataView',
-  'Date',
-  'Error',
-  'Extract',
-  'JSON',
-  'Map',
-  'Number',
-  'Omit',
-  'Promise',
-  'ReadonlyMap',
-  'RegExp',
-  'String',
-  'Symbol',
-  'TextEncoder',
-  'Uint8Array',
-  'WeakMap',
-  'ClientMessage',
-  'ServerMessage',
-  'PROTOCOL',
-]);
 
 export function buildModel(ir: ProtocolIR): ProtocolModel {
   const headerFields = ir.header.filter((field) => field.name !== ir.discriminator);
@@ -129,7 +104,8 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
   };
   for (const message of messages) for (const field of message.fields) visit(field.type);
   for (const name of [...messages.map((message) => message.name), ...namedTypes.keys()]) {
-    if (GLOBALS_USED.has(pascalCase(name))) {
+    // check reports these first (reserved-name); kept so a hand-made IR cannot slip one past.
+    if (generatedNames(ir.name).has(pascalCase(name))) {
       throw new UnsupportedFeatureError(
         ir.sourceFile,
         name,

@@ -3,6 +3,7 @@ import { checkBitRuns } from './bit-runs.js';
 import { type FieldList, resolveComputedLengths } from './computed.js';
 import { describePath } from './describe.js';
 import { type Diagnostic, didYouMean, hasErrors, listNames, sortDiagnostics } from './diagnostics.js';
+import { checkGeneratedNames } from './generated-names.js';
 import {
   type BehaviorIR,
   type BroadcastIR,
@@ -105,7 +106,10 @@ function compileUnchecked(text: string, file: string): CompileResult {
   const broken = new BrokenPaths();
   checkShape(source.data, report, broken, behaviorKeyIsKnown(source.data));
   const ir = isRecord(source.data) ? new SemanticPass(source, report, broken).run() : null;
-  if (ir !== null) checkReplySizes(ir, report);
+  if (ir !== null) {
+    checkReplySizes(ir, report);
+    checkGeneratedNames(ir, report);
+  }
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...report.diagnostics]);
   return { ir: hasErrors(diagnostics) ? null : ir, diagnostics };
 }

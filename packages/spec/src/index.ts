@@ -1,5 +1,6 @@
 export { type CompileResult, compileSpec, loadSpecFile } from './compile.js';
 export { type Diagnostic, formatDiagnostic, type Severity } from './diagnostics.js';
+export { generatedNames } from './generated-names.js';
 export * from './ir.js';
 export {
   BUILTIN_TYPE_NAMES,

@@ -231,6 +231,13 @@ const expected: Record<string, string[]> = {
     "specs/when.protocol.yaml:11:79: error conflicting-type-keys: field 'extra' of message 'Both' uses both 'optional' and 'when'\n  hint: 'optional' marks presence with a byte, 'when' with an earlier field: keep one",
     "specs/when.protocol.yaml:12:52: error when-nested: a 'when' inside field 'point': only a header or message field can be present on another's say-so\n  hint: use 'optional: true' (a presence byte) inside structs and lists",
   ],
+  'reserved-names': [
+    "specs/reserved-names.protocol.yaml:8:3: error reserved-name: type 'PingFields' has the name of a type message 'Ping' generates\n  hint: rename the type (for example PingFieldsType)",
+    "specs/reserved-names.protocol.yaml:9:3: error reserved-name: type 'Connection' has a name the generated code already uses\n  hint: rename the type (for example ConnectionType)",
+    "specs/reserved-names.protocol.yaml:11:3: error reserved-name: message 'Error' would generate the type Error, a name the generated code already uses\n  hint: rename the message (for example ErrorMessage or NamesError)",
+    "specs/reserved-names.protocol.yaml:12:3: error reserved-name: message 'Answer' would generate the type Answer, a name the generated code already uses\n  hint: rename the message (for example AnswerMessage or NamesAnswer)",
+    "specs/reserved-names.protocol.yaml:13:3: error reserved-name: message 'NamesClient' would generate the type NamesClient, a name the generated code already uses\n  hint: rename the message (for example NamesClientMessage or NamesNamesClient)",
+  ],
   'layout-rules': [
     'specs/layout-rules.protocol.yaml:4:64: error length-offset-not-at-field-boundary: the length field is at byte 7, past the end of the fixed-size header fields (byte 2)\n  hint: set offset to one of 0, 1, 2, or declare header fields that fill bytes 2 to 7',
     "specs/layout-rules.protocol.yaml:19:50: error nesting-too-deep: field 'deep' of message 'Deep' nests structs, lists and optionals 9 levels deep, more than the 8 a spec may use\n  hint: flatten the innermost levels into their parent struct",
