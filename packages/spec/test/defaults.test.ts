@@ -291,13 +291,13 @@ describe('behavior defaults and values', () => {
         messages: [
           '  Welcome: { code: 1, from: server, fields: { text: string, at: timestamp, big: u64, level: { type: u8, values: { LOW: 0, HIGH: 1 } }, ok: bool, ratio: f32 } }',
           '  Ask: { code: 2, from: client, fields: { text: string, n: u16 } }',
-          '  Told: { code: 3, from: server, fields: { text: string, n: u32 } }',
+          '  Result: { code: 3, from: server, fields: { text: string, n: u32 } }',
         ].join('\n'),
         behavior: [
           '  greeting:',
           '    message: Welcome',
           "    values: { text: '$$5 off', at: $now, big: 18446744073709551615, level: HIGH, ok: true, ratio: 0.5 }",
-          '  Ask: { reply: { message: Told, values: { text: $request.text, n: $request.n } } }',
+          '  Ask: { reply: { message: Result, values: { text: $request.text, n: $request.n } } }',
         ].join('\n'),
       }),
     );
@@ -318,7 +318,7 @@ describe('behavior defaults and values', () => {
         kind: 'reply',
         message: 'Ask',
         reply: {
-          message: 'Told',
+          message: 'Result',
           values: [
             { field: 'text', value: { kind: 'request-field', field: 'text' } },
             { field: 'n', value: { kind: 'request-field', field: 'n' } },
@@ -333,8 +333,8 @@ describe('behavior defaults and values', () => {
       binarySpec({
         header: '  type: { type: u8, discriminator: true }',
         messages:
-          '  Ask: { code: 2, from: client, fields: { n: u32 } }\n  Told: { code: 3, from: server, fields: { n: u16 } }',
-        behavior: '  Ask: { reply: { message: Told, values: { n: $request.n } } }',
+          '  Ask: { code: 2, from: client, fields: { n: u32 } }\n  Result: { code: 3, from: server, fields: { n: u16 } }',
+        behavior: '  Ask: { reply: { message: Result, values: { n: $request.n } } }',
       }),
     );
     expect(lines).toEqual([
