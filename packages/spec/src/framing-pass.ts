@@ -3,7 +3,7 @@ import type { Endian, FieldIR, FramingIR, LengthPrefixedFramingIR, TransportKind
 import { isRecord } from './records.js';
 import type { Reporter } from './report.js';
 import { FRAMING_KINDS } from './schema.js';
-import type { SpecPath } from './source.js';
+import type { SpecPath, SpecSource } from './source.js';
 import { fixedSize } from './types.js';
 
 const DATAGRAM_TRANSPORTS: readonly TransportKind[] = ['udp', 'udp6', 'unix-dgram'];
@@ -17,6 +17,8 @@ const LENGTH_WIDTHS = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
 /** What a pass over the spec needs from the compiler: where to report, the spec, and which paths the shape check broke. */
 export interface PassContext {
   readonly report: Reporter;
+  /** The parsed spec with its source positions (literal values report against them). */
+  readonly source: SpecSource;
   readonly spec: Record<string, unknown>;
   ok(path: SpecPath): boolean;
   /** The spec value at a top-level key, or undefined when it failed the shape check. */
@@ -39,6 +41,11 @@ export class FramingPass {
 
   constructor(ctx: PassContext) {
     this.#ctx = ctx;
+  }
+
+  /** The same context, for the passes that follow. */
+  get context(): PassContext {
+    return this.#ctx;
   }
 
   framing(): FramingIR | null {
