@@ -3,6 +3,7 @@ import { BehaviorPass } from './behavior-pass.js';
 import { checkBitRuns } from './bit-runs.js';
 import { type FieldList, resolveComputedLengths } from './computed.js';
 import { type Diagnostic, didYouMean, hasErrors, listNames, sortDiagnostics } from './diagnostics.js';
+import { FieldRoles } from './field-roles.js';
 import { FramingPass } from './framing-pass.js';
 import { checkGeneratedNames } from './generated-names.js';
 import {
@@ -32,7 +33,7 @@ import { MAX_SIZE } from './schema.js';
 import { BrokenPaths, checkShape } from './shape.js';
 import { type SpecPath, SpecSource } from './source.js';
 import { parseLineTemplate } from './template.js';
-import { describeKind, intRange, MAX_NESTING_DEPTH, nestingDepth, TypeResolver } from './types.js';
+import { describeKind, intRange, MAX_NESTING_DEPTH, nestingDepth, type TypeContext, TypeResolver } from './types.js';
 
 export interface CompileResult {
   /** The normalized IR; null when any error diagnostic was reported. */
@@ -190,10 +191,15 @@ class SemanticPass {
 
     // Broken entries stay in the map so references to them are not reported as unknown.
     const typeDefinitions = new Map<string, unknown>(isRecord(spec.types) ? Object.entries(spec.types) : []);
-    const resolver = new TypeResolver(
-      { encoding, byteOrder, bitOrder, valueLimit, report: this.#report, broken: this.#broken },
-      typeDefinitions,
-    );
+    const typeContext: TypeContext = {
+      encoding,
+      byteOrder,
+      bitOrder,
+      valueLimit,
+      report: this.#report,
+      broken: this.#broken,
+    };
+    const resolver = new TypeResolver(typeContext, typeDefinitions, new FieldRoles(typeContext));
     for (const name of typeDefinitions.keys()) resolver.resolveNamed(name, null);
 
     let header = this.#header(encoding, resolver);
