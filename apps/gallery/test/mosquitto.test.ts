@@ -48,8 +48,8 @@ describe('MQTT 3.1.1 against mosquitto', () => {
 
   it('routes a QoS 0 PUBLISH of 300 bytes (a two-byte remaining length) to a subscriber', async () => {
     const subscriber = await connected('sockspec-sub');
-    // SUBSCRIBE's fixed-header flags must be 0b0010 (MQTT 3.1.1 section 3.8.1).
-    const ack = await subscriber.subscribe({ flags: 2, packetId: 7, topic: 'sockspec/test' });
+    // SUBSCRIBE's fixed-header flags must be 0b0010, qos 1 in PUBLISH's terms (MQTT 3.1.1 section 3.8.1).
+    const ack = await subscriber.subscribe({ qos: 1, packetId: 7, topic: 'sockspec/test' });
     expect(ack).toMatchObject({ packetId: 7, granted: 0 });
     const received = new Promise<Publish>((resolve) => subscriber.on('Publish', resolve));
     const publisher = await connected('sockspec-pub');
@@ -59,5 +59,26 @@ describe('MQTT 3.1.1 against mosquitto', () => {
     expect(message.topic).toBe('sockspec/test');
     expect(Buffer.from(message.payload).equals(Buffer.from(payload))).toBe(true);
     publisher.send({ type: 'Disconnect' });
+  });
+
+  it('acknowledges a QoS 1 PUBLISH (its packet id present because qos is 1), and keeps a retained one for a later subscriber', async () => {
+    const publisher = await connected('sockspec-qos1');
+    const acked = new Promise<{ packetId: number }>((resolve) => publisher.on('PubAck', resolve));
+    publisher.send({
+      type: 'Publish',
+      qos: 1,
+      retain: true,
+      topic: 'sockspec/retained',
+      packetId: 42,
+      payload: new TextEncoder().encode('kept'),
+    });
+    expect((await acked).packetId).toBe(42);
+    const late = await connected('sockspec-late');
+    const retained = new Promise<Publish>((resolve) => late.on('Publish', resolve));
+    // Granted QoS 0: the broker delivers the retained message at most once, without a packet id.
+    expect(await late.subscribe({ qos: 1, packetId: 1, topic: 'sockspec/retained' })).toMatchObject({ granted: 0 });
+    const message = await retained;
+    expect(message).toMatchObject({ topic: 'sockspec/retained', retain: true, qos: 0, packetId: undefined });
+    expect(new TextDecoder().decode(message.payload)).toBe('kept');
   });
 });

@@ -63,7 +63,12 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       : `Omit<${message.fieldsName}, ${quote(correlation.name)}>`;
   /** Fields a caller must pass: the argument may be left out when there are none. */
   const ownFields = (message: MessageModel): number =>
-    message.fields.filter((field) => field.name !== correlation?.name && field.default === undefined).length;
+    message.fields.filter(
+      (field) =>
+        field.name !== correlation?.name &&
+        field.default === undefined &&
+        !(field.type.kind === 'optional' && field.type.when !== undefined),
+    ).length;
   const typeImports = new Set(['ClientOptions', 'ClientProtocol', 'RequestOptions', 'TypedClient']);
   const valueImports = new Set(['connectProtocolClient', 'typedClient']);
   /** The second argument of a request that opens a stream: its chunks and end. */

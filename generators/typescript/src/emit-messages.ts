@@ -39,8 +39,9 @@ export function emitMessages(file: SourceFile, model: ProtocolModel): void {
         properties: message.fields.map((field) => ({
           name: propertyKey(field.name),
           isReadonly: true,
-          // A field with a default may be left out; the encoder writes the default then.
-          hasQuestionToken: field.default !== undefined,
+          // A field with a default may be left out (the encoder writes the default), and so may one present `when` another says so.
+          hasQuestionToken:
+            field.default !== undefined || (field.type.kind === 'optional' && field.type.when !== undefined),
           type: tsType(field.type),
           ...(field.description === '' ? {} : { docs: [field.description] }),
         })),

@@ -48,7 +48,7 @@ export interface GetResultFields {
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly extras: GetExtras | undefined;
+  readonly extras?: GetExtras | undefined;
   readonly value: Uint8Array;
 }
 
@@ -87,7 +87,7 @@ export interface GetQResultFields {
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly extras: GetExtras | undefined;
+  readonly extras?: GetExtras | undefined;
   readonly value: Uint8Array;
 }
 
@@ -126,7 +126,7 @@ export interface GetKResultFields {
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly extras: GetExtras | undefined;
+  readonly extras?: GetExtras | undefined;
   readonly key: string;
   readonly value: Uint8Array;
 }
@@ -166,7 +166,7 @@ export interface GetKQResultFields {
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly extras: GetExtras | undefined;
+  readonly extras?: GetExtras | undefined;
   readonly key: string;
   readonly value: Uint8Array;
 }

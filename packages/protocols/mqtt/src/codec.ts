@@ -3,7 +3,7 @@
 import type { FramingConfig } from '@sockspec/codec';
 import { ConstantMismatchError, FieldTooLargeError, FrameTooLargeError, InvalidFieldError, TrailingBytesError, TruncatedMessageError, UnknownMessageError, previewText, utf8ByteLength, utf8Decode, utf8Write, uvarintSize, writeUvarint } from '@sockspec/codec';
 import { PROTOCOL } from './messages.js';
-import type { ClientMessage, ConnAck, ConnAckFields, Connect, ConnectFields, Disconnect, DisconnectFields, PingReq, PingReqFields, PingResp, PingRespFields, Publish, PublishFields, ServerMessage, SubAck, SubAckFields, Subscribe, SubscribeFields } from './messages.js';
+import type { ClientMessage, ConnAck, ConnAckFields, Connect, ConnectFields, Disconnect, DisconnectFields, PingReq, PingReqFields, PingResp, PingRespFields, PubAck, PubAckFields, Publish, PublishFields, ServerMessage, SubAck, SubAckFields, Subscribe, SubscribeFields } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 1, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 0, lengthVarint: true, maxFrameBytes: 65536 };
@@ -22,7 +22,9 @@ export function decodeConnect(frame: Uint8Array): Connect {
   if (code !== 1) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const flags = typeFieldBits & 0xf;
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
@@ -50,13 +52,13 @@ export function decodeConnect(frame: Uint8Array): Connect {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Connect', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'Connect', flags, connectFlags, keepAlive, clientId };
+  return { type: 'Connect', dup, qos, retain, connectFlags, keepAlive, clientId };
 }
 
 /** Encodes a Connect as a whole frame, length field filled in. */
 export function encodeConnect(message: ConnectFields): Uint8Array {
-  if (!Number.isInteger((message.flags ?? 0)) || (message.flags ?? 0) < 0 || (message.flags ?? 0) > 15) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'flags', expected: 'an integer from 0 to 15 (4 bits)', got: String((message.flags ?? 0)) });
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
   if (!Number.isInteger((message.connectFlags ?? 2)) || (message.connectFlags ?? 2) < 0 || (message.connectFlags ?? 2) > 255) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'connectFlags', expected: 'an integer from 0 to 255', got: String((message.connectFlags ?? 2)) });
@@ -76,7 +78,7 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (1 << 4) | (message.flags ?? 0));
+  view.setUint8(0, (1 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   frame.set(CONNECT_PROTOCOL_NAME_BYTES, offset);
   view.setUint8(offset + 6, 4);
@@ -98,7 +100,9 @@ export function decodeConnAck(frame: Uint8Array): ConnAck {
   if (code !== 2) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const flags = typeFieldBits & 0xf;
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
@@ -114,13 +118,13 @@ export function decodeConnAck(frame: Uint8Array): ConnAck {
   if (frame.length !== offset + 2) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'ConnAck', consumed: offset + 2, frameBytes: frame.length });
   }
-  return { type: 'ConnAck', flags, sessionPresent, returnCode };
+  return { type: 'ConnAck', dup, qos, retain, sessionPresent, returnCode };
 }
 
 /** Encodes a ConnAck as a whole frame, length field filled in. */
 export function encodeConnAck(message: ConnAckFields): Uint8Array {
-  if (!Number.isInteger((message.flags ?? 0)) || (message.flags ?? 0) < 0 || (message.flags ?? 0) > 15) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'ConnAck', field: 'flags', expected: 'an integer from 0 to 15 (4 bits)', got: String((message.flags ?? 0)) });
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'ConnAck', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
   if (!Number.isInteger(message.sessionPresent) || message.sessionPresent < 0 || message.sessionPresent > 255) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'ConnAck', field: 'sessionPresent', expected: 'an integer from 0 to 255', got: String(message.sessionPresent) });
@@ -137,7 +141,7 @@ export function encodeConnAck(message: ConnAckFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (2 << 4) | (message.flags ?? 0));
+  view.setUint8(0, (2 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint8(offset, message.sessionPresent);
   view.setUint8(offset + 1, returnCodeCode);
@@ -155,7 +159,9 @@ export function decodePublish(frame: Uint8Array): Publish {
   if (code !== 3) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const flags = typeFieldBits & 0xf;
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
@@ -171,6 +177,15 @@ export function decodePublish(frame: Uint8Array): Publish {
   }
   const topic = utf8Decode(frame.subarray(offset + 2, offset + 2 + topicLength), 'topic');
   offset += 2 + topicLength;
+  let packetId: number | undefined;
+  if ((qos === 1 || qos === 2)) {
+    if (frame.length < offset + 2) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Publish', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
+    }
+    const packetIdValue = view.getUint16(offset);
+    packetId = packetIdValue;
+    offset += 2;
+  }
   const payloadLength = frame.length - (offset);
   if (payloadLength > 65531) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Publish', field: 'payload', limit: 65531, actual: payloadLength });
@@ -180,22 +195,30 @@ export function decodePublish(frame: Uint8Array): Publish {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Publish', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'Publish', flags, topic, payload };
+  return { type: 'Publish', dup, qos, retain, topic, packetId, payload };
 }
 
 /** Encodes a Publish as a whole frame, length field filled in. */
 export function encodePublish(message: PublishFields): Uint8Array {
-  if (!Number.isInteger((message.flags ?? 0)) || (message.flags ?? 0) < 0 || (message.flags ?? 0) > 15) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Publish', field: 'flags', expected: 'an integer from 0 to 15 (4 bits)', got: String((message.flags ?? 0)) });
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Publish', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
   const topicLength = utf8ByteLength(message.topic);
   if (topicLength > 1024) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Publish', field: 'topic', limit: 1024, actual: topicLength });
   }
+  if ((message.packetId !== undefined) !== (((message.qos ?? 0) === 1 || (message.qos ?? 0) === 2))) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Publish', field: 'packetId', expected: 'a value exactly when qos is 1 or 2', got: message.packetId === undefined ? 'none' : 'a value' });
+  }
+  if (message.packetId !== undefined) {
+    if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Publish', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
+    }
+  }
   if (message.payload.length > 65531) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Publish', field: 'payload', limit: 65531, actual: message.payload.length });
   }
-  const sizeWithoutLength = 3 + topicLength + message.payload.length;
+  const sizeWithoutLength = 3 + topicLength + (message.packetId === undefined ? 0 : 2) + message.payload.length;
   const lengthValue = sizeWithoutLength - 1;
   const size = sizeWithoutLength + uvarintSize(lengthValue);
   if (size > 65536) {
@@ -203,12 +226,65 @@ export function encodePublish(message: PublishFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (3 << 4) | (message.flags ?? 0));
+  view.setUint8(0, (3 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint16(offset, topicLength);
   utf8Write(message.topic, frame, offset + 2);
   offset += 2 + topicLength;
+  if (message.packetId !== undefined) {
+    view.setUint16(offset, message.packetId);
+    offset += 2;
+  }
   frame.set(message.payload, offset);
+  return frame;
+}
+
+/** Decodes a PubAck from a whole frame, as the frame decoder delivers it. */
+export function decodePubAck(frame: Uint8Array): PubAck {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 1) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'PubAck', field: 'type', needed: 1, offset: 0, frameBytes: frame.length });
+  }
+  const typeFieldBits = view.getUint8(0);
+  const code = (typeFieldBits >>> 4) & 0xf;
+  if (code !== 4) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
+  }
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
+  let lengthEnd = 1;
+  while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
+  let offset = 1 + lengthEnd + 1 - (1);
+  if (frame.length < offset + 2) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'PubAck', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
+  }
+  const packetId = view.getUint16(offset);
+  if (frame.length !== offset + 2) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'PubAck', consumed: offset + 2, frameBytes: frame.length });
+  }
+  return { type: 'PubAck', dup, qos, retain, packetId };
+}
+
+/** Encodes a PubAck as a whole frame, length field filled in. */
+export function encodePubAck(message: PubAckFields): Uint8Array {
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubAck', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
+  }
+  if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubAck', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
+  }
+  const sizeWithoutLength = 3;
+  const lengthValue = sizeWithoutLength - 1;
+  const size = sizeWithoutLength + uvarintSize(lengthValue);
+  if (size > 65536) {
+    throw new FrameTooLargeError({ limit: 65536, actual: size, atLeast: size, detail: 'encoding PubAck' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, (4 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  let offset = 1 + writeUvarint(frame, 1, lengthValue);
+  view.setUint16(offset, message.packetId);
   return frame;
 }
 
@@ -223,7 +299,9 @@ export function decodeSubscribe(frame: Uint8Array): Subscribe {
   if (code !== 8) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const flags = typeFieldBits & 0xf;
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
@@ -241,19 +319,19 @@ export function decodeSubscribe(frame: Uint8Array): Subscribe {
   const topic = utf8Decode(frame.subarray(offset + 4, offset + 4 + topicLength), 'topic');
   offset += 4 + topicLength;
   if (frame.length < offset + 1) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'qos', needed: 1, offset: offset, frameBytes: frame.length });
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'requestedQos', needed: 1, offset: offset, frameBytes: frame.length });
   }
-  const qos = view.getUint8(offset);
+  const requestedQos = view.getUint8(offset);
   if (frame.length !== offset + 1) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Subscribe', consumed: offset + 1, frameBytes: frame.length });
   }
-  return { type: 'Subscribe', flags, packetId, topic, qos };
+  return { type: 'Subscribe', dup, qos, retain, packetId, topic, requestedQos };
 }
 
 /** Encodes a Subscribe as a whole frame, length field filled in. */
 export function encodeSubscribe(message: SubscribeFields): Uint8Array {
-  if (!Number.isInteger((message.flags ?? 0)) || (message.flags ?? 0) < 0 || (message.flags ?? 0) > 15) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'flags', expected: 'an integer from 0 to 15 (4 bits)', got: String((message.flags ?? 0)) });
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
   if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
@@ -262,8 +340,8 @@ export function encodeSubscribe(message: SubscribeFields): Uint8Array {
   if (topicLength > 1024) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'topic', limit: 1024, actual: topicLength });
   }
-  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 255) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'qos', expected: 'an integer from 0 to 255', got: String((message.qos ?? 0)) });
+  if (!Number.isInteger((message.requestedQos ?? 0)) || (message.requestedQos ?? 0) < 0 || (message.requestedQos ?? 0) > 255) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'requestedQos', expected: 'an integer from 0 to 255', got: String((message.requestedQos ?? 0)) });
   }
   const sizeWithoutLength = 6 + topicLength;
   const lengthValue = sizeWithoutLength - 1;
@@ -273,13 +351,13 @@ export function encodeSubscribe(message: SubscribeFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (8 << 4) | (message.flags ?? 0));
+  view.setUint8(0, (8 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint16(offset, message.packetId);
   view.setUint16(offset + 2, topicLength);
   utf8Write(message.topic, frame, offset + 4);
   offset += 4 + topicLength;
-  view.setUint8(offset, (message.qos ?? 0));
+  view.setUint8(offset, (message.requestedQos ?? 0));
   return frame;
 }
 
@@ -294,7 +372,9 @@ export function decodeSubAck(frame: Uint8Array): SubAck {
   if (code !== 9) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const flags = typeFieldBits & 0xf;
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
@@ -306,13 +386,13 @@ export function decodeSubAck(frame: Uint8Array): SubAck {
   if (frame.length !== offset + 3) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'SubAck', consumed: offset + 3, frameBytes: frame.length });
   }
-  return { type: 'SubAck', flags, packetId, granted };
+  return { type: 'SubAck', dup, qos, retain, packetId, granted };
 }
 
 /** Encodes a SubAck as a whole frame, length field filled in. */
 export function encodeSubAck(message: SubAckFields): Uint8Array {
-  if (!Number.isInteger((message.flags ?? 0)) || (message.flags ?? 0) < 0 || (message.flags ?? 0) > 15) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'flags', expected: 'an integer from 0 to 15 (4 bits)', got: String((message.flags ?? 0)) });
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
   if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
@@ -328,7 +408,7 @@ export function encodeSubAck(message: SubAckFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (9 << 4) | (message.flags ?? 0));
+  view.setUint8(0, (9 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint16(offset, message.packetId);
   view.setUint8(offset + 2, message.granted);
@@ -346,20 +426,22 @@ export function decodePingReq(frame: Uint8Array): PingReq {
   if (code !== 12) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const flags = typeFieldBits & 0xf;
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'PingReq', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'PingReq', flags };
+  return { type: 'PingReq', dup, qos, retain };
 }
 
 /** Encodes a PingReq as a whole frame, length field filled in. */
 export function encodePingReq(message: PingReqFields): Uint8Array {
-  if (!Number.isInteger((message.flags ?? 0)) || (message.flags ?? 0) < 0 || (message.flags ?? 0) > 15) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PingReq', field: 'flags', expected: 'an integer from 0 to 15 (4 bits)', got: String((message.flags ?? 0)) });
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PingReq', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
   const sizeWithoutLength = 1;
   const lengthValue = sizeWithoutLength - 1;
@@ -369,7 +451,7 @@ export function encodePingReq(message: PingReqFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (12 << 4) | (message.flags ?? 0));
+  view.setUint8(0, (12 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   return frame;
 }
@@ -385,20 +467,22 @@ export function decodePingResp(frame: Uint8Array): PingResp {
   if (code !== 13) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const flags = typeFieldBits & 0xf;
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'PingResp', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'PingResp', flags };
+  return { type: 'PingResp', dup, qos, retain };
 }
 
 /** Encodes a PingResp as a whole frame, length field filled in. */
 export function encodePingResp(message: PingRespFields): Uint8Array {
-  if (!Number.isInteger((message.flags ?? 0)) || (message.flags ?? 0) < 0 || (message.flags ?? 0) > 15) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PingResp', field: 'flags', expected: 'an integer from 0 to 15 (4 bits)', got: String((message.flags ?? 0)) });
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PingResp', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
   const sizeWithoutLength = 1;
   const lengthValue = sizeWithoutLength - 1;
@@ -408,7 +492,7 @@ export function encodePingResp(message: PingRespFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (13 << 4) | (message.flags ?? 0));
+  view.setUint8(0, (13 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   return frame;
 }
@@ -424,20 +508,22 @@ export function decodeDisconnect(frame: Uint8Array): Disconnect {
   if (code !== 14) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const flags = typeFieldBits & 0xf;
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Disconnect', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'Disconnect', flags };
+  return { type: 'Disconnect', dup, qos, retain };
 }
 
 /** Encodes a Disconnect as a whole frame, length field filled in. */
 export function encodeDisconnect(message: DisconnectFields): Uint8Array {
-  if (!Number.isInteger((message.flags ?? 0)) || (message.flags ?? 0) < 0 || (message.flags ?? 0) > 15) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Disconnect', field: 'flags', expected: 'an integer from 0 to 15 (4 bits)', got: String((message.flags ?? 0)) });
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Disconnect', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
   const sizeWithoutLength = 1;
   const lengthValue = sizeWithoutLength - 1;
@@ -447,18 +533,20 @@ export function encodeDisconnect(message: DisconnectFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (14 << 4) | (message.flags ?? 0));
+  view.setUint8(0, (14 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   return frame;
 }
 
 /** Encodes any message a client sends as a whole frame. */
-export function encodeClientMessage(message: (ConnectFields & { readonly type: 'Connect' }) | (PublishFields & { readonly type: 'Publish' }) | (SubscribeFields & { readonly type: 'Subscribe' }) | (PingReqFields & { readonly type: 'PingReq' }) | (DisconnectFields & { readonly type: 'Disconnect' })): Uint8Array {
+export function encodeClientMessage(message: (ConnectFields & { readonly type: 'Connect' }) | (PublishFields & { readonly type: 'Publish' }) | (PubAckFields & { readonly type: 'PubAck' }) | (SubscribeFields & { readonly type: 'Subscribe' }) | (PingReqFields & { readonly type: 'PingReq' }) | (DisconnectFields & { readonly type: 'Disconnect' })): Uint8Array {
   switch (message.type) {
     case 'Connect':
       return encodeConnect(message);
     case 'Publish':
       return encodePublish(message);
+    case 'PubAck':
+      return encodePubAck(message);
     case 'Subscribe':
       return encodeSubscribe(message);
     case 'PingReq':
@@ -479,6 +567,8 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
       return decodeConnect(frame);
     case 3:
       return decodePublish(frame);
+    case 4:
+      return decodePubAck(frame);
     case 8:
       return decodeSubscribe(frame);
     case 12:
@@ -491,12 +581,14 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
 }
 
 /** Encodes any message a server sends as a whole frame. */
-export function encodeServerMessage(message: (ConnAckFields & { readonly type: 'ConnAck' }) | (PublishFields & { readonly type: 'Publish' }) | (SubAckFields & { readonly type: 'SubAck' }) | (PingRespFields & { readonly type: 'PingResp' })): Uint8Array {
+export function encodeServerMessage(message: (ConnAckFields & { readonly type: 'ConnAck' }) | (PublishFields & { readonly type: 'Publish' }) | (PubAckFields & { readonly type: 'PubAck' }) | (SubAckFields & { readonly type: 'SubAck' }) | (PingRespFields & { readonly type: 'PingResp' })): Uint8Array {
   switch (message.type) {
     case 'ConnAck':
       return encodeConnAck(message);
     case 'Publish':
       return encodePublish(message);
+    case 'PubAck':
+      return encodePubAck(message);
     case 'SubAck':
       return encodeSubAck(message);
     case 'PingResp':
@@ -515,6 +607,8 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage {
       return decodeConnAck(frame);
     case 3:
       return decodePublish(frame);
+    case 4:
+      return decodePubAck(frame);
     case 9:
       return decodeSubAck(frame);
     case 13:

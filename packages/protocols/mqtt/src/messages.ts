@@ -2,8 +2,12 @@
 
 /** The fields of a Connect message. */
 export interface ConnectFields {
-  /** Packet flags: PUBLISH dup, QoS and retain; SUBSCRIBE must send 2. */
-  readonly flags?: number;
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
   /** 2 is a clean session. */
   readonly connectFlags?: number;
   readonly keepAlive?: number;
@@ -21,8 +25,12 @@ export interface Connect extends Required<ConnectFields> {
 
 /** The fields of a ConnAck message. */
 export interface ConnAckFields {
-  /** Packet flags: PUBLISH dup, QoS and retain; SUBSCRIBE must send 2. */
-  readonly flags?: number;
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
   readonly sessionPresent: number;
   readonly returnCode: 'accepted' | 'badProtocol' | 'identifierRejected' | 'unavailable' | 'badCredentials' | 'notAuthorized';
 }
@@ -38,9 +46,15 @@ export interface ConnAck extends Required<ConnAckFields> {
 
 /** The fields of a Publish message. */
 export interface PublishFields {
-  /** Packet flags: PUBLISH dup, QoS and retain; SUBSCRIBE must send 2. */
-  readonly flags?: number;
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
   readonly topic: string;
+  /** Only in QoS 1 and 2 messages. */
+  readonly packetId?: number | undefined;
   readonly payload: Uint8Array;
 }
 
@@ -53,13 +67,38 @@ export interface Publish extends Required<PublishFields> {
   readonly type: 'Publish';
 }
 
+/** The fields of a PubAck message. */
+export interface PubAckFields {
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
+  readonly packetId: number;
+}
+
+/**
+ * Acknowledges a QoS 1 PUBLISH.
+ *
+ * Sent by: client and server.
+ */
+export interface PubAck extends Required<PubAckFields> {
+  readonly type: 'PubAck';
+}
+
 /** The fields of a Subscribe message. */
 export interface SubscribeFields {
-  /** Packet flags: PUBLISH dup, QoS and retain; SUBSCRIBE must send 2. */
-  readonly flags?: number;
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
   readonly packetId: number;
   readonly topic: string;
-  readonly qos?: number;
+  /** The most QoS the subscriber wants for this topic. */
+  readonly requestedQos?: number;
 }
 
 /**
@@ -73,8 +112,12 @@ export interface Subscribe extends Required<SubscribeFields> {
 
 /** The fields of a SubAck message. */
 export interface SubAckFields {
-  /** Packet flags: PUBLISH dup, QoS and retain; SUBSCRIBE must send 2. */
-  readonly flags?: number;
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
   readonly packetId: number;
   readonly granted: number;
 }
@@ -90,8 +133,12 @@ export interface SubAck extends Required<SubAckFields> {
 
 /** The fields of a PingReq message. */
 export interface PingReqFields {
-  /** Packet flags: PUBLISH dup, QoS and retain; SUBSCRIBE must send 2. */
-  readonly flags?: number;
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
 }
 
 /**
@@ -105,8 +152,12 @@ export interface PingReq extends Required<PingReqFields> {
 
 /** The fields of a PingResp message. */
 export interface PingRespFields {
-  /** Packet flags: PUBLISH dup, QoS and retain; SUBSCRIBE must send 2. */
-  readonly flags?: number;
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
 }
 
 /**
@@ -120,8 +171,12 @@ export interface PingResp extends Required<PingRespFields> {
 
 /** The fields of a Disconnect message. */
 export interface DisconnectFields {
-  /** Packet flags: PUBLISH dup, QoS and retain; SUBSCRIBE must send 2. */
-  readonly flags?: number;
+  /** PUBLISH only; set on a redelivery. */
+  readonly dup?: boolean;
+  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
+  readonly qos?: number;
+  /** PUBLISH only; the broker keeps the message for later subscribers. */
+  readonly retain?: boolean;
 }
 
 /**
@@ -134,9 +189,9 @@ export interface Disconnect extends Required<DisconnectFields> {
 }
 
 /** Every message a client sends. */
-export type ClientMessage = Connect | Publish | Subscribe | PingReq | Disconnect;
+export type ClientMessage = Connect | Publish | PubAck | Subscribe | PingReq | Disconnect;
 /** Every message a server sends. */
-export type ServerMessage = ConnAck | Publish | SubAck | PingResp;
+export type ServerMessage = ConnAck | Publish | PubAck | SubAck | PingResp;
 
 /** The protocol this package implements, as named and versioned by its spec. */
 export const PROTOCOL: { readonly name: 'mqtt'; readonly version: '0.1.0' } = { name: 'mqtt', version: '0.1.0' };

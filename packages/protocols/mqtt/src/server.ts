@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol } from '@sockspec/server';
 import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { ClientMessage, ConnAck, Connect, Disconnect, PingReq, PingResp, Publish, ServerMessage, SubAck, Subscribe } from './messages.js';
+import type { ClientMessage, ConnAck, Connect, Disconnect, PingReq, PingResp, PubAck, Publish, ServerMessage, SubAck, Subscribe } from './messages.js';
 
 /** A client connection as handlers see it: sends typed messages. */
 export interface MqttConnection {
@@ -77,6 +77,8 @@ export interface MqttHandlers extends ServerHooks {
   onConnect(message: Connect, connection: MqttConnection): ConnAck | void | Promise<ConnAck | void>;
   /** Called for every Publish a client sends. */
   onPublish(message: Publish, connection: MqttConnection): void | Promise<void>;
+  /** Called for every PubAck a client sends. */
+  onPubAck(message: PubAck, connection: MqttConnection): void | Promise<void>;
   /** Called for every Subscribe a client sends. May answer with SubAck. */
   onSubscribe(message: Subscribe, connection: MqttConnection): SubAck | void | Promise<SubAck | void>;
   /** Called for every PingReq a client sends. May answer with PingResp. */
@@ -110,6 +112,8 @@ export function createServerProtocol(handlers: MqttHandlers): ServerProtocol<Cli
           return answer(connection, handlers.onConnect(message, typedConnection(connection)));
         case 'Publish':
           return handlers.onPublish(message, typedConnection(connection));
+        case 'PubAck':
+          return handlers.onPubAck(message, typedConnection(connection));
         case 'Subscribe':
           return answer(connection, handlers.onSubscribe(message, typedConnection(connection)));
         case 'PingReq':

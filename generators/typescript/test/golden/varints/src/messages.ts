@@ -23,7 +23,7 @@ export interface Counts extends CountsFields {
 /** The fields of a Maybe message. */
 export interface MaybeFields {
   readonly n: number;
-  readonly extra: number | undefined;
+  readonly extra?: number | undefined;
   readonly tail: number;
 }
 
