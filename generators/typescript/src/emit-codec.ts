@@ -2,15 +2,16 @@ import type { FramingIR } from '@sockspec/spec';
 import { type SourceFile, VariableDeclarationKind } from 'ts-morph';
 import { discriminatorPosition, writeBinaryCodec } from './emit-binary-codec.js';
 import { type CodecWriter, writeTextCodec } from './emit-text-codec.js';
+import { followsLines, writeFollowingUnionDecode } from './emit-text-following.js';
 import { bitMask } from './layout.js';
 import type { MessageModel, ProtocolModel } from './model.js';
 import { quote } from './names.js';
 
 /** The framing as the runtime's FramingConfig: the IR minus what only docs need. */
-export function framingLiteral(framing: FramingIR): string {
+export function framingLiteral(framing: FramingIR, following = false): string {
   switch (framing.kind) {
     case 'delimited':
-      return `{ kind: 'delimited', delimiter: [${framing.delimiter.join(', ')}], keepDelimiter: ${framing.keepDelimiter}, stripCarriageReturn: ${framing.stripCarriageReturn}, maxFrameBytes: ${framing.maxFrameBytes} }`;
+      return `{ kind: 'delimited', delimiter: [${framing.delimiter.join(', ')}], keepDelimiter: ${framing.keepDelimiter}, stripCarriageReturn: ${framing.stripCarriageReturn}, maxFrameBytes: ${framing.maxFrameBytes}${following ? ', following' : ''} }`;
     case 'length-prefixed':
       return `{ kind: 'length-prefixed', lengthOffset: ${framing.lengthOffset}, lengthBytes: ${framing.lengthBytes}, lengthEndian: '${framing.lengthEndian}', lengthAdjustment: ${framing.lengthAdjustment}, ${framing.lengthVarint === true ? 'lengthVarint: true, ' : ''}maxFrameBytes: ${framing.maxFrameBytes} }`;
     case 'fixed':
@@ -23,6 +24,7 @@ export function framingLiteral(framing: FramingIR): string {
 
 export function emitCodec(file: SourceFile, model: ProtocolModel): void {
   const out: CodecWriter = { imports: new Set(), constants: [], functions: [] };
+  const following = model.ir.encoding === 'text' && followsLines(model);
   if (model.ir.encoding === 'text') writeTextCodec(model, out);
   else writeBinaryCodec(model, out);
   for (const side of ['Client', 'Server'] as const) writeUnions(model, side, out);
@@ -43,7 +45,9 @@ export function emitCodec(file: SourceFile, model: ProtocolModel): void {
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
       docs: ['How frames are cut from the byte stream; pass to the frame decoder.'],
-      declarations: [{ name: 'framing', type: 'FramingConfig', initializer: framingLiteral(model.ir.framing) }],
+      declarations: [
+        { name: 'framing', type: 'FramingConfig', initializer: framingLiteral(model.ir.framing, following) },
+      ],
     },
     ...out.constants.map((constant) => ({
       declarationKind: VariableDeclarationKind.Const,
@@ -52,7 +56,11 @@ export function emitCodec(file: SourceFile, model: ProtocolModel): void {
     })),
   ]);
   file.addImportDeclarations([
-    { moduleSpecifier: '@sockspec/codec', isTypeOnly: true, namedImports: ['FramingConfig'] },
+    {
+      moduleSpecifier: '@sockspec/codec',
+      isTypeOnly: true,
+      namedImports: following ? ['FollowingStep', 'FramingConfig'] : ['FramingConfig'],
+    },
     { moduleSpecifier: '@sockspec/codec', namedImports: [...out.imports].sort() },
     { moduleSpecifier: './messages.js', namedImports: ['PROTOCOL'] },
   ]);
@@ -99,6 +107,10 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
     parameters: [{ name: 'frame', type: 'Uint8Array' }],
     returnType: union,
     body: (writer) => {
+      if (model.ir.encoding === 'text' && followsLines(model)) {
+        writeFollowingUnionDecode(messages, writer);
+        return;
+      }
       if (model.ir.encoding === 'text') {
         writer.writeLine('const text = lineText(frame);');
         if (messages.length === 0) {

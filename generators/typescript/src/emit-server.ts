@@ -305,6 +305,9 @@ function zeroValue(type: TypeIR): string {
       return 'undefined';
     case 'struct':
       return `{ ${type.fields.map((field) => `${propertyKey(field.name)}: ${zeroValue(field.type)}`).join(', ')} }`;
+    case 'messages':
+      // Only a list element; a list's zero value is [].
+      return 'undefined';
   }
 }
 

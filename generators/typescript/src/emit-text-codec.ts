@@ -1,37 +1,12 @@
 import type { DelimitedFramingIR, FieldIR, LinePartIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
+import { followsLines, writeFollowingCodec } from './emit-text-following.js';
 import type { MessageModel, ProtocolModel } from './model.js';
 import { access, constantCase, propertyKey, quote } from './names.js';
+import { decodeTypedPart, encodeTypedPart, isPartType, templatePattern } from './text-parts.js';
 
-/** Python's time.ctime(): `Mon Nov  3 09:05:03 2026` (day of month space-padded). */
-export const CTIME_PATTERN =
-  '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 1-3]\\d \\d{2}:\\d{2}:\\d{2} [1-9]\\d{3}';
-
-/** Escapes text so a RegExp matches it literally (only syntax characters, so the `u` flag would accept it too). */
-export function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-}
-
-/**
- * The RegExp source of a line template. Named parts take the shortest text
- * that lets the rest match, except the last, which takes the rest of the
- * line; ctime parts match only a ctime.
- */
-export function templatePattern(parts: readonly LinePartIR[], fields: readonly FieldIR[]): string {
-  const lastField = parts.reduce((last, part, index) => (part.kind === 'field' ? index : last), -1);
-  const source = parts
-    .map((part, index) => {
-      if (part.kind === 'literal') return escapeRegExp(part.text);
-      const field = fields.find((candidate) => candidate.name === part.name);
-      if (field?.type.kind === 'timestamp') return `(${CTIME_PATTERN})`;
-      return index === lastField ? '([^]*)' : '([^]*?)';
-    })
-    .join('');
-  return `^${source}$`;
-}
-
-function textFraming(model: ProtocolModel): DelimitedFramingIR {
+export function textFraming(model: ProtocolModel): DelimitedFramingIR {
   const { ir } = model;
   if (ir.framing.kind !== 'delimited') {
     throw new UnsupportedFeatureError(ir.sourceFile, 'framing', `a text protocol with ${ir.framing.kind} framing`);
@@ -39,14 +14,15 @@ function textFraming(model: ProtocolModel): DelimitedFramingIR {
   return ir.framing;
 }
 
-function lineOf(model: ProtocolModel, message: MessageModel): readonly LinePartIR[] {
+export function lineOf(model: ProtocolModel, message: MessageModel): readonly LinePartIR[] {
   if (message.ir.line === null) {
     throw new UnsupportedFeatureError(model.ir.sourceFile, `message ${message.name}`, 'a text message without a line');
   }
+  const parts = new Set(message.ir.line.parts.flatMap((part) => (part.kind === 'field' ? [part.name] : [])));
   for (const field of message.ir.fields) {
     const { type } = field;
-    if (type.kind === 'string' || (type.kind === 'timestamp' && type.representation === 'ctime')) continue;
-    const what = type.kind === 'timestamp' ? `a ${type.representation} timestamp` : `a ${type.kind}`;
+    if (!parts.has(field.name) || isPartType(field)) continue;
+    const what = `a ${type.kind}`;
     throw new UnsupportedFeatureError(
       model.ir.sourceFile,
       `message ${message.name}, field ${field.name}`,
@@ -75,33 +51,23 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
   if (Buffer.from(delimiter, 'utf8').compare(Buffer.from(framing.delimiter)) !== 0) {
     throw new UnsupportedFeatureError(model.ir.sourceFile, 'framing', 'a text protocol whose delimiter is not UTF-8');
   }
-  out.imports.add('utf8Decode').add('utf8Encode').add('UnknownMessageError').add('InvalidFieldError');
-  out.imports.add('FrameTooLargeError').add('previewText');
+  out.imports.add('UnknownMessageError').add('InvalidFieldError').add('previewText');
   out.constants.push({
     name: 'DELIMITER',
     type: 'string',
     initializer: quote(delimiter),
     docs: 'Ends every line on the wire; no field may contain it.',
   });
+  if (followsLines(model)) {
+    writeCheckText(out);
+    writeFollowingCodec(model, out);
+    return;
+  }
+  out.imports.add('utf8Decode').add('utf8Encode').add('FrameTooLargeError');
 
   for (const message of model.messages) {
     const parts = lineOf(model, message);
-    const constant = `${constantCase(message.name)}_LINE`;
-    out.constants.push({
-      name: constant,
-      type: 'RegExp',
-      initializer: `/${templatePattern(parts, message.ir.fields)}/`,
-      docs: `Matches a ${message.name} line: \`${message.ir.line?.source.replace(/`/g, "'")}\`.`,
-    });
-    for (const field of message.ir.fields) {
-      if (field.type.kind === 'string' && field.type.pattern !== null) {
-        out.constants.push({
-          name: `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`,
-          type: 'RegExp',
-          initializer: `new RegExp(${quote(field.type.pattern)}, 'u')`,
-        });
-      }
-    }
+    const constant = writeLineConstants(message, parts, out);
     writeMatch(model, message, parts, constant, out);
     writeEncode(model, message, parts, out);
     out.functions.push({
@@ -174,6 +140,10 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
     },
   });
 
+  writeCheckText(out);
+}
+
+function writeCheckText(out: CodecWriter): void {
   out.functions.push({
     name: 'checkText',
     exported: false,
@@ -229,6 +199,121 @@ function writeSizeCheck(
   });
 }
 
+/**
+ * Reads the parts of a matched line (`match[1]`, `match[2]`, …) into
+ * values, emitting the checks each needs; returns field name → expression.
+ */
+export function writePartValues(
+  model: ProtocolModel,
+  message: MessageModel,
+  parts: readonly LinePartIR[],
+  writer: CodeBlockWriter,
+  out: CodecWriter,
+): Map<string, string> {
+  const fields = message.ir.fields;
+  let group = 0;
+  const values = new Map<string, string>();
+  for (const part of parts) {
+    if (part.kind !== 'field') continue;
+    group += 1;
+    const field = fields.find((candidate) => candidate.name === part.name);
+    const raw = `match[${group}]!`;
+    const typed = field === undefined || field.computed ? null : decodeTypedPart(message.name, field, raw, writer, out);
+    if (typed !== null) {
+      values.set(part.name, typed);
+    } else if (
+      field?.type.kind === 'string' &&
+      (field.type.pattern !== null || limitedBelowLine(model, field.type.maxBytes))
+    ) {
+      const local = `value${group}`;
+      writer.writeLine(`const ${local} = ${raw};`);
+      writeSizeCheck(model, message, field.name, field.type.maxBytes, local, writer, out);
+      if (field.type.pattern !== null) {
+        const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
+        writer.write(`if (!${pattern}.test(${local}))`).block(() => {
+          writer.writeLine(
+            `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${local}) });`,
+          );
+        });
+      }
+      values.set(part.name, local);
+    } else {
+      values.set(part.name, raw);
+    }
+  }
+  return values;
+}
+
+/**
+ * The pieces of a line's text, emitting the checks each value needs;
+ * `computed` gives the text of parts the encoder fills in (lengths, counts).
+ */
+export function writeLinePieces(
+  model: ProtocolModel,
+  message: MessageModel,
+  parts: readonly LinePartIR[],
+  writer: CodeBlockWriter,
+  out: CodecWriter,
+  computed: ReadonlyMap<string, string> = new Map(),
+): string[] {
+  const fields = message.ir.fields;
+  const pieces: string[] = [];
+  parts.forEach((part, index) => {
+    if (part.kind === 'literal') {
+      pieces.push(quote(part.text));
+      return;
+    }
+    const filled = computed.get(part.name);
+    if (filled !== undefined) {
+      pieces.push(filled);
+      return;
+    }
+    const field = fields.find((candidate) => candidate.name === part.name);
+    const value = access('message', part.name);
+    const typed = field === undefined ? null : encodeTypedPart(message.name, field, value, out);
+    if (typed !== null) {
+      pieces.push(typed);
+      return;
+    }
+    const next = parts[index + 1];
+    const nextText = next?.kind === 'literal' ? next.text : '';
+    writer.writeLine(`checkText(${value}, ${quote(message.name)}, ${quote(part.name)}, ${quote(nextText)});`);
+    if (field?.type.kind === 'string')
+      writeSizeCheck(model, message, field.name, field.type.maxBytes, value, writer, out);
+    if (field?.type.kind === 'string' && field.type.pattern !== null) {
+      const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
+      writer.write(`if (!${pattern}.test(${value}))`).block(() => {
+        writer.writeLine(
+          `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${value}) });`,
+        );
+      });
+    }
+    pieces.push(value);
+  });
+  return pieces;
+}
+
+/** The RegExp constants of a message: its line, and the patterns its string parts must match. */
+export function writeLineConstants(message: MessageModel, parts: readonly LinePartIR[], out: CodecWriter): string {
+  const constant = `${constantCase(message.name)}_LINE`;
+  out.constants.push({
+    name: constant,
+    type: 'RegExp',
+    initializer: `/${templatePattern(parts, message.ir.fields)}/`,
+    docs: `Matches a ${message.name} line: \`${message.ir.line?.source.replace(/`/g, "'")}\`.`,
+  });
+  for (const field of message.ir.fields) {
+    if (field.type.kind === 'string' && field.type.pattern !== null) {
+      out.constants.push({
+        name: `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`,
+        type: 'RegExp',
+        initializer: `new RegExp(${quote(field.type.pattern)}, 'u')`,
+      });
+    }
+  }
+  return constant;
+}
+
 function writeMatch(
   model: ProtocolModel,
   message: MessageModel,
@@ -245,36 +330,7 @@ function writeMatch(
     body: (writer) => {
       writer.writeLine(`const match = ${constant}.exec(text);`);
       writer.writeLine('if (match === null) return null;');
-      let group = 0;
-      const values = new Map<string, string>();
-      for (const part of parts) {
-        if (part.kind !== 'field') continue;
-        group += 1;
-        const field = fields.find((candidate) => candidate.name === part.name);
-        const raw = `match[${group}]!`;
-        if (field?.type.kind === 'timestamp') {
-          out.imports.add('parseCtime');
-          values.set(part.name, `parseCtime(${raw}, ${quote(part.name)})`);
-        } else if (
-          field?.type.kind === 'string' &&
-          (field.type.pattern !== null || limitedBelowLine(model, field.type.maxBytes))
-        ) {
-          const local = `value${group}`;
-          writer.writeLine(`const ${local} = ${raw};`);
-          writeSizeCheck(model, message, field.name, field.type.maxBytes, local, writer, out);
-          if (field.type.pattern !== null) {
-            const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
-            writer.write(`if (!${pattern}.test(${local}))`).block(() => {
-              writer.writeLine(
-                `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${local}) });`,
-              );
-            });
-          }
-          values.set(part.name, local);
-        } else {
-          values.set(part.name, raw);
-        }
-      }
+      const values = writePartValues(model, message, parts, writer, out);
       const properties = [`type: ${quote(message.name)}`];
       for (const field of fields) {
         const value = values.get(field.name);
@@ -298,7 +354,6 @@ function writeEncode(
   parts: readonly LinePartIR[],
   out: CodecWriter,
 ): void {
-  const fields = message.ir.fields;
   out.functions.push({
     name: `encode${message.name}`,
     exported: true,
@@ -306,34 +361,7 @@ function writeEncode(
     parameters: [{ name: 'message', type: message.fieldsName }],
     returnType: 'Uint8Array',
     body: (writer) => {
-      const pieces: string[] = [];
-      parts.forEach((part, index) => {
-        if (part.kind === 'literal') {
-          pieces.push(quote(part.text));
-          return;
-        }
-        const field = fields.find((candidate) => candidate.name === part.name);
-        const value = access('message', part.name);
-        if (field?.type.kind === 'timestamp') {
-          out.imports.add('formatCtime');
-          pieces.push(`formatCtime(${value}, ${quote(part.name)})`);
-          return;
-        }
-        const next = parts[index + 1];
-        const nextText = next?.kind === 'literal' ? next.text : '';
-        writer.writeLine(`checkText(${value}, ${quote(message.name)}, ${quote(part.name)}, ${quote(nextText)});`);
-        if (field?.type.kind === 'string')
-          writeSizeCheck(model, message, field.name, field.type.maxBytes, value, writer, out);
-        if (field?.type.kind === 'string' && field.type.pattern !== null) {
-          const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
-          writer.write(`if (!${pattern}.test(${value}))`).block(() => {
-            writer.writeLine(
-              `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${value}) });`,
-            );
-          });
-        }
-        pieces.push(value);
-      });
+      const pieces = writeLinePieces(model, message, parts, writer, out);
       writer.writeLine(`return frameLine(${pieces.length === 0 ? "''" : pieces.join(' + ')}, ${quote(message.name)});`);
     },
   });

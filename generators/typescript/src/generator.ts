@@ -254,6 +254,8 @@ function exampleValue(model: ProtocolModel, message: ProtocolModel['messages'][n
         return 'undefined';
       case 'struct':
         return `{ ${type.fields.map((field) => `${propertyKey(field.name)}: ${value(field.type)}`).join(', ')} }`;
+      case 'messages':
+        return 'undefined';
     }
   };
   return `{ ${fields.map((field) => `${field.name}: ${value(field.type)}`).join(', ')} }`;
@@ -356,7 +358,7 @@ export const typescriptGenerator: Generator<TypescriptGeneratorOptions> = define
   name: 'typescript',
   parseOptions,
   generate({ ir, options, sockspecVersion }) {
-    if (ir.irVersion !== 3) {
+    if (ir.irVersion !== 4) {
       throw new UnsupportedFeatureError(ir.sourceFile, 'irVersion', `IR version ${String(ir.irVersion)}`);
     }
     const model = buildModel(ir);

@@ -8,7 +8,6 @@ export {
   GeneratorOptionError,
   UnsupportedFeatureError,
 } from './define.js';
-export { CTIME_PATTERN, escapeRegExp, templatePattern } from './emit-text-codec.js';
 export {
   generateTypescript,
   packageName,
@@ -27,3 +26,4 @@ export {
   type Slot,
   wireType,
 } from './layout.js';
+export { CTIME_PATTERN, escapeRegExp, templatePattern } from './text-parts.js';

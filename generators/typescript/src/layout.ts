@@ -558,6 +558,8 @@ export function wireType(type: TypeIR): string {
           return `${name}${what} to the end of the frame, at most ${type.maxBytes} bytes`;
         case 'field':
           return `${name}${what}, as many bytes as field ${type.length.field} says, at most ${type.maxBytes}`;
+        case 'line':
+          return `${name}${what} after a line '${type.length.template.source}' giving its length, at most ${type.maxBytes} bytes`;
       }
       return what;
     }
@@ -575,5 +577,7 @@ export function wireType(type: TypeIR): string {
         : `${name}${wireType(type.value)}, only when ${type.when.field} is ${type.when.values.map((value) => JSON.stringify(value)).join(' or ')}`;
     case 'struct':
       return `${name}struct { ${type.fields.map((field) => `${field.name}: ${wireType(field.type)}`).join('; ')} }`;
+    case 'messages':
+      return `${name}a ${type.names.join(' or ')} message`;
   }
 }

@@ -196,5 +196,7 @@ export function tsType(type: TypeIR, useNames = true): string {
       return `{ ${type.fields.map((field) => `readonly ${field.name}: ${tsType(field.type)}`).join('; ')} }`;
     case 'optional':
       return `${tsType(type.value)} | undefined`;
+    case 'messages':
+      return type.names.join(' | ');
   }
 }

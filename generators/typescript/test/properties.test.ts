@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MessageModel } from '../src/model.js';
 import { GOLDEN_CASES } from './cases.js';
-import { type CodecModule, cutFrames, decodersOf, encoderOf, loadCodec, messagesOf } from './wire.js';
+import { type CodecModule, cutFrames, encoderOf, loadCodec, messagesOf, sendersOf } from './wire.js';
 
 // ctime is local time; in a zone with daylight saving an hour repeats and could not round-trip.
 process.env.TZ = 'UTC';
@@ -12,8 +12,18 @@ process.env.TZ = 'UTC';
 const encoder = new TextEncoder();
 const RUNS = 150;
 
+/** The protocol whose messages a `messages` list element may hold. */
+let currentMessages: readonly MessageModel[] = [];
+
+/** How deep arbitrary message elements nest before only messages without message lists are picked. */
+const MAX_ARBITRARY_NESTING = 2;
+
+function holdsMessages(message: MessageModel): boolean {
+  return message.fields.some((field) => field.type.kind === 'array' && field.type.element.kind === 'messages');
+}
+
 /** Arbitrary valid values of a field type, within every limit the spec sets. */
-function arbitraryOf(type: TypeIR, textLine: boolean): fc.Arbitrary<unknown> {
+function arbitraryOf(type: TypeIR, textLine: boolean, depth = 0): fc.Arbitrary<unknown> {
   switch (type.kind) {
     case 'int': {
       if (type.bits === 64) {
@@ -76,20 +86,30 @@ function arbitraryOf(type: TypeIR, textLine: boolean): fc.Arbitrary<unknown> {
         .filter((bytes) => terminator === -1 || !bytes.includes(terminator));
     }
     case 'array':
-      return fc.array(arbitraryOf(type.element, textLine), { maxLength: Math.min(type.maxCount, 4) });
+      return fc.array(arbitraryOf(type.element, textLine, depth), { maxLength: Math.min(type.maxCount, 4) });
     case 'optional':
-      return fc.option(arbitraryOf(type.value, textLine), { nil: undefined });
+      return fc.option(arbitraryOf(type.value, textLine, depth), { nil: undefined });
     case 'struct':
-      return recordOf(type.fields, textLine);
+      return recordOf(type.fields, textLine, depth);
+    case 'messages': {
+      const candidates = type.names
+        .map((name) => currentMessages.find((message) => message.name === name)!)
+        .filter((message) => depth < MAX_ARBITRARY_NESTING || !holdsMessages(message));
+      return fc.oneof(
+        ...candidates.map((message) =>
+          recordOf(message.fields, textLine, depth + 1).map((record) => ({ type: message.name, ...record })),
+        ),
+      );
+    }
   }
 }
 
-function recordOf(fields: readonly FieldIR[], textLine: boolean): fc.Arbitrary<Record<string, unknown>> {
+function recordOf(fields: readonly FieldIR[], textLine: boolean, depth = 0): fc.Arbitrary<Record<string, unknown>> {
   // A `when` field always gets a value here, dropped below unless its condition holds: valid messages only.
   const arbitrary = (field: FieldIR) =>
     field.type.kind === 'optional' && field.type.when !== undefined
-      ? arbitraryOf(field.type.value, textLine)
-      : arbitraryOf(field.type, textLine);
+      ? arbitraryOf(field.type.value, textLine, depth)
+      : arbitraryOf(field.type, textLine, depth);
   return fc
     .record(Object.fromEntries(fields.map((field) => [field.name, arbitrary(field)])), { noNullPrototype: true })
     .map((record) => {
@@ -157,6 +177,7 @@ describe('codec properties (fast-check)', () => {
   for (const ir of GOLDEN_CASES) {
     const textLine = ir.encoding === 'text';
     for (const message of messagesOf(ir)) {
+      currentMessages = messagesOf(ir);
       const fields = recordOf(message.fields, textLine);
 
       it(`${ir.name}.${message.name}: decode(encode(x)) is x for arbitrary valid x`, async () => {
@@ -165,8 +186,8 @@ describe('codec properties (fast-check)', () => {
           fc.property(fields, (value) => {
             const frame = tryEncode(ir, codec, message, value);
             fc.pre(frame !== null);
-            for (const decode of decodersOf(codec, message)) {
-              const [cut] = cutFrames(codec.framing, [frame!]);
+            for (const [sender, decode] of sendersOf(codec, message)) {
+              const [cut] = cutFrames(codec.framing, [frame!], sender);
               expectSame(decode(cut!), { type: message.name, ...value });
             }
           }),
@@ -182,11 +203,11 @@ describe('codec properties (fast-check)', () => {
             const encoded = values.map((value) => tryEncode(ir, codec, message, value));
             fc.pre(encoded.every((frame) => frame !== null));
             const wire = concat(encoded as Uint8Array[]);
-            const decode = decodersOf(codec, message)[0]!;
-            const whole = cutFrames(codec.framing, [wire]).map(decode);
+            const [sender, decode] = sendersOf(codec, message)[0]!;
+            const whole = cutFrames(codec.framing, [wire], sender).map(decode);
             expect(whole).toStrictEqual(values.map((value) => ({ type: message.name, ...value })));
             for (let at = 0; at <= wire.length; at += 1) {
-              const split = cutFrames(codec.framing, [wire.subarray(0, at), wire.subarray(at)]).map(decode);
+              const split = cutFrames(codec.framing, [wire.subarray(0, at), wire.subarray(at)], sender).map(decode);
               expect(split).toStrictEqual(whole);
             }
           }),
@@ -198,6 +219,7 @@ describe('codec properties (fast-check)', () => {
     it(`${ir.name}: arbitrary and damaged frames only ever fail with typed codec errors`, async () => {
       const codec = await loadCodec(ir);
       const messages = messagesOf(ir);
+      currentMessages = messages;
       const decoders = [codec.decodeClientMessage, codec.decodeServerMessage] as ((frame: Uint8Array) => unknown)[];
       const garbage = fc.uint8Array({ maxLength: 96 });
       // Random bytes rarely get past the header; damaging valid frames reaches every field's checks.
@@ -222,7 +244,8 @@ describe('codec properties (fast-check)', () => {
             // The same bytes give the same verdict every time.
             expect(codeOf(() => decode(frame))).toBe(first);
           }
-          codeOf(() => cutFrames(codec.framing, [frame]));
+          codeOf(() => cutFrames(codec.framing, [frame], 'client'));
+          codeOf(() => cutFrames(codec.framing, [frame], 'server'));
         }),
         { numRuns: 400 },
       );

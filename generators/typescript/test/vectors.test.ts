@@ -16,6 +16,7 @@ import {
   loadCodec,
   messagesOf,
   sampleValue,
+  sendersOf,
   unhex,
   wireError,
 } from './wire.js';
@@ -190,9 +191,9 @@ describe('test vectors next to every spec', () => {
           const label = `${message.name}: ${vector.name}`;
           const value = fieldsFromJson(message.fields, vector.message);
           expect(hex(encoderOf(codec, message)(value)), label).toBe(vector.wire);
-          const frames = cutFrames(codec.framing, [unhex(vector.wire)]);
-          expect(frames.length, label).toBe(1);
-          for (const decode of decodersOf(codec, message)) {
+          for (const [sender, decode] of sendersOf(codec, message)) {
+            const frames = cutFrames(codec.framing, [unhex(vector.wire)], sender);
+            expect(frames.length, label).toBe(1);
             expect(decode(frames[0]!), label).toEqual({ type: message.name, ...value });
           }
         }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createFrameDecoder, type FramingConfig } from '@sockspec/codec';
+import { createFrameDecoder, type FrameSender, type FramingConfig } from '@sockspec/codec';
 import { isSockspecError } from '@sockspec/errors';
 import type { FieldIR, ProtocolIR, TypeIR } from '@sockspec/spec';
 import { buildModel, type MessageModel } from '../src/model.js';
@@ -26,20 +26,44 @@ export function encoderOf(codec: CodecModule, message: MessageModel): Encode {
 
 /** The union decoders that can receive this message: the client's, the server's, or both. */
 export function decodersOf(codec: CodecModule, message: MessageModel): Decode[] {
+  return sendersOf(codec, message).map(([, decode]) => decode);
+}
+
+/** Who may send this message, each with the union decoder for frames from that side. */
+export function sendersOf(codec: CodecModule, message: MessageModel): [FrameSender, Decode][] {
   return [
-    ...(message.fromClient ? [codec.decodeClientMessage as Decode] : []),
-    ...(message.fromServer ? [codec.decodeServerMessage as Decode] : []),
+    ...(message.fromClient ? [['client', codec.decodeClientMessage as Decode] as [FrameSender, Decode]] : []),
+    ...(message.fromServer ? [['server', codec.decodeServerMessage as Decode] as [FrameSender, Decode]] : []),
   ];
 }
 
+/**
+ * The value fields of messages that `messages` list elements may name, for
+ * the JSON and sample helpers below. Filled by messagesOf; only the redis
+ * gallery spec has such elements, so names of other protocols never clash.
+ */
+const ELEMENT_FIELDS = new Map<string, readonly FieldIR[]>();
+
 /** Message fields as they appear in a message object (header fields but not the discriminator). */
 export function messagesOf(ir: ProtocolIR): readonly MessageModel[] {
-  return buildModel(ir).messages;
+  const messages = buildModel(ir).messages;
+  for (const message of messages) ELEMENT_FIELDS.set(message.name, message.fields);
+  return messages;
+}
+
+function elementFields(name: string): readonly FieldIR[] {
+  const fields = ELEMENT_FIELDS.get(name);
+  if (fields === undefined) throw new Error(`message ${name} is not known: call messagesOf(ir) first`);
+  return fields;
 }
 
 /** Cuts wire bytes into frames with the real frame decoder, in the given chunks. */
-export function cutFrames(framing: FramingConfig, chunks: readonly Uint8Array[]): Uint8Array[] {
-  const decoder = createFrameDecoder(framing);
+export function cutFrames(
+  framing: FramingConfig,
+  chunks: readonly Uint8Array[],
+  sender: FrameSender = 'client',
+): Uint8Array[] {
+  const decoder = createFrameDecoder(framing, { sender });
   const frames: Uint8Array[] = [];
   for (const chunk of chunks) decoder.push(chunk, (frame) => frames.push(frame.slice()));
   decoder.end();
@@ -51,9 +75,10 @@ export function wireError(
   codec: CodecModule,
   decode: Decode,
   wire: Uint8Array,
+  sender: FrameSender = decode === codec.decodeServerMessage ? 'server' : 'client',
 ): { code: string; field: string | null } | null {
   try {
-    for (const frame of cutFrames(codec.framing, [wire])) decode(frame);
+    for (const frame of cutFrames(codec.framing, [wire], sender)) decode(frame);
     return null;
   } catch (err) {
     if (!isSockspecError(err)) throw err;
@@ -84,6 +109,10 @@ export function fromJson(type: TypeIR, value: unknown): unknown {
       return (value as unknown[]).map((item) => fromJson(type.element, item));
     case 'struct':
       return fieldsFromJson(type.fields, value as Record<string, unknown>);
+    case 'messages': {
+      const { type: name, ...fields } = value as { type: string } & Record<string, unknown>;
+      return { type: name, ...fieldsFromJson(elementFields(name), fields) };
+    }
     default:
       return value;
   }
@@ -108,6 +137,10 @@ export function toJson(type: TypeIR, value: unknown): unknown {
       return (value as unknown[]).map((item) => toJson(type.element, item));
     case 'struct':
       return fieldsToJson(type.fields, value as Record<string, unknown>);
+    case 'messages': {
+      const { type: name, ...fields } = value as { type: string } & Record<string, unknown>;
+      return { type: name, ...fieldsToJson(elementFields(name), fields) };
+    }
     default:
       return value;
   }
@@ -171,6 +204,15 @@ export function sampleValue(type: TypeIR, rich: boolean): unknown {
       return rich ? sampleValue(type.value, true) : undefined;
     case 'struct':
       return Object.fromEntries(type.fields.map((field) => [field.name, sampleValue(field.type, rich)]));
+    case 'messages': {
+      // Rich: the first element that holds no further message list (so samples stay finite); else the last.
+      const name = rich
+        ? (type.names.find((candidate) => !elementFields(candidate).some((field) => field.type.kind === 'array')) ??
+          type.names[0]!)
+        : type.names[type.names.length - 1]!;
+      const fields = elementFields(name).filter((field) => !(field.type.kind === 'array'));
+      return { type: name, ...Object.fromEntries(fields.map((field) => [field.name, sampleValue(field.type, rich)])) };
+    }
   }
 }
 

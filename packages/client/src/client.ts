@@ -72,7 +72,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     this.remote = channel.remote;
     // On a datagram transport each datagram is one frame, lines included.
     const datagram = isDatagramTransport(channel.remote.transport);
-    this.#decoder = createFrameDecoder(framingForTransport(protocol.framing, { datagram }));
+    this.#decoder = createFrameDecoder(framingForTransport(protocol.framing, { datagram }), { sender: 'server' });
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.closed = new Promise((resolve) => {

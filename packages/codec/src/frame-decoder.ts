@@ -1,4 +1,5 @@
-import { FrameTooLargeError, InvalidLengthError, TruncatedFrameError } from './errors.js';
+import { FrameTooLargeError, InvalidFramingError, InvalidLengthError } from './errors.js';
+import { FollowedLinesDecoder } from './followed-lines-decoder.js';
 import {
   checkedFrameLength,
   checkFramingConfig,
@@ -9,16 +10,16 @@ import {
   type LengthPrefixedFraming,
   readLengthField,
 } from './framing.js';
-import type { FrameDecoder, FramingConfig } from './types.js';
+import { type OnFrame, PoisonableDecoder } from './poisonable.js';
+import type { FrameDecoder, FrameSender, FramingConfig } from './types.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
 
-type OnFrame = (frame: Uint8Array) => void;
-
 /**
  * Creates the decoder for `config`'s framing kind (throws
- * SOCKSPEC_INVALID_FRAMING for a config that cannot work).
+ * SOCKSPEC_INVALID_FRAMING for a config that cannot work). `sender` says
+ * whose frames it reads, which text frames of several lines need.
  *
  * The decoder keeps references to the chunks it was given until their bytes
  * have been delivered, and delivers views of them: a caller must not reuse a
@@ -32,50 +33,30 @@ type OnFrame = (frame: Uint8Array) => void;
  * datagram server that wants to go on after an oversized datagram makes a
  * new decoder, which costs nothing.
  */
-export function createFrameDecoder(config: FramingConfig): FrameDecoder {
+export function createFrameDecoder(
+  config: FramingConfig,
+  options: { readonly sender?: FrameSender } = {},
+): FrameDecoder {
   checkFramingConfig(config);
   switch (config.kind) {
     case 'raw':
       return new RawDecoder(config.maxFrameBytes);
-    case 'delimited':
-      return new DelimitedDecoder(config);
+    case 'delimited': {
+      const { following } = config;
+      if (following === undefined) return new DelimitedDecoder(config);
+      if (options.sender === undefined) {
+        throw new InvalidFramingError(
+          "delimited framing with 'following': say whose frames the decoder reads ({ sender: 'client' } on a server)",
+        );
+      }
+      return new FollowedLinesDecoder({ ...config, following }, options.sender);
+    }
     case 'length-prefixed':
       return config.lengthVarint === true ? new VarintLengthDecoder(config) : new LengthPrefixedDecoder(config);
     case 'fixed':
       return new FixedDecoder(config.frameBytes);
     case 'datagram':
       return new DatagramDecoder(config);
-  }
-}
-
-abstract class PoisonableDecoder implements FrameDecoder {
-  private failed = false;
-  private failure: unknown;
-
-  abstract readonly bufferedBytes: number;
-  protected abstract decode(chunk: Uint8Array, onFrame: OnFrame): void;
-  /** Says what the held bytes were part of, for TruncatedFrameError. */
-  protected abstract describeHeld(): string;
-
-  push(chunk: Uint8Array, onFrame: OnFrame): void {
-    if (this.failed) throw this.failure;
-    try {
-      this.decode(chunk, onFrame);
-    } catch (err) {
-      this.failed = true;
-      this.failure = err;
-      throw err;
-    }
-  }
-
-  end(): void {
-    if (this.failed) throw this.failure;
-    const held = this.bufferedBytes;
-    if (held > 0) {
-      this.failed = true;
-      this.failure = new TruncatedFrameError(held, this.describeHeld());
-      throw this.failure;
-    }
   }
 }
 

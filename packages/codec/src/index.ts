@@ -47,10 +47,22 @@ export {
   type UnknownMessageDetails,
   UnknownMessageError,
 } from './errors.js';
+export { MAX_TEXT_NESTING } from './followed-lines-decoder.js';
 // Framing.
 export { createFrameDecoder } from './frame-decoder.js';
 export { checkFramingConfig, encodeFrame, framingForTransport } from './framing.js';
-export type { Endian, FrameDecoder, FramingConfig } from './types.js';
+export {
+  checkTextCount,
+  checkTextLength,
+  formatTextFloat,
+  formatTextInt,
+  parseTextBigInt,
+  parseTextInt,
+  type TextFieldContext,
+  TextReader,
+  TextWriter,
+} from './text-frames.js';
+export type { Endian, FollowingStep, FollowingSteps, FrameDecoder, FrameSender, FramingConfig } from './types.js';
 export { findInvalidUtf8, truncateUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Write } from './utf8.js';
 export {
   bytesEqualAt,

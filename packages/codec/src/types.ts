@@ -13,6 +13,12 @@ export type FramingConfig =
       readonly keepDelimiter: boolean;
       readonly stripCarriageReturn: boolean;
       readonly maxFrameBytes: number;
+      /**
+       * Set by text protocols whose frames are more than one line (RESP,
+       * `PUB subject 5\r\nhello\r\n`): says what follows each line, so the
+       * decoder finds where a frame ends. Frames then keep every delimiter.
+       */
+      readonly following?: FollowingSteps;
     }
   | {
       readonly kind: 'length-prefixed';
@@ -56,3 +62,24 @@ export interface FrameDecoder {
   /** Call when the stream ends; throws SOCKSPEC_TRUNCATED_FRAME if a partial frame is held. */
   end(): void;
 }
+
+/**
+ * What follows a line: `bytes` raw bytes and then the delimiter, or `count`
+ * elements of kind `element`, each starting with a line of its own.
+ */
+export type FollowingStep =
+  | { readonly bytes: number; readonly count?: undefined; readonly element?: undefined }
+  | { readonly count: number; readonly element: number; readonly bytes?: undefined };
+
+/**
+ * Given a line (without its delimiter) that starts an element of kind
+ * `element`, the steps that complete the element, in order: [] when the line
+ * is all of it, null when the line matches no template (it is then a frame of
+ * its own, for the codec to reject). Element kinds 0 and 1 are whole frames
+ * sent by the client and by the server; generated codecs number the rest.
+ * Throws a SockspecError for a count or length it cannot accept.
+ */
+export type FollowingSteps = (line: string, element: number) => readonly FollowingStep[] | null;
+
+/** Who sent the frames a decoder reads; picks the first element kind for following lines. */
+export type FrameSender = 'client' | 'server';

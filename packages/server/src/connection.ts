@@ -90,7 +90,7 @@ export class ServedConnection<Incoming> implements Connection {
     this.remote = channel.remote;
     // On a datagram transport each datagram is one frame, lines included.
     const datagram = isDatagramTransport(channel.remote.transport);
-    this.#decoder = createFrameDecoder(framingForTransport(host.protocol.framing, { datagram }));
+    this.#decoder = createFrameDecoder(framingForTransport(host.protocol.framing, { datagram }), { sender: 'client' });
     this.finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });

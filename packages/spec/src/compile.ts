@@ -32,7 +32,7 @@ import { Reporter } from './report.js';
 import { MAX_SIZE } from './schema.js';
 import { BrokenPaths, checkShape } from './shape.js';
 import { type SpecPath, SpecSource } from './source.js';
-import { parseLineTemplate } from './template.js';
+import { TextPass } from './text-pass.js';
 import { describeKind, intRange, MAX_NESTING_DEPTH, nestingDepth, type TypeContext, TypeResolver } from './types.js';
 
 export interface CompileResult {
@@ -123,8 +123,6 @@ function behaviorKeyIsKnown(data: unknown): (key: string) => boolean {
 
 /** Keys of `behavior:` that are not message names. */
 
-const TEXT_KINDS = new Set<TypeIR['kind']>(['int', 'float', 'bool', 'string', 'timestamp', 'enum']);
-
 interface CodesBySender {
   readonly client: Map<number, string>;
   readonly server: Map<number, string>;
@@ -146,6 +144,8 @@ class SemanticPass {
   readonly #report: Reporter;
   readonly #broken: BrokenPaths;
   readonly #spec: Record<string, unknown>;
+  /** Line templates and what follows lines; set once the framing is known. */
+  #text: TextPass | null = null;
 
   constructor(source: SpecSource, report: Reporter, broken: BrokenPaths) {
     this.#source = source;
@@ -179,6 +179,7 @@ class SemanticPass {
     });
     const framing = framingPass.framing();
     const transports = framingPass.transports(framing);
+    this.#text = new TextPass(framingPass.context, framing);
     const valueLimit = framing === null ? MAX_SIZE : payloadLimit(framing);
     if (encoding === 'text' && framing !== null && framing.kind !== 'delimited') {
       this.#report.error(
@@ -209,6 +210,12 @@ class SemanticPass {
     }
     const messages = this.#messages(rawMessages, encoding, header, resolver);
     if (encoding === 'binary') header = this.#bitRuns(this.#computedLengths(header, messages), messages);
+    else {
+      this.#computedLengths(header, messages);
+      if (!this.#text!.checkFollowing(messages, transports)) {
+        for (const [name, info] of messages) if (info !== null) messages.set(name, { ...info, wireFields: null });
+      }
+    }
     const behaviorPass = new BehaviorPass(framingPass.context, header.fields ?? []);
     const streams = behaviorPass.streams(messages, header);
     const behavior = streams === null ? null : behaviorPass.behavior(messages, streams);
@@ -362,7 +369,7 @@ class SemanticPass {
         );
         fields = null;
       } else {
-        const text = this.#textMessage(name, m, resolver);
+        const text = this.#text!.message(name, m, resolver);
         fields = text?.fields ?? null;
         line = text?.line ?? null;
       }
@@ -384,7 +391,7 @@ class SemanticPass {
     if (encoding === 'binary' && header.discriminator === null && header.fields !== null) {
       this.#checkDirectionsUnambiguous(messages);
     }
-    if (encoding === 'text') this.#checkTemplatesReachable(messages);
+    if (encoding === 'text') this.#text!.checkTemplatesReachable(messages);
     return messages;
   }
 
@@ -564,71 +571,6 @@ class SemanticPass {
     return ok;
   }
 
-  #textMessage(
-    name: string,
-    m: Record<string, unknown>,
-    resolver: TypeResolver,
-  ): { fields: FieldIR[] | null; line: LineTemplateIR } | null {
-    const path = ['messages', name];
-    const source = m.line as string;
-    const parsed = parseLineTemplate(source);
-    for (const problem of parsed.problems) {
-      this.#report.error(
-        problem.code,
-        [...path, 'line'],
-        `line template of message '${name}': ${problem.message}`,
-        problem.hint,
-      );
-    }
-    if (parsed.problems.length > 0) return null;
-    const partNames = parsed.parts.flatMap((p) => (p.kind === 'field' ? [p.name] : []));
-    const overrides = isRecord(m.fields) ? m.fields : {};
-    let ok = true;
-    for (const key of Object.keys(overrides)) {
-      if (partNames.includes(key)) continue;
-      ok = false;
-      this.#report.error(
-        'field-not-in-template',
-        [...path, 'fields', key],
-        `field '${key}' of message '${name}' is not a part of its line template '${source}'`,
-        didYouMean(key, partNames) ??
-          (partNames.length > 0 ? `the template's parts are ${listNames(partNames)}` : 'the template has no parts'),
-        'key',
-      );
-    }
-    const fields: FieldIR[] = [];
-    for (const part of partNames) {
-      const fieldPath = [...path, 'fields', part];
-      if (!Object.hasOwn(overrides, part)) {
-        fields.push({ name: part, type: resolver.builtin('string', null), description: '' });
-        continue;
-      }
-      if (!this.#ok(fieldPath)) {
-        ok = false;
-        continue;
-      }
-      const ref = overrides[part];
-      const type = resolver.resolve(ref, fieldPath, false);
-      if (type === null) {
-        ok = false;
-        continue;
-      }
-      if (!TEXT_KINDS.has(type.kind)) {
-        ok = false;
-        this.#report.error(
-          'text-type-unsupported',
-          fieldPath,
-          `field '${part}' of message '${name}' is ${describeKind(type)}, which has no text form for a line template`,
-          'use a string, integer, float, bool, enum or timestamp',
-        );
-        continue;
-      }
-      const description = isRecord(ref) && typeof ref.description === 'string' ? ref.description : '';
-      fields.push({ name: part, type, description });
-    }
-    return { fields: ok ? fields : null, line: { source, parts: parsed.parts } };
-  }
-
   /** Without a discriminator, a receiver can only decode messages if one kind travels each way. */
   #checkDirectionsUnambiguous(messages: Map<string, MessageInfo | null>): void {
     // A message from 'both' travels both ways; report each message once even if it clashes in both.
@@ -652,30 +594,6 @@ class SemanticPass {
           `messages '${first.name}' and '${m.name}' are both sent by the ${sender}, and without a discriminator the receiver cannot tell them apart`,
           "add a header field such as type: { type: u8, discriminator: true } and give each message a 'code'",
         );
-      }
-    }
-  }
-
-  /**
-   * Text messages are matched in order, so a template that matches every
-   * line hides the ones after it. Only the obvious cases are detected: a
-   * lone string part, or two templates of the same shape.
-   */
-  #checkTemplatesReachable(messages: Map<string, MessageInfo | null>): void {
-    for (const receives of [serverReceives, serverSends]) {
-      const earlier: MessageInfo[] = [];
-      for (const m of messages.values()) {
-        if (m === null || m.line === null || m.fields === null || !receives(m.from)) continue;
-        const shadow = earlier.find((e) => matchesEveryLine(e) || templateShape(e) === templateShape(m));
-        if (shadow !== undefined) {
-          this.#report.warning(
-            'unreachable-template',
-            [...m.path, 'line'],
-            `message '${m.name}' can never be matched: message '${shadow.name}' comes first and its template '${shadow.line!.source}' matches the same lines`,
-            `declare '${m.name}' before '${shadow.name}' (templates are tried in order), or make the templates differ in literal text`,
-          );
-        }
-        earlier.push(m);
       }
     }
   }
@@ -707,23 +625,4 @@ function containsRest(type: TypeIR): boolean {
     default:
       return false;
   }
-}
-
-function matchesEveryLine(m: MessageInfo): boolean {
-  const parts = m.line?.parts ?? [];
-  const only = parts[0];
-  if (parts.length !== 1 || only?.kind !== 'field') return false;
-  const type = m.fields?.[0]?.type;
-  return type?.kind === 'string' && type.pattern === null;
-}
-
-/** A template with its field names erased and field types kept: two equal shapes match the same lines. */
-function templateShape(m: MessageInfo): string {
-  return JSON.stringify(
-    (m.line?.parts ?? []).map((p) =>
-      p.kind === 'literal'
-        ? p.text
-        : JSON.stringify({ ...(m.fields?.find((f) => f.name === p.name)?.type ?? {}), typeName: null }),
-    ),
-  );
 }

@@ -7,7 +7,7 @@
  *
  * Bump IR_VERSION whenever a generator would have to change to keep working.
  */
-export const IR_VERSION = 3 as const;
+export const IR_VERSION = 4 as const;
 
 export type Endian = 'big' | 'little';
 export type Direction = 'client' | 'server' | 'both';
@@ -143,7 +143,8 @@ export type TypeIR =
   | FlagsTypeIR
   | ArrayTypeIR
   | StructTypeIR
-  | OptionalTypeIR;
+  | OptionalTypeIR
+  | MessageChoiceTypeIR;
 
 export interface IntTypeIR {
   readonly kind: 'int';
@@ -211,7 +212,13 @@ export type LengthEncodingIR =
    * of the same message declared before this one (memcached's keyLength).
    * That field is `computed`: the encoder fills it in.
    */
-  | { readonly kind: 'field'; readonly field: string };
+  | { readonly kind: 'field'; readonly field: string }
+  /**
+   * Text protocols: the value follows a line of its own whose `{length}`
+   * part is its byte length (RESP's bulk string `$5`), and the delimiter
+   * follows the value.
+   */
+  | { readonly kind: 'line'; readonly template: LineTemplateIR };
 
 export interface StringTypeIR {
   readonly kind: 'string';
@@ -289,6 +296,18 @@ export interface OptionalTypeIR {
   readonly value: TypeIR;
   /** Present exactly when field `field` (header or an earlier message field) has one of `values`. */
   readonly when?: { readonly field: string; readonly values: readonly (string | number | boolean)[] };
+  readonly typeName?: string;
+}
+
+/**
+ * Text protocols: a list element that is one of these messages, written as
+ * that message is on its own (its line, then what follows the line). RESP's
+ * array replies hold any reply, arrays included; nesting is limited by
+ * MAX_TEXT_NESTING in the runtime.
+ */
+export interface MessageChoiceTypeIR {
+  readonly kind: 'messages';
+  readonly names: readonly string[];
   readonly typeName?: string;
 }
 
@@ -374,7 +393,11 @@ export interface MessageIR {
   readonly code: number | null;
   readonly from: Direction;
   readonly description: string;
-  /** Fields after the header, in wire order (binary), or the template's parts' types (text). */
+  /**
+   * Fields after the header, in wire order (binary). Text: the template's
+   * parts in template order, then the fields that follow the line (bytes
+   * with `length: { field }`, lists with `count: { field }`) in wire order.
+   */
   readonly fields: readonly FieldIR[];
   /** Text protocols: the line template. Null for binary protocols. */
   readonly line: LineTemplateIR | null;

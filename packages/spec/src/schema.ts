@@ -236,13 +236,27 @@ export const TypeDefinition = Type.Recursive(
                 { field: Type.String({ pattern: FIELD_NAME_PATTERN }) },
                 {
                   additionalProperties: false,
-                  description: 'As many bytes as an earlier integer field says; the encoder fills that field in.',
+                  description:
+                    'As many bytes as an earlier integer field says; the encoder fills that field in. In a text protocol, the bytes follow the line, then the delimiter.',
+                },
+              ),
+              Type.Object(
+                {
+                  line: Type.String({
+                    description:
+                      "A line template whose one part '{length}' is the value's byte length, such as '${length}'.",
+                  }),
+                },
+                {
+                  additionalProperties: false,
+                  description:
+                    "Text protocols: the value follows a line of its own that gives its length (RESP's bulk string '$5'), then the delimiter.",
                 },
               ),
             ],
             {
               description:
-                'string/bytes: a length prefix, a terminator, the rest of the frame, { fixed: N }, or { field: <earlier integer field> }.',
+                "string/bytes: a length prefix, a terminator, the rest of the frame, { fixed: N }, { field: <earlier integer field> }, or in text protocols { line: '${length}' }.",
             },
           ),
         ),
@@ -279,6 +293,14 @@ export const TypeDefinition = Type.Recursive(
           }),
         ),
         items: Type.Optional(TypeReference),
+        messages: Type.Optional(
+          Type.Array(Type.String(), {
+            minItems: 1,
+            uniqueItems: true,
+            description:
+              'Text protocols, list elements: each element is one of these messages, written as it is on its own (RESP array replies).',
+          }),
+        ),
         count: Type.Optional(
           Type.Union(
             [

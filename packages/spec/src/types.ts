@@ -16,6 +16,7 @@ import type { Reporter } from './report.js';
 import { BUILTIN_TYPE_NAMES, type BuiltinTypeName } from './schema.js';
 import type { BrokenPaths } from './shape.js';
 import type { SpecPath } from './source.js';
+import { parseLineTemplate } from './template.js';
 
 export interface TypeContext {
   readonly encoding: 'text' | 'binary';
@@ -57,6 +58,7 @@ const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   array: ['items', 'count', 'maxCount', 'endian'],
   struct: ['fields', 'length'],
   optional: [],
+  messages: [],
 };
 const UNIVERSAL_KEYS = new Set(['type', 'description', 'optional', 'when', 'discriminator', 'correlation']);
 const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const', 'default', 'checksum', 'when']);
@@ -295,7 +297,7 @@ export class TypeResolver {
     }
     if (this.#ctx.encoding === 'text') {
       for (const key of Object.keys(def)) {
-        if (BINARY_ONLY_KEYS.has(key)) {
+        if (BINARY_ONLY_KEYS.has(key) && !textAllows(key, def[key])) {
           report.error(
             'binary-only-key',
             [...path, key],
@@ -309,7 +311,7 @@ export class TypeResolver {
     }
 
     let base: TypeIR | null;
-    const shapeKeys = ['items', 'fields'].filter((k) => def[k] !== undefined);
+    const shapeKeys = ['items', 'fields', 'messages'].filter((k) => def[k] !== undefined);
     if (shapeKeys.length > 0) {
       const conflicting = [...(def.type !== undefined ? ['type'] : []), ...shapeKeys];
       if (conflicting.length > 1) {
@@ -317,12 +319,17 @@ export class TypeResolver {
           'conflicting-type-keys',
           [...path, conflicting[1]!],
           `${where} uses both ${conflicting.map((k) => `'${k}'`).join(' and ')}`,
-          "use 'items' for a list, 'fields' for a struct, or 'type' for anything else — only one",
+          "use 'items' for a list, 'fields' for a struct, 'messages' for a message list element, or 'type' for anything else — only one",
           'key',
         );
         return null;
       }
-      base = shapeKeys[0] === 'items' ? this.#array(def, path) : this.#struct(def, path);
+      base =
+        shapeKeys[0] === 'items'
+          ? this.#array(def, path)
+          : shapeKeys[0] === 'messages'
+            ? this.#messageChoice(def, path)
+            : this.#struct(def, path);
       if (base === null) return null;
     } else if (typeof def.type === 'string') {
       base = this.#resolveName(def.type, [...path, 'type']);
@@ -348,7 +355,12 @@ export class TypeResolver {
     const refinements = Object.keys(def).filter((k) => !UNIVERSAL_KEYS.has(k) && def[k] !== undefined);
     const allowed = KIND_KEYS[base.kind];
     for (const key of refinements) {
-      if (allowed.includes(key) || (this.#ctx.encoding === 'text' && BINARY_ONLY_KEYS.has(key))) continue;
+      if (
+        allowed.includes(key) ||
+        key === 'messages' ||
+        (this.#ctx.encoding === 'text' && BINARY_ONLY_KEYS.has(key) && !textAllows(key, def[key]))
+      )
+        continue;
       // A key no type takes was already reported as 'unknown-key' by the shape pass: one problem, one error.
       if (!(key in KEY_OWNERS)) continue;
       report.error(
@@ -366,7 +378,11 @@ export class TypeResolver {
     if (type === null) return null;
     // const and a struct's size field leave the TypeScript type as it is: the name stays.
     const renames = (k: string): boolean =>
-      k !== 'items' && k !== 'fields' && k !== 'const' && !(k === 'length' && base.kind === 'struct');
+      k !== 'items' &&
+      k !== 'fields' &&
+      k !== 'messages' &&
+      k !== 'const' &&
+      !(k === 'length' && base.kind === 'struct');
     if (refinements.some(renames) && 'typeName' in type) {
       // A refined named type is a new, anonymous type.
       const { typeName: _dropped, ...rest } = type;
@@ -489,6 +505,10 @@ export class TypeResolver {
     } else if (isDefinition(spec) && typeof spec.field === 'string') {
       // Checked against the named field, and maxBytes capped to what it holds, once every field is known.
       length = { kind: 'field', field: spec.field };
+    } else if (isDefinition(spec) && typeof spec.line === 'string') {
+      const line = this.#lengthLine(spec.line, [...path, 'length', 'line'], where);
+      if (line === null) return null;
+      length = line;
     } else if (def.endian !== undefined && length.kind === 'prefixed') {
       length = { ...length, endian };
     }
@@ -649,6 +669,50 @@ export class TypeResolver {
     return { kind: 'array', element, count: { kind: 'prefixed', bytes, endian }, maxCount };
   }
 
+  /** `messages: [A, B]`: a list element that is one of these messages (text protocols; the names are checked by TextPass). */
+  #messageChoice(def: Definition, path: SpecPath): TypeIR | null {
+    if (this.#ctx.encoding !== 'text') {
+      this.#ctx.report.error(
+        'messages-element-binary',
+        [...path, 'messages'],
+        `${describePath(typePathOwner(path))} is one of several messages, but only a text protocol writes a message inside another`,
+        "use a struct ('fields') for a list element of a binary protocol",
+        'key',
+      );
+      return null;
+    }
+    return { kind: 'messages', names: (def.messages as string[]).slice() };
+  }
+
+  /** `length: { line: '${length}' }`: a line of its own before the value, whose one part is the value's byte length. */
+  #lengthLine(source: string, path: SpecPath, where: string): LengthEncodingIR | null {
+    const { report, encoding } = this.#ctx;
+    if (encoding !== 'text') {
+      report.error(
+        'length-line-binary',
+        path,
+        `${where} is preceded by a line giving its length, but this is a binary protocol`,
+        'use a length prefix (length: u32) or { field: <earlier integer field> }',
+      );
+      return null;
+    }
+    const parsed = parseLineTemplate(source);
+    const parts = parsed.parts.filter((part) => part.kind === 'field');
+    const problem = parsed.problems[0];
+    if (problem !== undefined || parts.length !== 1 || parts[0]?.name !== 'length') {
+      report.error(
+        'invalid-length-line',
+        path,
+        problem !== undefined
+          ? `the length line of ${where}: ${problem.message}`
+          : `the length line '${source}' of ${where} must have exactly one part, '{length}', but it has ${parts.length === 0 ? 'none' : parts.map((part) => `'{${part.kind === 'field' ? part.name : ''}}'`).join(', ')}`,
+        problem?.hint ?? "write the line with one '{length}' part, such as '${length}' (RESP's bulk strings)",
+      );
+      return null;
+    }
+    return { kind: 'line', template: { source, parts: parsed.parts } };
+  }
+
   #struct(def: Definition, path: SpecPath): TypeIR | null {
     const fields = this.resolveFields(def.fields, [...path, 'fields'], false);
     return fields === null ? null : { kind: 'struct', fields };
@@ -724,6 +788,7 @@ function defaultMaxBytes(length: LengthEncodingIR, valueLimit: number): number {
       return Math.max(0, valueLimit - 1);
     case 'rest':
     case 'field':
+    case 'line':
       return valueLimit;
   }
 }
@@ -740,6 +805,8 @@ function describeLength(length: LengthEncodingIR): string {
       return 'the rest of the frame';
     case 'field':
       return `the value of field '${length.field}'`;
+    case 'line':
+      return `the line '${length.template.source}' before it`;
   }
 }
 
@@ -772,6 +839,8 @@ export function describeKind(type: TypeIR): string {
       return 'a struct';
     case 'optional':
       return `an optional ${describeKind(type.value).replace(/^an? /, '')}`;
+    case 'messages':
+      return type.names.length === 1 ? `a ${type.names[0]} message` : `one of the messages ${type.names.join(', ')}`;
   }
 }
 
@@ -828,6 +897,17 @@ export function fixedSize(type: TypeIR): number | null {
     default:
       return null;
   }
+}
+
+/**
+ * Keys a text protocol reads, after the line: `length: { field }` (bytes
+ * that follow the line), `length: { line }` (a length line of their own) and
+ * `count: { field }` (elements that follow the line).
+ */
+function textAllows(key: string, value: unknown): boolean {
+  if (!isDefinition(value)) return false;
+  if (key === 'length') return typeof value.field === 'string' || typeof value.line === 'string';
+  return key === 'count' && typeof value.field === 'string';
 }
 
 function isDefinition(value: unknown): value is Definition {

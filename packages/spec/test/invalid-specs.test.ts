@@ -133,6 +133,24 @@ const expected: Record<string, string[]> = {
     "specs/several-problems.protocol.yaml:16:3: error missing-code: message 'Say' has no 'code', but the header field 'type' selects messages by code\n  hint: add 'code:' with a value of a u8 (0 to 255) that no other message uses",
     "specs/several-problems.protocol.yaml:19:3: error unknown-behavior-message: behavior for 'Leave', which is not a message\n  hint: behavior keys are 'greeting', 'errors', 'idleTimeoutMs', or names of messages the server receives",
   ],
+  'binary-text-keys': [
+    "specs/binary-text-keys.protocol.yaml:9:45: error length-line-binary: field 'value' of message 'Data' is preceded by a line giving its length, but this is a binary protocol\n  hint: use a length prefix (length: u32) or { field: <earlier integer field> }",
+    "specs/binary-text-keys.protocol.yaml:10:25: error messages-element-binary: field 'items' of message 'Data' is one of several messages, but only a text protocol writes a message inside another\n  hint: use a struct ('fields') for a list element of a binary protocol",
+  ],
+  'delimiter-in-template': [
+    "specs/delimiter-in-template.protocol.yaml:6:30: error template-contains-delimiter: the line template 'SET;{key}' of message 'Set' contains the delimiter \";\", so the receiver would cut the line there\n  hint: a line cannot hold its delimiter: remove it from the template, and declare what follows the line as fields (bytes with length: { field }, or a list with count: { field })",
+  ],
+  'following-lines': [
+    "specs/following-lines.protocol.yaml:3:19: error following-over-datagram: field 'payload' of message 'Pub' follows its line, so a frame is several lines, but transport 'udp' carries each datagram as one line\n  hint: remove 'udp', or put the message in one line",
+    "specs/following-lines.protocol.yaml:4:18: error following-needs-exact-delimiter: field 'payload' of message 'Pub' follows its line, but framing 'lines' accepts a line ending with or without '\\r', so the end of the bytes after a line would be ambiguous\n  hint: use framing kind: delimited with the protocol's exact line ending, such as delimiter: \"\\r\\n\"",
+    "specs/following-lines.protocol.yaml:17:41: error unknown-element-message: field 'items' of message 'Items' holds 'Nope' messages, but no message is called that\n  hint: messages: 'Pub' and 'Items'",
+  ],
+  'following-shapes': [
+    "specs/following-shapes.protocol.yaml:11:37: error length-field-type: field 'value' takes its length from 'length', which is a string, but a length comes from a u8, u16 or u32 field the encoder can fill in\n  hint: make 'length' a u8, u16 or u32",
+    "specs/following-shapes.protocol.yaml:17:54: error invalid-length-line: the length line '${size}' of field 'args' of message 'Args' must have exactly one part, '{length}', but it has '{size}'\n  hint: write the line with one '{length}' part, such as '${length}' (RESP's bulk strings)",
+    "specs/following-shapes.protocol.yaml:18:7: error field-not-in-template: field 'extra' of message 'Args' is not a part of its line template '*{n}', and a list can follow the line only with count: { field: <integer part> }\n  hint: give it count: { field: <an integer part of the line> }, and items with a length line or messages",
+    "specs/following-shapes.protocol.yaml:23:13: error text-type-unsupported: field 'body' of message 'Loose' is bytes with a length or count, so it follows the line, but the template 'L {body}' has it as a part\n  hint: remove '{body}' from the template: a field that follows the line is not a part of it",
+  ],
   templates: [
     "specs/templates.protocol.yaml:8:11: error ambiguous-template-parts: line template of message 'Move': parts '{x}' and '{y}' follow each other with no text between them, so where one ends is ambiguous\n  hint: put literal text (such as a space) between the two parts",
     "specs/templates.protocol.yaml:11:11: error invalid-template: line template of message 'Say': '{' at character 5 is never closed\n  hint: close the part with '}', or write '{{' for a literal brace",

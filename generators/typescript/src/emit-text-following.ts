@@ -1,0 +1,528 @@
+import type { FieldIR, LinePartIR, TypeIR } from '@sockspec/spec';
+import type { CodeBlockWriter } from 'ts-morph';
+import { UnsupportedFeatureError } from './define.js';
+import {
+  type CodecWriter,
+  lineOf,
+  textFraming,
+  writeLineConstants,
+  writeLinePieces,
+  writePartValues,
+} from './emit-text-codec.js';
+import type { MessageModel, ProtocolModel } from './model.js';
+import { access, camelCase, constantCase, propertyKey, quote } from './names.js';
+import { escapeRegExp, textFieldContext } from './text-parts.js';
+
+/** The largest length or count a line may announce before it is checked against its field's limit. */
+const MAX_ANNOUNCED = 0xffff_ffff;
+
+/**
+ * What a field that follows its line is: raw bytes sized by a part, or a
+ * list counted by a part whose elements are values with a length line of
+ * their own or whole messages.
+ */
+type Following =
+  | {
+      readonly kind: 'sized';
+      readonly field: FieldIR;
+      readonly value: 'string' | 'bytes';
+      readonly part: string;
+      readonly maxBytes: number;
+    }
+  | {
+      readonly kind: 'list';
+      readonly field: FieldIR;
+      readonly part: string;
+      readonly maxCount: number;
+      readonly element: ElementKind;
+    };
+
+/** A kind of list element, numbered for the frame decoder (0 and 1 are whole frames). */
+type ElementKind =
+  | {
+      readonly kind: 'counted';
+      readonly id: number;
+      readonly value: 'string' | 'bytes';
+      readonly maxBytes: number;
+      readonly line: readonly LinePartIR[];
+      readonly source: string;
+      readonly constant: string;
+    }
+  | { readonly kind: 'messages'; readonly id: number; readonly names: readonly string[] };
+
+/** Whether some message has fields after its line: frames are then several lines (RESP). */
+export function followsLines(model: ProtocolModel): boolean {
+  return model.messages.some((message) => followingFields(message).length > 0);
+}
+
+function partNames(message: MessageModel): Set<string> {
+  return new Set((message.ir.line?.parts ?? []).flatMap((part) => (part.kind === 'field' ? [part.name] : [])));
+}
+
+function followingFields(message: MessageModel): FieldIR[] {
+  const parts = partNames(message);
+  return message.ir.fields.filter((field) => !parts.has(field.name));
+}
+
+class FollowingPlan {
+  readonly elements: ElementKind[] = [];
+  readonly #byMessage = new Map<string, Following[]>();
+
+  constructor(
+    private readonly model: ProtocolModel,
+    out: CodecWriter,
+  ) {
+    for (const message of model.messages) {
+      const list: Following[] = [];
+      for (const field of followingFields(message)) list.push(this.#describe(message, field, out));
+      this.#byMessage.set(message.name, list);
+    }
+  }
+
+  of(message: MessageModel): readonly Following[] {
+    return this.#byMessage.get(message.name) ?? [];
+  }
+
+  #describe(message: MessageModel, field: FieldIR, out: CodecWriter): Following {
+    const { type } = field;
+    if ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind === 'field') {
+      return { kind: 'sized', field, value: type.kind, part: type.length.field, maxBytes: type.maxBytes };
+    }
+    if (type.kind === 'array' && type.count.kind === 'field') {
+      const element = this.#element(message, field, type.element, out);
+      return { kind: 'list', field, part: type.count.field, maxCount: type.maxCount, element };
+    }
+    throw new UnsupportedFeatureError(
+      this.model.ir.sourceFile,
+      `message ${message.name}, field ${field.name}`,
+      'a field after the line without a length or count',
+    );
+  }
+
+  #element(message: MessageModel, field: FieldIR, type: TypeIR, out: CodecWriter): ElementKind {
+    const id = this.elements.length + 2;
+    let element: ElementKind;
+    if (type.kind === 'messages') {
+      element = { kind: 'messages', id, names: type.names };
+    } else if ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind === 'line') {
+      const constant = `${constantCase(message.name)}_${constantCase(field.name)}_LINE`;
+      const line = type.length.template.parts;
+      const pattern = line.map((part) => (part.kind === 'literal' ? escapeRegExp(part.text) : '(\\d+)')).join('');
+      out.constants.push({
+        name: constant,
+        type: 'RegExp',
+        initializer: `/^${pattern}$/`,
+        docs: `Matches the line before each ${message.name}.${field.name} element: \`${type.length.template.source}\`.`,
+      });
+      element = {
+        kind: 'counted',
+        id,
+        value: type.kind,
+        maxBytes: type.maxBytes,
+        line,
+        source: type.length.template.source,
+        constant,
+      };
+    } else {
+      throw new UnsupportedFeatureError(
+        this.model.ir.sourceFile,
+        `message ${message.name}, field ${field.name}`,
+        'a list element after the line that is neither a message nor a value with a length line',
+      );
+    }
+    this.elements.push(element);
+    return element;
+  }
+}
+
+/**
+ * The codec of a text protocol whose frames are several lines: per message
+ * a `following…` function (what the frame decoder needs to find the end of
+ * a frame), a `read…` and a `write…` (the line, then what follows it), and
+ * encode/decode functions over whole frames.
+ */
+export function writeFollowingCodec(model: ProtocolModel, out: CodecWriter): void {
+  const framing = textFraming(model);
+  out.imports.add('TextReader').add('TextWriter').add('parseTextInt').add('checkTextCount').add('checkTextLength');
+  out.constants.push({
+    name: 'DELIMITER_BYTES',
+    type: 'Uint8Array',
+    initializer: `new Uint8Array([${framing.delimiter.join(', ')}])`,
+  });
+  out.constants.push({
+    name: 'LINE_ONLY',
+    type: 'readonly FollowingStep[]',
+    initializer: '[]',
+    docs: 'What follows a line that is a whole message: nothing.',
+  });
+  const plan = new FollowingPlan(model, out);
+  const lines = new Map<string, string>();
+  for (const message of model.messages) {
+    const parts = lineOf(model, message);
+    lines.set(message.name, writeLineConstants(message, parts, out));
+  }
+  out.functions.push({
+    name: 'following',
+    exported: false,
+    docs: 'What follows a line that starts an element of kind `element`: tells the frame decoder where frames end.',
+    parameters: [
+      { name: 'line', type: 'string' },
+      { name: 'element', type: 'number' },
+    ],
+    returnType: 'readonly FollowingStep[] | null',
+    body: (writer) => {
+      writer.write('switch (element)').block(() => {
+        const cases: [number, string][] = [
+          [
+            0,
+            tryEach(
+              model.clientMessages.map((m) => m.name),
+              (name) => `following${name}(line)`,
+            ),
+          ],
+          [
+            1,
+            tryEach(
+              model.serverMessages.map((m) => m.name),
+              (name) => `following${name}(line)`,
+            ),
+          ],
+        ];
+        for (const element of plan.elements) {
+          cases.push([
+            element.id,
+            element.kind === 'messages'
+              ? tryEach(element.names, (name) => `following${name}(line)`)
+              : `followingLengthLine(${element.constant}.exec(line), ${element.maxBytes})`,
+          ]);
+        }
+        for (const [id, expression] of cases) {
+          writer.writeLine(`case ${id}:`);
+          writer.indent().write(`return ${expression};`).newLine();
+        }
+      });
+      writer.writeLine('return null;');
+    },
+  });
+  if (plan.elements.some((element) => element.kind === 'counted')) {
+    out.functions.push({
+      name: 'followingLengthLine',
+      exported: false,
+      docs: "A value's own length line: its bytes follow.",
+      parameters: [
+        { name: 'match', type: 'RegExpExecArray | null' },
+        { name: 'maxBytes', type: 'number' },
+      ],
+      returnType: 'readonly FollowingStep[] | null',
+      body: (writer) => {
+        writer.writeLine('if (match === null) return null;');
+        writer.writeLine(
+          `const bytes = parseTextInt(match[1]!, 0, ${MAX_ANNOUNCED}, { protocol: PROTOCOL.name, field: 'length' });`,
+        );
+        writer.writeLine("checkTextLength(bytes, maxBytes, { protocol: PROTOCOL.name, field: 'length' });");
+        writer.writeLine('return [{ bytes }];');
+      },
+    });
+  }
+  for (const message of model.messages) {
+    const constant = lines.get(message.name)!;
+    const parts = lineOf(model, message);
+    writeFollowingSteps(message, parts, plan.of(message), constant, out);
+    writeRead(model, message, parts, plan.of(message), constant, out);
+    writeWrite(model, message, parts, plan.of(message), out);
+    writeFrameFunctions(message, out);
+  }
+  for (const element of plan.elements) {
+    if (element.kind === 'messages') writeElementFunctions(element, out);
+  }
+}
+
+function tryEach(names: readonly string[], call: (name: string) => string): string {
+  return names.length === 0 ? 'null' : names.map(call).join(' ?? ');
+}
+
+/** The regex group holding part `name` of a template. */
+function groupOf(parts: readonly LinePartIR[], name: string): number {
+  return (
+    parts.filter((part) => part.kind === 'field').findIndex((part) => part.kind === 'field' && part.name === name) + 1
+  );
+}
+
+function writeFollowingSteps(
+  message: MessageModel,
+  parts: readonly LinePartIR[],
+  following: readonly Following[],
+  constant: string,
+  out: CodecWriter,
+): void {
+  out.functions.push({
+    name: `following${message.name}`,
+    exported: false,
+    parameters: [{ name: 'line', type: 'string' }],
+    returnType: 'readonly FollowingStep[] | null',
+    body: (writer) => {
+      if (following.length === 0) {
+        writer.writeLine(`return ${constant}.test(line) ? LINE_ONLY : null;`);
+        return;
+      }
+      writer.writeLine(`const match = ${constant}.exec(line);`);
+      writer.writeLine('if (match === null) return null;');
+      const steps = following.map((item) => {
+        const local = writeAnnounced(message, parts, item, writer);
+        return item.kind === 'sized' ? `{ bytes: ${local} }` : `{ count: ${local}, element: ${item.element.id} }`;
+      });
+      writer.writeLine(`return [${steps.join(', ')}];`);
+    },
+  });
+}
+
+/** Reads the length or count a part announces, checked against the field's limit; returns its local name. */
+function writeAnnounced(
+  message: MessageModel,
+  parts: readonly LinePartIR[],
+  item: Following,
+  writer: CodeBlockWriter,
+): string {
+  const local = camelCase(`${item.field.name} ${item.kind === 'sized' ? 'bytes' : 'count'}`);
+  const context = textFieldContext(message.name, item.field.name);
+  writer.writeLine(
+    `const ${local} = parseTextInt(match[${groupOf(parts, item.part)}]!, 0, ${MAX_ANNOUNCED}, ${context});`,
+  );
+  writer.writeLine(
+    item.kind === 'sized'
+      ? `checkTextLength(${local}, ${item.maxBytes}, ${context});`
+      : `checkTextCount(${local}, ${item.maxCount}, ${context});`,
+  );
+  return local;
+}
+
+function writeRead(
+  model: ProtocolModel,
+  message: MessageModel,
+  parts: readonly LinePartIR[],
+  following: readonly Following[],
+  constant: string,
+  out: CodecWriter,
+): void {
+  out.functions.push({
+    name: `read${message.name}`,
+    exported: false,
+    docs: `Reads a ${message.name} whose line is \`text\` (null when the line is not one), then what follows the line.`,
+    parameters: [
+      { name: 'reader', type: 'TextReader' },
+      { name: 'text', type: 'string' },
+    ],
+    returnType: `${message.name} | null`,
+    body: (writer) => {
+      writer.writeLine(`const match = ${constant}.exec(text);`);
+      writer.writeLine('if (match === null) return null;');
+      const values = writePartValues(model, message, parts, writer, out);
+      for (const item of following) {
+        const announced = writeAnnounced(message, parts, item, writer);
+        values.set(item.field.name, writeReadFollowing(message, item, announced, writer, out));
+      }
+      const properties = [`type: ${quote(message.name)}`];
+      for (const field of message.fields) {
+        properties.push(`${propertyKey(field.name)}: ${values.get(field.name) ?? 'undefined'}`);
+      }
+      writer.writeLine(`return { ${properties.join(', ')} };`);
+    },
+  });
+}
+
+function writeReadFollowing(
+  message: MessageModel,
+  item: Following,
+  announced: string,
+  writer: CodeBlockWriter,
+  out: CodecWriter,
+): string {
+  const name = quote(message.name);
+  const field = quote(item.field.name);
+  const local = item.field.name;
+  if (item.kind === 'sized') {
+    writer.writeLine(
+      `const ${local} = reader.${item.value === 'string' ? 'text' : 'bytes'}(${announced}, ${name}, ${field});`,
+    );
+    return local;
+  }
+  const element = item.element;
+  const elementType =
+    element.kind === 'messages' ? element.names.join(' | ') : element.value === 'string' ? 'string' : 'Uint8Array';
+  writer.writeLine(
+    `const ${local}: ${element.kind === 'messages' && element.names.length > 1 ? `(${elementType})` : elementType}[] = [];`,
+  );
+  writer.write(`for (let index = 0; index < ${announced}; index++)`).block(() => {
+    writer.writeLine(`const line = reader.line(${name});`);
+    if (element.kind === 'messages') {
+      writer.writeLine('reader.enter();');
+      writer.writeLine(`const item = readElement${element.id}(reader, line);`);
+      writer.writeLine('reader.leave();');
+      writer.writeLine('if (item === null) throw new UnknownMessageError({ protocol: PROTOCOL.name, line });');
+      writer.writeLine(`${local}.push(item);`);
+      return;
+    }
+    out.imports.add('InvalidFieldError').add('previewText');
+    const context = textFieldContext(message.name, item.field.name);
+    writer.writeLine(`const lengthLine = ${element.constant}.exec(line);`);
+    writer.write('if (lengthLine === null)').block(() => {
+      writer.writeLine(
+        `throw new InvalidFieldError({ ${context.slice(2, -2)}, expected: ${quote(`a length line '${element.source}'`)}, got: previewText(line) });`,
+      );
+    });
+    writer.writeLine(`const length = parseTextInt(lengthLine[1]!, 0, ${MAX_ANNOUNCED}, ${context});`);
+    writer.writeLine(`checkTextLength(length, ${element.maxBytes}, ${context});`);
+    writer.writeLine(
+      `${local}.push(reader.${element.value === 'string' ? 'text' : 'bytes'}(length, ${name}, ${field}));`,
+    );
+  });
+  return local;
+}
+
+function writeWrite(
+  model: ProtocolModel,
+  message: MessageModel,
+  parts: readonly LinePartIR[],
+  following: readonly Following[],
+  out: CodecWriter,
+): void {
+  out.functions.push({
+    name: `write${message.name}`,
+    exported: false,
+    docs: `Writes a ${message.name}: its line, then what follows it.`,
+    parameters: [
+      { name: 'writer', type: 'TextWriter' },
+      { name: 'message', type: message.fieldsName },
+    ],
+    returnType: 'void',
+    body: (writer) => {
+      const computed = new Map<string, string>();
+      const locals = new Map<string, string>();
+      for (const item of following) {
+        const context = textFieldContext(message.name, item.field.name);
+        const value = access('message', item.field.name);
+        const local = camelCase(`${item.field.name} ${item.kind === 'sized' ? 'bytes' : 'items'}`);
+        if (item.kind === 'sized') {
+          if (item.value === 'string') out.imports.add('utf8Encode');
+          writer.writeLine(`const ${local} = ${item.value === 'string' ? `utf8Encode(${value})` : value};`);
+          writer.writeLine(`checkTextLength(${local}.length, ${item.maxBytes}, ${context});`);
+        } else {
+          writer.writeLine(`const ${local} = ${value};`);
+          writer.writeLine(`checkTextCount(${local}.length, ${item.maxCount}, ${context});`);
+        }
+        computed.set(item.part, `String(${local}.length)`);
+        locals.set(item.field.name, local);
+      }
+      const pieces = writeLinePieces(model, message, parts, writer, out, computed);
+      writer.writeLine(`writer.line(${pieces.length === 0 ? "''" : pieces.join(' + ')});`);
+      for (const item of following) {
+        const local = locals.get(item.field.name)!;
+        if (item.kind === 'sized') {
+          writer.writeLine(`writer.bytes(${local});`);
+          continue;
+        }
+        const element = item.element;
+        writer.write(`for (const item of ${local})`).block(() => {
+          if (element.kind === 'messages') {
+            writer.writeLine(`writeElement${element.id}(writer, item);`);
+            return;
+          }
+          const context = textFieldContext(message.name, item.field.name);
+          if (element.value === 'string') out.imports.add('utf8Encode');
+          writer.writeLine(`const bytes = ${element.value === 'string' ? 'utf8Encode(item)' : 'item'};`);
+          writer.writeLine(`checkTextLength(bytes.length, ${element.maxBytes}, ${context});`);
+          const line = element.line
+            .map((part) => (part.kind === 'literal' ? quote(part.text) : 'String(bytes.length)'))
+            .join(' + ');
+          writer.writeLine(`writer.line(${line});`);
+          writer.writeLine('writer.bytes(bytes);');
+        });
+      }
+    },
+  });
+}
+
+function writeFrameFunctions(message: MessageModel, out: CodecWriter): void {
+  const name = quote(message.name);
+  out.functions.push({
+    name: `encode${message.name}`,
+    exported: true,
+    docs: `Encodes a ${message.name} as a whole frame: its line and what follows it, each with its delimiter.`,
+    parameters: [{ name: 'message', type: message.fieldsName }],
+    returnType: 'Uint8Array',
+    body: (writer) => {
+      writer.writeLine(`const writer = new TextWriter(DELIMITER_BYTES, framing.maxFrameBytes, ${name});`);
+      writer.writeLine(`write${message.name}(writer, message);`);
+      writer.writeLine('return writer.finish();');
+    },
+  });
+  out.functions.push({
+    name: `decode${message.name}`,
+    exported: true,
+    docs: `Decodes a ${message.name} frame as the frame decoder delivers it (every delimiter included).`,
+    parameters: [{ name: 'frame', type: 'Uint8Array' }],
+    returnType: message.name,
+    body: (writer) => {
+      writer.writeLine('const reader = new TextReader(frame, DELIMITER_BYTES, PROTOCOL.name);');
+      writer.writeLine(`const text = reader.line(${name});`);
+      writer.writeLine(`const message = read${message.name}(reader, text);`);
+      writer.writeLine('if (message === null) throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });');
+      writer.writeLine(`reader.finish(${name});`);
+      writer.writeLine('return message;');
+    },
+  });
+}
+
+function writeElementFunctions(element: Extract<ElementKind, { kind: 'messages' }>, out: CodecWriter): void {
+  const union = element.names.join(' | ');
+  out.functions.push({
+    name: `readElement${element.id}`,
+    exported: false,
+    docs: `Reads an element that is one of ${element.names.join(', ')}.`,
+    parameters: [
+      { name: 'reader', type: 'TextReader' },
+      { name: 'line', type: 'string' },
+    ],
+    returnType: `${union} | null`,
+    body: (writer) => {
+      writer.writeLine(`return ${tryEach(element.names, (name) => `read${name}(reader, line)`)};`);
+    },
+  });
+  out.functions.push({
+    name: `writeElement${element.id}`,
+    exported: false,
+    parameters: [
+      { name: 'writer', type: 'TextWriter' },
+      { name: 'item', type: union },
+    ],
+    returnType: 'void',
+    body: (writer) => {
+      writer.write('switch (item.type)').block(() => {
+        for (const name of element.names) {
+          writer.writeLine(`case ${quote(name)}:`);
+          writer.indent().write(`return write${name}(writer, item);`).newLine();
+        }
+      });
+    },
+  });
+}
+
+/** decodeClientMessage / decodeServerMessage of a protocol whose frames are several lines. */
+export function writeFollowingUnionDecode(messages: readonly MessageModel[], writer: CodeBlockWriter): void {
+  if (messages.length === 0) {
+    writer.writeLine('const reader = new TextReader(frame, DELIMITER_BYTES, PROTOCOL.name);');
+    writer.writeLine('throw new UnknownMessageError({ protocol: PROTOCOL.name, line: reader.line(undefined) });');
+    return;
+  }
+  writer.writeLine('const reader = new TextReader(frame, DELIMITER_BYTES, PROTOCOL.name);');
+  writer.writeLine('const text = reader.line(undefined);');
+  writer.writeLine(
+    `const message = ${tryEach(
+      messages.map((m) => m.name),
+      (name) => `read${name}(reader, text)`,
+    )};`,
+  );
+  writer.writeLine('if (message === null) throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });');
+  writer.writeLine('reader.finish(message.type);');
+  writer.writeLine('return message;');
+}
