@@ -150,6 +150,7 @@ describe('sockspec generate', () => {
         'wrote packages/protocols/file-transfer (9 files: 0 changed, 0 removed)',
         'wrote packages/protocols/memcached (9 files: 0 changed, 0 removed)',
         'wrote packages/protocols/mqtt (9 files: 0 changed, 0 removed)',
+        'wrote packages/protocols/redis (9 files: 0 changed, 0 removed)',
         'removed packages/protocols/timestamp (9 orphaned files)',
         '',
       ].join('\n'),
