@@ -1,7 +1,8 @@
 /**
  * specs/mqtt.protocol.yaml against the real mosquitto (Debian's 2.0): the
- * varint remaining length, the 4-bit packet type and flags, CONNECT and
- * CONNACK, SUBSCRIBE, a QoS 0 PUBLISH routed back by the broker, PINGREQ.
+ * varint remaining length, the 4-bit packet type and flags, CONNECT with
+ * will and credentials, PUBLISH at QoS 0, 1 and 2 (PUBACK; PUBREC, PUBREL,
+ * PUBCOMP), SUBSCRIBE and UNSUBSCRIBE with many topics, PINGREQ.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,8 +50,12 @@ describe('MQTT 3.1.1 against mosquitto', () => {
   it('routes a QoS 0 PUBLISH of 300 bytes (a two-byte remaining length) to a subscriber', async () => {
     const subscriber = await connected('sockspec-sub');
     // SUBSCRIBE's fixed-header flags must be 0b0010, qos 1 in PUBLISH's terms (MQTT 3.1.1 section 3.8.1).
-    const ack = await subscriber.subscribe({ qos: 1, packetId: 7, topic: 'sockspec/test' });
-    expect(ack).toMatchObject({ packetId: 7, granted: 0 });
+    const ack = await subscriber.subscribe({
+      qos: 1,
+      packetId: 7,
+      subscriptions: [{ topic: 'sockspec/test', qos: 0 }],
+    });
+    expect(ack).toMatchObject({ packetId: 7, granted: ['qos0'] });
     const received = new Promise<Publish>((resolve) => subscriber.on('Publish', resolve));
     const publisher = await connected('sockspec-pub');
     const payload = new Uint8Array(300).map((_, index) => index % 256);
@@ -76,9 +81,96 @@ describe('MQTT 3.1.1 against mosquitto', () => {
     const late = await connected('sockspec-late');
     const retained = new Promise<Publish>((resolve) => late.on('Publish', resolve));
     // Granted QoS 0: the broker delivers the retained message at most once, without a packet id.
-    expect(await late.subscribe({ qos: 1, packetId: 1, topic: 'sockspec/retained' })).toMatchObject({ granted: 0 });
+    expect(
+      await late.subscribe({ qos: 1, packetId: 1, subscriptions: [{ topic: 'sockspec/retained', qos: 0 }] }),
+    ).toMatchObject({ granted: ['qos0'] });
     const message = await retained;
     expect(message).toMatchObject({ topic: 'sockspec/retained', retain: true, qos: 0, packetId: undefined });
     expect(new TextDecoder().decode(message.payload)).toBe('kept');
   });
+
+  it('SUBSCRIBE to several topics at once answers one granted QoS each, and UNSUBSCRIBE stops delivery', async () => {
+    const client = await connected('sockspec-many');
+    const ack = await client.subscribe({
+      qos: 1,
+      packetId: 9,
+      subscriptions: [
+        { topic: 'sockspec/many/a', qos: 0 },
+        { topic: 'sockspec/many/b', qos: 1 },
+        { topic: 'sockspec/many/c', qos: 2 },
+      ],
+    });
+    expect(ack).toMatchObject({ type: 'SubAck', packetId: 9, granted: ['qos0', 'qos1', 'qos2'] });
+    const unsubscribed = await client.unsubscribe({
+      qos: 1,
+      packetId: 10,
+      topics: ['sockspec/many/a', 'sockspec/many/b'],
+    });
+    expect(unsubscribed).toMatchObject({ type: 'UnsubAck', packetId: 10 });
+    const received: string[] = [];
+    client.on('Publish', (message) => received.push(message.topic));
+    const publisher = await connected('sockspec-many-pub');
+    for (const topic of ['sockspec/many/a', 'sockspec/many/b', 'sockspec/many/c']) {
+      publisher.send({ type: 'Publish', topic, payload: new Uint8Array([1]) });
+    }
+    // PINGREQ is answered after the broker has handled everything sent before it on this connection.
+    await publisher.pingReq();
+    await client.pingReq();
+    await until(() => received.length > 0);
+    expect(received).toEqual(['sockspec/many/c']);
+  });
+
+  it('runs the QoS 2 handshake both ways: PUBREC, PUBREL, PUBCOMP', async () => {
+    const subscriber = await connected('sockspec-qos2-sub');
+    await subscriber.subscribe({ qos: 1, packetId: 1, subscriptions: [{ topic: 'sockspec/qos2', qos: 2 }] });
+    const delivered = new Promise<Publish>((resolve) => subscriber.on('Publish', resolve));
+    const publisher = await connected('sockspec-qos2-pub');
+    const received = new Promise<{ packetId: number }>((resolve) => publisher.on('PubRec', resolve));
+    publisher.send({
+      type: 'Publish',
+      qos: 2,
+      topic: 'sockspec/qos2',
+      packetId: 77,
+      payload: new TextEncoder().encode('exactly once'),
+    });
+    expect((await received).packetId).toBe(77);
+    expect(await publisher.pubRel({ qos: 1, packetId: 77 })).toMatchObject({ type: 'PubComp', packetId: 77 });
+    // The broker delivers at QoS 2 too, and waits for the subscriber's side of the handshake.
+    const message = await delivered;
+    expect(message).toMatchObject({ topic: 'sockspec/qos2', qos: 2 });
+    expect(new TextDecoder().decode(message.payload)).toBe('exactly once');
+    const released = new Promise<{ packetId: number }>((resolve) => subscriber.on('PubRel', resolve));
+    subscriber.send({ type: 'PubRec', packetId: message.packetId! });
+    expect((await released).packetId).toBe(message.packetId);
+    subscriber.send({ type: 'PubComp', packetId: message.packetId! });
+    await subscriber.pingReq();
+  });
+
+  it("publishes a client's will when it goes away without DISCONNECT; username and password ride along", async () => {
+    const watcher = await connected('sockspec-watcher');
+    await watcher.subscribe({ qos: 1, packetId: 2, subscriptions: [{ topic: 'sockspec/will', qos: 0 }] });
+    const will = new Promise<Publish>((resolve) => watcher.on('Publish', resolve));
+    const mortal = await createClient({ host: server.host, port: server.port });
+    const ack = await mortal.connect({
+      clientId: 'sockspec-mortal',
+      hasWill: true,
+      willTopic: 'sockspec/will',
+      willMessage: new TextEncoder().encode('gone'),
+      hasUsername: true,
+      username: 'sockspec',
+      hasPassword: true,
+      password: new TextEncoder().encode('secret'),
+    });
+    expect(ack).toMatchObject({ type: 'ConnAck', returnCode: 'accepted' });
+    // Closing the socket without DISCONNECT is what makes the broker publish the will.
+    await mortal.close();
+    const message = await will;
+    expect(message.topic).toBe('sockspec/will');
+    expect(new TextDecoder().decode(message.payload)).toBe('gone');
+  });
 });
+
+/** Waits (at most 2 s) until `done` holds. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done() && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+}

@@ -438,6 +438,31 @@ function decodeType(
           );
         });
       };
+      if (count.kind === 'rest') {
+        // Elements until the end of the frame: the count is what fits, and maxCount still bounds it.
+        into.push({
+          size: null,
+          write: () => {
+            cursor.sync(w);
+            const item = `${name}Item`;
+            w.writeLine(`const ${name}: ${arrayOf(tsType(type.element))} = [];`);
+            w.write('while (offset < frame.length)').block(() => {
+              w.write(`if (${name}.length === ${type.maxCount})`).block(() => {
+                w.writeLine(
+                  `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${name}.length + 1, unit: 'elements' });`,
+                );
+              });
+              const inner = new Cursor(true);
+              const steps: Step[] = [];
+              decodeType(ctx, w, inner, steps, type.element, item, `${path}[]`);
+              flush(ctx, w, inner, steps);
+              w.writeLine(`${name}.push(${item});`);
+              inner.sync(w);
+            });
+          },
+        });
+        return;
+      }
       if (count.kind === 'field') {
         const source = ctx.locals.get(count.field)!;
         into.push({

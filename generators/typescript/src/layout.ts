@@ -139,7 +139,11 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
       if (run.length === 0) placeLength();
       run.push(field);
       position = position < 0 ? -1 : position + field.type.width / 8;
-      if (Number.isInteger(position)) closeRun();
+      // A run starts on a byte boundary (check insists), so it ends where its bits fill whole bytes; counting the
+      // run's own bits also works after a varint length, where the position in the frame is not known.
+      if (run.reduce((sum, member) => sum + (member.type.kind === 'bits' ? member.type.width : 0), 0) % 8 === 0) {
+        closeRun();
+      }
       return;
     }
     closeRun();
@@ -453,7 +457,12 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
       const each = composite
         ? 'the elements, one after another, each laid out as in the rows below'
         : 'the elements, one after another';
-      const counted = count.kind === 'field' ? `count(${name}) = ${count.field}, at most ${type.maxCount}` : '';
+      const counted =
+        count.kind === 'field'
+          ? `count(${name}) = ${count.field}, at most ${type.maxCount}`
+          : count.kind === 'rest'
+            ? `to the end of the frame, at most ${type.maxCount} elements`
+            : '';
       row(total, elementType, joinNotes(counted, each, notes), `${name}[i]`);
       if (composite) {
         typeRows(type.element, `${name}[i]`, '', { base: `${name}[i]`, constant: 0, terms: [] }, rows);
@@ -568,6 +577,9 @@ export function wireType(type: TypeIR): string {
         ? `${name}timestamp (${type.representation}, i64 ${type.endian}-endian)`
         : `${name}timestamp (${type.representation})`;
     case 'array':
+      if (type.count.kind === 'rest') {
+        return `${name}list of ${wireType(type.element)} to the end of the frame, at most ${type.maxCount}`;
+      }
       return type.count.kind === 'field'
         ? `${name}list of ${wireType(type.element)}, as many as field ${type.count.field} says, at most ${type.maxCount}`
         : `${name}list of ${wireType(type.element)}, u${type.count.bytes * 8} count, at most ${type.maxCount}`;

@@ -128,7 +128,7 @@ describe('sockspec generate', () => {
     const a = await run(first, 'generate');
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(
-      ['chat', 'echo', 'file-transfer', 'memcached', 'mqtt', 'timestamp']
+      ['chat', 'echo', 'file-transfer', 'memcached', 'mqtt', 'redis', 'timestamp']
         .map((name) => `wrote packages/protocols/${name} (9 files: 9 changed, 0 removed)\n`)
         .join(''),
     );

@@ -536,13 +536,15 @@ class SemanticPass {
       const path = ['messages', message, 'fields', field.name];
       const isLast = index === fields.length - 1;
       const direct =
-        field.type.kind === 'string' || field.type.kind === 'bytes' ? field.type.length.kind === 'rest' : false;
+        field.type.kind === 'string' || field.type.kind === 'bytes'
+          ? field.type.length.kind === 'rest'
+          : field.type.kind === 'array' && field.type.count.kind === 'rest';
       if ((direct && !isLast) || (!direct && containsRest(field.type))) {
         ok = false;
         this.#report.error(
           'rest-not-last',
           path,
-          `field '${field.name}' of message '${message}' uses length 'rest', which only the last field of a message can use`,
+          `field '${field.name}' of message '${message}' uses 'rest' (it runs to the end of the frame), which only the last field of a message can use`,
           direct
             ? `move '${field.name}' to the end of the message, or give it a length prefix`
             : "give the nested value a length prefix; 'rest' is only for a message's last top-level field",
@@ -619,7 +621,7 @@ function containsRest(type: TypeIR): boolean {
     case 'optional':
       return containsRest(type.value);
     case 'array':
-      return containsRest(type.element);
+      return type.count.kind === 'rest' || containsRest(type.element);
     case 'struct':
       return type.fields.some((f) => containsRest(f.type));
     default:

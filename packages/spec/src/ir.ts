@@ -270,7 +270,9 @@ export interface ArrayTypeIR {
   /** How many elements: a count prefix of `bytes` bytes, or an earlier integer field (which is then `computed`). */
   readonly count:
     | { readonly kind: 'prefixed'; readonly bytes: 1 | 2 | 4; readonly endian: Endian }
-    | { readonly kind: 'field'; readonly field: string };
+    | { readonly kind: 'field'; readonly field: string }
+    /** Elements until the end of the frame (MQTT's SUBSCRIBE topics); only a message's last field. */
+    | { readonly kind: 'rest' };
   readonly maxCount: number;
   readonly typeName?: string;
 }

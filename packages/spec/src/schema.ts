@@ -305,6 +305,7 @@ export const TypeDefinition = Type.Recursive(
           Type.Union(
             [
               ...COUNT_PREFIX_TYPES.map((t) => Type.Literal(t)),
+              Type.Literal('rest'),
               Type.Object(
                 { field: Type.String({ pattern: FIELD_NAME_PATTERN }) },
                 {
@@ -315,7 +316,7 @@ export const TypeDefinition = Type.Recursive(
             ],
             {
               description:
-                'Lists: width of the element count prefix (default u16), or { field: <earlier integer field> }.',
+                "Lists: width of the element count prefix (default u16), 'rest' (elements until the end of the frame; the message's last field), or { field: <earlier integer field> }.",
             },
           ),
         ),

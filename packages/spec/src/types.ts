@@ -650,6 +650,19 @@ export class TypeResolver {
       const maxCount = typeof def.maxCount === 'number' ? def.maxCount : valueLimit;
       return { kind: 'array', element, count: { kind: 'field', field: def.count.field }, maxCount };
     }
+    if (def.count === 'rest') {
+      if (fixedSize(element) === 0) {
+        report.error(
+          'rest-list-empty-element',
+          [...path, 'items'],
+          `the elements of ${describePath(typePathOwner(path))} take no bytes, so a list that runs to the end of the frame would never end`,
+          'give the elements at least one field, or count them (count: u8)',
+        );
+        return null;
+      }
+      const maxCount = typeof def.maxCount === 'number' ? def.maxCount : valueLimit;
+      return { kind: 'array', element, count: { kind: 'rest' }, maxCount };
+    }
     const bytes = typeof def.count === 'string' ? (PREFIX_BYTES[def.count] as 1 | 2 | 4) : 2;
     const endian = typeof def.endian === 'string' ? (def.endian as Endian) : byteOrder;
     const capacity = MAX_BITS_VALUE[bytes];

@@ -123,7 +123,7 @@ const expected: Record<string, string[]> = {
     "specs/reply-values.protocol.yaml:20:9: error unknown-value-field: the reply to 'Stamp' gives a value for 'extra', but message 'Stamped' has no such field\n  hint: its fields are 'time', 'text' and 'count'",
   ],
   'rest-not-last': [
-    "specs/rest-not-last.protocol.yaml:9:13: error rest-not-last: field 'data' of message 'Chunk' uses length 'rest', which only the last field of a message can use\n  hint: move 'data' to the end of the message, or give it a length prefix",
+    "specs/rest-not-last.protocol.yaml:9:13: error rest-not-last: field 'data' of message 'Chunk' uses 'rest' (it runs to the end of the frame), which only the last field of a message can use\n  hint: move 'data' to the end of the message, or give it a length prefix",
   ],
   'several-problems': [
     "specs/several-problems.protocol.yaml:4:19: error transport-framing-mismatch: transport 'udp' carries datagrams, but framing 'length-prefixed' cuts a byte stream\n  hint: use framing kind 'datagram', 'lines' or 'delimited' with 'udp', or a stream transport (tcp, tcp6, unix, tls, websocket)",
@@ -150,6 +150,10 @@ const expected: Record<string, string[]> = {
     "specs/following-shapes.protocol.yaml:17:54: error invalid-length-line: the length line '${size}' of field 'args' of message 'Args' must have exactly one part, '{length}', but it has '{size}'\n  hint: write the line with one '{length}' part, such as '${length}' (RESP's bulk strings)",
     "specs/following-shapes.protocol.yaml:18:7: error field-not-in-template: field 'extra' of message 'Args' is not a part of its line template '*{n}', and a list can follow the line only with count: { field: <integer part> }\n  hint: give it count: { field: <an integer part of the line> }, and items with a length line or messages",
     "specs/following-shapes.protocol.yaml:23:13: error text-type-unsupported: field 'body' of message 'Loose' is bytes with a length or count, so it follows the line, but the template 'L {body}' has it as a part\n  hint: remove '{body}' from the template: a field that follows the line is not a part of it",
+  ],
+  'rest-lists': [
+    "specs/rest-lists.protocol.yaml:14:15: error rest-not-last: field 'topics' of message 'Early' uses 'rest' (it runs to the end of the frame), which only the last field of a message can use\n  hint: move 'topics' to the end of the message, or give it a length prefix",
+    "specs/rest-lists.protocol.yaml:20:24: error rest-list-empty-element: the elements of field 'things' of message 'Nothing' take no bytes, so a list that runs to the end of the frame would never end\n  hint: give the elements at least one field, or count them (count: u8)",
   ],
   templates: [
     "specs/templates.protocol.yaml:8:11: error ambiguous-template-parts: line template of message 'Move': parts '{x}' and '{y}' follow each other with no text between them, so where one ends is ambiguous\n  hint: put literal text (such as a space) between the two parts",

@@ -2,15 +2,19 @@
 
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
-import { decodeServerMessage, encodeClientMessage, encodeConnect, encodePingReq, encodeSubscribe, framing } from './codec.js';
-import type { ConnAck, Connect, ConnectFields, PingReq, PingReqFields, PingResp, ServerMessage, SubAck, Subscribe, SubscribeFields } from './messages.js';
+import { decodeServerMessage, encodeClientMessage, encodeConnect, encodePingReq, encodePubRel, encodeSubscribe, encodeUnsubscribe, framing } from './codec.js';
+import type { ConnAck, Connect, ConnectFields, PingReq, PingReqFields, PingResp, PubComp, PubRel, PubRelFields, ServerMessage, SubAck, Subscribe, SubscribeFields, UnsubAck, Unsubscribe, UnsubscribeFields } from './messages.js';
 
 /** A connected mqtt client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface MqttClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Connect and resolves with the ConnAck that answers it. */
   connect(message: ConnectFields, options?: RequestOptions): Promise<ConnAck>;
+  /** Sends a PubRel and resolves with the PubComp that answers it. */
+  pubRel(message: PubRelFields, options?: RequestOptions): Promise<PubComp>;
   /** Sends a Subscribe and resolves with the SubAck that answers it. */
   subscribe(message: SubscribeFields, options?: RequestOptions): Promise<SubAck>;
+  /** Sends an Unsubscribe and resolves with the UnsubAck that answers it. */
+  unsubscribe(message: UnsubscribeFields, options?: RequestOptions): Promise<UnsubAck>;
   /** Sends a PingReq and resolves with the PingResp that answers it. */
   pingReq(message?: PingReqFields, options?: RequestOptions): Promise<PingResp>;
 }
@@ -19,8 +23,16 @@ function isConnectReply(message: ServerMessage): message is ConnAck {
   return message.type === 'ConnAck';
 }
 
+function isPubRelReply(message: ServerMessage): message is PubComp {
+  return message.type === 'PubComp';
+}
+
 function isSubscribeReply(message: ServerMessage): message is SubAck {
   return message.type === 'SubAck';
+}
+
+function isUnsubscribeReply(message: ServerMessage): message is UnsubAck {
+  return message.type === 'UnsubAck';
 }
 
 function isPingReqReply(message: ServerMessage): message is PingResp {
@@ -36,8 +48,14 @@ export async function createClient(options: ClientOptions = {}): Promise<MqttCli
     connect(message: ConnectFields, requestOptions?: RequestOptions): Promise<ConnAck> {
       return client.request(() => encodeConnect(message), isConnectReply, requestOptions);
     },
+    pubRel(message: PubRelFields, requestOptions?: RequestOptions): Promise<PubComp> {
+      return client.request(() => encodePubRel(message), isPubRelReply, requestOptions);
+    },
     subscribe(message: SubscribeFields, requestOptions?: RequestOptions): Promise<SubAck> {
       return client.request(() => encodeSubscribe(message), isSubscribeReply, requestOptions);
+    },
+    unsubscribe(message: UnsubscribeFields, requestOptions?: RequestOptions): Promise<UnsubAck> {
+      return client.request(() => encodeUnsubscribe(message), isUnsubscribeReply, requestOptions);
     },
     pingReq(message: PingReqFields = {}, requestOptions?: RequestOptions): Promise<PingResp> {
       return client.request(() => encodePingReq(message), isPingReqReply, requestOptions);

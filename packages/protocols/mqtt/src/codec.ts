@@ -3,13 +3,15 @@
 import type { FramingConfig } from '@sockspec/codec';
 import { ConstantMismatchError, FieldTooLargeError, FrameTooLargeError, InvalidFieldError, TrailingBytesError, TruncatedMessageError, UnknownMessageError, previewText, utf8ByteLength, utf8Decode, utf8Write, uvarintSize, writeUvarint } from '@sockspec/codec';
 import { PROTOCOL } from './messages.js';
-import type { ClientMessage, ConnAck, ConnAckFields, Connect, ConnectFields, Disconnect, DisconnectFields, PingReq, PingReqFields, PingResp, PingRespFields, PubAck, PubAckFields, Publish, PublishFields, ServerMessage, SubAck, SubAckFields, Subscribe, SubscribeFields } from './messages.js';
+import type { ClientMessage, ConnAck, ConnAckFields, Connect, ConnectFields, Disconnect, DisconnectFields, PingReq, PingReqFields, PingResp, PingRespFields, PubAck, PubAckFields, PubComp, PubCompFields, PubRec, PubRecFields, PubRel, PubRelFields, Publish, PublishFields, ServerMessage, SubAck, SubAckFields, Subscribe, SubscribeFields, Subscription, Topic, UnsubAck, UnsubAckFields, Unsubscribe, UnsubscribeFields } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 1, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 0, lengthVarint: true, maxFrameBytes: 65536 };
 const CONNECT_PROTOCOL_NAME_BYTES: Uint8Array = new Uint8Array([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]);
 const CONN_ACK_RETURN_CODE_NAMES: ReadonlyMap<number, 'accepted' | 'badProtocol' | 'identifierRejected' | 'unavailable' | 'badCredentials' | 'notAuthorized'> = new Map([[0, 'accepted'], [1, 'badProtocol'], [2, 'identifierRejected'], [3, 'unavailable'], [4, 'badCredentials'], [5, 'notAuthorized']]);
 const CONN_ACK_RETURN_CODE_CODES: ReadonlyMap<string, number> = new Map([['accepted', 0], ['badProtocol', 1], ['identifierRejected', 2], ['unavailable', 3], ['badCredentials', 4], ['notAuthorized', 5]]);
+const SUB_ACK_GRANTED_NAMES: ReadonlyMap<number, 'qos0' | 'qos1' | 'qos2' | 'failure'> = new Map([[0, 'qos0'], [1, 'qos1'], [2, 'qos2'], [128, 'failure']]);
+const SUB_ACK_GRANTED_CODES: ReadonlyMap<string, number> = new Map([['qos0', 0], ['qos1', 1], ['qos2', 2], ['failure', 128]]);
 
 /** Decodes a Connect from a whole frame, as the frame decoder delivers it. */
 export function decodeConnect(frame: Uint8Array): Connect {
@@ -38,7 +40,17 @@ export function decodeConnect(frame: Uint8Array): Connect {
   if (level !== 4) {
     throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Connect', field: 'level', expected: 4, actual: level, offset: offset + 6 });
   }
-  const connectFlags = view.getUint8(offset + 7);
+  const hasUsernameBits = view.getUint8(offset + 7);
+  const hasUsername = ((hasUsernameBits >>> 7) & 0x1) === 1;
+  const hasPassword = ((hasUsernameBits >>> 6) & 0x1) === 1;
+  const willRetain = ((hasUsernameBits >>> 5) & 0x1) === 1;
+  const willQos = (hasUsernameBits >>> 3) & 0x3;
+  const hasWill = ((hasUsernameBits >>> 2) & 0x1) === 1;
+  const cleanSession = ((hasUsernameBits >>> 1) & 0x1) === 1;
+  const reserved = hasUsernameBits & 0x1;
+  if (reserved !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Connect', field: 'reserved', expected: 0, actual: reserved, offset: offset + 7 });
+  }
   const keepAlive = view.getUint16(offset + 8);
   const clientIdLength = view.getUint16(offset + 10);
   if (clientIdLength > 23) {
@@ -49,10 +61,74 @@ export function decodeConnect(frame: Uint8Array): Connect {
   }
   const clientId = utf8Decode(frame.subarray(offset + 12, offset + 12 + clientIdLength), 'clientId');
   offset += 12 + clientIdLength;
+  let willTopic: Topic | undefined;
+  if (hasWill === true) {
+    if (frame.length < offset + 2) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willTopic', needed: 2, offset: offset, frameBytes: frame.length });
+    }
+    const willTopicValueLength = view.getUint16(offset);
+    if (willTopicValueLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willTopic', limit: 1024, actual: willTopicValueLength });
+    }
+    if (frame.length < offset + 2 + willTopicValueLength) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willTopic', needed: willTopicValueLength, offset: offset + 2, frameBytes: frame.length });
+    }
+    const willTopicValue = utf8Decode(frame.subarray(offset + 2, offset + 2 + willTopicValueLength), 'willTopic');
+    offset += 2 + willTopicValueLength;
+    willTopic = willTopicValue;
+  }
+  let willMessage: Uint8Array | undefined;
+  if (hasWill === true) {
+    if (frame.length < offset + 2) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willMessage', needed: 2, offset: offset, frameBytes: frame.length });
+    }
+    const willMessageValueLength = view.getUint16(offset);
+    if (willMessageValueLength > 16384) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willMessage', limit: 16384, actual: willMessageValueLength });
+    }
+    if (frame.length < offset + 2 + willMessageValueLength) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willMessage', needed: willMessageValueLength, offset: offset + 2, frameBytes: frame.length });
+    }
+    const willMessageValue = new Uint8Array(frame.subarray(offset + 2, offset + 2 + willMessageValueLength));
+    offset += 2 + willMessageValueLength;
+    willMessage = willMessageValue;
+  }
+  let username: string | undefined;
+  if (hasUsername === true) {
+    if (frame.length < offset + 2) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Connect', field: 'username', needed: 2, offset: offset, frameBytes: frame.length });
+    }
+    const usernameValueLength = view.getUint16(offset);
+    if (usernameValueLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'username', limit: 1024, actual: usernameValueLength });
+    }
+    if (frame.length < offset + 2 + usernameValueLength) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Connect', field: 'username', needed: usernameValueLength, offset: offset + 2, frameBytes: frame.length });
+    }
+    const usernameValue = utf8Decode(frame.subarray(offset + 2, offset + 2 + usernameValueLength), 'username');
+    offset += 2 + usernameValueLength;
+    username = usernameValue;
+  }
+  let password: Uint8Array | undefined;
+  if (hasPassword === true) {
+    if (frame.length < offset + 2) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Connect', field: 'password', needed: 2, offset: offset, frameBytes: frame.length });
+    }
+    const passwordValueLength = view.getUint16(offset);
+    if (passwordValueLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'password', limit: 1024, actual: passwordValueLength });
+    }
+    if (frame.length < offset + 2 + passwordValueLength) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Connect', field: 'password', needed: passwordValueLength, offset: offset + 2, frameBytes: frame.length });
+    }
+    const passwordValue = new Uint8Array(frame.subarray(offset + 2, offset + 2 + passwordValueLength));
+    offset += 2 + passwordValueLength;
+    password = passwordValue;
+  }
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Connect', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'Connect', dup, qos, retain, connectFlags, keepAlive, clientId };
+  return { type: 'Connect', dup, qos, retain, hasUsername, hasPassword, willRetain, willQos, hasWill, cleanSession, keepAlive, clientId, willTopic, willMessage, username, password };
 }
 
 /** Encodes a Connect as a whole frame, length field filled in. */
@@ -60,8 +136,8 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
   if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
   }
-  if (!Number.isInteger((message.connectFlags ?? 2)) || (message.connectFlags ?? 2) < 0 || (message.connectFlags ?? 2) > 255) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'connectFlags', expected: 'an integer from 0 to 255', got: String((message.connectFlags ?? 2)) });
+  if (!Number.isInteger((message.willQos ?? 0)) || (message.willQos ?? 0) < 0 || (message.willQos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willQos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.willQos ?? 0)) });
   }
   if (!Number.isInteger((message.keepAlive ?? 60)) || (message.keepAlive ?? 60) < 0 || (message.keepAlive ?? 60) > 65535) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'keepAlive', expected: 'an integer from 0 to 65535', got: String((message.keepAlive ?? 60)) });
@@ -70,7 +146,49 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
   if (clientIdLength > 23) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'clientId', limit: 23, actual: clientIdLength });
   }
-  const sizeWithoutLength = 13 + clientIdLength;
+  if ((message.willTopic !== undefined) !== ((message.hasWill ?? false) === true)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willTopic', expected: 'a value exactly when hasWill is true', got: message.willTopic === undefined ? 'none' : 'a value' });
+  }
+  let willTopicBytes = 0;
+  if (message.willTopic !== undefined) {
+    const willTopicValueLength = utf8ByteLength(message.willTopic);
+    if (willTopicValueLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willTopic', limit: 1024, actual: willTopicValueLength });
+    }
+    willTopicBytes = 2 + willTopicValueLength;
+  }
+  if ((message.willMessage !== undefined) !== ((message.hasWill ?? false) === true)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willMessage', expected: 'a value exactly when hasWill is true', got: message.willMessage === undefined ? 'none' : 'a value' });
+  }
+  let willMessageBytes = 0;
+  if (message.willMessage !== undefined) {
+    if (message.willMessage.length > 16384) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willMessage', limit: 16384, actual: message.willMessage.length });
+    }
+    willMessageBytes = 2 + message.willMessage.length;
+  }
+  if ((message.username !== undefined) !== ((message.hasUsername ?? false) === true)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'username', expected: 'a value exactly when hasUsername is true', got: message.username === undefined ? 'none' : 'a value' });
+  }
+  let usernameBytes = 0;
+  if (message.username !== undefined) {
+    const usernameValueLength = utf8ByteLength(message.username);
+    if (usernameValueLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'username', limit: 1024, actual: usernameValueLength });
+    }
+    usernameBytes = 2 + usernameValueLength;
+  }
+  if ((message.password !== undefined) !== ((message.hasPassword ?? false) === true)) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'password', expected: 'a value exactly when hasPassword is true', got: message.password === undefined ? 'none' : 'a value' });
+  }
+  let passwordBytes = 0;
+  if (message.password !== undefined) {
+    if (message.password.length > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'password', limit: 1024, actual: message.password.length });
+    }
+    passwordBytes = 2 + message.password.length;
+  }
+  const sizeWithoutLength = 13 + clientIdLength + willTopicBytes + willMessageBytes + usernameBytes + passwordBytes;
   const lengthValue = sizeWithoutLength - 1;
   const size = sizeWithoutLength + uvarintSize(lengthValue);
   if (size > 65536) {
@@ -82,10 +200,31 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   frame.set(CONNECT_PROTOCOL_NAME_BYTES, offset);
   view.setUint8(offset + 6, 4);
-  view.setUint8(offset + 7, (message.connectFlags ?? 2));
+  view.setUint8(offset + 7, (((message.hasUsername ?? false) ? 1 : 0) << 7) | (((message.hasPassword ?? false) ? 1 : 0) << 6) | (((message.willRetain ?? false) ? 1 : 0) << 5) | ((message.willQos ?? 0) << 3) | (((message.hasWill ?? false) ? 1 : 0) << 2) | (((message.cleanSession ?? true) ? 1 : 0) << 1) | 0);
   view.setUint16(offset + 8, (message.keepAlive ?? 60));
   view.setUint16(offset + 10, clientIdLength);
   utf8Write(message.clientId, frame, offset + 12);
+  offset += 12 + clientIdLength;
+  if (message.willTopic !== undefined) {
+    const willTopicValueLength = utf8Write(message.willTopic, frame, offset + 2);
+    view.setUint16(offset, willTopicValueLength);
+    offset += 2 + willTopicValueLength;
+  }
+  if (message.willMessage !== undefined) {
+    view.setUint16(offset, message.willMessage.length);
+    frame.set(message.willMessage, offset + 2);
+    offset += 2 + message.willMessage.length;
+  }
+  if (message.username !== undefined) {
+    const usernameValueLength = utf8Write(message.username, frame, offset + 2);
+    view.setUint16(offset, usernameValueLength);
+    offset += 2 + usernameValueLength;
+  }
+  if (message.password !== undefined) {
+    view.setUint16(offset, message.password.length);
+    frame.set(message.password, offset + 2);
+    offset += 2 + message.password.length;
+  }
   return frame;
 }
 
@@ -288,6 +427,153 @@ export function encodePubAck(message: PubAckFields): Uint8Array {
   return frame;
 }
 
+/** Decodes a PubRec from a whole frame, as the frame decoder delivers it. */
+export function decodePubRec(frame: Uint8Array): PubRec {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 1) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'PubRec', field: 'type', needed: 1, offset: 0, frameBytes: frame.length });
+  }
+  const typeFieldBits = view.getUint8(0);
+  const code = (typeFieldBits >>> 4) & 0xf;
+  if (code !== 5) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
+  }
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
+  let lengthEnd = 1;
+  while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
+  let offset = 1 + lengthEnd + 1 - (1);
+  if (frame.length < offset + 2) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'PubRec', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
+  }
+  const packetId = view.getUint16(offset);
+  if (frame.length !== offset + 2) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'PubRec', consumed: offset + 2, frameBytes: frame.length });
+  }
+  return { type: 'PubRec', dup, qos, retain, packetId };
+}
+
+/** Encodes a PubRec as a whole frame, length field filled in. */
+export function encodePubRec(message: PubRecFields): Uint8Array {
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubRec', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
+  }
+  if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubRec', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
+  }
+  const sizeWithoutLength = 3;
+  const lengthValue = sizeWithoutLength - 1;
+  const size = sizeWithoutLength + uvarintSize(lengthValue);
+  if (size > 65536) {
+    throw new FrameTooLargeError({ limit: 65536, actual: size, atLeast: size, detail: 'encoding PubRec' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, (5 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  let offset = 1 + writeUvarint(frame, 1, lengthValue);
+  view.setUint16(offset, message.packetId);
+  return frame;
+}
+
+/** Decodes a PubRel from a whole frame, as the frame decoder delivers it. */
+export function decodePubRel(frame: Uint8Array): PubRel {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 1) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'type', needed: 1, offset: 0, frameBytes: frame.length });
+  }
+  const typeFieldBits = view.getUint8(0);
+  const code = (typeFieldBits >>> 4) & 0xf;
+  if (code !== 6) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
+  }
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
+  let lengthEnd = 1;
+  while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
+  let offset = 1 + lengthEnd + 1 - (1);
+  if (frame.length < offset + 2) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
+  }
+  const packetId = view.getUint16(offset);
+  if (frame.length !== offset + 2) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'PubRel', consumed: offset + 2, frameBytes: frame.length });
+  }
+  return { type: 'PubRel', dup, qos, retain, packetId };
+}
+
+/** Encodes a PubRel as a whole frame, length field filled in. */
+export function encodePubRel(message: PubRelFields): Uint8Array {
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
+  }
+  if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
+  }
+  const sizeWithoutLength = 3;
+  const lengthValue = sizeWithoutLength - 1;
+  const size = sizeWithoutLength + uvarintSize(lengthValue);
+  if (size > 65536) {
+    throw new FrameTooLargeError({ limit: 65536, actual: size, atLeast: size, detail: 'encoding PubRel' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, (6 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  let offset = 1 + writeUvarint(frame, 1, lengthValue);
+  view.setUint16(offset, message.packetId);
+  return frame;
+}
+
+/** Decodes a PubComp from a whole frame, as the frame decoder delivers it. */
+export function decodePubComp(frame: Uint8Array): PubComp {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 1) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'PubComp', field: 'type', needed: 1, offset: 0, frameBytes: frame.length });
+  }
+  const typeFieldBits = view.getUint8(0);
+  const code = (typeFieldBits >>> 4) & 0xf;
+  if (code !== 7) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
+  }
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
+  let lengthEnd = 1;
+  while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
+  let offset = 1 + lengthEnd + 1 - (1);
+  if (frame.length < offset + 2) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'PubComp', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
+  }
+  const packetId = view.getUint16(offset);
+  if (frame.length !== offset + 2) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'PubComp', consumed: offset + 2, frameBytes: frame.length });
+  }
+  return { type: 'PubComp', dup, qos, retain, packetId };
+}
+
+/** Encodes a PubComp as a whole frame, length field filled in. */
+export function encodePubComp(message: PubCompFields): Uint8Array {
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubComp', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
+  }
+  if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubComp', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
+  }
+  const sizeWithoutLength = 3;
+  const lengthValue = sizeWithoutLength - 1;
+  const size = sizeWithoutLength + uvarintSize(lengthValue);
+  if (size > 65536) {
+    throw new FrameTooLargeError({ limit: 65536, actual: size, atLeast: size, detail: 'encoding PubComp' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, (7 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  let offset = 1 + writeUvarint(frame, 1, lengthValue);
+  view.setUint16(offset, message.packetId);
+  return frame;
+}
+
 /** Decodes a Subscribe from a whole frame, as the frame decoder delivers it. */
 export function decodeSubscribe(frame: Uint8Array): Subscribe {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -305,27 +591,40 @@ export function decodeSubscribe(frame: Uint8Array): Subscribe {
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
-  if (frame.length < offset + 4) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'packetId', needed: 4, offset: offset, frameBytes: frame.length });
+  if (frame.length < offset + 2) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
   }
   const packetId = view.getUint16(offset);
-  const topicLength = view.getUint16(offset + 2);
-  if (topicLength > 1024) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'topic', limit: 1024, actual: topicLength });
+  offset += 2;
+  const subscriptions: Subscription[] = [];
+  while (offset < frame.length) {
+    if (subscriptions.length === 64) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'subscriptions', limit: 64, actual: subscriptions.length + 1, unit: 'elements' });
+    }
+    if (frame.length < offset + 2) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'subscriptions[].topic', needed: 2, offset: offset, frameBytes: frame.length });
+    }
+    const subscriptionsItemTopicLength = view.getUint16(offset);
+    if (subscriptionsItemTopicLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'subscriptions[].topic', limit: 1024, actual: subscriptionsItemTopicLength });
+    }
+    if (frame.length < offset + 2 + subscriptionsItemTopicLength) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'subscriptions[].topic', needed: subscriptionsItemTopicLength, offset: offset + 2, frameBytes: frame.length });
+    }
+    const subscriptionsItemTopic = utf8Decode(frame.subarray(offset + 2, offset + 2 + subscriptionsItemTopicLength), 'subscriptions[].topic');
+    offset += 2 + subscriptionsItemTopicLength;
+    if (frame.length < offset + 1) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'subscriptions[].qos', needed: 1, offset: offset, frameBytes: frame.length });
+    }
+    const subscriptionsItemQos = view.getUint8(offset);
+    const subscriptionsItem = { topic: subscriptionsItemTopic, qos: subscriptionsItemQos };
+    subscriptions.push(subscriptionsItem);
+    offset += 1;
   }
-  if (frame.length < offset + 4 + topicLength) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'topic', needed: topicLength, offset: offset + 4, frameBytes: frame.length });
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Subscribe', consumed: offset, frameBytes: frame.length });
   }
-  const topic = utf8Decode(frame.subarray(offset + 4, offset + 4 + topicLength), 'topic');
-  offset += 4 + topicLength;
-  if (frame.length < offset + 1) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'requestedQos', needed: 1, offset: offset, frameBytes: frame.length });
-  }
-  const requestedQos = view.getUint8(offset);
-  if (frame.length !== offset + 1) {
-    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Subscribe', consumed: offset + 1, frameBytes: frame.length });
-  }
-  return { type: 'Subscribe', dup, qos, retain, packetId, topic, requestedQos };
+  return { type: 'Subscribe', dup, qos, retain, packetId, subscriptions };
 }
 
 /** Encodes a Subscribe as a whole frame, length field filled in. */
@@ -336,14 +635,21 @@ export function encodeSubscribe(message: SubscribeFields): Uint8Array {
   if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
   }
-  const topicLength = utf8ByteLength(message.topic);
-  if (topicLength > 1024) {
-    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'topic', limit: 1024, actual: topicLength });
+  if (message.subscriptions.length > 64) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'subscriptions', limit: 64, actual: message.subscriptions.length, unit: 'elements' });
   }
-  if (!Number.isInteger((message.requestedQos ?? 0)) || (message.requestedQos ?? 0) < 0 || (message.requestedQos ?? 0) > 255) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'requestedQos', expected: 'an integer from 0 to 255', got: String((message.requestedQos ?? 0)) });
+  let subscriptionsBytes = 0;
+  for (const subscriptionsItem of message.subscriptions) {
+    const subscriptionsItemTopicLength = utf8ByteLength(subscriptionsItem.topic);
+    if (subscriptionsItemTopicLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'subscriptions[].topic', limit: 1024, actual: subscriptionsItemTopicLength });
+    }
+    if (!Number.isInteger(subscriptionsItem.qos) || subscriptionsItem.qos < 0 || subscriptionsItem.qos > 255) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'subscriptions[].qos', expected: 'an integer from 0 to 255', got: String(subscriptionsItem.qos) });
+    }
+    subscriptionsBytes += 3 + subscriptionsItemTopicLength;
   }
-  const sizeWithoutLength = 6 + topicLength;
+  const sizeWithoutLength = 3 + subscriptionsBytes;
   const lengthValue = sizeWithoutLength - 1;
   const size = sizeWithoutLength + uvarintSize(lengthValue);
   if (size > 65536) {
@@ -354,10 +660,14 @@ export function encodeSubscribe(message: SubscribeFields): Uint8Array {
   view.setUint8(0, (8 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint16(offset, message.packetId);
-  view.setUint16(offset + 2, topicLength);
-  utf8Write(message.topic, frame, offset + 4);
-  offset += 4 + topicLength;
-  view.setUint8(offset, (message.requestedQos ?? 0));
+  offset += 2;
+  for (const subscriptionsItem of message.subscriptions) {
+    const subscriptionsItemTopicLength = utf8Write(subscriptionsItem.topic, frame, offset + 2);
+    view.setUint16(offset, subscriptionsItemTopicLength);
+    offset += 2 + subscriptionsItemTopicLength;
+    view.setUint8(offset, subscriptionsItem.qos);
+    offset += 1;
+  }
   return frame;
 }
 
@@ -378,13 +688,29 @@ export function decodeSubAck(frame: Uint8Array): SubAck {
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
-  if (frame.length < offset + 3) {
-    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'packetId', needed: 3, offset: offset, frameBytes: frame.length });
+  if (frame.length < offset + 2) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
   }
   const packetId = view.getUint16(offset);
-  const granted = view.getUint8(offset + 2);
-  if (frame.length !== offset + 3) {
-    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'SubAck', consumed: offset + 3, frameBytes: frame.length });
+  offset += 2;
+  const granted: Array<'qos0' | 'qos1' | 'qos2' | 'failure'> = [];
+  while (offset < frame.length) {
+    if (granted.length === 64) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'granted', limit: 64, actual: granted.length + 1, unit: 'elements' });
+    }
+    if (frame.length < offset + 1) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'granted[]', needed: 1, offset: offset, frameBytes: frame.length });
+    }
+    const grantedItemCode = view.getUint8(offset);
+    const grantedItem = SUB_ACK_GRANTED_NAMES.get(grantedItemCode);
+    if (grantedItem === undefined) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'granted[]', expected: 'one of 0, 1, 2, 128', got: String(grantedItemCode) });
+    }
+    granted.push(grantedItem);
+    offset += 1;
+  }
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'SubAck', consumed: offset, frameBytes: frame.length });
   }
   return { type: 'SubAck', dup, qos, retain, packetId, granted };
 }
@@ -397,10 +723,16 @@ export function encodeSubAck(message: SubAckFields): Uint8Array {
   if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
   }
-  if (!Number.isInteger(message.granted) || message.granted < 0 || message.granted > 255) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'granted', expected: 'an integer from 0 to 255', got: String(message.granted) });
+  if (message.granted.length > 64) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'granted', limit: 64, actual: message.granted.length, unit: 'elements' });
   }
-  const sizeWithoutLength = 4;
+  for (const grantedItem of message.granted) {
+    const grantedItemCode = SUB_ACK_GRANTED_CODES.get(grantedItem);
+    if (grantedItemCode === undefined) {
+      throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'SubAck', field: 'granted[]', expected: 'one of qos0, qos1, qos2, failure', got: previewText(String(grantedItem)) });
+    }
+  }
+  const sizeWithoutLength = 3 + message.granted.length;
   const lengthValue = sizeWithoutLength - 1;
   const size = sizeWithoutLength + uvarintSize(lengthValue);
   if (size > 65536) {
@@ -411,7 +743,146 @@ export function encodeSubAck(message: SubAckFields): Uint8Array {
   view.setUint8(0, (9 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint16(offset, message.packetId);
-  view.setUint8(offset + 2, message.granted);
+  offset += 2;
+  for (const grantedItem of message.granted) {
+    view.setUint8(offset, SUB_ACK_GRANTED_CODES.get(grantedItem)!);
+    offset += 1;
+  }
+  return frame;
+}
+
+/** Decodes a Unsubscribe from a whole frame, as the frame decoder delivers it. */
+export function decodeUnsubscribe(frame: Uint8Array): Unsubscribe {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 1) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'type', needed: 1, offset: 0, frameBytes: frame.length });
+  }
+  const typeFieldBits = view.getUint8(0);
+  const code = (typeFieldBits >>> 4) & 0xf;
+  if (code !== 10) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
+  }
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
+  let lengthEnd = 1;
+  while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
+  let offset = 1 + lengthEnd + 1 - (1);
+  if (frame.length < offset + 2) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
+  }
+  const packetId = view.getUint16(offset);
+  offset += 2;
+  const topics: Topic[] = [];
+  while (offset < frame.length) {
+    if (topics.length === 64) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'topics', limit: 64, actual: topics.length + 1, unit: 'elements' });
+    }
+    if (frame.length < offset + 2) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'topics[]', needed: 2, offset: offset, frameBytes: frame.length });
+    }
+    const topicsItemLength = view.getUint16(offset);
+    if (topicsItemLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'topics[]', limit: 1024, actual: topicsItemLength });
+    }
+    if (frame.length < offset + 2 + topicsItemLength) {
+      throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'topics[]', needed: topicsItemLength, offset: offset + 2, frameBytes: frame.length });
+    }
+    const topicsItem = utf8Decode(frame.subarray(offset + 2, offset + 2 + topicsItemLength), 'topics[]');
+    offset += 2 + topicsItemLength;
+    topics.push(topicsItem);
+  }
+  if (frame.length !== offset) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Unsubscribe', consumed: offset, frameBytes: frame.length });
+  }
+  return { type: 'Unsubscribe', dup, qos, retain, packetId, topics };
+}
+
+/** Encodes a Unsubscribe as a whole frame, length field filled in. */
+export function encodeUnsubscribe(message: UnsubscribeFields): Uint8Array {
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
+  }
+  if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
+  }
+  if (message.topics.length > 64) {
+    throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'topics', limit: 64, actual: message.topics.length, unit: 'elements' });
+  }
+  let topicsBytes = 0;
+  for (const topicsItem of message.topics) {
+    const topicsItemLength = utf8ByteLength(topicsItem);
+    if (topicsItemLength > 1024) {
+      throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'topics[]', limit: 1024, actual: topicsItemLength });
+    }
+    topicsBytes += 2 + topicsItemLength;
+  }
+  const sizeWithoutLength = 3 + topicsBytes;
+  const lengthValue = sizeWithoutLength - 1;
+  const size = sizeWithoutLength + uvarintSize(lengthValue);
+  if (size > 65536) {
+    throw new FrameTooLargeError({ limit: 65536, actual: size, atLeast: size, detail: 'encoding Unsubscribe' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, (10 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  let offset = 1 + writeUvarint(frame, 1, lengthValue);
+  view.setUint16(offset, message.packetId);
+  offset += 2;
+  for (const topicsItem of message.topics) {
+    const topicsItemLength = utf8Write(topicsItem, frame, offset + 2);
+    view.setUint16(offset, topicsItemLength);
+    offset += 2 + topicsItemLength;
+  }
+  return frame;
+}
+
+/** Decodes a UnsubAck from a whole frame, as the frame decoder delivers it. */
+export function decodeUnsubAck(frame: Uint8Array): UnsubAck {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 1) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'UnsubAck', field: 'type', needed: 1, offset: 0, frameBytes: frame.length });
+  }
+  const typeFieldBits = view.getUint8(0);
+  const code = (typeFieldBits >>> 4) & 0xf;
+  if (code !== 11) {
+    throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
+  }
+  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const qos = (typeFieldBits >>> 1) & 0x3;
+  const retain = (typeFieldBits & 0x1) === 1;
+  let lengthEnd = 1;
+  while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
+  let offset = 1 + lengthEnd + 1 - (1);
+  if (frame.length < offset + 2) {
+    throw new TruncatedMessageError({ protocol: PROTOCOL.name, message: 'UnsubAck', field: 'packetId', needed: 2, offset: offset, frameBytes: frame.length });
+  }
+  const packetId = view.getUint16(offset);
+  if (frame.length !== offset + 2) {
+    throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'UnsubAck', consumed: offset + 2, frameBytes: frame.length });
+  }
+  return { type: 'UnsubAck', dup, qos, retain, packetId };
+}
+
+/** Encodes a UnsubAck as a whole frame, length field filled in. */
+export function encodeUnsubAck(message: UnsubAckFields): Uint8Array {
+  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'UnsubAck', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
+  }
+  if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
+    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'UnsubAck', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
+  }
+  const sizeWithoutLength = 3;
+  const lengthValue = sizeWithoutLength - 1;
+  const size = sizeWithoutLength + uvarintSize(lengthValue);
+  if (size > 65536) {
+    throw new FrameTooLargeError({ limit: 65536, actual: size, atLeast: size, detail: 'encoding UnsubAck' });
+  }
+  const frame = new Uint8Array(size);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, (11 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  let offset = 1 + writeUvarint(frame, 1, lengthValue);
+  view.setUint16(offset, message.packetId);
   return frame;
 }
 
@@ -539,7 +1010,7 @@ export function encodeDisconnect(message: DisconnectFields): Uint8Array {
 }
 
 /** Encodes any message a client sends as a whole frame. */
-export function encodeClientMessage(message: (ConnectFields & { readonly type: 'Connect' }) | (PublishFields & { readonly type: 'Publish' }) | (PubAckFields & { readonly type: 'PubAck' }) | (SubscribeFields & { readonly type: 'Subscribe' }) | (PingReqFields & { readonly type: 'PingReq' }) | (DisconnectFields & { readonly type: 'Disconnect' })): Uint8Array {
+export function encodeClientMessage(message: (ConnectFields & { readonly type: 'Connect' }) | (PublishFields & { readonly type: 'Publish' }) | (PubAckFields & { readonly type: 'PubAck' }) | (PubRecFields & { readonly type: 'PubRec' }) | (PubRelFields & { readonly type: 'PubRel' }) | (PubCompFields & { readonly type: 'PubComp' }) | (SubscribeFields & { readonly type: 'Subscribe' }) | (UnsubscribeFields & { readonly type: 'Unsubscribe' }) | (PingReqFields & { readonly type: 'PingReq' }) | (DisconnectFields & { readonly type: 'Disconnect' })): Uint8Array {
   switch (message.type) {
     case 'Connect':
       return encodeConnect(message);
@@ -547,8 +1018,16 @@ export function encodeClientMessage(message: (ConnectFields & { readonly type: '
       return encodePublish(message);
     case 'PubAck':
       return encodePubAck(message);
+    case 'PubRec':
+      return encodePubRec(message);
+    case 'PubRel':
+      return encodePubRel(message);
+    case 'PubComp':
+      return encodePubComp(message);
     case 'Subscribe':
       return encodeSubscribe(message);
+    case 'Unsubscribe':
+      return encodeUnsubscribe(message);
     case 'PingReq':
       return encodePingReq(message);
     case 'Disconnect':
@@ -569,8 +1048,16 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
       return decodePublish(frame);
     case 4:
       return decodePubAck(frame);
+    case 5:
+      return decodePubRec(frame);
+    case 6:
+      return decodePubRel(frame);
+    case 7:
+      return decodePubComp(frame);
     case 8:
       return decodeSubscribe(frame);
+    case 10:
+      return decodeUnsubscribe(frame);
     case 12:
       return decodePingReq(frame);
     case 14:
@@ -581,7 +1068,7 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
 }
 
 /** Encodes any message a server sends as a whole frame. */
-export function encodeServerMessage(message: (ConnAckFields & { readonly type: 'ConnAck' }) | (PublishFields & { readonly type: 'Publish' }) | (PubAckFields & { readonly type: 'PubAck' }) | (SubAckFields & { readonly type: 'SubAck' }) | (PingRespFields & { readonly type: 'PingResp' })): Uint8Array {
+export function encodeServerMessage(message: (ConnAckFields & { readonly type: 'ConnAck' }) | (PublishFields & { readonly type: 'Publish' }) | (PubAckFields & { readonly type: 'PubAck' }) | (PubRecFields & { readonly type: 'PubRec' }) | (PubRelFields & { readonly type: 'PubRel' }) | (PubCompFields & { readonly type: 'PubComp' }) | (SubAckFields & { readonly type: 'SubAck' }) | (UnsubAckFields & { readonly type: 'UnsubAck' }) | (PingRespFields & { readonly type: 'PingResp' })): Uint8Array {
   switch (message.type) {
     case 'ConnAck':
       return encodeConnAck(message);
@@ -589,8 +1076,16 @@ export function encodeServerMessage(message: (ConnAckFields & { readonly type: '
       return encodePublish(message);
     case 'PubAck':
       return encodePubAck(message);
+    case 'PubRec':
+      return encodePubRec(message);
+    case 'PubRel':
+      return encodePubRel(message);
+    case 'PubComp':
+      return encodePubComp(message);
     case 'SubAck':
       return encodeSubAck(message);
+    case 'UnsubAck':
+      return encodeUnsubAck(message);
     case 'PingResp':
       return encodePingResp(message);
   }
@@ -609,8 +1104,16 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage {
       return decodePublish(frame);
     case 4:
       return decodePubAck(frame);
+    case 5:
+      return decodePubRec(frame);
+    case 6:
+      return decodePubRel(frame);
+    case 7:
+      return decodePubComp(frame);
     case 9:
       return decodeSubAck(frame);
+    case 11:
+      return decodeUnsubAck(frame);
     case 13:
       return decodePingResp(frame);
     default:

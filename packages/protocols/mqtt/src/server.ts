@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol } from '@sockspec/server';
 import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { ClientMessage, ConnAck, Connect, Disconnect, PingReq, PingResp, PubAck, Publish, ServerMessage, SubAck, Subscribe } from './messages.js';
+import type { ClientMessage, ConnAck, Connect, Disconnect, PingReq, PingResp, PubAck, PubComp, PubRec, PubRel, Publish, ServerMessage, SubAck, Subscribe, UnsubAck, Unsubscribe } from './messages.js';
 
 /** A client connection as handlers see it: sends typed messages. */
 export interface MqttConnection {
@@ -79,8 +79,16 @@ export interface MqttHandlers extends ServerHooks {
   onPublish(message: Publish, connection: MqttConnection): void | Promise<void>;
   /** Called for every PubAck a client sends. */
   onPubAck(message: PubAck, connection: MqttConnection): void | Promise<void>;
+  /** Called for every PubRec a client sends. */
+  onPubRec(message: PubRec, connection: MqttConnection): void | Promise<void>;
+  /** Called for every PubRel a client sends. May answer with PubComp. */
+  onPubRel(message: PubRel, connection: MqttConnection): PubComp | void | Promise<PubComp | void>;
+  /** Called for every PubComp a client sends. */
+  onPubComp(message: PubComp, connection: MqttConnection): void | Promise<void>;
   /** Called for every Subscribe a client sends. May answer with SubAck. */
   onSubscribe(message: Subscribe, connection: MqttConnection): SubAck | void | Promise<SubAck | void>;
+  /** Called for every Unsubscribe a client sends. May answer with UnsubAck. */
+  onUnsubscribe(message: Unsubscribe, connection: MqttConnection): UnsubAck | void | Promise<UnsubAck | void>;
   /** Called for every PingReq a client sends. May answer with PingResp. */
   onPingReq(message: PingReq, connection: MqttConnection): PingResp | void | Promise<PingResp | void>;
   /** Called for every Disconnect a client sends. */
@@ -88,7 +96,7 @@ export interface MqttHandlers extends ServerHooks {
 }
 
 /** Whatever a handler may answer with. */
-type Answer = ConnAck | SubAck | PingResp;
+type Answer = ConnAck | PubComp | SubAck | UnsubAck | PingResp;
 
 /** Sends what a handler returned, once it is known; handlers that answer synchronously cost no promise. */
 function answer(connection: Connection, reply: Answer | void | Promise<Answer | void>): void | Promise<void> {
@@ -114,8 +122,16 @@ export function createServerProtocol(handlers: MqttHandlers): ServerProtocol<Cli
           return handlers.onPublish(message, typedConnection(connection));
         case 'PubAck':
           return handlers.onPubAck(message, typedConnection(connection));
+        case 'PubRec':
+          return handlers.onPubRec(message, typedConnection(connection));
+        case 'PubRel':
+          return answer(connection, handlers.onPubRel(message, typedConnection(connection)));
+        case 'PubComp':
+          return handlers.onPubComp(message, typedConnection(connection));
         case 'Subscribe':
           return answer(connection, handlers.onSubscribe(message, typedConnection(connection)));
+        case 'Unsubscribe':
+          return answer(connection, handlers.onUnsubscribe(message, typedConnection(connection)));
         case 'PingReq':
           return answer(connection, handlers.onPingReq(message, typedConnection(connection)));
         case 'Disconnect':
