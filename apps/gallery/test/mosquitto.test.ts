@@ -68,16 +68,23 @@ describe('MQTT 3.1.1 against mosquitto', () => {
 
   it('acknowledges a QoS 1 PUBLISH (its packet id present because qos is 1), and keeps a retained one for a later subscriber', async () => {
     const publisher = await connected('sockspec-qos1');
-    const acked = new Promise<{ packetId: number }>((resolve) => publisher.on('PubAck', resolve));
-    publisher.send({
-      type: 'Publish',
+    // publish() assigns the packet id and resolves with the PUBACK that carries it.
+    const acked = await publisher.publish({
       qos: 1,
       retain: true,
       topic: 'sockspec/retained',
-      packetId: 42,
       payload: new TextEncoder().encode('kept'),
     });
-    expect((await acked).packetId).toBe(42);
+    expect(acked).toMatchObject({ type: 'PubAck', packetId: expect.any(Number) });
+    // At QoS 0 nothing answers: publish() sends and resolves with undefined.
+    expect(await publisher.publish({ topic: 'sockspec/qos0', payload: new Uint8Array(0) })).toBeUndefined();
+    // Pipelined QoS 1 publishes each get their own PUBACK, found by packet id.
+    const acks = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        publisher.publish({ qos: 1, topic: `sockspec/pipelined/${index}`, payload: new Uint8Array([index]) }),
+      ),
+    );
+    expect(new Set(acks.map((ack) => ack?.packetId)).size).toBe(50);
     const late = await connected('sockspec-late');
     const retained = new Promise<Publish>((resolve) => late.on('Publish', resolve));
     // Granted QoS 0: the broker delivers the retained message at most once, without a packet id.
@@ -93,20 +100,15 @@ describe('MQTT 3.1.1 against mosquitto', () => {
     const client = await connected('sockspec-many');
     const ack = await client.subscribe({
       qos: 1,
-      packetId: 9,
       subscriptions: [
         { topic: 'sockspec/many/a', qos: 0 },
         { topic: 'sockspec/many/b', qos: 1 },
         { topic: 'sockspec/many/c', qos: 2 },
       ],
     });
-    expect(ack).toMatchObject({ type: 'SubAck', packetId: 9, granted: ['qos0', 'qos1', 'qos2'] });
-    const unsubscribed = await client.unsubscribe({
-      qos: 1,
-      packetId: 10,
-      topics: ['sockspec/many/a', 'sockspec/many/b'],
-    });
-    expect(unsubscribed).toMatchObject({ type: 'UnsubAck', packetId: 10 });
+    expect(ack).toMatchObject({ type: 'SubAck', granted: ['qos0', 'qos1', 'qos2'] });
+    const unsubscribed = await client.unsubscribe({ qos: 1, topics: ['sockspec/many/a', 'sockspec/many/b'] });
+    expect(unsubscribed.type).toBe('UnsubAck');
     const received: string[] = [];
     client.on('Publish', (message) => received.push(message.topic));
     const publisher = await connected('sockspec-many-pub');
@@ -125,16 +127,15 @@ describe('MQTT 3.1.1 against mosquitto', () => {
     await subscriber.subscribe({ qos: 1, packetId: 1, subscriptions: [{ topic: 'sockspec/qos2', qos: 2 }] });
     const delivered = new Promise<Publish>((resolve) => subscriber.on('Publish', resolve));
     const publisher = await connected('sockspec-qos2-pub');
-    const received = new Promise<{ packetId: number }>((resolve) => publisher.on('PubRec', resolve));
-    publisher.send({
-      type: 'Publish',
+    const received = await publisher.publish({
       qos: 2,
       topic: 'sockspec/qos2',
-      packetId: 77,
       payload: new TextEncoder().encode('exactly once'),
     });
-    expect((await received).packetId).toBe(77);
-    expect(await publisher.pubRel({ qos: 1, packetId: 77 })).toMatchObject({ type: 'PubComp', packetId: 77 });
+    expect(received?.type).toBe('PubRec');
+    const packetId = received!.packetId;
+    // PUBREL repeats the PUBLISH's packet id, so it is given here rather than assigned.
+    expect(await publisher.pubRel({ qos: 1, packetId })).toMatchObject({ type: 'PubComp', packetId });
     // The broker delivers at QoS 2 too, and waits for the subscriber's side of the handshake.
     const message = await delivered;
     expect(message).toMatchObject({ topic: 'sockspec/qos2', qos: 2 });

@@ -1,4 +1,4 @@
-import type { IntTypeIR, ManyRepliesIR } from '@sockspec/spec';
+import type { FieldIR, HandlerBehaviorIR, IntTypeIR, ManyRepliesIR } from '@sockspec/spec';
 import type { CodeBlockWriter, SourceFile } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import { type MessageModel, messageNamed, type ProtocolModel } from './model.js';
@@ -21,6 +21,10 @@ interface RequestModel {
   readonly many: ManyRepliesIR | null;
   /** The barrier request's method, for a quiet request. */
   readonly barrier: string | null;
+  /** The body field the request and its replies share (MQTT's packetId): assigned here, replies found by it. */
+  readonly pairBy: FieldIR | null;
+  /** Set when the request is answered only for some values: otherwise it is sent and resolves with undefined. */
+  readonly when: HandlerBehaviorIR['when'] | null;
 }
 
 export function requestModels(model: ProtocolModel): RequestModel[] {
@@ -38,14 +42,28 @@ export function requestModels(model: ProtocolModel): RequestModel[] {
     const behavior = message.behavior?.kind === 'handler' ? message.behavior : null;
     const many = behavior?.many ?? null;
     const barrier = behavior?.quiet === undefined ? null : (model.requestMethods.get(behavior.quiet.barrier) ?? null);
+    const when = behavior?.when ?? null;
+    const pairBy =
+      behavior?.pairBy === undefined ? null : (message.fields.find((field) => field.name === behavior.pairBy) ?? null);
     const returns =
       many !== null
         ? `ReplyStream<${union(replies)}>`
-        : barrier !== null
+        : barrier !== null || when !== null
           ? `Promise<${union(replies)} | undefined>`
           : `Promise<${union(replies)}>`;
     return [
-      { message, method, replies: union(replies), answers, guard: `is${message.name}Reply`, returns, many, barrier },
+      {
+        message,
+        method,
+        replies: union(replies),
+        answers,
+        guard: `is${message.name}Reply`,
+        returns,
+        many,
+        barrier,
+        pairBy,
+        when,
+      },
     ];
   });
 }
@@ -57,15 +75,22 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
   const correlation = ir.correlation === null ? null : ir.header.find((field) => field.name === ir.correlation);
   const correlationType = correlation?.type.kind === 'int' ? (correlation.type as IntTypeIR) : null;
   const codecImports = new Set(['decodeServerMessage', 'encodeClientMessage', 'framing']);
-  const requestArgument = (message: MessageModel): string =>
-    correlation === null || correlation === undefined
+  const pairedBy = new Map(requests.map((request) => [request.message.name, request.pairBy?.name ?? null]));
+  const requestArgument = (message: MessageModel): string => {
+    if (correlation !== null && correlation !== undefined)
+      return `Omit<${message.fieldsName}, ${quote(correlation.name)}>`;
+    const paired = pairedBy.get(message.name) ?? null;
+    // A paired id may be given (MQTT's PUBREL repeats its PUBLISH's packet id); left out, the client assigns one.
+    return paired === null
       ? message.fieldsName
-      : `Omit<${message.fieldsName}, ${quote(correlation.name)}>`;
+      : `Omit<${message.fieldsName}, ${quote(paired)}> & { readonly ${propertyKey(paired)}?: number }`;
+  };
   /** Fields a caller must pass: the argument may be left out when there are none. */
   const ownFields = (message: MessageModel): number =>
     message.fields.filter(
       (field) =>
         field.name !== correlation?.name &&
+        field.name !== pairedBy.get(message.name) &&
         field.default === undefined &&
         !(field.type.kind === 'optional' && field.type.when !== undefined),
     ).length;
@@ -89,7 +114,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       ...requests.map((request) => ({
         name: request.method,
         docs: [
-          `Sends ${article(request.message.name)} ${request.message.name}${request.message.ir.stream === null ? '' : ` and then the stream's ${request.message.ir.stream.chunk} chunks and ${request.message.ir.stream.end}`} and resolves with the ${request.message.replies.join(' or ')} that answers it${model.errors === null ? '' : ` (a ${model.errors.message} rejects with a RemoteError)`}.${correlation ? ` The ${correlation.name} is assigned here.` : ''}`,
+          `Sends ${article(request.message.name)} ${request.message.name}${request.message.ir.stream === null ? '' : ` and then the stream's ${request.message.ir.stream.chunk} chunks and ${request.message.ir.stream.end}`} and resolves with the ${request.message.replies.join(' or ')} that answers it${model.errors === null ? '' : ` (a ${model.errors.message} rejects with a RemoteError)`}${request.when === null ? '' : `, when ${request.when.field} is ${request.when.values.map((value) => JSON.stringify(value)).join(' or ')} (otherwise it is only sent, and resolves with undefined)`}.${correlation ? ` The ${correlation.name} is assigned here.` : request.pairBy !== null ? ` Without a ${request.pairBy.name}, one is assigned here, from 1 up.` : ''}`,
         ],
         parameters: [
           {
@@ -140,6 +165,14 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
           writer.writeLine('return lastCorrelation;');
         });
         writer.write(';').newLine();
+      }
+      for (const [name, bits] of pairCounters(requests)) {
+        // Ids run from 1: MQTT forbids packet id 0 (2.3.1), and they wrap well after any request could be pending.
+        const counter = `last${name[0]!.toUpperCase()}${name.slice(1)}`;
+        writer.writeLine(`let ${counter} = 0;`);
+        writer.writeLine(
+          `const next${name[0]!.toUpperCase()}${name.slice(1)} = (): number => (${counter} = ${counter} === ${2 ** bits - 1} ? 1 : ${counter} + 1);`,
+        );
       }
       const barriers = [...new Set(requests.flatMap((request) => (request.barrier === null ? [] : [request.barrier])))];
       if (barriers.length > 1) {
@@ -210,6 +243,8 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                   `return client.request(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, requestOptions${byId})${cast};`,
                 );
               }
+            } else if (request.pairBy !== null || request.when !== null) {
+              writePairedRequest(writer, request, answers, cast);
             } else {
               writer.writeLine(
                 `return client.request(() => encode${request.message.name}(message), ${request.guard}, requestOptions)${cast};`,
@@ -241,11 +276,13 @@ function writeClientProtocol(writer: CodeBlockWriter, model: ProtocolModel): voi
   const openers = model.serverMessages.filter((message) => message.ir.stream !== null);
   const parts = model.serverMessages.filter((message) => message.clientStreamPart !== null);
   // A correlation id lets the engine find each reply's request by id (and drop replies to requests that timed out).
+  const paired = pairedReplies(model);
   const byId =
-    correlation !== null &&
-    correlation.type.kind === 'int' &&
-    correlation.type.bits !== 64 &&
-    model.serverMessages.length > 0;
+    (correlation !== null &&
+      correlation.type.kind === 'int' &&
+      correlation.type.bits !== 64 &&
+      model.serverMessages.length > 0) ||
+    paired.size > 0;
   if (errors === null && openers.length === 0 && !byId) {
     writer.writeLine(
       `const protocol: ClientProtocol<ServerMessage> = { name: ${quote(ir.name)}, framing, decode: decodeServerMessage };`,
@@ -264,6 +301,10 @@ function writeClientProtocol(writer: CodeBlockWriter, model: ProtocolModel): voi
     }
     if (correlation !== null && model.serverMessages.length > 0) {
       writer.writeLine(`correlationOf: (message) => ${access('message', correlation.name)},`);
+    } else if (paired.size > 0) {
+      // Only replies carry an id to pair by: a PUBLISH the broker pushes has a packet id of its own numbering.
+      const cases = [...paired].map(([name, field]) => `message.type === ${quote(name)} ? ${access('message', field)}`);
+      writer.writeLine(`correlationOf: (message) => (${cases.join(' : ')} : undefined),`);
     }
     if (openers.length > 0) {
       writer.writeLine(
@@ -277,6 +318,66 @@ function writeClientProtocol(writer: CodeBlockWriter, model: ProtocolModel): voi
     }
   });
   writer.write(';').newLine();
+}
+
+/** One counter per pairing field, with the field's width (requests pairing by the same field share the id space). */
+function pairCounters(requests: readonly RequestModel[]): Map<string, number> {
+  const counters = new Map<string, number>();
+  for (const request of requests) {
+    const field = request.pairBy;
+    if (field === null) continue;
+    const type = field.type.kind === 'optional' ? field.type.value : field.type;
+    counters.set(field.name, Math.max(counters.get(field.name) ?? 0, type.kind === 'int' ? type.bits : 32));
+  }
+  return counters;
+}
+
+/** Server messages that answer a request paired by a body field, with that field's name. */
+function pairedReplies(model: ProtocolModel): Map<string, string> {
+  const replies = new Map<string, string>();
+  for (const request of requestModels(model)) {
+    if (request.pairBy === null) continue;
+    for (const name of request.answers) replies.set(name, request.pairBy.name);
+  }
+  return replies;
+}
+
+/** The test of a `when` on the caller's message (a field left out has its default). */
+function whenTest(request: RequestModel): string {
+  const when = request.when!;
+  const field = request.message.fields.find((candidate) => candidate.name === when.field);
+  const value =
+    field?.default === undefined
+      ? access('message', when.field)
+      : `(${access('message', when.field)} ?? ${field.type.kind === 'bits' && field.type.width === 1 ? field.default !== 0 : field.default})`;
+  return when.values.map((expected) => `${value} === ${JSON.stringify(expected)}`).join(' || ');
+}
+
+/**
+ * A request paired by a body field and/or answered only for some values:
+ * sent without waiting when `when` does not hold, else given the next id.
+ */
+function writePairedRequest(writer: CodeBlockWriter, request: RequestModel, answers: string, cast: string): void {
+  const encode = `encode${request.message.name}`;
+  if (request.when !== null) {
+    writer.write(`if (!(${whenTest(request)}))`).block(() => {
+      writer.write('try').block(() => writer.writeLine(`client.send(${encode}(message));`));
+      writer.write('catch (error)').block(() => writer.writeLine('return Promise.reject(error);'));
+      writer.writeLine('return Promise.resolve(undefined);');
+    });
+  }
+  const field = request.pairBy;
+  if (field === null) {
+    writer.writeLine(`return client.request(() => ${encode}(message), ${request.guard}, requestOptions)${cast};`);
+    return;
+  }
+  const key = propertyKey(field.name);
+  writer.writeLine(
+    `const ${field.name} = ${access('message', field.name)} ?? next${field.name[0]!.toUpperCase()}${field.name.slice(1)}();`,
+  );
+  writer.writeLine(
+    `return client.request(() => ${encode}({ ...message, ${key} }), (reply): reply is ${answers} => ${request.guard}(reply) && reply.${key} === ${field.name}, requestOptions, ${field.name})${cast};`,
+  );
 }
 
 /** "a" or "an", by the first letter of a message name: good enough for PascalCase names. */

@@ -17,7 +17,7 @@ export interface ClientProtocol<Incoming> {
    */
   describeError?(message: Incoming): string | null;
   /** The correlation id a message carries, for protocols that have one. */
-  correlationOf?(message: Incoming): number;
+  correlationOf?(message: Incoming): number | undefined;
   /** True for a message that opens a stream of chunks toward the client. */
   opensStream?(message: Incoming): boolean;
   /** For a chunk or end of a stream: which one it is; null for other messages. */

@@ -26,6 +26,7 @@ import {
   serverSends,
 } from './pass-types.js';
 import { isRecord } from './records.js';
+import { checkPairing, type PairingContext } from './reply-pairing.js';
 import type { SpecPath } from './source.js';
 import { describeKind } from './types.js';
 import { compatibility, literalValue } from './values.js';
@@ -46,6 +47,21 @@ export class BehaviorPass {
   constructor(ctx: PassContext, headerFields: readonly FieldIR[]) {
     this.#ctx = ctx;
     this.#headerFields = headerFields;
+  }
+
+  /** What reply pairing needs: the header fields a message value has, and the header's correlation field. */
+  #pairingContext(): PairingContext {
+    const spec = this.#ctx.spec;
+    const header = isRecord(spec.header) ? spec.header : {};
+    const correlation = Object.keys(header).find((name) => {
+      const field = header[name];
+      return isRecord(field) && field.correlation === true;
+    });
+    return {
+      report: this.#ctx.report,
+      header: this.#headerFields.filter((field) => !isHeaderRole(spec, field.name)),
+      correlation: correlation ?? null,
+    };
   }
 
   /**
@@ -525,8 +541,20 @@ export class BehaviorPass {
       const base: HandlerBehaviorIR = { kind: 'handler', message: message.name, replies: [...new Set(replies)] };
       const many = this.#manyReplies(entry.handler, [...path, 'handler'], base.replies, messages);
       const quiet = this.#quietRequest(entry.handler, [...path, 'handler'], message, messages);
-      if (many === null || quiet === null) return null;
-      return { ...base, ...(many === undefined ? {} : { many }), ...(quiet === undefined ? {} : { quiet }) };
+      const pairing = checkPairing(
+        this.#pairingContext(),
+        entry.handler,
+        [...path, 'handler'],
+        message,
+        base.replies.flatMap((name) => messages.get(name) ?? []),
+      );
+      if (many === null || quiet === null || pairing === null) return null;
+      return {
+        ...base,
+        ...(many === undefined ? {} : { many }),
+        ...(quiet === undefined ? {} : { quiet }),
+        ...pairing,
+      };
     }
     if (keys.length === 1 && isRecord(entry.reply)) {
       const reply = this.#composed(entry.reply, [...path, 'reply'], message, messages, 'reply', session);

@@ -498,6 +498,14 @@ export interface HandlerBehaviorIR {
   readonly many?: ManyRepliesIR;
   /** Set when the server answers only when it has something to say; a later `barrier` request settles it. */
   readonly quiet?: { readonly barrier: string };
+  /**
+   * Set when the request and each reply carry the same value in this field
+   * (MQTT's packetId, a body field): the client assigns it, from 1 up, and
+   * finds the reply by it.
+   */
+  readonly pairBy?: string;
+  /** Set when the request is answered only when its field (or a header field) has one of these values. */
+  readonly when?: { readonly field: string; readonly values: readonly (string | number | boolean)[] };
 }
 
 export interface ManyRepliesIR {

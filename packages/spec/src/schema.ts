@@ -509,6 +509,30 @@ const MessageBehavior = Type.Object(
               },
             ),
           ),
+          pairBy: Type.Optional(
+            Type.String({
+              pattern: FIELD_NAME_PATTERN,
+              description:
+                'A field the request and each reply carry with the same value (MQTT packetId): the client assigns it and finds the reply by it.',
+            }),
+          ),
+          when: Type.Optional(
+            Type.Record(
+              Type.String({ pattern: FIELD_NAME_PATTERN }),
+              Type.Union([
+                Type.String(),
+                Type.Number(),
+                Type.Boolean(),
+                Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { minItems: 1 }),
+              ]),
+              {
+                minProperties: 1,
+                maxProperties: 1,
+                description:
+                  'The request is answered only when its field has this value (or one of these); otherwise it gets no reply (MQTT: a PUBLISH at QoS 0).',
+              },
+            ),
+          ),
           quiet: Type.Optional(
             Type.Object(
               {

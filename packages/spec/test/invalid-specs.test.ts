@@ -155,6 +155,13 @@ const expected: Record<string, string[]> = {
     "specs/rest-lists.protocol.yaml:14:15: error rest-not-last: field 'topics' of message 'Early' uses 'rest' (it runs to the end of the frame), which only the last field of a message can use\n  hint: move 'topics' to the end of the message, or give it a length prefix",
     "specs/rest-lists.protocol.yaml:20:24: error rest-list-empty-element: the elements of field 'things' of message 'Nothing' take no bytes, so a list that runs to the end of the frame would never end\n  hint: give the elements at least one field, or count them (count: u8)",
   ],
+  'reply-pairing': [
+    "specs/reply-pairing.protocol.yaml:20:49: error pair-by-field-absent: 'Publish' pairs its replies by 'packetId', which it carries only when 'qos' is 1 or 2, but the handler expects a reply every time\n  hint: add when: { qos: [1, 2] } to the handler",
+    "specs/reply-pairing.protocol.yaml:21:52: error pair-by-field-type: 'Ask' pairs its replies by 'id', which is an i64, but an id the client assigns is a u8, u16 or u32\n  hint: make 'id' a u8, u16 or u32",
+    "specs/reply-pairing.protocol.yaml:21:52: error pair-by-field-type: 'Ask' pairs its replies by 'id', but in its reply 'Other' it is an i64\n  hint: give 'Other' the field id, of the same u8, u16 or u32 type as in 'Ask'",
+    "specs/reply-pairing.protocol.yaml:21:52: error pair-by-field-unknown: 'Ask' pairs its replies by 'id', but its reply 'Ack' has no field of that name\n  hint: give 'Ack' the field id, of the same u8, u16 or u32 type as in 'Ask'",
+    "specs/reply-pairing.protocol.yaml:22:52: error handler-when-value: 'Tell' is answered when 'flag' (a bool) is 1, which it can never be\n  hint: compare an integer with numbers, a bool or b1 with true or false, an enum with its value names",
+  ],
   templates: [
     "specs/templates.protocol.yaml:8:11: error ambiguous-template-parts: line template of message 'Move': parts '{x}' and '{y}' follow each other with no text between them, so where one ends is ambiguous\n  hint: put literal text (such as a space) between the two parts",
     "specs/templates.protocol.yaml:11:11: error invalid-template: line template of message 'Say': '{' at character 5 is never closed\n  hint: close the part with '}', or write '{{' for a literal brace",

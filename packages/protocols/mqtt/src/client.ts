@@ -2,25 +2,31 @@
 
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
-import { decodeServerMessage, encodeClientMessage, encodeConnect, encodePingReq, encodePubRel, encodeSubscribe, encodeUnsubscribe, framing } from './codec.js';
-import type { ConnAck, Connect, ConnectFields, PingReq, PingReqFields, PingResp, PubComp, PubRel, PubRelFields, ServerMessage, SubAck, Subscribe, SubscribeFields, UnsubAck, Unsubscribe, UnsubscribeFields } from './messages.js';
+import { decodeServerMessage, encodeClientMessage, encodeConnect, encodePingReq, encodePubRel, encodePublish, encodeSubscribe, encodeUnsubscribe, framing } from './codec.js';
+import type { ConnAck, Connect, ConnectFields, PingReq, PingReqFields, PingResp, PubAck, PubComp, PubRec, PubRel, PubRelFields, Publish, PublishFields, ServerMessage, SubAck, Subscribe, SubscribeFields, UnsubAck, Unsubscribe, UnsubscribeFields } from './messages.js';
 
 /** A connected mqtt client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface MqttClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
   /** Sends a Connect and resolves with the ConnAck that answers it. */
   connect(message: ConnectFields, options?: RequestOptions): Promise<ConnAck>;
-  /** Sends a PubRel and resolves with the PubComp that answers it. */
-  pubRel(message: PubRelFields, options?: RequestOptions): Promise<PubComp>;
-  /** Sends a Subscribe and resolves with the SubAck that answers it. */
-  subscribe(message: SubscribeFields, options?: RequestOptions): Promise<SubAck>;
-  /** Sends an Unsubscribe and resolves with the UnsubAck that answers it. */
-  unsubscribe(message: UnsubscribeFields, options?: RequestOptions): Promise<UnsubAck>;
+  /** Sends a Publish and resolves with the PubAck or PubRec that answers it, when qos is 1 or 2 (otherwise it is only sent, and resolves with undefined). Without a packetId, one is assigned here, from 1 up. */
+  publish(message: Omit<PublishFields, 'packetId'> & { readonly packetId?: number }, options?: RequestOptions): Promise<PubAck | PubRec | undefined>;
+  /** Sends a PubRel and resolves with the PubComp that answers it. Without a packetId, one is assigned here, from 1 up. */
+  pubRel(message?: Omit<PubRelFields, 'packetId'> & { readonly packetId?: number }, options?: RequestOptions): Promise<PubComp>;
+  /** Sends a Subscribe and resolves with the SubAck that answers it. Without a packetId, one is assigned here, from 1 up. */
+  subscribe(message: Omit<SubscribeFields, 'packetId'> & { readonly packetId?: number }, options?: RequestOptions): Promise<SubAck>;
+  /** Sends an Unsubscribe and resolves with the UnsubAck that answers it. Without a packetId, one is assigned here, from 1 up. */
+  unsubscribe(message: Omit<UnsubscribeFields, 'packetId'> & { readonly packetId?: number }, options?: RequestOptions): Promise<UnsubAck>;
   /** Sends a PingReq and resolves with the PingResp that answers it. */
   pingReq(message?: PingReqFields, options?: RequestOptions): Promise<PingResp>;
 }
 
 function isConnectReply(message: ServerMessage): message is ConnAck {
   return message.type === 'ConnAck';
+}
+
+function isPublishReply(message: ServerMessage): message is PubAck | PubRec {
+  return message.type === 'PubAck' || message.type === 'PubRec';
 }
 
 function isPubRelReply(message: ServerMessage): message is PubComp {
@@ -41,21 +47,44 @@ function isPingReqReply(message: ServerMessage): message is PingResp {
 
 /** Connects to a mqtt server (default transport tcp). */
 export async function createClient(options: ClientOptions = {}): Promise<MqttClient> {
-  const protocol: ClientProtocol<ServerMessage> = { name: 'mqtt', framing, decode: decodeServerMessage };
+  const protocol: ClientProtocol<ServerMessage> = {
+    name: 'mqtt',
+    framing,
+    decode: decodeServerMessage,
+    correlationOf: (message) => (message.type === 'PubAck' ? message.packetId : message.type === 'PubRec' ? message.packetId : message.type === 'PubComp' ? message.packetId : message.type === 'SubAck' ? message.packetId : message.type === 'UnsubAck' ? message.packetId : undefined),
+  };
   const client = await connectProtocolClient(protocol, options);
+  let lastPacketId = 0;
+  const nextPacketId = (): number => (lastPacketId = lastPacketId === 65535 ? 1 : lastPacketId + 1);
   return {
     ...typedClient(client, encodeClientMessage),
     connect(message: ConnectFields, requestOptions?: RequestOptions): Promise<ConnAck> {
       return client.request(() => encodeConnect(message), isConnectReply, requestOptions);
     },
-    pubRel(message: PubRelFields, requestOptions?: RequestOptions): Promise<PubComp> {
-      return client.request(() => encodePubRel(message), isPubRelReply, requestOptions);
+    publish(message: Omit<PublishFields, 'packetId'> & { readonly packetId?: number }, requestOptions?: RequestOptions): Promise<PubAck | PubRec | undefined> {
+      if (!((message.qos ?? 0) === 1 || (message.qos ?? 0) === 2)) {
+        try {
+          client.send(encodePublish(message));
+        }
+        catch (error) {
+          return Promise.reject(error);
+        }
+        return Promise.resolve(undefined);
+      }
+      const packetId = message.packetId ?? nextPacketId();
+      return client.request(() => encodePublish({ ...message, packetId }), (reply): reply is PubAck | PubRec => isPublishReply(reply) && reply.packetId === packetId, requestOptions, packetId);
     },
-    subscribe(message: SubscribeFields, requestOptions?: RequestOptions): Promise<SubAck> {
-      return client.request(() => encodeSubscribe(message), isSubscribeReply, requestOptions);
+    pubRel(message: Omit<PubRelFields, 'packetId'> & { readonly packetId?: number } = {}, requestOptions?: RequestOptions): Promise<PubComp> {
+      const packetId = message.packetId ?? nextPacketId();
+      return client.request(() => encodePubRel({ ...message, packetId }), (reply): reply is PubComp => isPubRelReply(reply) && reply.packetId === packetId, requestOptions, packetId);
     },
-    unsubscribe(message: UnsubscribeFields, requestOptions?: RequestOptions): Promise<UnsubAck> {
-      return client.request(() => encodeUnsubscribe(message), isUnsubscribeReply, requestOptions);
+    subscribe(message: Omit<SubscribeFields, 'packetId'> & { readonly packetId?: number }, requestOptions?: RequestOptions): Promise<SubAck> {
+      const packetId = message.packetId ?? nextPacketId();
+      return client.request(() => encodeSubscribe({ ...message, packetId }), (reply): reply is SubAck => isSubscribeReply(reply) && reply.packetId === packetId, requestOptions, packetId);
+    },
+    unsubscribe(message: Omit<UnsubscribeFields, 'packetId'> & { readonly packetId?: number }, requestOptions?: RequestOptions): Promise<UnsubAck> {
+      const packetId = message.packetId ?? nextPacketId();
+      return client.request(() => encodeUnsubscribe({ ...message, packetId }), (reply): reply is UnsubAck => isUnsubscribeReply(reply) && reply.packetId === packetId, requestOptions, packetId);
     },
     pingReq(message: PingReqFields = {}, requestOptions?: RequestOptions): Promise<PingResp> {
       return client.request(() => encodePingReq(message), isPingReqReply, requestOptions);

@@ -75,8 +75,8 @@ function wrap(connection: Connection): TypedMqttConnection {
 export interface MqttHandlers extends ServerHooks {
   /** Called for every Connect a client sends. May answer with ConnAck. */
   onConnect(message: Connect, connection: MqttConnection): ConnAck | void | Promise<ConnAck | void>;
-  /** Called for every Publish a client sends. */
-  onPublish(message: Publish, connection: MqttConnection): void | Promise<void>;
+  /** Called for every Publish a client sends. May answer with PubAck or PubRec. */
+  onPublish(message: Publish, connection: MqttConnection): PubAck | PubRec | void | Promise<PubAck | PubRec | void>;
   /** Called for every PubAck a client sends. */
   onPubAck(message: PubAck, connection: MqttConnection): void | Promise<void>;
   /** Called for every PubRec a client sends. */
@@ -96,7 +96,7 @@ export interface MqttHandlers extends ServerHooks {
 }
 
 /** Whatever a handler may answer with. */
-type Answer = ConnAck | PubComp | SubAck | UnsubAck | PingResp;
+type Answer = ConnAck | PubAck | PubRec | PubComp | SubAck | UnsubAck | PingResp;
 
 /** Sends what a handler returned, once it is known; handlers that answer synchronously cost no promise. */
 function answer(connection: Connection, reply: Answer | void | Promise<Answer | void>): void | Promise<void> {
@@ -119,7 +119,7 @@ export function createServerProtocol(handlers: MqttHandlers): ServerProtocol<Cli
         case 'Connect':
           return answer(connection, handlers.onConnect(message, typedConnection(connection)));
         case 'Publish':
-          return handlers.onPublish(message, typedConnection(connection));
+          return answer(connection, handlers.onPublish(message, typedConnection(connection)));
         case 'PubAck':
           return handlers.onPubAck(message, typedConnection(connection));
         case 'PubRec':
