@@ -49,9 +49,8 @@ describe('MQTT 3.1.1 against mosquitto', () => {
 
   it('routes a QoS 0 PUBLISH of 300 bytes (a two-byte remaining length) to a subscriber', async () => {
     const subscriber = await connected('sockspec-sub');
-    // SUBSCRIBE's fixed-header flags must be 0b0010, qos 1 in PUBLISH's terms (MQTT 3.1.1 section 3.8.1).
+    // SUBSCRIBE's fixed-header flags 0b0010 (MQTT 3.1.1 section 3.8.1) are in the spec: header: { qos: 1 }.
     const ack = await subscriber.subscribe({
-      qos: 1,
       packetId: 7,
       subscriptions: [{ topic: 'sockspec/test', qos: 0 }],
     });
@@ -89,7 +88,7 @@ describe('MQTT 3.1.1 against mosquitto', () => {
     const retained = new Promise<Publish>((resolve) => late.on('Publish', resolve));
     // Granted QoS 0: the broker delivers the retained message at most once, without a packet id.
     expect(
-      await late.subscribe({ qos: 1, packetId: 1, subscriptions: [{ topic: 'sockspec/retained', qos: 0 }] }),
+      await late.subscribe({ packetId: 1, subscriptions: [{ topic: 'sockspec/retained', qos: 0 }] }),
     ).toMatchObject({ granted: ['qos0'] });
     const message = await retained;
     expect(message).toMatchObject({ topic: 'sockspec/retained', retain: true, qos: 0, packetId: undefined });
@@ -99,7 +98,6 @@ describe('MQTT 3.1.1 against mosquitto', () => {
   it('SUBSCRIBE to several topics at once answers one granted QoS each, and UNSUBSCRIBE stops delivery', async () => {
     const client = await connected('sockspec-many');
     const ack = await client.subscribe({
-      qos: 1,
       subscriptions: [
         { topic: 'sockspec/many/a', qos: 0 },
         { topic: 'sockspec/many/b', qos: 1 },
@@ -107,7 +105,7 @@ describe('MQTT 3.1.1 against mosquitto', () => {
       ],
     });
     expect(ack).toMatchObject({ type: 'SubAck', granted: ['qos0', 'qos1', 'qos2'] });
-    const unsubscribed = await client.unsubscribe({ qos: 1, topics: ['sockspec/many/a', 'sockspec/many/b'] });
+    const unsubscribed = await client.unsubscribe({ topics: ['sockspec/many/a', 'sockspec/many/b'] });
     expect(unsubscribed.type).toBe('UnsubAck');
     const received: string[] = [];
     client.on('Publish', (message) => received.push(message.topic));
@@ -124,7 +122,7 @@ describe('MQTT 3.1.1 against mosquitto', () => {
 
   it('runs the QoS 2 handshake both ways: PUBREC, PUBREL, PUBCOMP', async () => {
     const subscriber = await connected('sockspec-qos2-sub');
-    await subscriber.subscribe({ qos: 1, packetId: 1, subscriptions: [{ topic: 'sockspec/qos2', qos: 2 }] });
+    await subscriber.subscribe({ packetId: 1, subscriptions: [{ topic: 'sockspec/qos2', qos: 2 }] });
     const delivered = new Promise<Publish>((resolve) => subscriber.on('Publish', resolve));
     const publisher = await connected('sockspec-qos2-pub');
     const received = await publisher.publish({
@@ -135,7 +133,7 @@ describe('MQTT 3.1.1 against mosquitto', () => {
     expect(received?.type).toBe('PubRec');
     const packetId = received!.packetId;
     // PUBREL repeats the PUBLISH's packet id, so it is given here rather than assigned.
-    expect(await publisher.pubRel({ qos: 1, packetId })).toMatchObject({ type: 'PubComp', packetId });
+    expect(await publisher.pubRel({ packetId })).toMatchObject({ type: 'PubComp', packetId });
     // The broker delivers at QoS 2 too, and waits for the subscriber's side of the handshake.
     const message = await delivered;
     expect(message).toMatchObject({ topic: 'sockspec/qos2', qos: 2 });
@@ -149,7 +147,7 @@ describe('MQTT 3.1.1 against mosquitto', () => {
 
   it("publishes a client's will when it goes away without DISCONNECT; username and password ride along", async () => {
     const watcher = await connected('sockspec-watcher');
-    await watcher.subscribe({ qos: 1, packetId: 2, subscriptions: [{ topic: 'sockspec/will', qos: 0 }] });
+    await watcher.subscribe({ packetId: 2, subscriptions: [{ topic: 'sockspec/will', qos: 0 }] });
     const will = new Promise<Publish>((resolve) => watcher.on('Publish', resolve));
     const mortal = await createClient({ host: server.host, port: server.port });
     const ack = await mortal.connect({

@@ -24,7 +24,7 @@ interface RequestModel {
   /** The body field the request and its replies share (MQTT's packetId): assigned here, replies found by it. */
   readonly pairBy: FieldIR | null;
   /** Set when the request is answered only for some values: otherwise it is sent and resolves with undefined. */
-  readonly when: HandlerBehaviorIR['when'] | null;
+  readonly when: NonNullable<HandlerBehaviorIR['when']> | null;
 }
 
 export function requestModels(model: ProtocolModel): RequestModel[] {

@@ -1,12 +1,12 @@
 import {
   type ChecksumIR,
   type ConstantValueIR,
-  constantFor,
   type FieldIR,
   fixedSize,
   type IntTypeIR,
   type LengthPrefixedFramingIR,
   MAX_NESTING_DEPTH,
+  messageConstantFor,
   nestingDepth,
   type ProtocolIR,
   type TypeIR,
@@ -117,7 +117,7 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
       const width = field.type.kind === 'bits' ? field.type.width : 0;
       const shift = order === 'big' ? bits - used - width : used;
       used += width;
-      const constant = constantFor(field, message.ir.from);
+      const constant = messageConstantFor(message.ir, field);
       const role: BitMember['role'] =
         field.name === ir.discriminator
           ? { kind: 'discriminator', code: message.ir.code ?? 0 }
@@ -155,8 +155,8 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
         throw new UnsupportedFeatureError(ir.sourceFile, where, 'a discriminator that is not an integer code');
       }
       slots.push({ kind: 'discriminator', field, code: message.ir.code });
-    } else if (constantFor(field, message.ir.from) !== null) {
-      slots.push({ kind: 'constant', field, constant: constantFor(field, message.ir.from)! });
+    } else if (messageConstantFor(message.ir, field) !== null) {
+      slots.push({ kind: 'constant', field, constant: messageConstantFor(message.ir, field)! });
     } else if (field.computed === true) {
       slots.push({ kind: 'computed', field, target: sizedBy(field.name, fields) });
     } else if (field.checksum !== undefined) {

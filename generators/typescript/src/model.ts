@@ -1,10 +1,10 @@
 import {
-  constantFor,
   type ErrorsIR,
   type FieldIR,
   generatedNames,
   type MessageBehaviorIR,
   type MessageIR,
+  messageConstantFor,
   type ProtocolIR,
   type TypeIR,
 } from '@sockspec/spec';
@@ -74,7 +74,7 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
       fieldsName: `${pascalCase(message.name)}Fields`,
       fields: [...headerFields, ...message.fields].filter(
         (field) =>
-          constantFor(field, message.from) === null && field.computed === undefined && field.checksum === undefined,
+          messageConstantFor(message, field) === null && field.computed === undefined && field.checksum === undefined,
       ),
       fromClient,
       fromServer: message.from !== 'client',

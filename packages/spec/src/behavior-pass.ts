@@ -451,6 +451,7 @@ export class BehaviorPass {
       ...this.#headerFields.filter(
         (field) =>
           constantFor(field, 'client') === null &&
+          target.headerValues?.[field.name] === undefined &&
           field.computed === undefined &&
           field.checksum === undefined &&
           field.default === undefined &&

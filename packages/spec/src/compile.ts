@@ -146,6 +146,8 @@ class SemanticPass {
   readonly #spec: Record<string, unknown>;
   /** Line templates and what follows lines; set once the framing is known. */
   #text: TextPass | null = null;
+  /** Constants, defaults and checksums; also reads a message's own header values. */
+  #roles: FieldRoles | null = null;
 
   constructor(source: SpecSource, report: Reporter, broken: BrokenPaths) {
     this.#source = source;
@@ -200,7 +202,8 @@ class SemanticPass {
       report: this.#report,
       broken: this.#broken,
     };
-    const resolver = new TypeResolver(typeContext, typeDefinitions, new FieldRoles(typeContext));
+    this.#roles = new FieldRoles(typeContext);
+    const resolver = new TypeResolver(typeContext, typeDefinitions, this.#roles);
     for (const name of typeDefinitions.keys()) resolver.resolveNamed(name, null);
 
     let header = this.#header(encoding, resolver);
@@ -246,6 +249,7 @@ class SemanticPass {
         fields: m.wireFields,
         line: m.line,
         stream: streams.get(m.name) ?? null,
+        ...(m.headerValues === undefined ? {} : { headerValues: m.headerValues }),
       });
     }
     return {
@@ -356,9 +360,12 @@ class SemanticPass {
       const code = this.#messageCode(name, m, encoding, header, codes);
       let fields: FieldIR[] | null;
       let line: LineTemplateIR | null = null;
+      let headerValues: Record<string, ConstantValueIR> | null | undefined;
       if (encoding === 'binary') {
         fields = resolver.resolveFields(m.fields, [...path, 'fields'], false, true);
         if (fields !== null) fields = this.#checkBinaryFields(name, fields, header) ? fields : null;
+        headerValues = this.#headerValues(name, m, header);
+        if (headerValues === null) fields = null;
       } else if (typeof m.line !== 'string') {
         this.#report.error(
           'missing-line-template',
@@ -369,6 +376,15 @@ class SemanticPass {
         );
         fields = null;
       } else {
+        if (m.header !== undefined) {
+          this.#report.error(
+            'header-in-text-protocol',
+            [...path, 'header'],
+            `message '${name}' fixes header fields, but a text protocol has no header`,
+            "remove 'header' from the message",
+            'key',
+          );
+        }
         const text = this.#text!.message(name, m, resolver);
         fields = text?.fields ?? null;
         line = text?.line ?? null;
@@ -384,6 +400,7 @@ class SemanticPass {
         line,
         stream:
           isRecord(m.stream) && this.#ok([...path, 'stream']) ? (m.stream as { chunk: string; end: string }) : null,
+        ...(headerValues ? { headerValues } : {}),
       });
     }
     for (const info of messages.values()) if (info !== null) this.#checkSenderConstants(info, header);
@@ -393,6 +410,63 @@ class SemanticPass {
     }
     if (encoding === 'text') this.#text!.checkTemplatesReachable(messages);
     return messages;
+  }
+
+  /**
+   * `header: { qos: 1 }` on a message: header fields constant in this
+   * message alone. Undefined when there are none, null after reporting.
+   */
+  #headerValues(
+    name: string,
+    m: Record<string, unknown>,
+    header: HeaderInfo,
+  ): Record<string, ConstantValueIR> | null | undefined {
+    if (!isRecord(m.header) || header.fields === null) return undefined;
+    const values: Record<string, ConstantValueIR> = {};
+    let ok = true;
+    for (const [key, raw] of Object.entries(m.header)) {
+      const path = ['messages', name, 'header', key];
+      const field = header.fields.find((candidate) => candidate.name === key);
+      if (field === undefined) {
+        ok = false;
+        const names = header.fields.map((candidate) => candidate.name);
+        this.#report.error(
+          'unknown-header-value',
+          path,
+          `message '${name}' fixes header field '${key}', but the header has no field of that name`,
+          didYouMean(key, names) ?? `header fields: ${listNames(names)}`,
+          'key',
+        );
+        continue;
+      }
+      const role =
+        key === header.discriminator?.name
+          ? 'the discriminator (the message code says it)'
+          : key === header.correlation
+            ? 'the correlation id'
+            : field.computed === true
+              ? 'a length the encoder fills in'
+              : field.checksum !== undefined
+                ? 'a checksum'
+                : field.constant !== undefined
+                  ? 'a constant already'
+                  : null;
+      if (role !== null) {
+        ok = false;
+        this.#report.error(
+          'header-value-role',
+          path,
+          `message '${name}' fixes header field '${key}', but it is ${role}`,
+          `remove '${key}' from the message's 'header'`,
+          'key',
+        );
+        continue;
+      }
+      const value = this.#roles!.constantValue(field.type, raw, path, `header field '${key}' in message '${name}'`);
+      if (value === null) ok = false;
+      else values[key] = value;
+    }
+    return ok ? values : null;
   }
 
   /** A message both sides send has one layout, so a constant per sender must be the same for both. */

@@ -404,6 +404,12 @@ export interface MessageIR {
   /** Text protocols: the line template. Null for binary protocols. */
   readonly line: LineTemplateIR | null;
   /**
+   * Header fields that are constant in this message alone (MQTT's SUBSCRIBE
+   * sends flags 0b0010: `header: { qos: 1 }`): written by the encoder,
+   * checked by the decoder, not in the message's TypeScript type.
+   */
+  readonly headerValues?: Readonly<Record<string, ConstantValueIR>>;
+  /**
    * Set when this message opens a stream: after it, its sender sends any
    * number of `chunk` messages and then one `end` message, all carrying the
    * opening message's correlation id.
@@ -562,6 +568,14 @@ export type ValueIR =
   | { readonly kind: 'session'; readonly name: string }
   /** A constant. bigint values are written as decimal strings to stay JSON-serialisable. */
   | { readonly kind: 'literal'; readonly value: string | number | boolean };
+
+/** The constant a header or message field has in `message`: its own header value, else the field's constant for its sender. */
+export function messageConstantFor(
+  message: Pick<MessageIR, 'from' | 'headerValues'>,
+  field: FieldIR,
+): ConstantValueIR | null {
+  return message.headerValues?.[field.name] ?? constantFor(field, message.from);
+}
 
 /** The constant a field has in frames sent by `from` (a message's direction), or null when it is a value there. */
 export function constantFor(field: FieldIR, from: Direction): ConstantValueIR | null {

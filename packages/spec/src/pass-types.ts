@@ -1,4 +1,4 @@
-import type { Direction, FieldIR, LineTemplateIR, TypeIR } from './ir.js';
+import type { ConstantValueIR, Direction, FieldIR, LineTemplateIR, TypeIR } from './ir.js';
 import { isRecord } from './records.js';
 import type { SpecPath } from './source.js';
 
@@ -16,6 +16,8 @@ export interface MessageInfo {
   readonly line: LineTemplateIR | null;
   /** As written; checked once every message is known. */
   readonly stream: { chunk: string; end: string } | null;
+  /** Header fields constant in this message alone (`header: { qos: 1 }`). */
+  readonly headerValues?: Readonly<Record<string, ConstantValueIR>>;
 }
 
 export interface HeaderInfo {

@@ -407,6 +407,16 @@ const Message = Type.Object(
     description: Type.Optional(Type.String()),
     fields: Type.Optional(fieldMap('Fields after the header, in wire order; in text protocols, types of line parts.')),
     line: Type.Optional(Type.String({ description: "Text protocols: a line template such as '[{time}] {text}'." })),
+    header: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: FIELD_NAME_PATTERN }),
+        Type.Union([Type.Integer(), Type.Boolean(), Type.String()]),
+        {
+          description:
+            "Header fields that are constant in this message (MQTT's SUBSCRIBE: { qos: 1 }): an integer, a bool or an enum value's name. The encoder writes them, the decoder checks them, callers never pass them.",
+        },
+      ),
+    ),
     stream: Type.Optional(
       Type.Object(
         {

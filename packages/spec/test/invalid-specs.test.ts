@@ -162,6 +162,12 @@ const expected: Record<string, string[]> = {
     "specs/reply-pairing.protocol.yaml:21:52: error pair-by-field-unknown: 'Ask' pairs its replies by 'id', but its reply 'Ack' has no field of that name\n  hint: give 'Ack' the field id, of the same u8, u16 or u32 type as in 'Ask'",
     "specs/reply-pairing.protocol.yaml:22:52: error handler-when-value: 'Tell' is answered when 'flag' (a bool) is 1, which it can never be\n  hint: compare an integer with numbers, a bool or b1 with true or false, an enum with its value names",
   ],
+  'header-values': [
+    "specs/header-values.protocol.yaml:13:22: error const-out-of-range: the constant 300 of header field 'flags' in message 'Hello' does not fit a u8 (0 to 255)\n  hint: pick a value in range or a wider integer type",
+    "specs/header-values.protocol.yaml:13:27: error header-value-role: message 'Hello' fixes header field 'type', but it is the discriminator (the message code says it)\n  hint: remove 'type' from the message's 'header'",
+    "specs/header-values.protocol.yaml:13:36: error header-value-role: message 'Hello' fixes header field 'version', but it is a constant already\n  hint: remove 'version' from the message's 'header'",
+    "specs/header-values.protocol.yaml:13:48: error unknown-header-value: message 'Hello' fixes header field 'flag', but the header has no field of that name\n  hint: did you mean 'flags'?",
+  ],
   templates: [
     "specs/templates.protocol.yaml:8:11: error ambiguous-template-parts: line template of message 'Move': parts '{x}' and '{y}' follow each other with no text between them, so where one ends is ambiguous\n  hint: put literal text (such as a space) between the two parts",
     "specs/templates.protocol.yaml:11:11: error invalid-template: line template of message 'Say': '{' at character 5 is never closed\n  hint: close the part with '}', or write '{{' for a literal brace",

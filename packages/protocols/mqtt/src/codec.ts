@@ -487,9 +487,18 @@ export function decodePubRel(frame: Uint8Array): PubRel {
   if (code !== 6) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const dup = (typeFieldBits >>> 3) & 0x1;
+  if (dup !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'dup', expected: 0, actual: dup, offset: 0 });
+  }
   const qos = (typeFieldBits >>> 1) & 0x3;
-  const retain = (typeFieldBits & 0x1) === 1;
+  if (qos !== 1) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'qos', expected: 1, actual: qos, offset: 0 });
+  }
+  const retain = typeFieldBits & 0x1;
+  if (retain !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'retain', expected: 0, actual: retain, offset: 0 });
+  }
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
@@ -500,14 +509,11 @@ export function decodePubRel(frame: Uint8Array): PubRel {
   if (frame.length !== offset + 2) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'PubRel', consumed: offset + 2, frameBytes: frame.length });
   }
-  return { type: 'PubRel', dup, qos, retain, packetId };
+  return { type: 'PubRel', packetId };
 }
 
 /** Encodes a PubRel as a whole frame, length field filled in. */
 export function encodePubRel(message: PubRelFields): Uint8Array {
-  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
-  }
   if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'PubRel', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
   }
@@ -519,7 +525,7 @@ export function encodePubRel(message: PubRelFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (6 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  view.setUint8(0, (6 << 4) | (0 << 3) | (1 << 1) | 0);
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint16(offset, message.packetId);
   return frame;
@@ -585,9 +591,18 @@ export function decodeSubscribe(frame: Uint8Array): Subscribe {
   if (code !== 8) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const dup = (typeFieldBits >>> 3) & 0x1;
+  if (dup !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'dup', expected: 0, actual: dup, offset: 0 });
+  }
   const qos = (typeFieldBits >>> 1) & 0x3;
-  const retain = (typeFieldBits & 0x1) === 1;
+  if (qos !== 1) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'qos', expected: 1, actual: qos, offset: 0 });
+  }
+  const retain = typeFieldBits & 0x1;
+  if (retain !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'retain', expected: 0, actual: retain, offset: 0 });
+  }
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
@@ -624,14 +639,11 @@ export function decodeSubscribe(frame: Uint8Array): Subscribe {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Subscribe', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'Subscribe', dup, qos, retain, packetId, subscriptions };
+  return { type: 'Subscribe', packetId, subscriptions };
 }
 
 /** Encodes a Subscribe as a whole frame, length field filled in. */
 export function encodeSubscribe(message: SubscribeFields): Uint8Array {
-  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
-  }
   if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Subscribe', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
   }
@@ -657,7 +669,7 @@ export function encodeSubscribe(message: SubscribeFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (8 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  view.setUint8(0, (8 << 4) | (0 << 3) | (1 << 1) | 0);
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint16(offset, message.packetId);
   offset += 2;
@@ -762,9 +774,18 @@ export function decodeUnsubscribe(frame: Uint8Array): Unsubscribe {
   if (code !== 10) {
     throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: 'type' });
   }
-  const dup = ((typeFieldBits >>> 3) & 0x1) === 1;
+  const dup = (typeFieldBits >>> 3) & 0x1;
+  if (dup !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'dup', expected: 0, actual: dup, offset: 0 });
+  }
   const qos = (typeFieldBits >>> 1) & 0x3;
-  const retain = (typeFieldBits & 0x1) === 1;
+  if (qos !== 1) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'qos', expected: 1, actual: qos, offset: 0 });
+  }
+  const retain = typeFieldBits & 0x1;
+  if (retain !== 0) {
+    throw new ConstantMismatchError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'retain', expected: 0, actual: retain, offset: 0 });
+  }
   let lengthEnd = 1;
   while ((frame[lengthEnd]! & 0x80) !== 0) lengthEnd += 1;
   let offset = 1 + lengthEnd + 1 - (1);
@@ -795,14 +816,11 @@ export function decodeUnsubscribe(frame: Uint8Array): Unsubscribe {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Unsubscribe', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'Unsubscribe', dup, qos, retain, packetId, topics };
+  return { type: 'Unsubscribe', packetId, topics };
 }
 
 /** Encodes a Unsubscribe as a whole frame, length field filled in. */
 export function encodeUnsubscribe(message: UnsubscribeFields): Uint8Array {
-  if (!Number.isInteger((message.qos ?? 0)) || (message.qos ?? 0) < 0 || (message.qos ?? 0) > 3) {
-    throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'qos', expected: 'an integer from 0 to 3 (2 bits)', got: String((message.qos ?? 0)) });
-  }
   if (!Number.isInteger(message.packetId) || message.packetId < 0 || message.packetId > 65535) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Unsubscribe', field: 'packetId', expected: 'an integer from 0 to 65535', got: String(message.packetId) });
   }
@@ -825,7 +843,7 @@ export function encodeUnsubscribe(message: UnsubscribeFields): Uint8Array {
   }
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
-  view.setUint8(0, (10 << 4) | (((message.dup ?? false) ? 1 : 0) << 3) | ((message.qos ?? 0) << 1) | ((message.retain ?? false) ? 1 : 0));
+  view.setUint8(0, (10 << 4) | (0 << 3) | (1 << 1) | 0);
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   view.setUint16(offset, message.packetId);
   offset += 2;

@@ -126,21 +126,15 @@ export interface PubRec extends Required<PubRecFields> {
 
 /** The fields of a PubRel message. */
 export interface PubRelFields {
-  /** PUBLISH only; set on a redelivery. */
-  readonly dup?: boolean;
-  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
-  readonly qos?: number;
-  /** PUBLISH only; the broker keeps the message for later subscribers. */
-  readonly retain?: boolean;
   readonly packetId: number;
 }
 
 /**
- * QoS 2, step 2: the sender lets the message go. Its fixed-header flags must be 0b0010: send qos: 1.
+ * QoS 2, step 2: the sender lets the message go.
  *
  * Sent by: client and server.
  */
-export interface PubRel extends Required<PubRelFields> {
+export interface PubRel extends PubRelFields {
   readonly type: 'PubRel';
 }
 
@@ -166,22 +160,16 @@ export interface PubComp extends Required<PubCompFields> {
 
 /** The fields of a Subscribe message. */
 export interface SubscribeFields {
-  /** PUBLISH only; set on a redelivery. */
-  readonly dup?: boolean;
-  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
-  readonly qos?: number;
-  /** PUBLISH only; the broker keeps the message for later subscribers. */
-  readonly retain?: boolean;
   readonly packetId: number;
   readonly subscriptions: readonly Subscription[];
 }
 
 /**
- * Its fixed-header flags must be 0b0010: send qos: 1.
+ * Subscribe
  *
  * Sent by: client.
  */
-export interface Subscribe extends Required<SubscribeFields> {
+export interface Subscribe extends SubscribeFields {
   readonly type: 'Subscribe';
 }
 
@@ -209,22 +197,16 @@ export interface SubAck extends Required<SubAckFields> {
 
 /** The fields of a Unsubscribe message. */
 export interface UnsubscribeFields {
-  /** PUBLISH only; set on a redelivery. */
-  readonly dup?: boolean;
-  /** PUBLISH: 0, 1 or 2. SUBSCRIBE, UNSUBSCRIBE and PUBREL must send 1. */
-  readonly qos?: number;
-  /** PUBLISH only; the broker keeps the message for later subscribers. */
-  readonly retain?: boolean;
   readonly packetId: number;
   readonly topics: readonly Topic[];
 }
 
 /**
- * Its fixed-header flags must be 0b0010: send qos: 1.
+ * Unsubscribe
  *
  * Sent by: client.
  */
-export interface Unsubscribe extends Required<UnsubscribeFields> {
+export interface Unsubscribe extends UnsubscribeFields {
   readonly type: 'Unsubscribe';
 }
 
