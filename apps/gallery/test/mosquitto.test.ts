@@ -145,19 +145,16 @@ describe('MQTT 3.1.1 against mosquitto', () => {
     await subscriber.pingReq();
   });
 
-  it("publishes a client's will when it goes away without DISCONNECT; username and password ride along", async () => {
+  it("publishes a client's will when it goes away without DISCONNECT; username and password ride along (the encoder sets their flag bits)", async () => {
     const watcher = await connected('sockspec-watcher');
     await watcher.subscribe({ packetId: 2, subscriptions: [{ topic: 'sockspec/will', qos: 0 }] });
     const will = new Promise<Publish>((resolve) => watcher.on('Publish', resolve));
     const mortal = await createClient({ host: server.host, port: server.port });
     const ack = await mortal.connect({
       clientId: 'sockspec-mortal',
-      hasWill: true,
       willTopic: 'sockspec/will',
       willMessage: new TextEncoder().encode('gone'),
-      hasUsername: true,
       username: 'sockspec',
-      hasPassword: true,
       password: new TextEncoder().encode('secret'),
     });
     expect(ack).toMatchObject({ type: 'ConnAck', returnCode: 'accepted' });

@@ -228,6 +228,8 @@ export function flush(context: Context, w: CodeBlockWriter, cursor: Cursor, step
 
 /** How the encoder reads a field of `message`: with its default when the caller left it out. */
 export function fieldValue(field: FieldIR): string {
+  // A presence flag is whether the field it reports was given.
+  if (field.presence !== undefined) return `(${access('message', field.presence)} !== undefined)`;
   const value = access('message', field.name);
   if (field.default === undefined) return value;
   if (field.type.kind === 'bits')

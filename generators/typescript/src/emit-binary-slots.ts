@@ -277,7 +277,10 @@ export function decodeBits(
       }
     },
   });
-  return slot.members.filter((member) => member.role.kind === 'value').map((member) => member.field.name);
+  // A presence flag is read (later fields test it) but not returned: the field it reports says it.
+  return slot.members
+    .filter((member) => member.role.kind === 'value' && member.field.presence === undefined)
+    .map((member) => member.field.name);
 }
 
 /** Checks the bit fields a caller passes: whole numbers that fit their width (b1 fields are booleans). */

@@ -74,7 +74,10 @@ export function buildModel(ir: ProtocolIR): ProtocolModel {
       fieldsName: `${pascalCase(message.name)}Fields`,
       fields: [...headerFields, ...message.fields].filter(
         (field) =>
-          messageConstantFor(message, field) === null && field.computed === undefined && field.checksum === undefined,
+          messageConstantFor(message, field) === null &&
+          field.computed === undefined &&
+          field.checksum === undefined &&
+          field.presence === undefined,
       ),
       fromClient,
       fromServer: message.from !== 'client',

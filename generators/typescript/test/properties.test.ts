@@ -110,14 +110,30 @@ function recordOf(fields: readonly FieldIR[], textLine: boolean, depth = 0): fc.
     field.type.kind === 'optional' && field.type.when !== undefined
       ? arbitraryOf(field.type.value, textLine, depth)
       : arbitraryOf(field.type, textLine, depth);
+  // A condition that is no field of the value (a presence flag the encoder sets) is one coin per flag: the fields
+  // it governs are given together or not at all.
+  const flags = [
+    ...new Set(
+      fields.flatMap((field) => {
+        const when = field.type.kind === 'optional' ? field.type.when : undefined;
+        return when !== undefined && !fields.some((candidate) => candidate.name === when.field) ? [when.field] : [];
+      }),
+    ),
+  ];
   return fc
-    .record(Object.fromEntries(fields.map((field) => [field.name, arbitrary(field)])), { noNullPrototype: true })
-    .map((record) => {
+    .tuple(
+      fc.record(Object.fromEntries(fields.map((field) => [field.name, arbitrary(field)])), { noNullPrototype: true }),
+      fc.array(fc.boolean(), { minLength: flags.length, maxLength: flags.length }),
+    )
+    .map(([record, coins]) => {
+      const given = new Map(flags.map((flag, index) => [flag, coins[index]!]));
       for (const field of fields) {
         const when = field.type.kind === 'optional' ? field.type.when : undefined;
-        if (when !== undefined && !when.values.includes(record[when.field] as string | number | boolean)) {
-          record[field.name] = undefined;
-        }
+        if (when === undefined) continue;
+        const holds = given.has(when.field)
+          ? given.get(when.field)!
+          : when.values.includes(record[when.field] as string | number | boolean);
+        if (!holds) record[field.name] = undefined;
       }
       return record;
     });

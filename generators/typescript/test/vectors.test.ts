@@ -78,7 +78,9 @@ function proposeVectors(ir: ProtocolIR, codec: CodecModule, message: MessageMode
     for (const field of message.fields) {
       const type = field.type;
       if (type.kind !== 'optional' || type.when === undefined) continue;
-      const holds = type.when.values.includes(value[type.when.field] as string | number | boolean);
+      // A presence flag is no field of the value: the rich sample gives every field it governs, the minimal one none.
+      const flag = !message.fields.some((candidate) => candidate.name === type.when!.field);
+      const holds = flag ? rich : type.when.values.includes(value[type.when.field] as string | number | boolean);
       value[field.name] = holds ? sampleValue(type.value, rich) : undefined;
     }
     let wire: Uint8Array;

@@ -167,6 +167,24 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
     };
     list.fields.forEach((field, index) => {
       const path = [...list.path, field.name];
+      if (field.presence !== undefined) {
+        const target = list.fields.slice(index + 1).find((candidate) => candidate.name === field.presence);
+        const when = target?.type.kind === 'optional' ? target.type.when : undefined;
+        if (when === undefined || when.field !== field.name || when.values.length !== 1 || when.values[0] !== true) {
+          ok = false;
+          const names = list.fields.slice(index + 1).map((candidate) => candidate.name);
+          report.error(
+            'presence-field',
+            [...path, 'presence'],
+            target === undefined
+              ? `flag '${field.name}' says whether '${field.presence}' is present, but no later field of this message has that name`
+              : `flag '${field.name}' says whether '${field.presence}' is present, but '${field.presence}' is not declared present when: { ${field.name}: true }`,
+            target === undefined
+              ? (didYouMean(field.presence, names) ?? `later fields: ${names.join(', ') || 'none'}`)
+              : `declare '${field.presence}' with when: { ${field.name}: true }`,
+          );
+        }
+      }
       if (nestedFieldReference(field.type, true)) {
         ok = false;
         report.error(

@@ -343,6 +343,12 @@ export interface FieldIR {
    * is not part of the message's TypeScript type.
    */
   readonly checksum?: ChecksumIR;
+  /**
+   * Set on a message's b1 field declared with `presence: willTopic`: the
+   * encoder sets it when that later field (present `when` this one is true)
+   * is given, and it is not part of the message's TypeScript type.
+   */
+  readonly presence?: string;
 }
 
 export type ChecksumAlgorithm = 'crc32' | 'crc16-ccitt' | 'adler32' | 'sum8' | 'xor8';

@@ -33,7 +33,11 @@ export const serverSends = (from: Direction) => from === 'server' || from === 'b
 /** The fields a message value carries: not constants, not lengths, counts and checksums the encoder fills in. */
 export function valueFields(fields: readonly FieldIR[]): FieldIR[] {
   return fields.filter(
-    (field) => field.constant === undefined && field.computed === undefined && field.checksum === undefined,
+    (field) =>
+      field.constant === undefined &&
+      field.computed === undefined &&
+      field.checksum === undefined &&
+      field.presence === undefined,
   );
 }
 

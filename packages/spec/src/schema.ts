@@ -378,6 +378,13 @@ export const TypeDefinition = Type.Recursive(
               'Header and message integer fields: written when the caller leaves the field out (it is optional in the fields type).',
           }),
         ),
+        presence: Type.Optional(
+          Type.String({
+            pattern: FIELD_NAME_PATTERN,
+            description:
+              "Message b1 fields: set by the encoder when the named later field (present when: { <this field>: true }) is given; callers never pass it (MQTT's will flag).",
+          }),
+        ),
         discriminator: Type.Optional(
           Type.Boolean({ description: 'Header only: this integer field selects the message.' }),
         ),

@@ -46,7 +46,7 @@ const BITS_TYPE = /^b([1-9]|[12][0-9]|3[0-2])$/;
 /** Keys a type definition may carry for each kind of type, besides the universal ones. */
 const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   int: ['endian', 'values', 'flags', 'const', 'default', 'checksum'],
-  bits: ['const', 'default'],
+  bits: ['const', 'default', 'presence'],
   varint: ['maxBytes', 'default'],
   float: ['endian'],
   bool: ['const'],
@@ -61,7 +61,17 @@ const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   messages: [],
 };
 const UNIVERSAL_KEYS = new Set(['type', 'description', 'optional', 'when', 'discriminator', 'correlation']);
-const BINARY_ONLY_KEYS = new Set(['endian', 'length', 'terminator', 'count', 'const', 'default', 'checksum', 'when']);
+const BINARY_ONLY_KEYS = new Set([
+  'endian',
+  'length',
+  'terminator',
+  'count',
+  'const',
+  'default',
+  'checksum',
+  'when',
+  'presence',
+]);
 const KEY_OWNERS: Record<string, string> = {
   endian: 'integer, float, timestamp and list types',
   values: 'integer types (it makes an enum)',
@@ -78,6 +88,7 @@ const KEY_OWNERS: Record<string, string> = {
   const: 'integer, enum, bool, string and bytes fields',
   default: 'integer header and message fields',
   checksum: 'u8, u16 and u32 header and message fields',
+  presence: 'b1 message fields',
 };
 
 /**
@@ -193,6 +204,23 @@ export class TypeResolver {
           continue;
         }
         fields.push({ name, type, description, checksum });
+        continue;
+      }
+      if (isDefinition(ref) && typeof ref.presence === 'string') {
+        // Checked against the field it reports once every field is known (computed.ts).
+        if (inHeader || !constants || type.kind !== 'bits' || type.width !== 1 || ref.default !== undefined) {
+          this.#ctx.report.error(
+            'presence-not-applicable',
+            [...fieldPath, 'presence'],
+            `'presence' makes ${describePath(fieldPath)} a flag the encoder sets, which only a b1 message field without a default can be`,
+            inHeader
+              ? 'move the flag to the messages that have the optional field'
+              : 'make it a b1 field and remove its default',
+          );
+          ok = false;
+          continue;
+        }
+        fields.push({ name, type, description, presence: ref.presence });
         continue;
       }
       if (isDefinition(ref) && ref.default !== undefined) {

@@ -168,6 +168,11 @@ const expected: Record<string, string[]> = {
     "specs/header-values.protocol.yaml:13:36: error header-value-role: message 'Hello' fixes header field 'version', but it is a constant already\n  hint: remove 'version' from the message's 'header'",
     "specs/header-values.protocol.yaml:13:48: error unknown-header-value: message 'Hello' fixes header field 'flag', but the header has no field of that name\n  hint: did you mean 'flags'?",
   ],
+  presence: [
+    "specs/presence.protocol.yaml:13:38: error presence-field: flag 'hasNote' says whether 'nte' is present, but no later field of this message has that name\n  hint: did you mean 'note'?",
+    "specs/presence.protocol.yaml:14:37: error presence-field: flag 'hasAge' says whether 'age' is present, but 'age' is not declared present when: { hasAge: true }\n  hint: declare 'age' with when: { hasAge: true }",
+    "specs/presence.protocol.yaml:23:25: error type-key-not-applicable: 'presence' does not apply to a u8 in field 'wide' of message 'Wide'\n  hint: 'presence' applies to b1 message fields",
+  ],
   templates: [
     "specs/templates.protocol.yaml:8:11: error ambiguous-template-parts: line template of message 'Move': parts '{x}' and '{y}' follow each other with no text between them, so where one ends is ambiguous\n  hint: put literal text (such as a space) between the two parts",
     "specs/templates.protocol.yaml:11:11: error invalid-template: line template of message 'Say': '{' at character 5 is never closed\n  hint: close the part with '}', or write '{{' for a literal brace",

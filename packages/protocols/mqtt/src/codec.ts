@@ -128,7 +128,7 @@ export function decodeConnect(frame: Uint8Array): Connect {
   if (frame.length !== offset) {
     throw new TrailingBytesError({ protocol: PROTOCOL.name, message: 'Connect', consumed: offset, frameBytes: frame.length });
   }
-  return { type: 'Connect', dup, qos, retain, hasUsername, hasPassword, willRetain, willQos, hasWill, cleanSession, keepAlive, clientId, willTopic, willMessage, username, password };
+  return { type: 'Connect', dup, qos, retain, willRetain, willQos, cleanSession, keepAlive, clientId, willTopic, willMessage, username, password };
 }
 
 /** Encodes a Connect as a whole frame, length field filled in. */
@@ -146,7 +146,7 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
   if (clientIdLength > 23) {
     throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: 'Connect', field: 'clientId', limit: 23, actual: clientIdLength });
   }
-  if ((message.willTopic !== undefined) !== ((message.hasWill ?? false) === true)) {
+  if ((message.willTopic !== undefined) !== ((message.willTopic !== undefined) === true)) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willTopic', expected: 'a value exactly when hasWill is true', got: message.willTopic === undefined ? 'none' : 'a value' });
   }
   let willTopicBytes = 0;
@@ -157,7 +157,7 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
     }
     willTopicBytes = 2 + willTopicValueLength;
   }
-  if ((message.willMessage !== undefined) !== ((message.hasWill ?? false) === true)) {
+  if ((message.willMessage !== undefined) !== ((message.willTopic !== undefined) === true)) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'willMessage', expected: 'a value exactly when hasWill is true', got: message.willMessage === undefined ? 'none' : 'a value' });
   }
   let willMessageBytes = 0;
@@ -167,7 +167,7 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
     }
     willMessageBytes = 2 + message.willMessage.length;
   }
-  if ((message.username !== undefined) !== ((message.hasUsername ?? false) === true)) {
+  if ((message.username !== undefined) !== ((message.username !== undefined) === true)) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'username', expected: 'a value exactly when hasUsername is true', got: message.username === undefined ? 'none' : 'a value' });
   }
   let usernameBytes = 0;
@@ -178,7 +178,7 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
     }
     usernameBytes = 2 + usernameValueLength;
   }
-  if ((message.password !== undefined) !== ((message.hasPassword ?? false) === true)) {
+  if ((message.password !== undefined) !== ((message.password !== undefined) === true)) {
     throw new InvalidFieldError({ protocol: PROTOCOL.name, message: 'Connect', field: 'password', expected: 'a value exactly when hasPassword is true', got: message.password === undefined ? 'none' : 'a value' });
   }
   let passwordBytes = 0;
@@ -200,7 +200,7 @@ export function encodeConnect(message: ConnectFields): Uint8Array {
   let offset = 1 + writeUvarint(frame, 1, lengthValue);
   frame.set(CONNECT_PROTOCOL_NAME_BYTES, offset);
   view.setUint8(offset + 6, 4);
-  view.setUint8(offset + 7, (((message.hasUsername ?? false) ? 1 : 0) << 7) | (((message.hasPassword ?? false) ? 1 : 0) << 6) | (((message.willRetain ?? false) ? 1 : 0) << 5) | ((message.willQos ?? 0) << 3) | (((message.hasWill ?? false) ? 1 : 0) << 2) | (((message.cleanSession ?? true) ? 1 : 0) << 1) | 0);
+  view.setUint8(offset + 7, (((message.username !== undefined) ? 1 : 0) << 7) | (((message.password !== undefined) ? 1 : 0) << 6) | (((message.willRetain ?? false) ? 1 : 0) << 5) | ((message.willQos ?? 0) << 3) | (((message.willTopic !== undefined) ? 1 : 0) << 2) | (((message.cleanSession ?? true) ? 1 : 0) << 1) | 0);
   view.setUint16(offset + 8, (message.keepAlive ?? 60));
   view.setUint16(offset + 10, clientIdLength);
   utf8Write(message.clientId, frame, offset + 12);

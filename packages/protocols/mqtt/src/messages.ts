@@ -16,11 +16,8 @@ export interface ConnectFields {
   readonly qos?: number;
   /** PUBLISH only; the broker keeps the message for later subscribers. */
   readonly retain?: boolean;
-  readonly hasUsername?: boolean;
-  readonly hasPassword?: boolean;
   readonly willRetain?: boolean;
   readonly willQos?: number;
-  readonly hasWill?: boolean;
   readonly cleanSession?: boolean;
   readonly keepAlive?: number;
   readonly clientId: string;
