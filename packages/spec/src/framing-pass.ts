@@ -216,7 +216,10 @@ export class FramingPass {
       boundaries.push(boundaries.at(-1)! + size);
     }
     const offset = framing.lengthOffset;
-    if (boundaries.includes(offset)) return;
+    if (boundaries.includes(offset)) {
+      this.#checkLengthLookalike(framing, fields, boundaries);
+      return;
+    }
     const before = boundaries.filter((boundary) => boundary < offset).at(-1) ?? 0;
     const end = boundaries.at(-1)!;
     this.#ctx.report.error(
@@ -226,6 +229,28 @@ export class FramingPass {
         ? `the length field is at byte ${offset}, past the end of the fixed-size header fields (byte ${end})`
         : `the length field is at byte ${offset}, inside a header field (the fields before it end at byte ${before})`,
       `set offset to one of ${boundaries.join(', ')}, or declare header fields that fill bytes ${before} to ${offset}`,
+    );
+  }
+
+  /**
+   * The framing's length is not a header field: it is written at its offset
+   * and the header fields continue after it. A header field declared there
+   * with the length's width and a length-like name is most likely the same
+   * length written twice (issue 8: memcached's totalBodyLength gave a
+   * 28-byte header instead of 24).
+   */
+  #checkLengthLookalike(framing: LengthPrefixedFramingIR, fields: readonly FieldIR[], boundaries: number[]): void {
+    if (framing.lengthVarint === true) return;
+    const index = boundaries.indexOf(framing.lengthOffset);
+    const field = fields[index];
+    if (field === undefined || field.type.kind !== 'int' || field.type.bits / 8 !== framing.lengthBytes) return;
+    if (!/len|size/i.test(field.name)) return;
+    const after = framing.lengthOffset + framing.lengthBytes;
+    this.#ctx.report.warning(
+      'header-field-like-length',
+      ['header', field.name],
+      `header field '${field.name}' is declared where the framing length is (byte ${framing.lengthOffset}, a u${framing.lengthBytes * 8}), but the framing writes its own length there, so '${field.name}' comes after it, at byte ${after}`,
+      `if '${field.name}' is the frame's length, remove it from the header (the framing fills it in); if it is another field, rename it`,
     );
   }
 

@@ -344,6 +344,27 @@ describe('behavior defaults and values', () => {
 });
 
 describe('warnings', () => {
+  it('warns about a header field that repeats the framing length (a 28-byte memcached header)', () => {
+    const text = [
+      'protocol: t',
+      'version: 0.1.0',
+      'transports: [tcp]',
+      'framing: { kind: length-prefixed, length: { type: u32, offset: 8 }, maxFrameBytes: 1024 }',
+      'header:',
+      '  magic: { type: u8, const: 0x80 }',
+      '  opcode: { type: u8, discriminator: true }',
+      '  keyLength: u16',
+      '  status: u32',
+      '  totalBodyLength: u32',
+      '  opaque: u32',
+      'messages:',
+      '  Get: { code: 0, from: client, fields: { key: { type: string, length: { field: keyLength } } } }',
+    ].join('\n');
+    expect(diagnosticsOf(text)).toEqual([
+      "specs/test.protocol.yaml:10:20: warning header-field-like-length: header field 'totalBodyLength' is declared where the framing length is (byte 8, a u32), but the framing writes its own length there, so 'totalBodyLength' comes after it, at byte 12\n  hint: if 'totalBodyLength' is the frame's length, remove it from the header (the framing fills it in); if it is another field, rename it",
+    ]);
+  });
+
   it('warns about unused types and shadowed templates but still produces IR', () => {
     const text = [
       'protocol: t',
