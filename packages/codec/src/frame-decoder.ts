@@ -61,22 +61,65 @@ export function createFrameDecoder(
 }
 
 /**
- * The bytes of the current, incomplete frame, kept as views of the chunks
- * they arrived in. Nothing is joined until the frame is complete, so a frame
- * spanning chunks is copied exactly once, into a buffer of its final size.
+ * Chunks smaller than this are copied into one growing buffer instead of
+ * being kept as views: a view keeps its chunk's whole ArrayBuffer and about
+ * 300 bytes of objects alive, so a peer sending a line one byte per TCP
+ * segment cost 293 bytes of server memory per byte received (issue 13).
+ * Larger chunks are kept as views: their overhead is under 2 %.
+ */
+const COPY_BELOW = 16 * 1024;
+/** The small-chunk buffer is kept for the next frame up to this size. */
+const REUSE_UP_TO = 4 * 1024;
+
+/**
+ * The bytes of the current, incomplete frame: large chunks as views of the
+ * chunks they arrived in, small ones copied together. Nothing is joined
+ * until the frame is complete, so a frame spanning large chunks is copied
+ * exactly once, into a buffer of its final size, and the memory held is at
+ * most about twice the frame whatever the segmentation.
  */
 class PendingChunks {
   private readonly chunks: Uint8Array[] = [];
+  /** Where small chunks are copied; its filled part is the last entry of `chunks` while it is in use. */
+  private small: Uint8Array | null = null;
+  private smallUsed = 0;
   bytes = 0;
 
   add(view: Uint8Array): void {
-    this.chunks.push(view);
     this.bytes += view.length;
+    // The first chunk stays a view: a frame lying in it whose delimiter ends in the next chunk is then still
+    // delivered without a copy, and one view's overhead is bounded by one chunk.
+    if (this.chunks.length === 0 || view.length >= COPY_BELOW) {
+      // Later small chunks start a new buffer after this view; a buffer nothing refers to yet is kept.
+      if (this.smallUsed > 0) {
+        this.small = null;
+        this.smallUsed = 0;
+      }
+      this.chunks.push(view);
+      return;
+    }
+    const needed = this.smallUsed + view.length;
+    let small = this.small;
+    const growing = this.smallUsed > 0;
+    if (small === null || needed > small.length) {
+      const grown = new Uint8Array(Math.max(needed, 256, (small?.length ?? 0) * 2));
+      if (small !== null) grown.set(small.subarray(0, this.smallUsed));
+      small = grown;
+      this.small = grown;
+    }
+    small.set(view, this.smallUsed);
+    this.smallUsed = needed;
+    // The buffer's filled part stands in the list as one chunk.
+    if (growing) this.chunks[this.chunks.length - 1] = small.subarray(0, needed);
+    else this.chunks.push(small.subarray(0, needed));
   }
 
   clear(): void {
-    // Truncating keeps the array's storage for the next frame.
+    // Truncating keeps the array's storage for the next frame. The small-chunk buffer is kept too unless it
+    // grew past REUSE_UP_TO: an idle connection then holds 4 KiB, not a whole maxFrameBytes.
     this.chunks.length = 0;
+    if (this.small !== null && this.small.length > REUSE_UP_TO) this.small = null;
+    this.smallUsed = 0;
     this.bytes = 0;
   }
 
@@ -98,7 +141,12 @@ class PendingChunks {
   takeFront(length: number, tail: Uint8Array, tailStart: number): Uint8Array {
     const first = this.chunks[0];
     if (first === undefined) return tail.subarray(tailStart, tailStart + length);
-    if (length <= first.length) return first.subarray(0, length);
+    if (length <= first.length) {
+      // A frame never aliases the small-chunk buffer: the buffer is reused for the next frame.
+      return this.small !== null && first.buffer === this.small.buffer
+        ? first.slice(0, length)
+        : first.subarray(0, length);
+    }
     const frame = new Uint8Array(length);
     this.copyFront(frame, length, tail, tailStart);
     return frame;
