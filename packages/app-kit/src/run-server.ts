@@ -43,7 +43,9 @@ type StopReason = 'SIGINT' | 'SIGTERM' | 'disconnect';
  * resolving with the exit status. A second signal skips the drain.
  */
 export async function runServer(program: ServerProgram, io: ProgramIO = processIO()): Promise<number> {
-  const parsed = parseProgramArgs<ConcurrencyArgs & { drainMs: number; idleTimeoutMs?: number }>(
+  const parsed = parseProgramArgs<
+    ConcurrencyArgs & { drainMs: number; idleTimeoutMs?: number; frameTimeoutMs?: number; handshakeTimeoutMs?: number }
+  >(
     program,
     'listen',
     io,
@@ -61,11 +63,23 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
             '--idle-timeout-ms <ms>',
             "close connections idle this long; 0 disables (default: the spec's)",
           ),
+        )
+        .addOption(
+          millisecondsOption(
+            '--frame-timeout-ms <ms>',
+            'close a connection whose frame has been arriving this long (a byte-a-second peer); 0 disables (default: 30000)',
+          ),
+        )
+        .addOption(
+          millisecondsOption(
+            '--handshake-timeout-ms <ms>',
+            'tls and websocket: close a connection that has not finished its handshake this long after connecting (default: 10000)',
+          ),
         ),
   );
   if (typeof parsed === 'number') return parsed;
   const { endpoint } = parsed;
-  const { drainMs, idleTimeoutMs } = parsed.options;
+  const { drainMs, idleTimeoutMs, frameTimeoutMs, handshakeTimeoutMs } = parsed.options;
 
   const log = (line: string): void => {
     io.stderr.write(`${line}\n`);
@@ -74,6 +88,10 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
     log(`${program.name}: error: ${message}`);
     return USAGE_EXIT_CODE;
   };
+  if (handshakeTimeoutMs !== undefined && endpoint.transport !== 'tls' && endpoint.transport !== 'websocket') {
+    return usageError(`--handshake-timeout-ms applies to tls:// and ws:// addresses, not ${describeEndpoint(endpoint)}`);
+  }
+  if (handshakeTimeoutMs === 0) return usageError('--handshake-timeout-ms must be at least 1');
   const concurrencyProblem = checkConcurrencyArgs(parsed.options);
   if (concurrencyProblem !== undefined) return usageError(concurrencyProblem);
   let concurrency: ConcurrencyModel;
@@ -91,6 +109,8 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
       concurrency,
       log,
       ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs: idleTimeoutMs === 0 ? null : idleTimeoutMs }),
+      ...(frameTimeoutMs === undefined ? {} : { frameTimeoutMs: frameTimeoutMs === 0 ? null : frameTimeoutMs }),
+      ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
     },
     parsed.options,
   );

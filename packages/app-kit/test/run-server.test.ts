@@ -60,6 +60,14 @@ describe('runServer', () => {
     expect(recorded.shutdown).toEqual({ drainMs: 250 });
   });
 
+  it('passes --frame-timeout-ms (0 = none) and --handshake-timeout-ms for a websocket address through', async () => {
+    const { recorded } = await runUntil(
+      ['--transport', 'websocket', '--port', '0', '--frame-timeout-ms', '0', '--handshake-timeout-ms', '2500'],
+      'SIGINT',
+    );
+    expect(recorded.options).toMatchObject({ transport: 'websocket', frameTimeoutMs: null, handshakeTimeoutMs: 2500 });
+  });
+
   it('--unix implies the unix transport', async () => {
     const { recorded } = await runUntil(['--unix', '/tmp/x.sock', '--idle-timeout-ms', '1500'], 'SIGTERM');
     expect(recorded.options).toMatchObject({ transport: 'unix', path: '/tmp/x.sock', idleTimeoutMs: 1500 });
@@ -75,6 +83,8 @@ describe('runServer', () => {
     [['--unix', '/tmp/x.sock', '--transport', 'tcp'], /--unix cannot be combined with --transport tcp/],
     [['--drain-ms', '-1'], /unknown option|--drain-ms/],
     [['--bogus'], /unknown option '--bogus'/],
+    [['--handshake-timeout-ms', '500'], /--handshake-timeout-ms applies to tls:\/\/ and ws:\/\/ addresses, not tcp/],
+    [['--transport', 'websocket', '--handshake-timeout-ms', '0'], /--handshake-timeout-ms must be at least 1/],
     [['extra'], /too many arguments|unexpected/],
   ])('%j is a one-line usage error with exit status 2', async (argv, message) => {
     const io = fakeIO(argv);

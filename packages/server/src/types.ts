@@ -117,6 +117,8 @@ export interface ServerOptions extends SocketOptions {
   /** Socket path, for transport `unix`. */
   readonly path?: string;
   readonly backlog?: number;
+  /** tls and websocket: how long a connection may take to finish its handshake or upgrade. Default 10,000 ms. */
+  readonly handshakeTimeoutMs?: number;
   /** Default: the event loop (`async`). */
   readonly concurrency?: ConcurrencyModel;
   readonly hooks?: ServerHooks;

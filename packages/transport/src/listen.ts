@@ -8,7 +8,7 @@ import { listenDatagram } from './datagram.js';
 import { AddressInUseError, InvalidAddressError, systemErrorCode } from './errors.js';
 import { listenError } from './listen-error.js';
 import { transportLogOf } from './log.js';
-import { checkOptionsFor, NET_REUSE_PORT_SUPPORTED } from './options.js';
+import { checkOptionsFor, DEFAULT_HANDSHAKE_TIMEOUT_MS, NET_REUSE_PORT_SUPPORTED } from './options.js';
 import { tlsServerOptions } from './tls.js';
 import type { BoundAddress, ByteChannel, Listener, ListenOptions, PeerAddress, StreamTransportKind } from './types.js';
 import { describeFileType, lstatOrUndefined } from './unix-file.js';
@@ -64,6 +64,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       ipv6Only: options.ipv6Only ?? false,
       reusePort: options.reuseAddress === true && NET_REUSE_PORT_SUPPORTED,
       secure,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     };
     const server = await bind(target, bindOptions).catch((err: unknown) => {
       throw listenError(target.url, err);
@@ -73,8 +74,18 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     const listener = new SocketListener(server, address, settings, backlog, undefined);
     if (secure !== undefined) {
       const log = transportLogOf(options);
-      server.on('tlsClientError', (err: Error, socket: net.Socket) => {
-        log(`${address.url}: TLS handshake with ${tcpPeer('tls', socket).label} failed: ${err.message}`);
+      // Half-open is wanted once the handshake is done (a peer may end its side and still read the reply), but
+      // not before it: a peer that sends FIN mid-handshake would otherwise keep its descriptor for good.
+      server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
+        socket.allowHalfOpen = true;
+      });
+      server.on('tlsClientError', (err: Error & { code?: string }, socket: net.Socket) => {
+        const peer = tcpPeer('tls', socket).label;
+        // Node leaves the socket open once a 'tlsClientError' listener exists, timeouts included.
+        socket.destroy();
+        // A peer that closes before the handshake (a port scan, a health check) is not worth a line each.
+        if (err.code === 'ECONNRESET') return;
+        log(`${address.url}: TLS handshake with ${peer} failed: ${err.message}`);
       });
     }
     return listener;
@@ -99,6 +110,7 @@ interface BindOptions {
   readonly reusePort: boolean;
   /** Set for tls: the server then hands out sockets once their handshake is done. */
   readonly secure: tls.TlsOptions | undefined;
+  readonly handshakeTimeoutMs: number;
 }
 
 function bind(target: ResolvedTarget, options: BindOptions): Promise<net.Server> {
@@ -109,7 +121,7 @@ function bind(target: ResolvedTarget, options: BindOptions): Promise<net.Server>
   const server =
     options.secure === undefined
       ? net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
-      : tls.createServer({ ...options.secure, allowHalfOpen: true });
+      : tls.createServer({ ...options.secure, allowHalfOpen: false, handshakeTimeout: options.handshakeTimeoutMs });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.off('listening', onListening);
@@ -145,7 +157,7 @@ async function bindUnix(
   backlog: number,
 ): Promise<net.Server> {
   try {
-    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined });
+    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined, handshakeTimeoutMs: 0 });
   } catch (err) {
     if (systemErrorCode(err) !== 'EADDRINUSE') throw listenError(target.url, err);
   }
@@ -175,7 +187,7 @@ async function bindUnix(
     }
   }
   try {
-    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined });
+    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined, handshakeTimeoutMs: 0 });
   } catch (err) {
     throw listenError(target.url, err);
   }

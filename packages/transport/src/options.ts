@@ -5,6 +5,9 @@ import type { ListenOptions, SocketOptions, TransportKind } from './types.js';
 /** setTimeout's ceiling; a longer delay would silently fire after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** How long a tls or websocket connection may take to finish its handshake (ListenOptions.handshakeTimeoutMs). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** The kernel caps SO_SNDBUF/SO_RCVBUF far lower; this only catches nonsense before the syscall. */
 const MAX_SOCKET_BUFFER_BYTES = 2 ** 31 - 1;
 
@@ -71,6 +74,12 @@ export function checkOptionsFor(kind: TransportKind, options: SocketOptions & Pa
     refuse('websocket', 'it configures the websocket transport only');
   }
   if (options.readTimeoutMs !== undefined) positiveInteger('readTimeoutMs', options.readTimeoutMs, MAX_TIMER_MS);
+  if (options.handshakeTimeoutMs !== undefined) {
+    if (kind !== 'tls' && kind !== 'websocket') {
+      refuse('handshakeTimeoutMs', 'only tls and websocket connections have a handshake before their first byte');
+    }
+    positiveInteger('handshakeTimeoutMs', options.handshakeTimeoutMs, MAX_TIMER_MS);
+  }
   if (options.reuseAddress !== undefined) {
     if (kind === 'unix' || kind === 'unix-dgram') {
       refuse('reuseAddress', 'a socket path is taken by its file, not by an address the kernel could share');

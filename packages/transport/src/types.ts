@@ -137,6 +137,14 @@ export interface ListenOptions extends SocketOptions {
    * the OS allows dual-stack sockets.
    */
   readonly ipv6Only?: boolean;
+  /**
+   * tls and websocket only: a connection that has not finished its TLS
+   * handshake or its HTTP upgrade this long after it was accepted is closed
+   * and its descriptor freed, whether it is silent or dripping bytes.
+   * Default 10 000 ms (Node's own TLS default is 120 s, a long time for a
+   * scan to hold descriptors).
+   */
+  readonly handshakeTimeoutMs?: number;
 }
 
 export interface ConnectOptions extends SocketOptions {

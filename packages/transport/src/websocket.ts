@@ -15,7 +15,7 @@ import {
 } from './errors.js';
 import { listenError } from './listen-error.js';
 import { transportLogOf } from './log.js';
-import { positiveInteger } from './options.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, positiveInteger } from './options.js';
 import type { BoundAddress, ByteChannel, ConnectOptions, Listener, ListenOptions, PeerAddress } from './types.js';
 
 export const DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -351,6 +351,26 @@ export class WebSocketListener implements Listener {
   }
 }
 
+/**
+ * Closes a connection that has not become a websocket `ms` after it was
+ * accepted: silent, dripping its request headers, or sending plain HTTP.
+ * Node's own headersTimeout is only checked every 30 s
+ * (connectionsCheckingInterval) and does not cover a kept-alive socket.
+ */
+function closeUnupgradedAfter(server: http.Server, wss: WebSocketServer, ms: number): void {
+  const deadlines = new WeakMap<net.Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: net.Socket) => {
+    const timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+    deadlines.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  wss.on('connection', (_ws: WebSocket, request: http.IncomingMessage) => {
+    clearTimeout(deadlines.get(request.socket));
+    deadlines.delete(request.socket);
+  });
+}
+
 export async function listenWebSocket(
   target: WebSocketTarget,
   options: ListenOptions,
@@ -376,6 +396,7 @@ export async function listenWebSocket(
     server.listen({ host: target.host, port: target.port, backlog });
   });
   const wss = new WebSocketServer({ server, path: target.wsPath, maxPayload, perMessageDeflate: false });
+  closeUnupgradedAfter(server, wss, options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const bound = server.address() as net.AddressInfo;
   const address = boundAddress('websocket', bound.address, bound.port, target.wsPath);
   return new WebSocketListener(server, wss, address, settings, backlog, transportLogOf(options));

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ByteChannel, Listener } from '../src/index.js';
@@ -86,4 +87,39 @@ export async function until(condition: () => boolean, what: string, maxTurns = 5
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error(`gave up waiting for ${what} after ${maxTurns} event-loop turns`);
+}
+
+/** Descriptors this process has open (Linux /proc): a leak shows as a count that does not come back. */
+export async function openDescriptors(): Promise<number> {
+  return (await fs.readdir('/proc/self/fd')).length;
+}
+
+/**
+ * Opens `count` plain TCP connections to port and, per connection, runs
+ * `behave` (stay silent, drip bytes, send FIN); resolves with how long each
+ * took until the server closed it, or null where it was still open after
+ * `waitMs`. Every socket is destroyed before this returns.
+ */
+export async function rawPeers(
+  port: number,
+  count: number,
+  behave: (socket: net.Socket) => void,
+  waitMs: number,
+): Promise<(number | null)[]> {
+  const started = Date.now();
+  const peers = Array.from({ length: count }, () => {
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('error', () => {});
+    const closedAfter = new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), waitMs);
+      // 'end' is the server's FIN or RST: the server has let the connection go.
+      socket.once('end', () => (clearTimeout(timer), resolve(Date.now() - started)));
+      socket.once('close', () => (clearTimeout(timer), resolve(Date.now() - started)));
+    });
+    socket.once('connect', () => behave(socket));
+    return { socket, closedAfter };
+  });
+  const results = await Promise.all(peers.map((peer) => peer.closedAfter));
+  for (const peer of peers) peer.socket.destroy();
+  return results;
 }

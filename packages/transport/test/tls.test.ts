@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isSockspecError } from '@sockspec/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, InvalidAddressError, listen, parseUrl, TlsHandshakeError } from '../src/index.js';
-import { nextChannel, once, Resources, readBytes } from './harness.js';
+import { nextChannel, once, openDescriptors, Resources, rawPeers, readBytes } from './harness.js';
 import { makeTlsFiles, type TlsFiles } from './tls-fixture.js';
 
 const res = new Resources();
@@ -137,6 +137,68 @@ describe('tls', () => {
     expect(onClient(keepAlive)).toEqual([[true, 2500]]);
   });
 
+  it('frees the descriptor of a peer that closes before its handshake (a scan or a health check), without a log line', async () => {
+    const lines: string[] = [];
+    const listener = res.listener(await listen({ transport: 'tls', ...serverTls(), transportLog: (l) => lines.push(l) }));
+    const before = await openDescriptors();
+    const closed = await rawPeers(listener.address.port, 100, (socket) => socket.end(), 5000);
+    expect(closed.filter((after) => after === null)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Before the fix every one of these kept a server descriptor for good: +100.
+    expect(await openDescriptors()).toBeLessThanOrEqual(before + 2);
+    expect(lines).toEqual([]);
+  });
+
+  it('closes silent and dripping peers that do not finish the handshake within handshakeTimeoutMs', async () => {
+    const lines: string[] = [];
+    const listener = res.listener(
+      await listen({ transport: 'tls', ...serverTls(), handshakeTimeoutMs: 300, transportLog: (l) => lines.push(l) }),
+    );
+    const before = await openDescriptors();
+    const drip = (socket: net.Socket) => {
+      // A ClientHello record header, one byte every 50 ms: every byte arrives inside the deadline.
+      const hello = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+      const timer = setInterval(() => (hello.length > 0 ? socket.write(Uint8Array.of(hello.shift()!)) : undefined), 50);
+      socket.once('close', () => clearInterval(timer));
+    };
+    const [silent, dripping] = await Promise.all([
+      rawPeers(listener.address.port, 20, () => {}, 3000),
+      rawPeers(listener.address.port, 20, drip, 3000),
+    ]);
+    for (const after of [...silent, ...dripping]) {
+      expect(after).not.toBeNull();
+      expect(after!).toBeGreaterThanOrEqual(250);
+    }
+    expect(lines.length).toBe(40);
+    expect(lines[0]).toMatch(/TLS handshake with 127\.0\.0\.1:\d+ failed: TLS handshake timeout/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await openDescriptors()).toBeLessThanOrEqual(before + 2);
+    // A real client is still served, and keeps its connection past the deadline.
+    const accepted = nextChannel(listener);
+    const client = res.channel(await connect({ transport: 'tls', port: listener.address.port, tls: { ca: files.caCert } }));
+    const server = await accepted;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const got = readBytes(server, 2);
+    client.write(Uint8Array.of(1, 2));
+    expect([...(await got)]).toEqual([1, 2]);
+  });
+
+  it('keeps a connection half-open once the handshake is done: the peer ends its side and still reads the reply', async () => {
+    const listener = res.listener(await listen({ transport: 'tls', ...serverTls() }));
+    const accepted = nextChannel(listener);
+    const client = res.channel(await connect({ transport: 'tls', port: listener.address.port, tls: { ca: files.caCert } }));
+    const server = await accepted;
+    const request = readBytes(server, 3);
+    const ended = once((done) => server.onEnd(done));
+    client.write(new TextEncoder().encode('ask'));
+    client.end();
+    expect((await request).toString()).toBe('ask');
+    await ended;
+    const reply = readBytes(client, 6);
+    server.write(new TextEncoder().encode('answer'));
+    expect((await reply).toString()).toBe('answer');
+  });
+
   it('checks tls options before binding', async () => {
     await expect(listen({ transport: 'tls' })).rejects.toThrow(
       /needs tls\.cert and tls\.key .* got no cert and no key/,
@@ -145,6 +207,10 @@ describe('tls', () => {
       /cannot read tls\.cert from \/nonexistent\.crt: ENOENT/,
     );
     await expect(listen({ transport: 'tcp', ...serverTls() })).rejects.toThrow(InvalidAddressError);
+    await expect(listen({ transport: 'tcp', handshakeTimeoutMs: 1000 })).rejects.toThrow(
+      /handshakeTimeoutMs does not apply to transport tcp/,
+    );
+    await expect(listen({ transport: 'tls', ...serverTls(), handshakeTimeoutMs: 0 })).rejects.toThrow(InvalidAddressError);
     await expect(connect({ transport: 'tls', port: 1, tls: { requestCert: true } })).rejects.toThrow(/listener option/);
   });
 });

@@ -1,9 +1,10 @@
 import http from 'node:http';
+import type net from 'node:net';
 import { isSockspecError } from '@sockspec/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connect, listen, parseUrl, WebSocketProtocolError } from '../src/index.js';
-import { closedWith, nextChannel, once, Resources, readBytes, until } from './harness.js';
+import { closedWith, nextChannel, once, openDescriptors, Resources, rawPeers, readBytes, until } from './harness.js';
 
 const res = new Resources();
 afterEach(() => res.closeAll());
@@ -153,6 +154,38 @@ describe('websocket timeouts and socket options', () => {
     const server = await accepted;
     server.onData(() => {});
     expect(isSockspecError(await closedWith(server), 'SOCKSPEC_READ_TIMEOUT')).toBe(true);
+  });
+
+  it('closes peers that do not finish the upgrade within handshakeTimeoutMs: silent, or dripping headers', async () => {
+    const listener = res.listener(
+      await listen({ transport: 'websocket', websocket: { path: '/chat' }, handshakeTimeoutMs: 300 }),
+    );
+    const before = await openDescriptors();
+    const drip = (socket: net.Socket) => {
+      // Request headers at one byte per 50 ms: never complete, never silent for long.
+      const request = [...'GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'];
+      const timer = setInterval(() => (request.length > 0 ? socket.write(request.shift()!) : undefined), 50);
+      socket.once('close', () => clearInterval(timer));
+    };
+    const [silent, dripping] = await Promise.all([
+      rawPeers(listener.address.port, 20, () => {}, 3000),
+      rawPeers(listener.address.port, 20, drip, 3000),
+    ]);
+    for (const after of [...silent, ...dripping]) {
+      expect(after).not.toBeNull();
+      expect(after!).toBeGreaterThanOrEqual(250);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await openDescriptors()).toBeLessThanOrEqual(before + 2);
+    // An upgraded connection is no longer under the deadline.
+    const accepted = nextChannel(listener);
+    const client = res.channel(await connect(parseUrl(listener.address.url)));
+    const server = await accepted;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(server.closed).toBe(false);
+    const back = readBytes(client, 2);
+    server.write(Uint8Array.of(7, 8));
+    expect([...(await back)]).toEqual([7, 8]);
   });
 
   it('connectTimeoutMs bounds a handshake the server never answers', async () => {
