@@ -20,6 +20,8 @@ export type ConcurrencyArgs = {
   readonly workers?: number;
   readonly maxConnections?: number;
   readonly overflow?: OverflowPolicy;
+  readonly maxQueued?: number;
+  readonly queueTimeoutMs?: number;
 };
 
 /** What a program brings to the models beyond its arguments. */
@@ -63,6 +65,18 @@ export function addConcurrencyOptions(command: Command): Command {
         '--overflow <policy>',
         'a connection beyond the limit waits (queue) or is closed at once with a log line (refuse); default queue',
       ).choices(['queue', 'refuse'] satisfies OverflowPolicy[]),
+    )
+    .addOption(
+      new Option(
+        '--max-queued <n>',
+        'connections that may wait for a slot; one more is closed at once with a log line (default: 1024)',
+      ).argParser(countParser('connections', MAX_CONNECTIONS_LIMIT)),
+    )
+    .addOption(
+      new Option(
+        '--queue-timeout-ms <ms>',
+        'a connection that waited this long for a slot is closed with a log line (default: 30000)',
+      ).argParser(countParser('milliseconds', 3_600_000)),
     );
 }
 
@@ -77,6 +91,16 @@ export function checkConcurrencyArgs(args: ConcurrencyArgs): string | undefined 
   if (args.overflow !== undefined && args.maxConnections === undefined && args.concurrency !== 'serial') {
     return '--overflow needs --max-connections: without a limit no connection overflows';
   }
+  for (const [flag, value] of [
+    ['--max-queued', args.maxQueued],
+    ['--queue-timeout-ms', args.queueTimeoutMs],
+  ] as const) {
+    if (value === undefined) continue;
+    if (args.maxConnections === undefined && args.concurrency !== 'serial') {
+      return `${flag} needs --max-connections: without a limit no connection waits`;
+    }
+    if (args.overflow === 'refuse') return `${flag} applies to --overflow queue; with refuse no connection waits`;
+  }
   return undefined;
 }
 
@@ -89,6 +113,8 @@ export function createConcurrency(args: ConcurrencyArgs, context: ConcurrencyCon
     ...(args.workers === undefined ? {} : { workers: args.workers }),
     ...(args.maxConnections === undefined ? {} : { maxConnections: args.maxConnections }),
     ...(args.overflow === undefined ? {} : { overflow: args.overflow }),
+    ...(args.maxQueued === undefined ? {} : { maxQueued: args.maxQueued }),
+    ...(args.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: args.queueTimeoutMs }),
     ...(context.threadsModule === undefined ? {} : { module: context.threadsModule }),
     ...(context.log === undefined ? {} : { processes: { log: context.log } }),
   });

@@ -83,6 +83,8 @@ describe('runServer', () => {
     [['--unix', '/tmp/x.sock', '--transport', 'tcp'], /--unix cannot be combined with --transport tcp/],
     [['--drain-ms', '-1'], /unknown option|--drain-ms/],
     [['--bogus'], /unknown option '--bogus'/],
+    [['--max-queued', '10'], /--max-queued needs --max-connections/],
+    [['--max-connections', '2', '--overflow', 'refuse', '--queue-timeout-ms', '10'], /--queue-timeout-ms applies to --overflow queue/],
     [['--handshake-timeout-ms', '500'], /--handshake-timeout-ms applies to tls:\/\/ and ws:\/\/ addresses, not tcp/],
     [['--transport', 'websocket', '--handshake-timeout-ms', '0'], /--handshake-timeout-ms must be at least 1/],
     [['extra'], /too many arguments|unexpected/],
@@ -177,6 +179,18 @@ describe('runServer', () => {
       first();
       await waiting;
       expect(third).toBe(true);
+    });
+
+    it('--max-queued and --queue-timeout-ms bound the wait: one more is refused, a long wait is refused', async () => {
+      const { recorded } = await runUntil(
+        ['--max-connections', '1', '--max-queued', '1', '--queue-timeout-ms', '100'],
+        'SIGTERM',
+      );
+      const model = recorded.options!.concurrency!;
+      await model.admit();
+      const waiting = model.admit().catch((error: Error) => error.message);
+      await expect(model.admit()).rejects.toThrow(/1 wait for a slot \(maxQueued 1\)/);
+      expect(await waiting).toMatch(/after it waited 100 ms for a slot/);
     });
 
     it.each([

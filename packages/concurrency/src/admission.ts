@@ -1,42 +1,99 @@
-import { ConnectionLimitError } from './errors.js';
-import type { OverflowPolicy, ReleaseConnection } from './types.js';
+import { type AdmissionLimits, ConnectionLimitError } from './errors.js';
+import type { ReleaseConnection } from './types.js';
 
-/** Connection slots shared by every model: a cap, and a FIFO queue or a refusal past it. */
+interface Waiter {
+  readonly resolve: (release: ReleaseConnection) => void;
+  timer: NodeJS.Timeout | undefined;
+  /** False once it timed out: its entry stays in the queue and is skipped. */
+  live: boolean;
+}
+
+/**
+ * Connection slots shared by every model: a cap, and past it a FIFO queue
+ * bounded in length and in waiting time, or a refusal.
+ */
 export class Admission {
   readonly #model: string;
-  readonly #maxConnections: number;
-  readonly #overflow: OverflowPolicy;
+  readonly #limits: AdmissionLimits;
   #admitted = 0;
   // Waiting connections in arrival order; a plain array with a head index so
-  // admitting does not shift the whole queue each time.
-  #waiting: Array<((release: ReleaseConnection) => void) | undefined> = [];
+  // admitting does not shift the whole queue each time. A waiter that timed
+  // out stays in place, not live, and is skipped.
+  #waiting: Waiter[] = [];
   #head = 0;
+  #queued = 0;
 
-  constructor(model: string, maxConnections: number, overflow: OverflowPolicy) {
+  constructor(model: string, limits: AdmissionLimits) {
     this.#model = model;
-    this.#maxConnections = maxConnections;
-    this.#overflow = overflow;
+    this.#limits = limits;
   }
 
   get admitted(): number {
     return this.#admitted;
   }
 
+  /** Connections waiting for a slot. */
+  get queued(): number {
+    return this.#queued;
+  }
+
   admit(): Promise<ReleaseConnection> {
-    if (this.#admitted < this.#maxConnections) {
+    const { maxConnections, overflow, maxQueued, queueTimeoutMs } = this.#limits;
+    if (this.#admitted < maxConnections) {
       this.#admitted += 1;
       return Promise.resolve(this.#makeRelease());
     }
-    if (this.#overflow === 'refuse') {
+    const served = `${maxConnections} of maxConnections ${maxConnections} are being served`;
+    if (overflow === 'refuse') {
+      return Promise.reject(
+        new ConnectionLimitError(`${this.#model}: refused a connection: ${served} (overflow: 'refuse')`),
+      );
+    }
+    if (this.#queued >= maxQueued) {
       return Promise.reject(
         new ConnectionLimitError(
-          `${this.#model}: refused a connection: ${this.#maxConnections} of maxConnections ${this.#maxConnections} are being served (overflow: 'refuse')`,
+          `${this.#model}: refused a connection: ${served} and ${this.#queued} wait for a slot (maxQueued ${maxQueued})`,
         ),
       );
     }
-    return new Promise((resolve) => {
-      this.#waiting.push(resolve);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, timer: undefined, live: true };
+      waiter.timer = setTimeout(() => {
+        waiter.live = false;
+        this.#queued -= 1;
+        // Drop the dead entries once they outnumber the live ones, so peers that keep timing out while no slot
+        // frees do not grow the queue without bound.
+        if (this.#waiting.length - this.#head > 2 * this.#queued + 64) {
+          this.#waiting = this.#waiting.slice(this.#head).filter((entry) => entry.live);
+          this.#head = 0;
+        }
+        reject(
+          new ConnectionLimitError(
+            `${this.#model}: refused a connection after it waited ${queueTimeoutMs} ms for a slot: ${served} (queueTimeoutMs ${queueTimeoutMs})`,
+          ),
+        );
+      }, queueTimeoutMs);
+      // A queued connection must not keep a stopping process alive.
+      waiter.timer.unref();
+      this.#waiting.push(waiter);
+      this.#queued += 1;
     });
+  }
+
+  /** The first live waiter, taken off the queue; undefined when none waits. */
+  #takeNext(): Waiter | undefined {
+    while (this.#head < this.#waiting.length) {
+      const waiter = this.#waiting[this.#head]!;
+      this.#head += 1;
+      if (this.#head > 64 && this.#head * 2 > this.#waiting.length) {
+        this.#waiting = this.#waiting.slice(this.#head);
+        this.#head = 0;
+      }
+      if (!waiter.live) continue;
+      this.#queued -= 1;
+      return waiter;
+    }
+    return undefined;
   }
 
   #makeRelease(): ReleaseConnection {
@@ -45,16 +102,11 @@ export class Admission {
     return () => {
       if (released) return;
       released = true;
-      const next = this.#waiting[this.#head];
+      const next = this.#takeNext();
       if (next !== undefined) {
-        this.#waiting[this.#head] = undefined;
-        this.#head += 1;
-        if (this.#head > 64 && this.#head * 2 > this.#waiting.length) {
-          this.#waiting = this.#waiting.slice(this.#head);
-          this.#head = 0;
-        }
+        clearTimeout(next.timer);
         // The slot passes straight to the next connection, so `admitted` stays the same.
-        next(this.#makeRelease());
+        next.resolve(this.#makeRelease());
       } else {
         this.#admitted -= 1;
       }

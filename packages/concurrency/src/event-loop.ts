@@ -1,13 +1,10 @@
 import { Admission, InlineRunner } from './admission.js';
 import { checkLimits } from './errors.js';
-import type { ConcurrencyModel, ConnectionLimits, OverflowPolicy } from './types.js';
+import type { ConcurrencyModel, ConnectionLimits } from './types.js';
 
 export interface EventLoopOptions extends ConnectionLimits {}
 
-export interface SerialOptions {
-  /** What happens to a connection accepted while another is served. Default `queue`. */
-  readonly overflow?: OverflowPolicy;
-}
+export interface SerialOptions extends Omit<ConnectionLimits, 'maxConnections'> {}
 
 /**
  * The `async` model: every connection is served on the event loop and
@@ -15,8 +12,7 @@ export interface SerialOptions {
  * connections are served at once.
  */
 export function eventLoop(options: EventLoopOptions = {}): ConcurrencyModel {
-  const { maxConnections, overflow } = checkLimits('eventLoop', options);
-  return inlineModel('async', new Admission('async', maxConnections, overflow));
+  return inlineModel('async', new Admission('async', checkLimits('eventLoop', options)));
 }
 
 /**
@@ -25,8 +21,7 @@ export function eventLoop(options: EventLoopOptions = {}): ConcurrencyModel {
  * (or, with `overflow: 'refuse'`, closed at once).
  */
 export function serial(options: SerialOptions = {}): ConcurrencyModel {
-  const { overflow } = checkLimits('serial', options);
-  return inlineModel('serial', new Admission('serial', 1, overflow));
+  return inlineModel('serial', new Admission('serial', { ...checkLimits('serial', options), maxConnections: 1 }));
 }
 
 function inlineModel(name: 'async' | 'serial', admission: Admission): ConcurrencyModel {

@@ -38,12 +38,12 @@ export interface ProcessesOptions extends ConnectionLimits {
  * with `maxConnections` per worker.
  */
 export function processes(options: ProcessesOptions = {}): ConcurrencyModel {
-  const { maxConnections, overflow } = checkLimits('processes', options);
+  const limits = checkLimits('processes', options);
   const workers = options.workers ?? Math.min(availableParallelism(), MAX_WORKERS);
   if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
     throw new RangeError(`processes: workers must be a whole number from 1 to ${MAX_WORKERS}, got ${String(workers)}`);
   }
-  const admission = new Admission('processes', maxConnections, overflow);
+  const admission = new Admission('processes', limits);
   const runner = new InlineRunner();
   return {
     name: 'processes',

@@ -13,7 +13,7 @@ export interface ResolveConcurrencyOptions extends ConnectionLimits {
   /** threads: the handler module (required for threads). */
   readonly module?: string | URL;
   /** processes: see ProcessesOptions. */
-  readonly processes?: Omit<ProcessesOptions, 'workers' | 'maxConnections' | 'overflow'>;
+  readonly processes?: Omit<ProcessesOptions, 'workers' | keyof ConnectionLimits>;
 }
 
 /**
@@ -28,6 +28,8 @@ export function resolveConcurrency(
   const limits: ConnectionLimits = {
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
     ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+    ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
+    ...(options.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: options.queueTimeoutMs }),
   };
   switch (model) {
     case 'async':
@@ -38,7 +40,10 @@ export function resolveConcurrency(
           `resolveConcurrency: serial serves one connection at a time; maxConnections ${options.maxConnections} does not apply`,
         );
       }
-      return serial(options.overflow === undefined ? {} : { overflow: options.overflow });
+      {
+        const { maxConnections: _one, ...serialLimits } = limits;
+        return serial(serialLimits);
+      }
     case 'threads': {
       const module = options.module;
       if (module === undefined) {

@@ -68,7 +68,7 @@ function tsxApiUrl(): string {
  * request/response task pool does not offer.
  */
 export function threads(options: ThreadsOptions): ConcurrencyModel {
-  const { maxConnections, overflow } = checkLimits('threads', options);
+  const limits = checkLimits('threads', options);
   const size = options.size ?? Math.min(availableParallelism(), MAX_THREADS);
   if (!(Number.isInteger(size) && size >= 1 && size <= MAX_THREADS)) {
     throw new RangeError(`threads: size must be a whole number from 1 to ${MAX_THREADS}, got ${String(size)}`);
@@ -76,7 +76,7 @@ export function threads(options: ThreadsOptions): ConcurrencyModel {
   const moduleUrl = toModuleUrl(options.module);
   const execArgv = options.execArgv ?? (FROM_SOURCE ? withDevelopmentCondition(process.execArgv) : process.execArgv);
   const pool = new ThreadPool(size, moduleUrl, [...execArgv]);
-  const admission = new Admission('threads', maxConnections, overflow);
+  const admission = new Admission('threads', limits);
   const runner = new InlineRunner();
   return {
     name: 'threads',

@@ -23,6 +23,14 @@ export interface ConnectionLimits {
   readonly maxConnections?: number;
   /** Default `queue`. */
   readonly overflow?: OverflowPolicy;
+  /**
+   * `queue` only: connections that may wait for a slot at once; one more is
+   * refused at once, with one log line. Default 1024 (a queue without a bound
+   * held 900 dripping peers open, issue 13).
+   */
+  readonly maxQueued?: number;
+  /** `queue` only: a connection that waited this long for a slot is refused. Default 30,000 ms. */
+  readonly queueTimeoutMs?: number;
 }
 
 export interface ConcurrencyModel {

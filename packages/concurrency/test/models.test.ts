@@ -121,6 +121,58 @@ describe('serial', () => {
   });
 });
 
+describe('the wait queue', () => {
+  it('refuses a connection past maxQueued at once, and queues again once one leaves the queue', async () => {
+    const model = eventLoop({ maxConnections: 1, maxQueued: 2 });
+    const first = await model.admit();
+    const waiting = [model.admit(), model.admit()];
+    const refused = await model.admit().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ConnectionLimitError);
+    expect((refused as Error).message).toBe(
+      'async: refused a connection: 1 of maxConnections 1 are being served and 2 wait for a slot (maxQueued 2)',
+    );
+    first();
+    const second = await waiting[0]!;
+    const again = model.admit();
+    second();
+    (await waiting[1]!)();
+    (await again)();
+  });
+
+  it('refuses a connection that waited queueTimeoutMs, keeps the order of the others and frees its place', async () => {
+    const model = serial({ queueTimeoutMs: 150, maxQueued: 1 });
+    const first = await model.admit();
+    const started = Date.now();
+    const timedOut = await model.admit().catch((error: unknown) => error);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(timedOut).toBeInstanceOf(ConnectionLimitError);
+    expect((timedOut as Error).message).toMatch(
+      /^serial: refused a connection after it waited 150 ms for a slot: 1 of maxConnections 1 .*\(queueTimeoutMs 150\)$/,
+    );
+    // Its place is free again, and the slot goes to the live waiter, not to the one that timed out.
+    const next = model.admit();
+    first();
+    const release = await next;
+    const after = model.admit();
+    release();
+    (await after)();
+  });
+
+  it('admits the next live waiter after 300 that timed out while no slot freed', async () => {
+    const model = eventLoop({ maxConnections: 1, maxQueued: 1, queueTimeoutMs: 1 });
+    const held = await model.admit();
+    for (let i = 0; i < 300; i++) await model.admit().catch(() => undefined);
+    const next = model.admit();
+    held();
+    (await next)();
+  });
+
+  it('checks maxQueued and queueTimeoutMs', () => {
+    expect(() => eventLoop({ maxQueued: -1 })).toThrow(/maxQueued must be an integer 0 or more, got -1/);
+    expect(() => eventLoop({ queueTimeoutMs: 0 })).toThrow(/queueTimeoutMs must be an integer 1–2147483647, got 0/);
+  });
+});
+
 describe('overflow', () => {
   it("'refuse' rejects an admit past the cap with a ConnectionLimitError, and admits again once a slot frees", async () => {
     for (const model of [eventLoop({ maxConnections: 2, overflow: 'refuse' }), serial({ overflow: 'refuse' })]) {

@@ -11,15 +11,19 @@ afterEach(async () => {
 });
 
 type Overflow = 'queue' | 'refuse';
-const builders: Record<'async' | 'serial' | 'threads', (overflow: Overflow) => ConcurrencyModel> = {
-  async: (overflow) => eventLoop({ maxConnections: 1, overflow }),
-  serial: (overflow) => serial({ overflow }),
-  threads: (overflow) => threads({ size: 1, maxConnections: 1, overflow, module: WORK_MODULE }),
+interface Queue {
+  readonly maxQueued?: number;
+  readonly queueTimeoutMs?: number;
+}
+const builders: Record<'async' | 'serial' | 'threads', (overflow: Overflow, queue?: Queue) => ConcurrencyModel> = {
+  async: (overflow, queue = {}) => eventLoop({ maxConnections: 1, overflow, ...queue }),
+  serial: (overflow, queue = {}) => serial({ overflow, ...queue }),
+  threads: (overflow, queue = {}) => threads({ size: 1, maxConnections: 1, overflow, module: WORK_MODULE, ...queue }),
 };
 
 describe.each(Object.keys(builders) as Array<keyof typeof builders>)('maxConnections under %s', (name) => {
-  function model(overflow: Overflow): ConcurrencyModel {
-    const built = builders[name](overflow);
+  function model(overflow: Overflow, queue?: Queue): ConcurrencyModel {
+    const built = builders[name](overflow, queue);
     models.push(built);
     return built;
   }
@@ -40,6 +44,25 @@ describe.each(Object.keys(builders) as Array<keyof typeof builders>)('maxConnect
     first.socket.end();
     expect(await reply).toBe('two');
     expect(logs).toEqual([]);
+  });
+
+  it('a full wait queue closes the next connection at once, and a wait past queueTimeoutMs closes the waiter', async () => {
+    const { connect, logs } = await startServer(workProtocol(), {
+      concurrency: model('queue', { maxQueued: 1, queueTimeoutMs: 300 }),
+    });
+    const first = await connect();
+    expect(await first.request('echo one')).toBe('one');
+    const waiting = await connect();
+    const overflowing = await connect();
+    expect(await overflowing.nextLine()).toBeNull();
+    await overflowing.closed;
+    await waiting.closed;
+    expect(logs).toEqual([
+      expect.stringMatching(/admission failed: SOCKSPEC_CONNECTION_LIMIT .*1 wait for a slot \(maxQueued 1\)/),
+      expect.stringMatching(/admission failed: SOCKSPEC_CONNECTION_LIMIT .*after it waited 300 ms for a slot/),
+    ]);
+    // The served connection never noticed.
+    expect(await first.request('echo still')).toBe('still');
   });
 
   it("overflow 'refuse': a connection past the cap is accepted and closed at once, with one log line", async () => {
