@@ -32,7 +32,7 @@ export interface ConcurrencyContext {
   readonly log?: (line: string) => void;
 }
 
-function countParser(what: string, max: number): (value: string) => number {
+export function countParser(what: string, max: number): (value: string) => number {
   return (value) => {
     const count = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;
     if (!(count >= 1 && count <= max)) {

@@ -1,6 +1,6 @@
 import type { ConcurrencyModel } from '@sockspec/concurrency';
 import type { ProtocolServer, ServerOptions } from '@sockspec/server';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   describeEndpoint,
   errorMessage,
@@ -9,7 +9,14 @@ import {
   parseProgramArgs,
   USAGE_EXIT_CODE,
 } from './command.js';
-import { addConcurrencyOptions, type ConcurrencyArgs, checkConcurrencyArgs, createConcurrency } from './concurrency.js';
+import {
+  addConcurrencyOptions,
+  type ConcurrencyArgs,
+  checkConcurrencyArgs,
+  countParser,
+  createConcurrency,
+  MAX_CONNECTIONS_LIMIT,
+} from './concurrency.js';
 import { type ProgramIO, processIO } from './io.js';
 
 /** A server program: a generated (or hand-written) server plus how it is named on the command line. */
@@ -44,42 +51,50 @@ type StopReason = 'SIGINT' | 'SIGTERM' | 'disconnect';
  */
 export async function runServer(program: ServerProgram, io: ProgramIO = processIO()): Promise<number> {
   const parsed = parseProgramArgs<
-    ConcurrencyArgs & { drainMs: number; idleTimeoutMs?: number; frameTimeoutMs?: number; handshakeTimeoutMs?: number }
-  >(
-    program,
-    'listen',
-    io,
-    (command) =>
-      addConcurrencyOptions(program.addOptions?.(command) ?? command)
-        .addOption(
-          millisecondsOption(
-            '--drain-ms <ms>',
-            'on SIGINT/SIGTERM, how long open connections may take to finish',
-            DEFAULT_DRAIN_MS,
-          ),
-        )
-        .addOption(
-          millisecondsOption(
-            '--idle-timeout-ms <ms>',
-            "close connections idle this long; 0 disables (default: the spec's)",
-          ),
-        )
-        .addOption(
-          millisecondsOption(
-            '--frame-timeout-ms <ms>',
-            'close a connection whose frame has been arriving this long (a byte-a-second peer); 0 disables (default: 30000)',
-          ),
-        )
-        .addOption(
-          millisecondsOption(
-            '--handshake-timeout-ms <ms>',
-            'tls and websocket: close a connection that has not finished its handshake this long after connecting (default: 10000)',
-          ),
+    ConcurrencyArgs & {
+      drainMs: number;
+      idleTimeoutMs?: number;
+      frameTimeoutMs?: number;
+      handshakeTimeoutMs?: number;
+      maxConnectionsPerIp?: number;
+    }
+  >(program, 'listen', io, (command) =>
+    addConcurrencyOptions(program.addOptions?.(command) ?? command)
+      .addOption(
+        millisecondsOption(
+          '--drain-ms <ms>',
+          'on SIGINT/SIGTERM, how long open connections may take to finish',
+          DEFAULT_DRAIN_MS,
         ),
+      )
+      .addOption(
+        millisecondsOption(
+          '--idle-timeout-ms <ms>',
+          "close connections idle this long; 0 disables (default: the spec's)",
+        ),
+      )
+      .addOption(
+        millisecondsOption(
+          '--frame-timeout-ms <ms>',
+          'close a connection whose frame has been arriving this long (a byte-a-second peer); 0 disables (default: 30000)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--max-connections-per-ip <n>',
+          'connections one peer IP may have open; one more is closed at once (default: no limit)',
+        ).argParser(countParser('connections', MAX_CONNECTIONS_LIMIT)),
+      )
+      .addOption(
+        millisecondsOption(
+          '--handshake-timeout-ms <ms>',
+          'tls and websocket: close a connection that has not finished its handshake this long after connecting (default: 10000)',
+        ),
+      ),
   );
   if (typeof parsed === 'number') return parsed;
   const { endpoint } = parsed;
-  const { drainMs, idleTimeoutMs, frameTimeoutMs, handshakeTimeoutMs } = parsed.options;
+  const { drainMs, idleTimeoutMs, frameTimeoutMs, handshakeTimeoutMs, maxConnectionsPerIp } = parsed.options;
 
   const log = (line: string): void => {
     io.stderr.write(`${line}\n`);
@@ -89,7 +104,9 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
     return USAGE_EXIT_CODE;
   };
   if (handshakeTimeoutMs !== undefined && endpoint.transport !== 'tls' && endpoint.transport !== 'websocket') {
-    return usageError(`--handshake-timeout-ms applies to tls:// and ws:// addresses, not ${describeEndpoint(endpoint)}`);
+    return usageError(
+      `--handshake-timeout-ms applies to tls:// and ws:// addresses, not ${describeEndpoint(endpoint)}`,
+    );
   }
   if (handshakeTimeoutMs === 0) return usageError('--handshake-timeout-ms must be at least 1');
   const concurrencyProblem = checkConcurrencyArgs(parsed.options);
@@ -111,6 +128,7 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
       ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs: idleTimeoutMs === 0 ? null : idleTimeoutMs }),
       ...(frameTimeoutMs === undefined ? {} : { frameTimeoutMs: frameTimeoutMs === 0 ? null : frameTimeoutMs }),
       ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
+      ...(maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerAddress: maxConnectionsPerIp }),
     },
     parsed.options,
   );

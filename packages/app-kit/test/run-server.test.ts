@@ -60,12 +60,14 @@ describe('runServer', () => {
     expect(recorded.shutdown).toEqual({ drainMs: 250 });
   });
 
-  it('passes --frame-timeout-ms (0 = none) and --handshake-timeout-ms for a websocket address through', async () => {
+  it('passes --frame-timeout-ms (0 = none), --handshake-timeout-ms (websocket) and --max-connections-per-ip through', async () => {
     const { recorded } = await runUntil(
       ['--transport', 'websocket', '--port', '0', '--frame-timeout-ms', '0', '--handshake-timeout-ms', '2500'],
       'SIGINT',
     );
     expect(recorded.options).toMatchObject({ transport: 'websocket', frameTimeoutMs: null, handshakeTimeoutMs: 2500 });
+    const perIp = await runUntil(['--max-connections-per-ip', '8'], 'SIGINT');
+    expect(perIp.recorded.options).toMatchObject({ maxConnectionsPerAddress: 8 });
   });
 
   it('--unix implies the unix transport', async () => {
@@ -84,7 +86,10 @@ describe('runServer', () => {
     [['--drain-ms', '-1'], /unknown option|--drain-ms/],
     [['--bogus'], /unknown option '--bogus'/],
     [['--max-queued', '10'], /--max-queued needs --max-connections/],
-    [['--max-connections', '2', '--overflow', 'refuse', '--queue-timeout-ms', '10'], /--queue-timeout-ms applies to --overflow queue/],
+    [
+      ['--max-connections', '2', '--overflow', 'refuse', '--queue-timeout-ms', '10'],
+      /--queue-timeout-ms applies to --overflow queue/,
+    ],
     [['--handshake-timeout-ms', '500'], /--handshake-timeout-ms applies to tls:\/\/ and ws:\/\/ addresses, not tcp/],
     [['--transport', 'websocket', '--handshake-timeout-ms', '0'], /--handshake-timeout-ms must be at least 1/],
     [['extra'], /too many arguments|unexpected/],

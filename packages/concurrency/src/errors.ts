@@ -65,7 +65,9 @@ export function checkLimits(
   }
   const queueTimeoutMs = limits.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
   if (!Number.isInteger(queueTimeoutMs) || queueTimeoutMs < 1 || queueTimeoutMs > MAX_TIMER_MS) {
-    throw new RangeError(`${model}: queueTimeoutMs must be an integer 1–${MAX_TIMER_MS}, got ${String(queueTimeoutMs)}`);
+    throw new RangeError(
+      `${model}: queueTimeoutMs must be an integer 1–${MAX_TIMER_MS}, got ${String(queueTimeoutMs)}`,
+    );
   }
   return { maxConnections, overflow, maxQueued, queueTimeoutMs };
 }

@@ -1,5 +1,6 @@
 import { type ClusterPrimary, type ConcurrencyModel, eventLoop } from '@sockspec/concurrency';
 import { type BoundAddress, type ByteChannel, type Listener, type ListenOptions, listen } from '@sockspec/transport';
+import { AddressQuota } from './address-quota.js';
 import { type ConnectionHost, ServedConnection } from './connection.js';
 import { ServerStateError } from './errors.js';
 import { PeerDirectory } from './peers.js';
@@ -36,6 +37,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
 
   readonly #options: ServerOptions;
   readonly #connections = new Set<ServedConnection<Incoming>>();
+  readonly #perAddress: AddressQuota | null;
   #nextId = 1;
   #listening: Promise<BoundAddress> | null = null;
   #listener: Listener | null = null;
@@ -55,6 +57,10 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     this.idleTimeoutMs = options.idleTimeoutMs === undefined ? protocol.idleTimeoutMs : options.idleTimeoutMs;
     this.frameTimeoutMs = options.frameTimeoutMs === undefined ? DEFAULT_FRAME_TIMEOUT_MS : options.frameTimeoutMs;
     this.log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
+    this.#perAddress =
+      options.maxConnectionsPerAddress === undefined
+        ? null
+        : new AddressQuota(options.maxConnectionsPerAddress, (line) => this.log(`${protocol.name}: ${line}`));
     if (protocol.usesGroups === true && (this.model.remote !== undefined || this.model.cluster !== undefined)) {
       throw new ServerStateError(
         `${protocol.name}: its spec declares groups and broadcasts, which reach only the connections of one process, so the '${this.model.name}' model cannot run it; use 'async' or 'serial'`,
@@ -178,7 +184,16 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
       channel.destroy();
       return;
     }
+    let release: (() => void) | null = null;
+    if (this.#perAddress !== null) {
+      release = this.#perAddress.take(channel.remote);
+      if (release === null) {
+        channel.destroy();
+        return;
+      }
+    }
     const connection = new ServedConnection(this, channel, this.#nextId++);
+    if (release !== null) connection.onClose(release);
     this.#connections.add(connection);
     const claim = this.#claims.shift();
     if (claim !== undefined) {
@@ -234,6 +249,7 @@ function listenOptions(options: ServerOptions): ListenOptions {
     frameTimeoutMs: _frame,
     log: _log,
     maxGroupsPerConnection: _groups,
+    maxConnectionsPerAddress: _perAddress,
     maxBroadcastBacklogBytes: _backlog,
     transport,
     ...socket

@@ -131,6 +131,12 @@ export interface ServerOptions extends SocketOptions {
    * Default 30,000 ms; null disables it.
    */
   readonly frameTimeoutMs?: number | null;
+  /**
+   * Connections one peer IP may have open at once; one more is closed at
+   * accept, with at most one log line per address per 10 s. Not applied to
+   * unix-socket peers. Default: no limit.
+   */
+  readonly maxConnectionsPerAddress?: number;
   /** Groups one connection may be in at once (declared joins past it are refused). Default 256. */
   readonly maxGroupsPerConnection?: number;
   /** Unsent bytes past which a connection counts as too slow for broadcasts and is closed. Default 8 MiB. */

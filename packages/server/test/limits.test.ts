@@ -153,3 +153,43 @@ describe('serial', () => {
     await next;
   });
 });
+
+describe('maxConnectionsPerAddress', () => {
+  it('closes one connection too many from an address at once, serves other addresses, and frees the place on close', async () => {
+    const { connect, logs } = await startServer(workProtocol(), { maxConnectionsPerAddress: 2 });
+    const first = await connect();
+    const second = await connect();
+    const refused = [await connect(), await connect(), await connect()];
+    for (const peer of refused) {
+      expect(await peer.nextLine()).toBeNull();
+      await peer.closed;
+    }
+    // Three refusals within 10 s: one log line, not three.
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /^work: 127\.0\.0\.1:\d+: refused a connection: 2 of maxConnectionsPerAddress 2 from 127\.0\.0\.1 are open$/,
+      ),
+    ]);
+    // Another address is not affected.
+    const other = await connect('127.0.0.2');
+    expect(await other.request('echo other')).toBe('other');
+    expect(await first.request('echo one')).toBe('one');
+    expect(await second.request('echo two')).toBe('two');
+    first.close();
+    await first.closed;
+    await expect
+      .poll(async () => {
+        const again = await connect();
+        const line = await again.request('echo again');
+        again.close();
+        return line;
+      })
+      .toBe('again');
+  });
+
+  it('checks the limit', () => {
+    expect(() => createServer(workProtocol(), { maxConnectionsPerAddress: 0 })).toThrow(
+      /maxConnectionsPerAddress must be a positive integer, got 0/,
+    );
+  });
+});

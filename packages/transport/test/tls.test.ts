@@ -139,7 +139,9 @@ describe('tls', () => {
 
   it('frees the descriptor of a peer that closes before its handshake (a scan or a health check), without a log line', async () => {
     const lines: string[] = [];
-    const listener = res.listener(await listen({ transport: 'tls', ...serverTls(), transportLog: (l) => lines.push(l) }));
+    const listener = res.listener(
+      await listen({ transport: 'tls', ...serverTls(), transportLog: (l) => lines.push(l) }),
+    );
     const before = await openDescriptors();
     const closed = await rawPeers(listener.address.port, 100, (socket) => socket.end(), 5000);
     expect(closed.filter((after) => after === null)).toEqual([]);
@@ -175,7 +177,9 @@ describe('tls', () => {
     expect(await openDescriptors()).toBeLessThanOrEqual(before + 2);
     // A real client is still served, and keeps its connection past the deadline.
     const accepted = nextChannel(listener);
-    const client = res.channel(await connect({ transport: 'tls', port: listener.address.port, tls: { ca: files.caCert } }));
+    const client = res.channel(
+      await connect({ transport: 'tls', port: listener.address.port, tls: { ca: files.caCert } }),
+    );
     const server = await accepted;
     await new Promise((resolve) => setTimeout(resolve, 400));
     const got = readBytes(server, 2);
@@ -186,7 +190,9 @@ describe('tls', () => {
   it('keeps a connection half-open once the handshake is done: the peer ends its side and still reads the reply', async () => {
     const listener = res.listener(await listen({ transport: 'tls', ...serverTls() }));
     const accepted = nextChannel(listener);
-    const client = res.channel(await connect({ transport: 'tls', port: listener.address.port, tls: { ca: files.caCert } }));
+    const client = res.channel(
+      await connect({ transport: 'tls', port: listener.address.port, tls: { ca: files.caCert } }),
+    );
     const server = await accepted;
     const request = readBytes(server, 3);
     const ended = once((done) => server.onEnd(done));
@@ -210,7 +216,9 @@ describe('tls', () => {
     await expect(listen({ transport: 'tcp', handshakeTimeoutMs: 1000 })).rejects.toThrow(
       /handshakeTimeoutMs does not apply to transport tcp/,
     );
-    await expect(listen({ transport: 'tls', ...serverTls(), handshakeTimeoutMs: 0 })).rejects.toThrow(InvalidAddressError);
+    await expect(listen({ transport: 'tls', ...serverTls(), handshakeTimeoutMs: 0 })).rejects.toThrow(
+      InvalidAddressError,
+    );
     await expect(connect({ transport: 'tls', port: 1, tls: { requestCert: true } })).rejects.toThrow(/listener option/);
   });
 });

@@ -8,7 +8,8 @@ import { TestPeer } from './peer.js';
 export interface Started {
   readonly server: ProtocolServer;
   readonly logs: string[];
-  connect(): Promise<TestPeer>;
+  /** `localAddress`: connect from this loopback IP (127.0.0.2, …) to be another peer address. */
+  connect(localAddress?: string): Promise<TestPeer>;
 }
 
 const servers: ProtocolServer[] = [];
@@ -42,7 +43,7 @@ export function createServer<Incoming>(protocol: ServerProtocol<Incoming>, optio
   return {
     server,
     logs,
-    connect: () => connectPeer(server),
+    connect: (localAddress?: string) => connectPeer(server, localAddress),
   };
 }
 
@@ -56,10 +57,10 @@ export async function startServer<Incoming>(
   return started;
 }
 
-export async function connectPeer(server: ProtocolServer): Promise<TestPeer> {
+export async function connectPeer(server: ProtocolServer, localAddress?: string): Promise<TestPeer> {
   const address = server.address;
   if (address === null) throw new Error('test: server is not listening');
-  const peer = await TestPeer.connect(address);
+  const peer = await TestPeer.connect(address, localAddress);
   peers.push(peer);
   return peer;
 }

@@ -46,12 +46,17 @@ export class TestPeer {
     });
   }
 
-  static connect(address: BoundAddress): Promise<TestPeer> {
+  /** `localAddress` picks the client's own IP, e.g. 127.0.0.2 to be a second peer address on loopback. */
+  static connect(address: BoundAddress, localAddress?: string): Promise<TestPeer> {
     return new Promise((resolve, reject) => {
       const socket =
         address.transport === 'unix'
           ? net.connect({ path: address.host })
-          : net.connect({ host: address.host, port: address.port });
+          : net.connect({
+              host: address.host,
+              port: address.port,
+              ...(localAddress === undefined ? {} : { localAddress }),
+            });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
