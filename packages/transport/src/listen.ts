@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { boundAddress, type ResolvedTarget, resolveTarget, tcpPeer } from './address.js';
 import { type ChannelSettings, resolveChannelSettings, SocketChannel } from './channel.js';
 import { listenDatagram } from './datagram.js';
+import { watchDescriptors } from './descriptor-watch.js';
 import { AddressInUseError, InvalidAddressError, systemErrorCode } from './errors.js';
 import { listenError } from './listen-error.js';
 import { transportLogOf } from './log.js';
@@ -71,9 +72,9 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     });
     const bound = server.address() as net.AddressInfo;
     const address = boundAddress(target.transport, bound.address, bound.port);
-    const listener = new SocketListener(server, address, settings, backlog, undefined);
+    const log = transportLogOf(options);
+    const listener = new SocketListener(server, address, settings, backlog, undefined, log);
     if (secure !== undefined) {
-      const log = transportLogOf(options);
       // Half-open is wanted once the handshake is done (a peer may end its side and still read the reply), but
       // not before it: a peer that sends FIN mid-handshake would otherwise keep its descriptor for good.
       server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
@@ -101,7 +102,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     throw listenError(target.url, err);
   }
   const address = boundAddress('unix', target.path, 0);
-  return new SocketListener(server, address, settings, backlog, identity);
+  return new SocketListener(server, address, settings, backlog, identity, transportLogOf(options));
 }
 
 interface BindOptions {
@@ -240,6 +241,7 @@ export class SocketListener implements Listener {
   #releaseScheduled = false;
   #closed = false;
   #unixPeerSeq = 0;
+  readonly #unwatchDescriptors: () => void;
 
   constructor(
     server: net.Server,
@@ -247,6 +249,7 @@ export class SocketListener implements Listener {
     settings: ChannelSettings,
     holdLimit: number,
     socketFile: Stats | undefined,
+    log: (line: string) => void,
   ) {
     this.#server = server;
     this.address = address;
@@ -257,6 +260,7 @@ export class SocketListener implements Listener {
     // the TLSSocket once its handshake is done.
     server.on(server instanceof tls.Server ? 'secureConnection' : 'connection', this.#onConnection);
     server.on('error', this.#onServerError);
+    this.#unwatchDescriptors = watchDescriptors(address.url, log);
   }
 
   /** Connections accepted by the OS but not yet handed to onChannel (paused, or no listener yet). */
@@ -291,6 +295,7 @@ export class SocketListener implements Listener {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unwatchDescriptors();
     // Held sockets were never handed out, so nobody else will close them.
     const held = this.#held;
     this.#held = [];

@@ -4,6 +4,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { boundAddress, type ResolvedTarget, tcpLocal, tcpPeer } from './address.js';
 import type { ChannelSettings } from './channel.js';
 import { connectError, DEFAULT_CONNECT_TIMEOUT_MS } from './connect-error.js';
+import { watchDescriptors } from './descriptor-watch.js';
 import {
   ConnectionClosedError,
   ConnectTimeoutError,
@@ -276,6 +277,7 @@ export class WebSocketListener implements Listener {
   #held: WebSocketChannel[] = [];
   #accepting = true;
   #closed = false;
+  readonly #unwatchDescriptors: () => void;
 
   constructor(
     server: http.Server,
@@ -289,6 +291,7 @@ export class WebSocketListener implements Listener {
     this.#wss = wss;
     this.address = address;
     this.#holdLimit = holdLimit;
+    this.#unwatchDescriptors = watchDescriptors(address.url, log);
     wss.on('connection', (ws: WebSocket, request: http.IncomingMessage) => {
       const socket = request.socket;
       const channel = new WebSocketChannel(ws, socket, this.address, tcpPeer('websocket', socket), settings, log);
@@ -330,6 +333,7 @@ export class WebSocketListener implements Listener {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unwatchDescriptors();
     for (const channel of this.#held.splice(0)) channel.destroy();
     // Stop taking upgrades and free the port at once; accepted websockets stay open.
     this.#wss.close();
