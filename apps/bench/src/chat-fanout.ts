@@ -390,7 +390,9 @@ export async function runChatFanoutBench(argv: readonly string[]): Promise<numbe
   for (const kind of FANOUT_SERVER_KINDS) {
     let server: ChildServer | undefined;
     try {
-      server = await startChildServer(THIS_FILE, ['--serve', kind, '--port', '0'], {
+      // --message-rate 0: the chat server's flood protection (20 messages/s per connection) would time the
+      // sender's rounds instead of the fan-out.
+      server = await startChildServer(THIS_FILE, ['--serve', kind, '--port', '0', '--message-rate', '0'], {
         name: `the ${kind} chat server`,
       });
       results.push(await runFanout(server, kind, options));

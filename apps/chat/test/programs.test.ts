@@ -57,6 +57,29 @@ function runChat(address: ListeningAddress, args: string[], input: string) {
   });
 }
 
+describe('sockspec-chat-server flood protection', () => {
+  it('slows a connection that says 100 lines at once to 20 a second (40 at once), and delivers every line', async () => {
+    const { address } = await startServerProgram('tcp');
+    const started = asStarted(address);
+    const listener = await Peer.join(started, 'listener', 'general');
+    const flooder = await Peer.join(started, 'flooder', 'general');
+    const heard = () => listener.pushes.filter((message) => message.type === 'Said').length;
+    const sending = performance.now();
+    const sent = Array.from({ length: 100 }, (_, i) =>
+      flooder.client.say({ room: 'general', text: `line ${i}` }, { timeoutMs: 20_000 }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // After one second: the burst (40, less the Join) and about 20 more; without the limit all 100.
+    expect(heard()).toBeGreaterThanOrEqual(30);
+    expect(heard()).toBeLessThanOrEqual(70);
+    await Promise.all(sent);
+    // The last Said may reach the listener just after the flooder's last Ok.
+    await expect.poll(heard, { timeout: 2000 }).toBe(100);
+    // 61 lines past the burst at 20 a second take at least 3 s.
+    expect(performance.now() - sending).toBeGreaterThanOrEqual(2900);
+  }, 20_000);
+});
+
 describe('sockspec-chat (script mode: stdin and stdout are pipes)', () => {
   it.each<TestTransport>(['tcp', 'unix'])(
     'over %s runs each line as a command, prints tab-separated events and exits 0 at the end of input',

@@ -1,5 +1,5 @@
 import type { ConcurrencyModel } from '@sockspec/concurrency';
-import type { ProtocolServer, ServerOptions } from '@sockspec/server';
+import type { MessageRate, ProtocolServer, ServerOptions } from '@sockspec/server';
 import { type Command, Option } from 'commander';
 import {
   describeEndpoint,
@@ -16,6 +16,7 @@ import {
   countParser,
   createConcurrency,
   MAX_CONNECTIONS_LIMIT,
+  wholeNumber,
 } from './concurrency.js';
 import { type ProgramIO, processIO } from './io.js';
 
@@ -38,6 +39,8 @@ export interface ServerProgram extends ProgramIdentity {
    * package's `createServerProtocol()`), since a closure cannot cross threads.
    */
   readonly threadsModule?: string | URL;
+  /** The message rate per connection when --message-rate is not given (chat: Join, Leave and Say broadcast). */
+  readonly defaultMessageRate?: MessageRate;
 }
 
 const DEFAULT_DRAIN_MS = 5000;
@@ -57,6 +60,8 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
       frameTimeoutMs?: number;
       handshakeTimeoutMs?: number;
       maxConnectionsPerIp?: number;
+      messageRate?: number;
+      messageBurst?: number;
     }
   >(program, 'listen', io, (command) =>
     addConcurrencyOptions(program.addOptions?.(command) ?? command)
@@ -81,6 +86,18 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
       )
       .addOption(
         new Option(
+          '--message-rate <n>',
+          `messages per second one connection may send; a faster peer is slowed, not cut off; 0 = no limit (default: ${program.defaultMessageRate === undefined ? 'no limit' : program.defaultMessageRate.perSecond})`,
+        ).argParser(wholeNumber('messages per second')),
+      )
+      .addOption(
+        new Option(
+          '--message-burst <n>',
+          'messages a connection may send at once after a quiet spell (default: one second of --message-rate)',
+        ).argParser(countParser('messages', MAX_CONNECTIONS_LIMIT)),
+      )
+      .addOption(
+        new Option(
           '--max-connections-per-ip <n>',
           'connections one peer IP may have open; one more is closed at once (default: no limit)',
         ).argParser(countParser('connections', MAX_CONNECTIONS_LIMIT)),
@@ -94,7 +111,8 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
   );
   if (typeof parsed === 'number') return parsed;
   const { endpoint } = parsed;
-  const { drainMs, idleTimeoutMs, frameTimeoutMs, handshakeTimeoutMs, maxConnectionsPerIp } = parsed.options;
+  const { drainMs, idleTimeoutMs, frameTimeoutMs, handshakeTimeoutMs, maxConnectionsPerIp, messageRate, messageBurst } =
+    parsed.options;
 
   const log = (line: string): void => {
     io.stderr.write(`${line}\n`);
@@ -109,6 +127,14 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
     );
   }
   if (handshakeTimeoutMs === 0) return usageError('--handshake-timeout-ms must be at least 1');
+  const perSecond = messageRate ?? program.defaultMessageRate?.perSecond;
+  if (messageBurst !== undefined && (perSecond === undefined || perSecond === 0)) {
+    return usageError('--message-burst needs a --message-rate: without a rate there is nothing to burst past');
+  }
+  const programBurst = messageRate === undefined ? program.defaultMessageRate?.burst : undefined;
+  const burst = messageBurst ?? programBurst;
+  const rate: MessageRate | undefined =
+    perSecond === undefined || perSecond === 0 ? undefined : { perSecond, ...(burst === undefined ? {} : { burst }) };
   const concurrencyProblem = checkConcurrencyArgs(parsed.options);
   if (concurrencyProblem !== undefined) return usageError(concurrencyProblem);
   let concurrency: ConcurrencyModel;
@@ -129,6 +155,7 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
       ...(frameTimeoutMs === undefined ? {} : { frameTimeoutMs: frameTimeoutMs === 0 ? null : frameTimeoutMs }),
       ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
       ...(maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerAddress: maxConnectionsPerIp }),
+      ...(rate === undefined ? {} : { messageRate: rate }),
     },
     parsed.options,
   );

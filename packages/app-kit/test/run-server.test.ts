@@ -70,6 +70,23 @@ describe('runServer', () => {
     expect(perIp.recorded.options).toMatchObject({ maxConnectionsPerAddress: 8 });
   });
 
+  it('--message-rate and --message-burst set the rate; a program default applies unless --message-rate 0', async () => {
+    const explicit = await runUntil(['--message-rate', '20', '--message-burst', '5'], 'SIGINT');
+    expect(explicit.recorded.options).toMatchObject({ messageRate: { perSecond: 20, burst: 5 } });
+    expect((await runUntil([], 'SIGINT')).recorded.options).not.toHaveProperty('messageRate');
+
+    const chatty = async (argv: string[]) => {
+      const io = fakeIO(argv);
+      const recorded: Recorded = { onListen: () => queueMicrotask(() => io.signals.emit('SIGINT')) };
+      await runServer({ ...program(recorded), defaultMessageRate: { perSecond: 20, burst: 40 } }, io);
+      return recorded.options;
+    };
+    expect(await chatty([])).toMatchObject({ messageRate: { perSecond: 20, burst: 40 } });
+    expect(await chatty(['--message-rate', '5'])).toMatchObject({ messageRate: { perSecond: 5 } });
+    expect((await chatty(['--message-rate', '5']))?.messageRate).not.toHaveProperty('burst');
+    expect(await chatty(['--message-rate', '0'])).not.toHaveProperty('messageRate');
+  });
+
   it('--unix implies the unix transport', async () => {
     const { recorded } = await runUntil(['--unix', '/tmp/x.sock', '--idle-timeout-ms', '1500'], 'SIGTERM');
     expect(recorded.options).toMatchObject({ transport: 'unix', path: '/tmp/x.sock', idleTimeoutMs: 1500 });
@@ -85,6 +102,11 @@ describe('runServer', () => {
     [['--unix', '/tmp/x.sock', '--transport', 'tcp'], /--unix cannot be combined with --transport tcp/],
     [['--drain-ms', '-1'], /unknown option|--drain-ms/],
     [['--bogus'], /unknown option '--bogus'/],
+    [['--message-burst', '10'], /--message-burst needs a --message-rate/],
+    [
+      ['--message-rate', 'fast'],
+      /--message-rate .*expected a whole number of messages per second from 0 to 1000000, got 'fast'/,
+    ],
     [['--max-queued', '10'], /--max-queued needs --max-connections/],
     [
       ['--max-connections', '2', '--overflow', 'refuse', '--queue-timeout-ms', '10'],

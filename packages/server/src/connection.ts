@@ -9,6 +9,7 @@ import { SockspecError } from '@sockspec/errors';
 import { type ByteChannel, isDatagramTransport, type PeerAddress } from '@sockspec/transport';
 import { DrainTimeoutError, describeError } from './errors.js';
 import type { PeerDirectory } from './peers.js';
+import { type MessageRate, TokenBucket } from './token-bucket.js';
 import type { Connection, ServerHooks, ServerProtocol } from './types.js';
 
 /**
@@ -26,6 +27,8 @@ export interface ConnectionHost<Incoming> {
   readonly idleTimeoutMs: number | null;
   /** Longest a partial frame may be held since the last complete one; null: no limit. */
   readonly frameTimeoutMs: number | null;
+  /** Messages a connection may send; past it, reading waits (TCP pushes back on the peer). null: no limit. */
+  readonly messageRate: Required<MessageRate> | null;
   readonly log: (line: string) => void;
   /** True once shutdown has begun: finish the message in flight, then close. */
   readonly draining: boolean;
@@ -77,6 +80,8 @@ export class ServedConnection<Incoming> implements Connection {
   #idleTimer: NodeJS.Timeout | null = null;
   #lastInputAt = 0;
   #frameTimer: NodeJS.Timeout | null = null;
+  readonly #rate: TokenBucket | null;
+  #throttleLogged = false;
   /** When the last frame was complete (or the connection opened): a partial frame is timed from here. */
   #lastFrameAt = Date.now();
   #lingerTimer: NodeJS.Timeout | null = null;
@@ -88,6 +93,7 @@ export class ServedConnection<Incoming> implements Connection {
     this.#channel = channel;
     this.id = id;
     this.remote = channel.remote;
+    this.#rate = host.messageRate === null ? null : new TokenBucket(host.messageRate, performance.now());
     // On a datagram transport each datagram is one frame, lines included.
     const datagram = isDatagramTransport(channel.remote.transport);
     this.#decoder = createFrameDecoder(framingForTransport(host.protocol.framing, { datagram }), { sender: 'client' });
@@ -319,6 +325,7 @@ export class ServedConnection<Incoming> implements Connection {
         }
         const frame = this.#nextFrame();
         if (frame === undefined) break;
+        if (this.#rate !== null && !(await this.#waitForToken(this.#rate))) return;
         const session = this.#session;
         if (session !== null) {
           // The worker decodes and dispatches; its bad-input errors come back
@@ -372,6 +379,26 @@ export class ServedConnection<Incoming> implements Connection {
       this.#pumping = false;
       this.#backlogged = false;
       this.#updateFlow();
+    }
+  }
+
+  /**
+   * Waits until the message rate lets one more message through. Meanwhile
+   * #pumping stays true, so the next chunk pauses reading: a flooding peer is
+   * slowed by TCP, and nothing it sent is lost. False if the connection
+   * closed while waiting.
+   */
+  async #waitForToken(bucket: TokenBucket): Promise<boolean> {
+    for (;;) {
+      const waitMs = bucket.take(performance.now());
+      if (waitMs === 0) return true;
+      if (!this.#throttleLogged) {
+        this.#throttleLogged = true;
+        const { perSecond, burst } = this.#host.messageRate!;
+        this.#logLine(`sends faster than messageRate ${perSecond}/s (burst ${burst}); reading slows to that rate`);
+      }
+      await new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
+      if (this.#phase !== 'open') return false;
     }
   }
 

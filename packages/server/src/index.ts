@@ -16,6 +16,7 @@ export {
   sendOutgoingStream,
   settleIncomingStream,
 } from './streams.js';
+export type { MessageRate } from './token-bucket.js';
 export type {
   Connection,
   Peers,

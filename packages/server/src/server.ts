@@ -4,6 +4,7 @@ import { AddressQuota } from './address-quota.js';
 import { type ConnectionHost, ServedConnection } from './connection.js';
 import { ServerStateError } from './errors.js';
 import { PeerDirectory } from './peers.js';
+import { checkMessageRate, type MessageRate } from './token-bucket.js';
 import type { ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, ShutdownOptions } from './types.js';
 
 /** A frame that takes longer than this to arrive is a peer holding the connection open byte by byte. */
@@ -31,6 +32,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   readonly hooks: ServerHooks;
   readonly idleTimeoutMs: number | null;
   readonly frameTimeoutMs: number | null;
+  readonly messageRate: Required<MessageRate> | null;
   readonly log: (line: string) => void;
   draining = false;
   readonly peers: PeerDirectory;
@@ -56,6 +58,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     this.hooks = options.hooks ?? {};
     this.idleTimeoutMs = options.idleTimeoutMs === undefined ? protocol.idleTimeoutMs : options.idleTimeoutMs;
     this.frameTimeoutMs = options.frameTimeoutMs === undefined ? DEFAULT_FRAME_TIMEOUT_MS : options.frameTimeoutMs;
+    this.messageRate = options.messageRate === undefined ? null : checkMessageRate(options.messageRate);
     this.log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
     this.#perAddress =
       options.maxConnectionsPerAddress === undefined
@@ -250,6 +253,7 @@ function listenOptions(options: ServerOptions): ListenOptions {
     log: _log,
     maxGroupsPerConnection: _groups,
     maxConnectionsPerAddress: _perAddress,
+    messageRate: _rate,
     maxBroadcastBacklogBytes: _backlog,
     transport,
     ...socket

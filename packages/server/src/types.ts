@@ -2,6 +2,7 @@ import type { FramingConfig } from '@sockspec/codec';
 import type { ConcurrencyModel } from '@sockspec/concurrency';
 import type { SockspecError } from '@sockspec/errors';
 import type { BoundAddress, PeerAddress, SocketOptions, TransportKind } from '@sockspec/transport';
+import type { MessageRate } from './token-bucket.js';
 
 /**
  * Everything protocol-specific, already compiled to code by the generator.
@@ -137,6 +138,12 @@ export interface ServerOptions extends SocketOptions {
    * unix-socket peers. Default: no limit.
    */
   readonly maxConnectionsPerAddress?: number;
+  /**
+   * Messages one connection may send, as a token bucket. A peer sending
+   * faster is not cut off: its messages wait, reading pauses, and TCP slows
+   * it down (one log line per connection the first time). Default: no limit.
+   */
+  readonly messageRate?: MessageRate;
   /** Groups one connection may be in at once (declared joins past it are refused). Default 256. */
   readonly maxGroupsPerConnection?: number;
   /** Unsent bytes past which a connection counts as too slow for broadcasts and is closed. Default 8 MiB. */

@@ -193,3 +193,38 @@ describe('maxConnectionsPerAddress', () => {
     );
   });
 });
+
+describe('messageRate', () => {
+  it('slows a peer that sends faster than the rate to that rate, answers everything in order, and leaves others alone', async () => {
+    const { connect, logs } = await startServer(workProtocol(), { messageRate: { perSecond: 100, burst: 10 } });
+    const flooder = await connect();
+    const other = await connect();
+    const started = performance.now();
+    // 60 requests in one write: 10 pass at once (the burst), the other 50 at 100 per second.
+    flooder.socket.write(Array.from({ length: 60 }, (_, i) => `echo ${i}\n`).join(''));
+    // Another connection's messages do not wait for the flooder's.
+    const otherStarted = performance.now();
+    expect(await other.request('echo other')).toBe('other');
+    expect(performance.now() - otherStarted).toBeLessThan(200);
+    const replies: (string | null)[] = [];
+    for (let i = 0; i < 60; i++) replies.push(await flooder.nextLine());
+    const took = performance.now() - started;
+    expect(replies).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
+    // 50 beyond the burst at 100/s cannot take less than 500 ms.
+    expect(took).toBeGreaterThanOrEqual(480);
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /^work: 127\.0\.0\.1:\d+: sends faster than messageRate 100\/s \(burst 10\); reading slows to that rate$/,
+      ),
+    ]);
+  });
+
+  it('checks the rate', () => {
+    expect(() => createServer(workProtocol(), { messageRate: { perSecond: 0 } })).toThrow(
+      /messageRate.perSecond must be a number above 0, got 0/,
+    );
+    expect(() => createServer(workProtocol(), { messageRate: { perSecond: 5, burst: 0.5 } })).toThrow(
+      /messageRate.burst must be a positive integer, got 0.5/,
+    );
+  });
+});
