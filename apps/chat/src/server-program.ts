@@ -14,12 +14,20 @@ export const CHAT_DEFAULT_PORT = 5680;
 /** Members.nicks and Rooms.rooms hold at most these (the spec's maxCount), so no room or server may outgrow them. */
 export const MAX_ROOM_MEMBERS = 400;
 export const MAX_ROOMS = 1000;
+/**
+ * Rooms one connection may be in at once, IRC's usual CHANLIMIT. Without it
+ * 4 connections (256 groups each, the engine's limit) filled all 1,000 rooms
+ * and nobody else could open one (issue 13).
+ */
+export const DEFAULT_MAX_ROOMS_PER_CONNECTION = 20;
 
 export interface ChatLimits {
   /** Members one room may have; at most MAX_ROOM_MEMBERS. */
   readonly maxRoomMembers?: number;
   /** Rooms the server may have at once; at most MAX_ROOMS. */
   readonly maxRooms?: number;
+  /** Rooms one connection may be in at once. Default DEFAULT_MAX_ROOMS_PER_CONNECTION. */
+  readonly maxRoomsPerConnection?: number;
 }
 
 /** Where a connection's rooms are kept for its finish hook: by then the engine has taken it out of every group. */
@@ -36,6 +44,7 @@ const ROOMS_KEY = 'chat:rooms';
 export function createChatHandlers(limits: ChatLimits = {}): ChatHandlers {
   const maxRoomMembers = Math.min(limits.maxRoomMembers ?? MAX_ROOM_MEMBERS, MAX_ROOM_MEMBERS);
   const maxRooms = Math.min(limits.maxRooms ?? MAX_ROOMS, MAX_ROOMS);
+  const maxRoomsPerConnection = limits.maxRoomsPerConnection ?? DEFAULT_MAX_ROOMS_PER_CONNECTION;
   const owners = new Map<string, ChatConnection>();
   const notJoined = (room: string): ChatRefusal => ({
     reason: 'notJoined',
@@ -56,6 +65,12 @@ export function createChatHandlers(limits: ChatLimits = {}): ChatHandlers {
         return { reason: 'nickTaken', text: `nick '${message.nick}' is taken by someone else; pick another` };
       }
       if (!connection.groups.has(message.room)) {
+        if (connection.groups.size >= maxRoomsPerConnection) {
+          return {
+            reason: 'badRequest',
+            text: `you are in ${connection.groups.size} rooms, the most one connection may be in; leave one first`,
+          };
+        }
         const size = connection.members(message.room).length;
         if (size >= maxRoomMembers) {
           return {

@@ -81,6 +81,21 @@ describe.each<TestTransport>(['tcp', 'unix'])('sockspec-chat-server over %s', (t
     expect(alice.saidIn('general')).toEqual(['after']);
   });
 
+  it('keeps a connection within its rooms limit, so a few connections cannot take every room', async () => {
+    const server = await startChatServer(transport, {}, { maxRoomsPerConnection: 2 });
+    const alice = await Peer.join(server, 'alice', 'one');
+    await alice.client.join({ nick: 'alice', room: 'two' });
+    expect(await refusal(alice.client.join({ nick: 'alice', room: 'three' }), 'badRequest')).toBe(
+      'you are in 2 rooms, the most one connection may be in; leave one first',
+    );
+    // Rejoining a room it is in is not a new room; after a Leave there is room for another.
+    await expect(alice.client.join({ nick: 'alice', room: 'two' })).resolves.toMatchObject({ room: 'two' });
+    await alice.client.leave({ room: 'one' });
+    await expect(alice.client.join({ nick: 'alice', room: 'three' })).resolves.toMatchObject({ room: 'three' });
+    // Others are not affected.
+    await Peer.join(server, 'bob', 'four');
+  });
+
   it('keeps a room within its member limit and the server within its room limit', async () => {
     const server = await startChatServer(transport, {}, { maxRoomMembers: 2, maxRooms: 2 });
     await Peer.join(server, 'alice', 'general');
