@@ -1,6 +1,6 @@
-import { type ProgramIO, parseProgramArgs, processIO, USAGE_EXIT_CODE } from '@sockspec/app-kit';
+import { boundedInteger, type ProgramIO, parseProgramArgs, processIO, USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import { isSockspecError } from '@sockspec/errors';
-import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, type Command, Option } from 'commander';
 import { assertLoopbackHost } from './loopback.js';
 import { LOAD_PROTOCOLS } from './protocols.js';
 import { type LoadResult, runLoad } from './run-load.js';
@@ -13,16 +13,6 @@ export const LOAD_LIMITS = {
   seconds: 3_600,
   timeoutMs: 600_000,
 } as const;
-
-function boundedInteger(what: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    const number = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-    if (!(number >= min && number <= max)) {
-      throw new InvalidArgumentError(`expected ${what} from ${min} to ${max}, got '${value}'.`);
-    }
-    return number;
-  };
-}
 
 type LoadArgs = {
   readonly connections: number;

@@ -254,3 +254,14 @@ export function parseListeningLine(line: string): (Endpoint & { readonly url: st
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A commander parser for a whole number from min to max (at most 10 digits), with a message naming `what`. */
+export function boundedInteger(what: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const number = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(number >= min && number <= max)) {
+      throw new InvalidArgumentError(`expected ${what} from ${min} to ${max}, got '${value}'.`);
+    }
+    return number;
+  };
+}

@@ -32,17 +32,6 @@ export interface ConcurrencyContext {
   readonly log?: (line: string) => void;
 }
 
-/** A whole number from 0 to 1,000,000 (0 meaning "none" where the option says so). */
-export function wholeNumber(what: string): (value: string) => number {
-  return (value) => {
-    const count = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;
-    if (!(count >= 0 && count <= 1_000_000)) {
-      throw new InvalidArgumentError(`expected a whole number of ${what} from 0 to 1000000, got '${value}'.`);
-    }
-    return count;
-  };
-}
-
 export function countParser(what: string, max: number): (value: string) => number {
   return (value) => {
     const count = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;

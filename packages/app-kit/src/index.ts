@@ -1,4 +1,5 @@
 export {
+  boundedInteger,
   describeEndpoint,
   type EndpointRole,
   type ProgramIdentity,

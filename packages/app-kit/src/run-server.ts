@@ -2,6 +2,7 @@ import type { ConcurrencyModel } from '@sockspec/concurrency';
 import type { MessageRate, ProtocolServer, ServerOptions } from '@sockspec/server';
 import { type Command, Option } from 'commander';
 import {
+  boundedInteger,
   describeEndpoint,
   errorMessage,
   millisecondsOption,
@@ -16,7 +17,6 @@ import {
   countParser,
   createConcurrency,
   MAX_CONNECTIONS_LIMIT,
-  wholeNumber,
 } from './concurrency.js';
 import { type ProgramIO, processIO } from './io.js';
 
@@ -88,7 +88,7 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
         new Option(
           '--message-rate <n>',
           `messages per second one connection may send; a faster peer is slowed, not cut off; 0 = no limit (default: ${program.defaultMessageRate === undefined ? 'no limit' : program.defaultMessageRate.perSecond})`,
-        ).argParser(wholeNumber('messages per second')),
+        ).argParser(boundedInteger('a whole number of messages per second', 0, 1_000_000)),
       )
       .addOption(
         new Option(

@@ -123,3 +123,23 @@ export async function rawPeers(
   for (const peer of peers) peer.socket.destroy();
   return results;
 }
+
+/** A peer behaviour: writes `bytes` one byte every `everyMs`, so it is never silent for long and never done. */
+export function drip(bytes: ArrayLike<number>, everyMs = 50): (socket: net.Socket) => void {
+  return (socket) => {
+    const left = Array.from(bytes);
+    const timer = setInterval(
+      () => (left.length > 0 ? socket.write(Uint8Array.of(left.shift()!)) : undefined),
+      everyMs,
+    );
+    socket.once('close', () => clearInterval(timer));
+  };
+}
+
+/** 20 silent and 20 dripping peers at once; resolves with when the server closed each, and fails if one is still open after 3 s. */
+export async function closeSilentAndDripping(port: number, dripping: (socket: net.Socket) => void): Promise<number[]> {
+  const [silent, dripped] = await Promise.all([rawPeers(port, 20, () => {}, 3000), rawPeers(port, 20, dripping, 3000)]);
+  const times = [...silent, ...dripped];
+  if (times.some((after) => after === null)) throw new Error(`still open after 3000 ms: ${JSON.stringify(times)}`);
+  return times as number[];
+}

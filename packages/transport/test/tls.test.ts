@@ -5,7 +5,16 @@ import path from 'node:path';
 import { isSockspecError } from '@sockspec/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, InvalidAddressError, listen, parseUrl, TlsHandshakeError } from '../src/index.js';
-import { nextChannel, once, openDescriptors, Resources, rawPeers, readBytes } from './harness.js';
+import {
+  closeSilentAndDripping,
+  drip,
+  nextChannel,
+  once,
+  openDescriptors,
+  Resources,
+  rawPeers,
+  readBytes,
+} from './harness.js';
 import { makeTlsFiles, type TlsFiles } from './tls-fixture.js';
 
 const res = new Resources();
@@ -157,19 +166,10 @@ describe('tls', () => {
       await listen({ transport: 'tls', ...serverTls(), handshakeTimeoutMs: 300, transportLog: (l) => lines.push(l) }),
     );
     const before = await openDescriptors();
-    const drip = (socket: net.Socket) => {
-      // A ClientHello record header, one byte every 50 ms: every byte arrives inside the deadline.
-      const hello = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
-      const timer = setInterval(() => (hello.length > 0 ? socket.write(Uint8Array.of(hello.shift()!)) : undefined), 50);
-      socket.once('close', () => clearInterval(timer));
-    };
-    const [silent, dripping] = await Promise.all([
-      rawPeers(listener.address.port, 20, () => {}, 3000),
-      rawPeers(listener.address.port, 20, drip, 3000),
-    ]);
-    for (const after of [...silent, ...dripping]) {
-      expect(after).not.toBeNull();
-      expect(after!).toBeGreaterThanOrEqual(250);
+    // A ClientHello record header, one byte every 50 ms: every byte arrives inside the deadline.
+    const hello = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+    for (const after of await closeSilentAndDripping(listener.address.port, drip(hello))) {
+      expect(after).toBeGreaterThanOrEqual(250);
     }
     expect(lines.length).toBe(40);
     expect(lines[0]).toMatch(/TLS handshake with 127\.0\.0\.1:\d+ failed: TLS handshake timeout/);

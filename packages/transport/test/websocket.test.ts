@@ -1,10 +1,19 @@
 import http from 'node:http';
-import type net from 'node:net';
 import { isSockspecError } from '@sockspec/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connect, listen, parseUrl, WebSocketProtocolError } from '../src/index.js';
-import { closedWith, nextChannel, once, openDescriptors, Resources, rawPeers, readBytes, until } from './harness.js';
+import {
+  closedWith,
+  closeSilentAndDripping,
+  drip,
+  nextChannel,
+  once,
+  openDescriptors,
+  Resources,
+  readBytes,
+  until,
+} from './harness.js';
 
 const res = new Resources();
 afterEach(() => res.closeAll());
@@ -161,19 +170,10 @@ describe('websocket timeouts and socket options', () => {
       await listen({ transport: 'websocket', websocket: { path: '/chat' }, handshakeTimeoutMs: 300 }),
     );
     const before = await openDescriptors();
-    const drip = (socket: net.Socket) => {
-      // Request headers at one byte per 50 ms: never complete, never silent for long.
-      const request = [...'GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'];
-      const timer = setInterval(() => (request.length > 0 ? socket.write(request.shift()!) : undefined), 50);
-      socket.once('close', () => clearInterval(timer));
-    };
-    const [silent, dripping] = await Promise.all([
-      rawPeers(listener.address.port, 20, () => {}, 3000),
-      rawPeers(listener.address.port, 20, drip, 3000),
-    ]);
-    for (const after of [...silent, ...dripping]) {
-      expect(after).not.toBeNull();
-      expect(after!).toBeGreaterThanOrEqual(250);
+    // Request headers at one byte per 50 ms: never complete, never silent for long.
+    const request = new TextEncoder().encode('GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
+    for (const after of await closeSilentAndDripping(listener.address.port, drip(request))) {
+      expect(after).toBeGreaterThanOrEqual(250);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await openDescriptors()).toBeLessThanOrEqual(before + 2);
