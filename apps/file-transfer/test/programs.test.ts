@@ -17,7 +17,7 @@ import { createClient, type FileTransferClient, RemoteError } from '@sockspec/pr
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileService } from '../src/handlers.js';
 import { createFileTransferServer } from '../src/server-program.js';
-import { FileStore, type HeldBytes, partialName, type UploadWriter } from '../src/store.js';
+import { type FileDownload, FileStore, type HeldBytes, partialName, type UploadWriter } from '../src/store.js';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 const PYTHON_CLIENT = fileURLToPath(new URL('../python/ft_client.py', import.meta.url));
@@ -321,7 +321,29 @@ class WatchedStore implements FileService {
 
   list: FileStore['list'] = (path) => this.store.list(path);
   offer: FileStore['offer'] = (path, size, sha256) => this.store.offer(path, size, sha256);
-  openDownload: FileStore['openDownload'] = (path, offset) => this.store.openDownload(path, offset);
+  /** Bytes handed to downloads so far. */
+  sent = 0;
+
+  async openDownload(path: string, offset: number): Promise<FileDownload> {
+    const download = await this.store.openDownload(path, offset);
+    const watch = this;
+    async function* slowed(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of download.chunks) {
+        // A slow disk for reads too: the client receives at a known pace.
+        if (watch.throttleMs > 0) await new Promise((resolve) => setTimeout(resolve, watch.throttleMs));
+        watch.sent += chunk.length;
+        watch.notify();
+        yield chunk;
+      }
+    }
+    return {
+      size: download.size,
+      sha256: download.sha256,
+      offset: download.offset,
+      chunks: slowed(),
+      close: () => download.close(),
+    };
+  }
 
   async openUpload(path: string, size: number, sha256: Uint8Array, held?: HeldBytes): Promise<UploadWriter> {
     const upload = await this.store.openUpload(path, size, sha256, held);
@@ -451,6 +473,86 @@ describe('a client killed mid-upload', () => {
     expect(sent).toBe(size - held);
     expect(await fileSha256Hex(join(root, 'big.bin'))).toBe(digest);
     expect(await readdir(root)).toEqual(['big.bin']);
+  }, 120_000);
+});
+
+describe('a server killed mid-upload', () => {
+  it('leaves nothing under the final name, and the next server resumes the upload from the bytes on disk', async () => {
+    const size = 32 * 1024 * 1024;
+    const data = randomBytes(size);
+    const digest = sha256Hex(data);
+    await writeFile(join(work, 'big.bin'), data);
+    const partial = join(root, partialName('big.bin', Buffer.from(digest, 'hex')));
+    const slow = await startServer({
+      cwd,
+      script: 'test/fixtures/slow-disk-server.ts',
+      args: [root, join(dir, 'slow.sock')],
+    });
+    const put = (address: ListeningAddress) =>
+      startProgram({ cwd, script: CLIENT, args: [...endpointArgs(address), 'put', join(work, 'big.bin'), 'big.bin'] });
+
+    const first = put(slow.address);
+    await expect
+      .poll(async () => (await stat(partial).catch(() => ({ size: 0 }))).size, { timeout: 30_000, interval: 10 })
+      .toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    slow.program.child.kill('SIGKILL');
+    expect((await slow.program.exited).signal).toBe('SIGKILL');
+    expect((await first.exited).code).not.toBe(0);
+    await expect(stat(join(root, 'big.bin'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const held = (await stat(partial)).size;
+    expect(held).toBeLessThan(size);
+
+    const { address } = await startServer({
+      cwd,
+      script: 'src/server.ts',
+      args: ['--root', root, '--unix', join(dir, 'next.sock')],
+    });
+    const rerun = put(address);
+    expect(await rerun.exited).toEqual({ code: 0, signal: null });
+    const match = /^put big\.bin: (\d+) bytes \((\d+) sent\) .* resumed at (\d+)$/.exec(rerun.stdout[0] ?? '');
+    expect(match, rerun.stdout.join('\n')).not.toBeNull();
+    const [total, sent, resumedAt] = (match ?? []).slice(1).map(Number) as [number, number, number];
+    expect(total).toBe(size);
+    expect(resumedAt).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(resumedAt).toBeLessThanOrEqual(held);
+    expect(sent).toBe(size - resumedAt);
+    expect(await fileSha256Hex(join(root, 'big.bin'))).toBe(digest);
+    expect(await readdir(root)).toEqual(['big.bin']);
+  }, 120_000);
+});
+
+describe('a client killed mid-download', () => {
+  it('leaves nothing under the final name, only its partial file, and a rerun resumes from it', async () => {
+    const store = new WatchedStore(await FileStore.open(root));
+    const address = await listenInProcess(store);
+    const size = 32 * 1024 * 1024;
+    const data = randomBytes(size);
+    await writeFile(join(root, 'big.bin'), data);
+    const target = join(work, 'big.bin');
+    const args = [...endpointArgs(address), 'get', 'big.bin', target];
+
+    const first = startProgram({ cwd, script: CLIENT, args });
+    await store.until(() => store.sent >= 4 * 1024 * 1024, '4 MiB sent by the server');
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+
+    await expect(stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readdir(work)).toEqual(['.big.bin.part']);
+    const held = (await stat(join(work, '.big.bin.part'))).size;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(size);
+
+    store.throttleMs = 0;
+    const rerun = await runProgram({ cwd, script: CLIENT, args, timeoutMs: 60_000 });
+    expect({ code: rerun.code, stderr: rerun.stderr }).toEqual({ code: 0, stderr: [] });
+    const match = /^get \S+big\.bin: (\d+) bytes \((\d+) sent\) .* resumed at (\d+)$/.exec(rerun.stdout[0] ?? '');
+    expect(match, rerun.stdout.join('\n')).not.toBeNull();
+    const [, total, sent, resumedAt] = (match ?? []).map(Number);
+    expect(total).toBe(size);
+    expect(resumedAt).toBe(held);
+    expect(sent).toBe(size - held);
+    expect(await fileSha256Hex(target)).toBe(sha256Hex(data));
+    expect(await readdir(work)).toEqual(['big.bin']);
   }, 120_000);
 });
 
