@@ -33,6 +33,12 @@ export interface ConnectionHost<Incoming> {
   /** True once shutdown has begun: finish the message in flight, then close. */
   readonly draining: boolean;
   readonly peers: PeerDirectory;
+  /**
+   * Adds `delta` to the bytes of unfinished frames held across the server;
+   * returns false when the total is past maxBufferedBytes.
+   */
+  holdBuffered(delta: number): boolean;
+  readonly maxBufferedBytes: number;
   forget(connection: ServedConnection<Incoming>): void;
 }
 
@@ -81,6 +87,8 @@ export class ServedConnection<Incoming> implements Connection {
   #lastInputAt = 0;
   #frameTimer: NodeJS.Timeout | null = null;
   readonly #rate: TokenBucket | null;
+  /** The decoder's bufferedBytes as last told to the server (holdBuffered). */
+  #bufferedCounted = 0;
   #throttleLogged = false;
   /** When the last frame was complete (or the connection opened): a partial frame is timed from here. */
   #lastFrameAt = Date.now();
@@ -254,6 +262,13 @@ export class ServedConnection<Incoming> implements Connection {
     } catch (error) {
       this.#inputError = error;
       this.#updateFlow();
+    }
+    if (!this.#accountBuffered()) {
+      this.#logLine(
+        `the server holds more than maxBufferedBytes ${this.#host.maxBufferedBytes} of unfinished frames across its connections; closing this one, which holds ${this.#decoder.bufferedBytes}`,
+      );
+      this.close();
+      return;
     }
     if (this.#frameTimer === null && this.#decoder.bufferedBytes > 0) this.#scheduleFrameDeadline();
     if (this.#pumping) {
@@ -549,8 +564,18 @@ export class ServedConnection<Incoming> implements Connection {
     this.#idleTimer = null;
   }
 
+  /** Tells the server how many unfinished-frame bytes this connection holds now; false past the server's ceiling. */
+  #accountBuffered(): boolean {
+    const now = this.#phase === 'closed' ? 0 : this.#decoder.bufferedBytes;
+    const delta = now - this.#bufferedCounted;
+    this.#bufferedCounted = now;
+    // Only a connection that added bytes is refused: one whose frame just completed is not to blame.
+    return this.#host.holdBuffered(delta) || delta <= 0;
+  }
+
   async #onClose(error: Error | undefined): Promise<void> {
     this.#phase = 'closed';
+    this.#accountBuffered();
     this.#clearIdle();
     if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
     this.#frameTimer = null;

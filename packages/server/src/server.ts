@@ -10,6 +10,13 @@ import type { ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, Shutdo
 /** A frame that takes longer than this to arrive is a peer holding the connection open byte by byte. */
 const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
 
+/**
+ * Unfinished-frame bytes the whole server may hold: 1,000 peers each
+ * trickling a 64 KiB frame is 64 MiB, so 256 MiB leaves room for that and
+ * stops an attack from taking the machine.
+ */
+const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+
 const DEFAULT_DRAIN_MS = 5_000;
 
 /**
@@ -33,6 +40,8 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   readonly idleTimeoutMs: number | null;
   readonly frameTimeoutMs: number | null;
   readonly messageRate: Required<MessageRate> | null;
+  readonly maxBufferedBytes: number;
+  #bufferedBytes = 0;
   readonly log: (line: string) => void;
   draining = false;
   readonly peers: PeerDirectory;
@@ -59,6 +68,10 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     this.idleTimeoutMs = options.idleTimeoutMs === undefined ? protocol.idleTimeoutMs : options.idleTimeoutMs;
     this.frameTimeoutMs = options.frameTimeoutMs === undefined ? DEFAULT_FRAME_TIMEOUT_MS : options.frameTimeoutMs;
     this.messageRate = options.messageRate === undefined ? null : checkMessageRate(options.messageRate);
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    if (!Number.isInteger(this.maxBufferedBytes) || this.maxBufferedBytes < 1) {
+      throw new RangeError(`maxBufferedBytes must be a positive integer, got ${String(options.maxBufferedBytes)}`);
+    }
     this.log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
     this.#perAddress =
       options.maxConnectionsPerAddress === undefined
@@ -133,6 +146,11 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     this.#shutdown ??= this.#runShutdown(options.drainMs ?? DEFAULT_DRAIN_MS);
     return this.#shutdown;
+  }
+
+  holdBuffered(delta: number): boolean {
+    this.#bufferedBytes += delta;
+    return this.#bufferedBytes <= this.maxBufferedBytes;
   }
 
   forget(connection: ServedConnection<Incoming>): void {
@@ -254,6 +272,7 @@ function listenOptions(options: ServerOptions): ListenOptions {
     maxGroupsPerConnection: _groups,
     maxConnectionsPerAddress: _perAddress,
     messageRate: _rate,
+    maxBufferedBytes: _buffered,
     maxBroadcastBacklogBytes: _backlog,
     transport,
     ...socket

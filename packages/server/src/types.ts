@@ -144,6 +144,12 @@ export interface ServerOptions extends SocketOptions {
    * it down (one log line per connection the first time). Default: no limit.
    */
   readonly messageRate?: MessageRate;
+  /**
+   * Bytes of unfinished frames the server may hold across all its
+   * connections; the connection whose bytes pass it is closed with one log
+   * line. Default 256 MiB.
+   */
+  readonly maxBufferedBytes?: number;
   /** Groups one connection may be in at once (declared joins past it are refused). Default 256. */
   readonly maxGroupsPerConnection?: number;
   /** Unsent bytes past which a connection counts as too slow for broadcasts and is closed. Default 8 MiB. */

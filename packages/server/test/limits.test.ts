@@ -228,3 +228,52 @@ describe('messageRate', () => {
     );
   });
 });
+
+describe('maxBufferedBytes', () => {
+  it('closes the connection whose unfinished frame takes the server past the ceiling, and only that one', async () => {
+    const { connect, logs } = await startServer(workProtocol(), { maxBufferedBytes: 2000 });
+    const partial = `echo ${'a'.repeat(895)}`;
+    const first = await connect();
+    const second = await connect();
+    const third = await connect();
+    first.socket.write(partial);
+    second.socket.write(partial);
+    await expect.poll(() => logs.length, { timeout: 200 }).toBe(0);
+    third.socket.write(partial);
+    expect(await third.nextLine()).toBeNull();
+    await third.closed;
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /: the server holds more than maxBufferedBytes 2000 of unfinished frames across its connections; closing this one, which holds 900$/,
+      ),
+    ]);
+    // The two within the ceiling finish their lines and are answered; a newcomer is served.
+    first.socket.write('\n');
+    second.socket.write('\n');
+    expect(await first.nextLine()).toBe('a'.repeat(895));
+    expect(await second.nextLine()).toBe('a'.repeat(895));
+    const fourth = await connect();
+    expect(await fourth.request('echo four')).toBe('four');
+  });
+
+  it('gives the bytes back when a connection holding them closes', async () => {
+    const { connect, logs } = await startServer(workProtocol(), { maxBufferedBytes: 1000 });
+    for (let round = 0; round < 5; round++) {
+      const peer = await connect();
+      peer.socket.write(`echo ${'b'.repeat(800)}`);
+      await expect.poll(() => peer.socket.bytesWritten).toBeGreaterThan(800);
+      peer.socket.end();
+      // The server logs the frame cut short, then closes the connection; only then are its bytes given back.
+      await expect.poll(() => logs.length).toBe(round + 1);
+      await peer.closed;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const last = await connect();
+    last.socket.write(`echo ${'c'.repeat(800)}`);
+    last.socket.write('\n');
+    expect(await last.nextLine()).toBe('c'.repeat(800));
+    // Five frames cut short by their peers, and no connection refused for the ceiling.
+    expect(logs).toHaveLength(5);
+    expect(logs.every((line) => line.includes('SOCKSPEC_TRUNCATED_FRAME'))).toBe(true);
+  });
+});
