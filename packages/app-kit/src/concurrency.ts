@@ -4,7 +4,8 @@ import {
   type OverflowPolicy,
   resolveConcurrency,
 } from '@sockspec/concurrency';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { boundedInteger } from './command.js';
 
 /** Every model a server program offers on its command line, in the order `--help` lists them. */
 export const CONCURRENCY_MODELS: readonly ConcurrencyModelName[] = ['serial', 'async', 'threads', 'processes'];
@@ -32,14 +33,8 @@ export interface ConcurrencyContext {
   readonly log?: (line: string) => void;
 }
 
-export function countParser(what: string, max: number): (value: string) => number {
-  return (value) => {
-    const count = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;
-    if (!(count >= 1 && count <= max)) {
-      throw new InvalidArgumentError(`expected a whole number of ${what} from 1 to ${max}, got '${value}'.`);
-    }
-    return count;
-  };
+function countParser(what: string, max: number): (value: string) => number {
+  return boundedInteger(`a whole number of ${what}`, 1, max);
 }
 
 /** Adds --concurrency, --workers and --max-connections to a server command. */

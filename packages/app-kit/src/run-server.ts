@@ -14,7 +14,6 @@ import {
   addConcurrencyOptions,
   type ConcurrencyArgs,
   checkConcurrencyArgs,
-  countParser,
   createConcurrency,
   MAX_CONNECTIONS_LIMIT,
 } from './concurrency.js';
@@ -94,13 +93,13 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
         new Option(
           '--message-burst <n>',
           'messages a connection may send at once after a quiet spell (default: one second of --message-rate)',
-        ).argParser(countParser('messages', MAX_CONNECTIONS_LIMIT)),
+        ).argParser(boundedInteger('a whole number of messages', 1, MAX_CONNECTIONS_LIMIT)),
       )
       .addOption(
         new Option(
           '--max-connections-per-ip <n>',
           'connections one peer IP may have open; one more is closed at once (default: no limit)',
-        ).argParser(countParser('connections', MAX_CONNECTIONS_LIMIT)),
+        ).argParser(boundedInteger('a whole number of connections', 1, MAX_CONNECTIONS_LIMIT)),
       )
       .addOption(
         millisecondsOption(
