@@ -32,11 +32,6 @@ export class Admission {
     return this.#admitted;
   }
 
-  /** Connections waiting for a slot. */
-  get queued(): number {
-    return this.#queued;
-  }
-
   admit(): Promise<ReleaseConnection> {
     const { maxConnections, overflow, maxQueued, queueTimeoutMs } = this.#limits;
     if (this.#admitted < maxConnections) {

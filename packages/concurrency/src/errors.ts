@@ -36,8 +36,8 @@ export interface AdmissionLimits {
   readonly queueTimeoutMs: number;
 }
 
-export const DEFAULT_MAX_QUEUED = 1024;
-export const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_QUEUED = 1024;
+const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
 /** setTimeout's ceiling; a longer delay would fire after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

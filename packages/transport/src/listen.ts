@@ -64,8 +64,10 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       backlog,
       ipv6Only: options.ipv6Only ?? false,
       reusePort: options.reuseAddress === true && NET_REUSE_PORT_SUPPORTED,
-      secure,
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      secure:
+        secure === undefined
+          ? undefined
+          : { ...secure, handshakeTimeout: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS },
     };
     const server = await bind(target, bindOptions).catch((err: unknown) => {
       throw listenError(target.url, err);
@@ -111,7 +113,6 @@ interface BindOptions {
   readonly reusePort: boolean;
   /** Set for tls: the server then hands out sockets once their handshake is done. */
   readonly secure: tls.TlsOptions | undefined;
-  readonly handshakeTimeoutMs: number;
 }
 
 function bind(target: ResolvedTarget, options: BindOptions): Promise<net.Server> {
@@ -122,7 +123,7 @@ function bind(target: ResolvedTarget, options: BindOptions): Promise<net.Server>
   const server =
     options.secure === undefined
       ? net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
-      : tls.createServer({ ...options.secure, allowHalfOpen: false, handshakeTimeout: options.handshakeTimeoutMs });
+      : tls.createServer({ ...options.secure, allowHalfOpen: false });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.off('listening', onListening);
@@ -158,7 +159,7 @@ async function bindUnix(
   backlog: number,
 ): Promise<net.Server> {
   try {
-    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined, handshakeTimeoutMs: 0 });
+    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined });
   } catch (err) {
     if (systemErrorCode(err) !== 'EADDRINUSE') throw listenError(target.url, err);
   }
@@ -188,7 +189,7 @@ async function bindUnix(
     }
   }
   try {
-    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined, handshakeTimeoutMs: 0 });
+    return await bind(target, { backlog, ipv6Only: false, reusePort: false, secure: undefined });
   } catch (err) {
     throw listenError(target.url, err);
   }

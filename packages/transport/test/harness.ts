@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { openDescriptorCount } from '../src/descriptor-watch.js';
 import type { ByteChannel, Listener } from '../src/index.js';
 
 /** Tracks every listener, channel and temp dir a test opens, so afterEach can close them all. */
@@ -91,7 +92,7 @@ export async function until(condition: () => boolean, what: string, maxTurns = 5
 
 /** Descriptors this process has open (Linux /proc): a leak shows as a count that does not come back. */
 export async function openDescriptors(): Promise<number> {
-  return (await fs.readdir('/proc/self/fd')).length;
+  return openDescriptorCount();
 }
 
 /**
