@@ -4,7 +4,7 @@ import type { CodecWriter } from './emit-text-codec.js';
 import type { Slot } from './layout.js';
 import type { MessageModel, ProtocolModel } from './model.js';
 import { tsType } from './model.js';
-import { access, camelCase, constantCase, pascalCase, quote } from './names.js';
+import { access, camelCase, constantCase, failureSite, pascalCase, quote } from './names.js';
 
 /**
  * What the binary codec emitters share: the cursor that tracks a position
@@ -23,6 +23,7 @@ const RESERVED_LOCALS = new Set([
   'PROTOCOL',
   'framing',
   'delimiterAt',
+  'fail',
 ]);
 
 /**
@@ -147,7 +148,7 @@ export interface Context {
 }
 
 export function where(context: Context, path: string): string {
-  return `protocol: PROTOCOL.name, message: ${quote(context.message.name)}, field: ${quote(path)}`;
+  return failureSite(context.message.name, path);
 }
 
 export function addConstant(context: Context, name: string, type: string, initializer: string): string {
@@ -211,11 +212,9 @@ export function flush(context: Context, w: CodeBlockWriter, cursor: Cursor, step
       // The framing's length prefix was checked by the frame decoder; name the field after it instead.
       const runSteps = steps.slice(index, end) as { size: number; path: string }[];
       const first = runSteps.find((candidate) => candidate.size !== 0 && candidate.path !== '(length)') ?? runSteps[0]!;
-      w.write(`if (frame.length < ${cursor.at(run)})`).block(() => {
-        w.writeLine(
-          `throw new TruncatedMessageError({ ${where(context, first.path)}, needed: ${run}, offset: ${cursor.at()}, frameBytes: frame.length });`,
-        );
-      });
+      w.writeLine(
+        `if (frame.length < ${cursor.at(run)}) throw fail.truncated({ ${where(context, first.path)}, needed: ${run}, offset: ${cursor.at()}, frameBytes: frame.length });`,
+      );
     }
     for (; index < end; index += 1) {
       const fixed = steps[index]!;

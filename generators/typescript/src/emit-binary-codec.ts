@@ -85,7 +85,7 @@ function needsCheck(type: TypeIR): boolean {
 
 export function writeBinaryCodec(model: ProtocolModel, out: CodecWriter): void {
   const { ir } = model;
-  out.imports.add('TruncatedMessageError').add('FrameTooLargeError');
+  out.imports.add('FrameTooLargeError');
   if (ir.framing.kind === 'delimited') writeDelimiterSearch(ir.framing.delimiter, out);
   for (const message of model.messages) {
     const slots = messageSlots(ir, message);
@@ -180,7 +180,6 @@ export function discriminatorPosition(model: ProtocolModel): DiscriminatorPositi
 function writeDecode(context: Context, slots: readonly Slot[]): void {
   const { message, model, out } = context;
   const framing = model.ir.framing;
-  out.imports.add('TrailingBytesError');
   out.functions.push({
     name: `decode${message.name}`,
     exported: true,
@@ -218,18 +217,13 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
         if (slot.kind === 'discriminator') {
           const type = slot.field.type as IntTypeIR;
           const accessor = intAccessor(type);
-          out.imports.add('UnknownMessageError');
           steps.push({
             size: type.bits / 8,
             path: slot.field.name,
             write: (at) => {
               const code = type.bits === 64 ? `${slot.code}n` : String(slot.code);
               writer.writeLine(`const code = view.${accessor.get}(${at()}${accessor.little});`);
-              writer.write(`if (code !== ${code})`).block(() => {
-                writer.writeLine(
-                  `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(slot.field.name)} });`,
-                );
-              });
+              writer.writeLine(`if (code !== ${code}) throw fail.unknownCode(code, ${quote(slot.field.name)});`);
             },
           });
           continue;
@@ -260,11 +254,9 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
       }
       flush(context, writer, cursor, steps);
       if (framing.kind !== 'fixed') {
-        writer.write(`if (frame.length !== ${cursor.at()})`).block(() => {
-          writer.writeLine(
-            `throw new TrailingBytesError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, consumed: ${cursor.at()}, frameBytes: frame.length });`,
-          );
-        });
+        writer.writeLine(
+          `if (frame.length !== ${cursor.at()}) throw fail.trailing({ message: ${quote(message.name)}, consumed: ${cursor.at()}, frameBytes: frame.length });`,
+        );
       }
       writer.writeLine(`return { ${values.join(', ')} };`);
     },
@@ -305,23 +297,19 @@ function decodeType(
       });
       return;
     case 'bool':
-      ctx.out.imports.add('InvalidFieldError');
       into.push({
         size: 1,
         path,
         write: (at) => {
           w.writeLine(`const ${name}Byte = view.getUint8(${at()});`);
-          w.write(`if (${name}Byte > 1)`).block(() => {
-            w.writeLine(
-              `throw new InvalidFieldError({ ${fieldWhere}, expected: '0 or 1', got: String(${name}Byte) });`,
-            );
-          });
+          w.writeLine(
+            `if (${name}Byte > 1) throw fail.invalid({ ${fieldWhere}, expected: '0 or 1', got: String(${name}Byte) });`,
+          );
           w.writeLine(`const ${name} = ${name}Byte === 1;`);
         },
       });
       return;
     case 'timestamp': {
-      ctx.out.imports.add('InvalidFieldError');
       const seconds = type.representation === 'unix-seconds';
       const limit = seconds ? DATE_LIMIT_MS / 1000 : DATE_LIMIT_MS;
       into.push({
@@ -330,18 +318,15 @@ function decodeType(
         write: (at) => {
           w.writeLine(`const ${name}Raw = view.getBigInt64(${at()}${type.endian === 'little' ? ', true' : ''});`);
           // Outside this range a Date is invalid; refuse rather than hand the application an Invalid Date.
-          w.write(`if (${name}Raw < -${limit}n || ${name}Raw > ${limit}n)`).block(() => {
-            w.writeLine(
-              `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`${type.representation} within ±${limit}`)}, got: String(${name}Raw) });`,
-            );
-          });
+          w.writeLine(
+            `if (${name}Raw < -${limit}n || ${name}Raw > ${limit}n) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`${type.representation} within ±${limit}`)}, got: String(${name}Raw) });`,
+          );
           w.writeLine(`const ${name} = new Date(Number(${name}Raw)${seconds ? ' * 1000' : ''});`);
         },
       });
       return;
     }
     case 'enum': {
-      ctx.out.imports.add('InvalidFieldError');
       const names = enumConstant(ctx, path, type, 'NAMES');
       const accessor = intAccessor(type.base);
       const expected = `one of ${type.values.map((value) => value.value).join(', ')}`;
@@ -355,17 +340,14 @@ function decodeType(
               : `view.${accessor.get}(${at()}${accessor.little})`;
           w.writeLine(`const ${name}Code = ${raw};`);
           w.writeLine(`const ${name} = ${names}.get(${name}Code);`);
-          w.write(`if (${name} === undefined)`).block(() => {
-            w.writeLine(
-              `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(expected)}, got: String(${name}Code) });`,
-            );
-          });
+          w.writeLine(
+            `if (${name} === undefined) throw fail.invalid({ ${fieldWhere}, expected: ${quote(expected)}, got: String(${name}Code) });`,
+          );
         },
       });
       return;
     }
     case 'flags': {
-      ctx.out.imports.add('InvalidFieldError');
       const accessor = intAccessor(type.base);
       const big = type.base.bits === 64;
       const zero = big ? '0n' : '0';
@@ -380,12 +362,10 @@ function decodeType(
           w.writeLine(`const ${name}Bits = view.${accessor.get}(${at()}${accessor.little});`);
           // Unknown bits are refused, not dropped: re-encoding would silently change the message.
           // Below 64 bits, bitwise operators work on 32-bit integers; the masks are written to match.
-          w.write(`if ((${name}Bits & ~${known}) !== ${zero})`).block(() => {
-            const got = big ? `${name}Bits.toString(16)` : `(${name}Bits >>> 0).toString(16)`;
-            w.writeLine(
-              `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`only bits ${type.flags.map((flag) => flag.bit).join(', ')}`)}, got: '0x' + ${got} });`,
-            );
-          });
+          const got = big ? `${name}Bits.toString(16)` : `(${name}Bits >>> 0).toString(16)`;
+          w.writeLine(
+            `if ((${name}Bits & ~${known}) !== ${zero}) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`only bits ${type.flags.map((flag) => flag.bit).join(', ')}`)}, got: '0x' + ${got} });`,
+          );
           const flags = type.flags.map(
             (flag) => `${propertyKey(flag.name)}: (${name}Bits & ${maskLiteral(type, [flag.bit])}) !== ${zero}`,
           );
@@ -406,16 +386,13 @@ function decodeType(
         // The struct's size is fixed; the field that says it must agree.
         const source = ctx.locals.get(type.size.field)!;
         const bytes = fixedSize(type)!;
-        ctx.out.imports.add('InvalidFieldError');
         into.push({
           size: 0,
           path,
           write: () => {
-            w.write(`if (${source} !== ${bytes})`).block(() => {
-              w.writeLine(
-                `throw new InvalidFieldError({ ${where(ctx, type.size!.field)}, expected: ${quote(`${bytes}, the size of ${path}`)}, got: String(${source}) });`,
-              );
-            });
+            w.writeLine(
+              `if (${source} !== ${bytes}) throw fail.invalid({ ${where(ctx, type.size!.field)}, expected: ${quote(`${bytes}, the size of ${path}`)}, got: String(${source}) });`,
+            );
           },
         });
       }
@@ -429,14 +406,11 @@ function decodeType(
       return;
     }
     case 'array': {
-      ctx.out.imports.add('FieldTooLargeError');
       const count = type.count;
       const tooMany = (): void => {
-        w.write(`if (${name}Count > ${type.maxCount})`).block(() => {
-          w.writeLine(
-            `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${name}Count, unit: 'elements' });`,
-          );
-        });
+        w.writeLine(
+          `if (${name}Count > ${type.maxCount}) throw fail.tooLarge({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${name}Count, unit: 'elements' });`,
+        );
       };
       if (count.kind === 'rest') {
         // Elements until the end of the frame: the count is what fits, and maxCount still bounds it.
@@ -447,11 +421,9 @@ function decodeType(
             const item = `${name}Item`;
             w.writeLine(`const ${name}: ${arrayOf(tsType(type.element))} = [];`);
             w.write('while (offset < frame.length)').block(() => {
-              w.write(`if (${name}.length === ${type.maxCount})`).block(() => {
-                w.writeLine(
-                  `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${name}.length + 1, unit: 'elements' });`,
-                );
-              });
+              w.writeLine(
+                `if (${name}.length === ${type.maxCount}) throw fail.tooLarge({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${name}.length + 1, unit: 'elements' });`,
+              );
               const inner = new Cursor(true);
               const steps: Step[] = [];
               decodeType(ctx, w, inner, steps, type.element, item, `${path}[]`);
@@ -492,11 +464,9 @@ function decodeType(
           if (least > 0) {
             // A hostile count cannot make the decoder loop far past the end of a short frame.
             const needed = least === 1 ? `${name}Count` : `${name}Count * ${least}`;
-            w.write(`if (frame.length - offset < ${needed})`).block(() => {
-              w.writeLine(
-                `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${needed}, offset, frameBytes: frame.length });`,
-              );
-            });
+            w.writeLine(
+              `if (frame.length - offset < ${needed}) throw fail.truncated({ ${fieldWhere}, needed: ${needed}, offset, frameBytes: frame.length });`,
+            );
           }
           const item = `${name}Item`;
           w.writeLine(`const ${name}: ${arrayOf(tsType(type.element))} = [];`);
@@ -538,29 +508,23 @@ function decodeType(
             const sizeField = type.value.kind === 'struct' ? type.value.size?.field : undefined;
             if (sizeField !== undefined) {
               // Absent, the struct takes no bytes: the field that holds its size must say so.
-              ctx.out.imports.add('InvalidFieldError');
               const sizeLocal = ctx.locals.get(sizeField)!;
-              w.write(`if (${name} === undefined && ${sizeLocal} !== 0)`).block(() => {
-                w.writeLine(
-                  `throw new InvalidFieldError({ ${where(ctx, sizeField)}, expected: ${quote(`0 when ${path} is absent`)}, got: String(${sizeLocal}) });`,
-                );
-              });
+              w.writeLine(
+                `if (${name} === undefined && ${sizeLocal} !== 0) throw fail.invalid({ ${where(ctx, sizeField)}, expected: ${quote(`0 when ${path} is absent`)}, got: String(${sizeLocal}) });`,
+              );
             }
           },
         });
         return;
       }
-      ctx.out.imports.add('InvalidFieldError');
       into.push({
         size: 1,
         path,
         write: (at) => {
           w.writeLine(`const ${name}Present = view.getUint8(${at()});`);
-          w.write(`if (${name}Present > 1)`).block(() => {
-            w.writeLine(
-              `throw new InvalidFieldError({ ${fieldWhere}, expected: 'a presence byte, 0 or 1', got: String(${name}Present) });`,
-            );
-          });
+          w.writeLine(
+            `if (${name}Present > 1) throw fail.invalid({ ${fieldWhere}, expected: 'a presence byte, 0 or 1', got: String(${name}Present) });`,
+          );
         },
       });
       into.push({
@@ -590,28 +554,23 @@ function decodeSized(
   if (type.kind === 'string') ctx.out.imports.add('utf8Decode');
   const afterValue = (): void => {
     if (type.kind === 'string' && type.pattern !== null) {
-      ctx.out.imports.add('InvalidFieldError').add('previewText');
-      w.write(`if (!${patternConstant(ctx, path, type)}.test(${name}))`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${name}) });`,
-        );
-      });
+      ctx.out.imports.add('previewText');
+      w.writeLine(
+        `if (!${patternConstant(ctx, path, type)}.test(${name})) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${name}) });`,
+      );
     }
   };
   // Checked before any bytes are copied or decoded.
   const tooLarge = (length: string): void => {
-    ctx.out.imports.add('FieldTooLargeError');
-    w.write(`if (${length} > ${type.maxBytes})`).block(() => {
-      w.writeLine(`throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxBytes}, actual: ${length} });`);
-    });
+    w.writeLine(
+      `if (${length} > ${type.maxBytes}) throw fail.tooLarge({ ${fieldWhere}, limit: ${type.maxBytes}, actual: ${length} });`,
+    );
   };
   /** `${name}Length` bytes from `start`, once the length is known and checked: in the frame, then decoded. */
   const readCounted = (start: string): void => {
-    w.write(`if (frame.length < ${start} + ${name}Length)`).block(() => {
-      w.writeLine(
-        `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}Length, offset: ${start}, frameBytes: frame.length });`,
-      );
-    });
+    w.writeLine(
+      `if (frame.length < ${start} + ${name}Length) throw fail.truncated({ ${fieldWhere}, needed: ${name}Length, offset: ${start}, frameBytes: frame.length });`,
+    );
     w.writeLine(`const ${name} = ${value(start, `${start} + ${name}Length`)};`);
     afterValue();
     cursor.advance(w, `${name}Length`);
@@ -663,11 +622,9 @@ function decodeSized(
         write: () => {
           const start = cursor.at();
           w.writeLine(`const ${name}End = frame.indexOf(${length.terminator}, ${start});`);
-          w.write(`if (${name}End === -1)`).block(() => {
-            w.writeLine(
-              `throw new TruncatedMessageError({ ${fieldWhere}, needed: frame.length - (${start}) + 1, offset: ${start}, frameBytes: frame.length });`,
-            );
-          });
+          w.writeLine(
+            `if (${name}End === -1) throw fail.truncated({ ${fieldWhere}, needed: frame.length - (${start}) + 1, offset: ${start}, frameBytes: frame.length });`,
+          );
           w.writeLine(`const ${name}Length = ${name}End - (${start});`);
           tooLarge(`${name}Length`);
           w.writeLine(`const ${name} = ${value(start, `${name}End`)};`);
@@ -760,11 +717,9 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
       }
       const limit = framing.kind === 'fixed' ? framing.frameBytes : framing.maxFrameBytes;
       if (variable || size.constant > limit) {
-        writer.write(`if (size > ${limit})`).block(() => {
-          writer.writeLine(
-            `throw new FrameTooLargeError({ limit: ${limit}, actual: size, atLeast: size, detail: ${quote(`encoding ${message.name}`)} });`,
-          );
-        });
+        writer.writeLine(
+          `if (size > ${limit}) throw new FrameTooLargeError({ limit: ${limit}, actual: size, atLeast: size, detail: ${quote(`encoding ${message.name}`)} });`,
+        );
       }
       writer.writeLine(`const frame = new Uint8Array(${framing.kind === 'fixed' ? framing.frameBytes : 'size'});`);
       writer.writeLine('const view = new DataView(frame.buffer);');
@@ -825,17 +780,14 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
         );
       });
       if (delimiter !== null && framing.kind === 'delimited') {
-        out.imports.add('InvalidFieldError');
         const body = `size - ${delimiter.length}`;
         writer.writeLine(`frame.set(DELIMITER, ${body});`);
         // Searched with the delimiter in place: a body ending in the delimiter's first bytes would also cut the frame early.
         writer.writeLine(`const delimiterAt = delimiterIndex(frame, size);`);
         const carriageReturn = framing.stripCarriageReturn ? ` || (${body} > 0 && frame[${body} - 1] === 13)` : '';
-        writer.write(`if (delimiterAt !== ${body}${carriageReturn})`).block(() => {
-          writer.writeLine(
-            `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: '(frame)', expected: ${quote(`no delimiter inside the frame${framing.stripCarriageReturn ? ' and no CR byte before it' : ''}`)}, got: ${framing.stripCarriageReturn ? `delimiterAt === ${body} ? 'a CR byte at its end' : ` : ''}\`the delimiter at byte \${delimiterAt}\` });`,
-          );
-        });
+        writer.writeLine(
+          `if (delimiterAt !== ${body}${carriageReturn}) throw fail.invalid({ message: ${quote(message.name)}, field: '(frame)', expected: ${quote(`no delimiter inside the frame${framing.stripCarriageReturn ? ' and no CR byte before it' : ''}`)}, got: ${framing.stripCarriageReturn ? `delimiterAt === ${body} ? 'a CR byte at its end' : ` : ''}\`the delimiter at byte \${delimiterAt}\` });`,
+        );
       }
       writer.writeLine('return frame;');
     },
@@ -855,17 +807,14 @@ function measure(
   const fieldWhere = where(ctx, path);
   switch (type.kind) {
     case 'int': {
-      ctx.out.imports.add('InvalidFieldError');
       const range = intRange(type);
       const test =
         type.bits === 64
           ? `${value} < ${range.min} || ${value} > ${range.max}`
           : `!Number.isInteger(${value}) || ${value} < ${range.min} || ${value} > ${range.max}`;
-      w.write(`if (${test})`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`an integer from ${range.min.replace('n', '')} to ${range.max.replace('n', '')}`)}, got: String(${value}) });`,
-        );
-      });
+      w.writeLine(
+        `if (${test}) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`an integer from ${range.min.replace('n', '')} to ${range.max.replace('n', '')}`)}, got: String(${value}) });`,
+      );
       size.constant += type.bits / 8;
       return;
     }
@@ -874,22 +823,19 @@ function measure(
       size.constant += fixedSize(type)!;
       return;
     case 'timestamp': {
-      ctx.out.imports.add('InvalidFieldError');
-      w.write(`if (!Number.isFinite(${value}.getTime()))`).block(() => {
-        w.writeLine(`throw new InvalidFieldError({ ${fieldWhere}, expected: 'a valid Date', got: 'Invalid Date' });`);
-      });
+      w.writeLine(
+        `if (!Number.isFinite(${value}.getTime())) throw fail.invalid({ ${fieldWhere}, expected: 'a valid Date', got: 'Invalid Date' });`,
+      );
       size.constant += TIMESTAMP_BYTES;
       return;
     }
     case 'enum': {
-      ctx.out.imports.add('InvalidFieldError').add('previewText');
+      ctx.out.imports.add('previewText');
       const codes = enumConstant(ctx, path, type, 'CODES');
       w.writeLine(`const ${name}Code = ${codes}.get(${value});`);
-      w.write(`if (${name}Code === undefined)`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`one of ${type.values.map((v) => v.name).join(', ')}`)}, got: previewText(String(${value})) });`,
-        );
-      });
+      w.writeLine(
+        `if (${name}Code === undefined) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`one of ${type.values.map((v) => v.name).join(', ')}`)}, got: previewText(String(${value})) });`,
+      );
       size.constant += type.base.bits / 8;
       return;
     }
@@ -902,16 +848,13 @@ function measure(
       return;
     case 'varint': {
       const [min, max] = varintBounds(type);
-      ctx.out.imports.add('InvalidFieldError');
       const inRange =
         type.bits === 64
           ? `${value} >= ${min}n && ${value} <= ${max}n`
           : `Number.isInteger(${value}) && ${value} >= ${min} && ${value} <= ${max}`;
-      w.write(`if (!(${inRange}))`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`an integer from ${min} to ${max} (a varint of at most ${type.maxBytes} bytes)`)}, got: String(${value}) });`,
-        );
-      });
+      w.writeLine(
+        `if (!(${inRange})) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`an integer from ${min} to ${max} (a varint of at most ${type.maxBytes} bytes)`)}, got: String(${value}) });`,
+      );
       const raw = varintRaw(type, value);
       const sizeOf = type.bits === 64 ? 'uvarintSize64' : 'uvarintSize';
       ctx.out.imports.add(sizeOf);
@@ -927,12 +870,9 @@ function measure(
       return;
     }
     case 'array': {
-      ctx.out.imports.add('FieldTooLargeError');
-      w.write(`if (${value}.length > ${type.maxCount})`).block(() => {
-        w.writeLine(
-          `throw new FieldTooLargeError({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${value}.length, unit: 'elements' });`,
-        );
-      });
+      w.writeLine(
+        `if (${value}.length > ${type.maxCount}) throw fail.tooLarge({ ${fieldWhere}, limit: ${type.maxCount}, actual: ${value}.length, unit: 'elements' });`,
+      );
       if (type.count.kind === 'prefixed') size.constant += type.count.bytes;
       const fixed = fixedSize(type.element);
       if (fixed !== null && fixed > 0) size.terms.push(`${value}.length${fixed === 1 ? '' : ` * ${fixed}`}`);
@@ -954,12 +894,9 @@ function measure(
         const when = type.when;
         const source = [...ctx.model.ir.header, ...ctx.message.ir.fields].find((field) => field.name === when.field)!;
         const expected = `${when.field} is ${when.values.map((v) => JSON.stringify(v)).join(' or ')}`;
-        ctx.out.imports.add('InvalidFieldError');
-        w.write(`if ((${value} !== undefined) !== (${whenTest(fieldValue(source), when.values)}))`).block(() => {
-          w.writeLine(
-            `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a value exactly when ${expected}`)}, got: ${value} === undefined ? 'none' : 'a value' });`,
-          );
-        });
+        w.writeLine(
+          `if ((${value} !== undefined) !== (${whenTest(fieldValue(source), when.values)})) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a value exactly when ${expected}`)}, got: ${value} === undefined ? 'none' : 'a value' });`,
+        );
       } else {
         size.constant += 1;
       }
@@ -990,33 +927,27 @@ function measureSized(
   size: Size,
 ): void {
   const fieldWhere = where(ctx, path);
-  ctx.out.imports.add('FieldTooLargeError');
   const limit = type.length.kind === 'fixed' ? type.length.bytes : type.maxBytes;
   // Strings are measured without encoding them and written straight into the frame: one allocation per message.
   const length = type.kind === 'string' ? `${name}Length` : `${value}.length`;
   if (type.kind === 'string') {
     ctx.out.imports.add('utf8ByteLength').add('utf8Write');
     if (type.pattern !== null) {
-      ctx.out.imports.add('InvalidFieldError').add('previewText');
-      w.write(`if (!${patternConstant(ctx, path, type)}.test(${value}))`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${value}) });`,
-        );
-      });
+      ctx.out.imports.add('previewText');
+      w.writeLine(
+        `if (!${patternConstant(ctx, path, type)}.test(${value})) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${value}) });`,
+      );
     }
     w.writeLine(`const ${name}Length = utf8ByteLength(${value});`);
   }
   if (type.kind === 'bytes' && type.length.kind === 'fixed') {
-    ctx.out.imports.add('InvalidFieldError');
-    w.write(`if (${length} !== ${limit})`).block(() => {
-      w.writeLine(
-        `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`exactly ${limit} bytes`)}, got: \`\${${length}} bytes\` });`,
-      );
-    });
+    w.writeLine(
+      `if (${length} !== ${limit}) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`exactly ${limit} bytes`)}, got: \`\${${length}} bytes\` });`,
+    );
   } else {
-    w.write(`if (${length} > ${limit})`).block(() => {
-      w.writeLine(`throw new FieldTooLargeError({ ${fieldWhere}, limit: ${limit}, actual: ${length} });`);
-    });
+    w.writeLine(
+      `if (${length} > ${limit}) throw fail.tooLarge({ ${fieldWhere}, limit: ${limit}, actual: ${length} });`,
+    );
   }
   switch (type.length.kind) {
     case 'fixed':
@@ -1035,12 +966,9 @@ function measureSized(
           ? `${value}.includes(${quote(String.fromCharCode(terminator))})`
           : `${value}.includes(${terminator})`;
       if (needsCheck) {
-        ctx.out.imports.add('InvalidFieldError');
-        w.write(`if (${contains})`).block(() => {
-          w.writeLine(
-            `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`no byte ${terminator} (it ends the field)`)}, got: 'a value containing it' });`,
-          );
-        });
+        w.writeLine(
+          `if (${contains}) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`no byte ${terminator} (it ends the field)`)}, got: 'a value containing it' });`,
+        );
       }
       size.constant += 1;
       size.terms.push(length);

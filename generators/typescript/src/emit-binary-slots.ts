@@ -48,7 +48,6 @@ export function decodeVarint(
   path: string,
 ): void {
   const fieldWhere = where(ctx, path);
-  ctx.out.imports.add('InvalidFieldError');
   const big = type.bits === 64;
   into.push({
     size: null,
@@ -58,11 +57,9 @@ export function decodeVarint(
       w.writeLine(`let ${name}At = ${start};`);
       w.writeLine(`let ${name}Scale = ${big ? '1n' : '1'};`);
       w.write('for (;;)').block(() => {
-        w.write(`if (${name}At >= frame.length)`).block(() => {
-          w.writeLine(
-            `throw new TruncatedMessageError({ ${fieldWhere}, needed: ${name}At - (${start}) + 1, offset: ${start}, frameBytes: frame.length });`,
-          );
-        });
+        w.writeLine(
+          `if (${name}At >= frame.length) throw fail.truncated({ ${fieldWhere}, needed: ${name}At - (${start}) + 1, offset: ${start}, frameBytes: frame.length });`,
+        );
         w.writeLine(`const ${name}Byte = frame[${name}At]!;`);
         w.writeLine(`${name}At += 1;`);
         w.writeLine(
@@ -71,19 +68,15 @@ export function decodeVarint(
             : `${name}Raw += (${name}Byte & 0x7f) * ${name}Scale;`,
         );
         w.writeLine(`if (${name}Byte < 0x80) break;`);
-        w.write(`if (${name}At - (${start}) >= ${type.maxBytes})`).block(() => {
-          w.writeLine(
-            `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a varint of at most ${type.maxBytes} bytes`)}, got: 'a longer one' });`,
-          );
-        });
+        w.writeLine(
+          `if (${name}At - (${start}) >= ${type.maxBytes}) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a varint of at most ${type.maxBytes} bytes`)}, got: 'a longer one' });`,
+        );
         w.writeLine(`${name}Scale *= ${big ? '128n' : '128'};`);
       });
       const [, max] = varintBounds({ ...type, zigzag: false });
-      w.write(`if (${name}Raw > ${max}${big ? 'n' : ''})`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${fieldWhere}, expected: ${quote(`a varint of at most ${max}`)}, got: String(${name}Raw) });`,
-        );
-      });
+      w.writeLine(
+        `if (${name}Raw > ${max}${big ? 'n' : ''}) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a varint of at most ${max}`)}, got: String(${name}Raw) });`,
+      );
       const value = !type.zigzag
         ? `${name}Raw`
         : big
@@ -132,7 +125,6 @@ export function decodeConstant(
 ): void {
   const { field, constant } = slot;
   const size = fixedSize(field.type)!;
-  context.out.imports.add('ConstantMismatchError');
   const fieldWhere = where(context, field.name);
   if (constant.kind === 'int') {
     const int = constantInt(field.type);
@@ -143,11 +135,9 @@ export function decodeConstant(
       path: field.name,
       write: (at) => {
         w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
-        w.write(`if (${name} !== ${expected})`).block(() => {
-          w.writeLine(
-            `throw new ConstantMismatchError({ ${fieldWhere}, expected: ${expected}, actual: ${name}, offset: ${at()} });`,
-          );
-        });
+        w.writeLine(
+          `if (${name} !== ${expected}) throw fail.constant({ ${fieldWhere}, expected: ${expected}, actual: ${name}, offset: ${at()} });`,
+        );
       },
     });
     return;
@@ -164,11 +154,9 @@ export function decodeConstant(
               .join(' || ')
           : `!bytesEqualAt(frame, ${at()}, ${bytesName})`;
       if (constant.bytes.length > INLINE_CONSTANT_BYTES) context.out.imports.add('bytesEqualAt');
-      w.write(`if (${differs})`).block(() => {
-        w.writeLine(
-          `throw new ConstantMismatchError({ ${fieldWhere}, expected: ${bytesName}, actual: frame.slice(${at()}, ${at(size)}), offset: ${at()} });`,
-        );
-      });
+      w.writeLine(
+        `if (${differs}) throw fail.constant({ ${fieldWhere}, expected: ${bytesName}, actual: frame.slice(${at()}, ${at(size)}), offset: ${at()} });`,
+      );
     },
   });
 }
@@ -193,12 +181,9 @@ export function decodeComputed(
     write: (at) => {
       w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
       if (slot.target !== null) return;
-      context.out.imports.add('InvalidFieldError');
-      w.write(`if (${name} !== 0)`).block(() => {
-        w.writeLine(
-          `throw new InvalidFieldError({ ${where(context, slot.field.name)}, expected: ${quote(`0 (${context.message.name} has no field it gives the size of)`)}, got: String(${name}) });`,
-        );
-      });
+      w.writeLine(
+        `if (${name} !== 0) throw fail.invalid({ ${where(context, slot.field.name)}, expected: ${quote(`0 (${context.message.name} has no field it gives the size of)`)}, got: String(${name}) });`,
+      );
     },
   });
 }
@@ -255,21 +240,13 @@ export function decodeBits(
             ? `${word} & ${bitMask(member.width)}`
             : `(${word} >>> ${member.shift}) & ${bitMask(member.width)}`;
         if (member.role.kind === 'discriminator') {
-          context.out.imports.add('UnknownMessageError');
           w.writeLine(`const code = ${extract};`);
-          w.write(`if (code !== ${member.role.code})`).block(() => {
-            w.writeLine(
-              `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(member.field.name)} });`,
-            );
-          });
+          w.writeLine(`if (code !== ${member.role.code}) throw fail.unknownCode(code, ${quote(member.field.name)});`);
         } else if (member.role.kind === 'constant') {
-          context.out.imports.add('ConstantMismatchError');
           w.writeLine(`const ${name} = ${extract};`);
-          w.write(`if (${name} !== ${member.role.value})`).block(() => {
-            w.writeLine(
-              `throw new ConstantMismatchError({ ${where(context, member.field.name)}, expected: ${member.role.kind === 'constant' ? member.role.value : 0}, actual: ${name}, offset: ${at()} });`,
-            );
-          });
+          w.writeLine(
+            `if (${name} !== ${member.role.value}) throw fail.constant({ ${where(context, member.field.name)}, expected: ${member.role.kind === 'constant' ? member.role.value : 0}, actual: ${name}, offset: ${at()} });`,
+          );
         } else {
           w.writeLine(`const ${name} = ${member.width === 1 ? `(${extract}) === 1` : extract};`);
           values.push(member.field.name);
@@ -289,12 +266,9 @@ export function measureBits(context: Context, w: CodeBlockWriter, slot: Extract<
     if (member.role.kind !== 'value' || member.width === 1) continue;
     const value = fieldValue(member.field);
     const max = 2 ** member.width - 1;
-    context.out.imports.add('InvalidFieldError');
-    w.write(`if (!Number.isInteger(${value}) || ${value} < 0 || ${value} > ${max})`).block(() => {
-      w.writeLine(
-        `throw new InvalidFieldError({ ${where(context, member.field.name)}, expected: ${quote(`an integer from 0 to ${max} (${member.width} bits)`)}, got: String(${value}) });`,
-      );
-    });
+    w.writeLine(
+      `if (!Number.isInteger(${value}) || ${value} < 0 || ${value} > ${max}) throw fail.invalid({ ${where(context, member.field.name)}, expected: ${quote(`an integer from 0 to ${max} (${member.width} bits)`)}, got: String(${value}) });`,
+    );
   }
 }
 
@@ -367,18 +341,16 @@ export function decodeChecksum(
   const int = constantInt(slot.field.type);
   const accessor = intAccessor(int);
   const sum = CHECKSUM_FUNCTIONS[slot.checksum.algorithm];
-  context.out.imports.add(sum).add('ChecksumMismatchError');
+  context.out.imports.add(sum);
   into.push({
     size: int.bits / 8,
     path: slot.field.name,
     write: (at) => {
       w.writeLine(`const ${name} = view.${accessor.get}(${at()}${accessor.little});`);
       w.writeLine(`const ${name}Computed = ${sum}(${checksumRange(context, slot, at())});`);
-      w.write(`if (${name} !== ${name}Computed)`).block(() => {
-        w.writeLine(
-          `throw new ChecksumMismatchError({ ${where(context, slot.field.name)}, algorithm: ${quote(slot.checksum.algorithm)}, computed: ${name}Computed, carried: ${name} });`,
-        );
-      });
+      w.writeLine(
+        `if (${name} !== ${name}Computed) throw fail.checksum({ ${where(context, slot.field.name)}, algorithm: ${quote(slot.checksum.algorithm)}, computed: ${name}Computed, carried: ${name} });`,
+      );
     },
   });
 }

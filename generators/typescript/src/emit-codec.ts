@@ -49,6 +49,11 @@ export function emitCodec(file: SourceFile, model: ProtocolModel): void {
         { name: 'framing', type: 'FramingConfig', initializer: framingLiteral(model.ir.framing, following) },
       ],
     },
+    {
+      declarationKind: VariableDeclarationKind.Const,
+      docs: ['Builds the errors this codec throws; only a failing check calls it.'],
+      declarations: [{ name: 'fail', type: 'CodecFailures', initializer: 'codecFailures(PROTOCOL.name)' }],
+    },
     ...out.constants.map((constant) => ({
       declarationKind: VariableDeclarationKind.Const,
       ...(constant.docs === undefined ? {} : { docs: [constant.docs] }),
@@ -59,9 +64,11 @@ export function emitCodec(file: SourceFile, model: ProtocolModel): void {
     {
       moduleSpecifier: '@sockspec/codec',
       isTypeOnly: true,
-      namedImports: following ? ['FollowingStep', 'FramingConfig'] : ['FramingConfig'],
+      namedImports: following
+        ? ['CodecFailures', 'FollowingStep', 'FramingConfig']
+        : ['CodecFailures', 'FramingConfig'],
     },
-    { moduleSpecifier: '@sockspec/codec', namedImports: [...out.imports].sort() },
+    { moduleSpecifier: '@sockspec/codec', namedImports: [...out.imports.add('codecFailures')].sort() },
     { moduleSpecifier: './messages.js', namedImports: ['PROTOCOL'] },
   ]);
 }
@@ -70,7 +77,6 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
   const messages: readonly MessageModel[] = side === 'Client' ? model.clientMessages : model.serverMessages;
   const union = `${side}Message`;
   const sender = side.toLowerCase();
-  out.imports.add('UnknownMessageError');
   out.functions.push({
     name: `encode${union}`,
     exported: true,
@@ -88,7 +94,7 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
     body: (writer) => {
       if (messages.length === 0) {
         writer.writeLine(
-          `throw new UnknownMessageError({ protocol: PROTOCOL.name, line: \`no ${sender} messages: \${String((message as { type?: unknown }).type)}\` });`,
+          `throw fail.unknownLine(\`no ${sender} messages: \${String((message as { type?: unknown }).type)}\`);`,
         );
         return;
       }
@@ -114,13 +120,11 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
       if (model.ir.encoding === 'text') {
         writer.writeLine('const text = lineText(frame);');
         if (messages.length === 0) {
-          writer.writeLine('throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });');
+          writer.writeLine('throw fail.unknownLine(text);');
           return;
         }
         writer.writeLine(`const message = ${messages.map((message) => `match${message.name}(text)`).join(' ?? ')};`);
-        writer.write('if (message === null)').block(() => {
-          writer.writeLine('throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });');
-        });
+        writer.writeLine('if (message === null) throw fail.unknownLine(text);');
         writer.writeLine('return message;');
         return;
       }
@@ -129,7 +133,7 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
         const only = messages[0];
         if (only === undefined) {
           writer.writeLine(
-            `throw new UnknownMessageError({ protocol: PROTOCOL.name, line: \`a frame of \${frame.length} bytes; ${sender}s send no messages\` });`,
+            `throw fail.unknownLine(\`a frame of \${frame.length} bytes; ${sender}s send no messages\`);`,
           );
         } else {
           writer.writeLine(`return decode${only.name}(frame);`);
@@ -141,11 +145,9 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
       const name = `${type.signed ? 'Int' : 'Uint'}${type.bits}`;
       const accessor = type.bits === 64 ? `Big${name}` : name;
       const little = type.bits > 8 && type.endian === 'little' ? ', true' : '';
-      writer.write(`if (frame.length < ${offset + size})`).block(() => {
-        writer.writeLine(
-          `throw new TruncatedMessageError({ protocol: PROTOCOL.name, field: ${quote(model.ir.discriminator ?? '')}, needed: ${size}, offset: ${offset}, frameBytes: frame.length });`,
-        );
-      });
+      writer.writeLine(
+        `if (frame.length < ${offset + size}) throw fail.truncated({ field: ${quote(model.ir.discriminator ?? '')}, needed: ${size}, offset: ${offset}, frameBytes: frame.length });`,
+      );
       writer.writeLine(
         bits === null
           ? `const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little});`
@@ -159,9 +161,7 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
         writer.writeLine('default:');
         writer
           .indent()
-          .write(
-            `throw new UnknownMessageError({ protocol: PROTOCOL.name, code, field: ${quote(model.ir.discriminator ?? '')} });`,
-          )
+          .write(`throw fail.unknownCode(code, ${quote(model.ir.discriminator ?? '')});`)
           .newLine();
       });
     },

@@ -51,7 +51,7 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
   if (Buffer.from(delimiter, 'utf8').compare(Buffer.from(framing.delimiter)) !== 0) {
     throw new UnsupportedFeatureError(model.ir.sourceFile, 'framing', 'a text protocol whose delimiter is not UTF-8');
   }
-  out.imports.add('UnknownMessageError').add('InvalidFieldError').add('previewText');
+  out.imports.add('previewText');
   out.constants.push({
     name: 'DELIMITER',
     type: 'string',
@@ -79,9 +79,7 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
       body: (writer) => {
         writer.writeLine(`const text = lineText(frame);`);
         writer.writeLine(`const message = match${message.name}(text);`);
-        writer
-          .write('if (message === null)')
-          .block(() => writer.writeLine('throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });'));
+        writer.writeLine('if (message === null) throw fail.unknownLine(text);');
         writer.writeLine('return message;');
       },
     });
@@ -161,9 +159,7 @@ function writeCheckText(out: CodecWriter): void {
           // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code
           "const expected = next === '' ? `text without ${JSON.stringify(DELIMITER)}` : `text without ${JSON.stringify(DELIMITER)} or ${JSON.stringify(next)}`;",
         );
-        writer.writeLine(
-          'throw new InvalidFieldError({ protocol: PROTOCOL.name, message, field, expected, got: previewText(value) });',
-        );
+        writer.writeLine('throw fail.invalid({ message, field, expected, got: previewText(value) });');
       });
     },
   });
@@ -190,13 +186,11 @@ function writeSizeCheck(
   out: CodecWriter,
 ): void {
   if (!limitedBelowLine(model, maxBytes)) return;
-  out.imports.add('utf8ByteLength').add('FieldTooLargeError');
+  out.imports.add('utf8ByteLength');
   // A UTF-16 code unit is at most 3 UTF-8 bytes: only a value that might be too long is measured.
-  writer.write(`if (${value}.length * 3 > ${maxBytes} && utf8ByteLength(${value}) > ${maxBytes})`).block(() => {
-    writer.writeLine(
-      `throw new FieldTooLargeError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(field)}, limit: ${maxBytes}, actual: utf8ByteLength(${value}) });`,
-    );
-  });
+  writer.writeLine(
+    `if (${value}.length * 3 > ${maxBytes} && utf8ByteLength(${value}) > ${maxBytes}) throw fail.tooLarge({ message: ${quote(message.name)}, field: ${quote(field)}, limit: ${maxBytes}, actual: utf8ByteLength(${value}) });`,
+  );
 }
 
 /**
@@ -230,11 +224,9 @@ export function writePartValues(
       writeSizeCheck(model, message, field.name, field.type.maxBytes, local, writer, out);
       if (field.type.pattern !== null) {
         const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
-        writer.write(`if (!${pattern}.test(${local}))`).block(() => {
-          writer.writeLine(
-            `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${local}) });`,
-          );
-        });
+        writer.writeLine(
+          `if (!${pattern}.test(${local})) throw fail.invalid({ message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${local}) });`,
+        );
       }
       values.set(part.name, local);
     } else {
@@ -282,11 +274,9 @@ export function writeLinePieces(
       writeSizeCheck(model, message, field.name, field.type.maxBytes, value, writer, out);
     if (field?.type.kind === 'string' && field.type.pattern !== null) {
       const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
-      writer.write(`if (!${pattern}.test(${value}))`).block(() => {
-        writer.writeLine(
-          `throw new InvalidFieldError({ protocol: PROTOCOL.name, message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${value}) });`,
-        );
-      });
+      writer.writeLine(
+        `if (!${pattern}.test(${value})) throw fail.invalid({ message: ${quote(message.name)}, field: ${quote(part.name)}, expected: ${quote(`a match for /${field.type.kind === 'string' ? field.type.pattern : ''}/`)}, got: previewText(${value}) });`,
+      );
     }
     pieces.push(value);
   });

@@ -10,7 +10,7 @@ import {
   writePartValues,
 } from './emit-text-codec.js';
 import type { MessageModel, ProtocolModel } from './model.js';
-import { access, camelCase, constantCase, propertyKey, quote } from './names.js';
+import { access, camelCase, constantCase, failureSite, propertyKey, quote } from './names.js';
 import { escapeRegExp, textFieldContext } from './text-parts.js';
 
 /** The largest length or count a line may announce before it is checked against its field's limit. */
@@ -358,18 +358,16 @@ function writeReadFollowing(
       writer.writeLine('reader.enter();');
       writer.writeLine(`const item = readElement${element.id}(reader, line);`);
       writer.writeLine('reader.leave();');
-      writer.writeLine('if (item === null) throw new UnknownMessageError({ protocol: PROTOCOL.name, line });');
+      writer.writeLine('if (item === null) throw fail.unknownLine(line);');
       writer.writeLine(`${local}.push(item);`);
       return;
     }
-    out.imports.add('InvalidFieldError').add('previewText');
+    out.imports.add('previewText');
     const context = textFieldContext(message.name, item.field.name);
     writer.writeLine(`const lengthLine = ${element.constant}.exec(line);`);
-    writer.write('if (lengthLine === null)').block(() => {
-      writer.writeLine(
-        `throw new InvalidFieldError({ ${context.slice(2, -2)}, expected: ${quote(`a length line '${element.source}'`)}, got: previewText(line) });`,
-      );
-    });
+    writer.writeLine(
+      `if (lengthLine === null) throw fail.invalid({ ${failureSite(message.name, item.field.name)}, expected: ${quote(`a length line '${element.source}'`)}, got: previewText(line) });`,
+    );
     writer.writeLine(`const length = parseTextInt(lengthLine[1]!, 0, ${MAX_ANNOUNCED}, ${context});`);
     writer.writeLine(`checkTextLength(length, ${element.maxBytes}, ${context});`);
     writer.writeLine(
@@ -466,7 +464,7 @@ function writeFrameFunctions(message: MessageModel, out: CodecWriter): void {
       writer.writeLine('const reader = new TextReader(frame, DELIMITER_BYTES, PROTOCOL.name);');
       writer.writeLine(`const text = reader.line(${name});`);
       writer.writeLine(`const message = read${message.name}(reader, text);`);
-      writer.writeLine('if (message === null) throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });');
+      writer.writeLine('if (message === null) throw fail.unknownLine(text);');
       writer.writeLine(`reader.finish(${name});`);
       writer.writeLine('return message;');
     },
@@ -511,7 +509,7 @@ function writeElementFunctions(element: Extract<ElementKind, { kind: 'messages' 
 export function writeFollowingUnionDecode(messages: readonly MessageModel[], writer: CodeBlockWriter): void {
   if (messages.length === 0) {
     writer.writeLine('const reader = new TextReader(frame, DELIMITER_BYTES, PROTOCOL.name);');
-    writer.writeLine('throw new UnknownMessageError({ protocol: PROTOCOL.name, line: reader.line(undefined) });');
+    writer.writeLine('throw fail.unknownLine(reader.line(undefined));');
     return;
   }
   writer.writeLine('const reader = new TextReader(frame, DELIMITER_BYTES, PROTOCOL.name);');
@@ -522,7 +520,7 @@ export function writeFollowingUnionDecode(messages: readonly MessageModel[], wri
       (name) => `read${name}(reader, text)`,
     )};`,
   );
-  writer.writeLine('if (message === null) throw new UnknownMessageError({ protocol: PROTOCOL.name, line: text });');
+  writer.writeLine('if (message === null) throw fail.unknownLine(text);');
   writer.writeLine('reader.finish(message.type);');
   writer.writeLine('return message;');
 }

@@ -37,3 +37,12 @@ export function propertyKey(name: string): string {
 export function access(object: string, name: string): string {
   return IDENTIFIER.test(name) ? `${object}.${name}` : `${object}[${quote(name)}]`;
 }
+
+/**
+ * Where a generated throw happened, as the properties of a `fail.*` call:
+ * `message: 'Join', field: 'nick'`. The protocol is bound once, in the codec's
+ * module-level `fail`.
+ */
+export function failureSite(message: string, field: string): string {
+  return `message: ${quote(message)}, field: ${quote(field)}`;
+}

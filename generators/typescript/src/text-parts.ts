@@ -1,7 +1,7 @@
 import type { FieldIR, IntTypeIR, LinePartIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import type { CodecWriter } from './emit-text-codec.js';
-import { quote } from './names.js';
+import { failureSite, quote } from './names.js';
 
 /** Python's time.ctime(): `Mon Nov  3 09:05:03 2026` (day of month space-padded). */
 export const CTIME_PATTERN =
@@ -95,14 +95,12 @@ export function decodeTypedPart(
         return `parseCtime(${raw}, ${quote(field.name)})`;
       }
       if (type.representation === 'iso8601') {
-        out.imports.add('InvalidFieldError').add('previewText');
+        out.imports.add('previewText');
         const local = `${field.name}Time`;
         writer.writeLine(`const ${local} = new Date(${raw});`);
-        writer.write(`if (Number.isNaN(${local}.getTime()))`).block(() => {
-          writer.writeLine(
-            `throw new InvalidFieldError({ ${context(message, field.name).slice(2, -2)}, expected: 'an ISO 8601 time', got: previewText(${raw}) });`,
-          );
-        });
+        writer.writeLine(
+          `if (Number.isNaN(${local}.getTime())) throw fail.invalid({ ${failureSite(message, field.name)}, expected: 'an ISO 8601 time', got: previewText(${raw}) });`,
+        );
         return local;
       }
       out.imports.add('parseTextInt');

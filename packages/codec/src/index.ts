@@ -12,17 +12,20 @@
  * - strings: `utf8ByteLength` to size a frame, `utf8Write` to fill it,
  *   `utf8Decode(bytes, 'Message.field')` to read (strict).
  * - ctime timestamps: `formatCtime` / `parseCtime`.
- * - errors: throw TruncatedMessageError, TrailingBytesError,
- *   UnknownMessageError, FieldTooLargeError (check before allocating),
- *   InvalidFieldError (pattern, enum, flags, timestamp); use `previewText`
- *   for untrusted text in `got`; ConstantMismatchError for a `const:` field
- *   (`bytesEqualAt` compares a long byte constant in place).
+ * - errors: keep each check inline and build the error with one module-level
+ *   `const fail = codecFailures(PROTOCOL.name)`: `fail.truncated`,
+ *   `fail.trailing`, `fail.unknownCode`, `fail.tooLarge` (check before
+ *   allocating), `fail.invalid` (pattern, enum, flags, timestamp; use
+ *   `previewText` for untrusted text in `got`), `fail.constant` for a
+ *   `const:` field (`bytesEqualAt` compares a long byte constant in place),
+ *   `fail.checksum`.
  */
 
 // Wire primitives.
 export { adler32, crc16Ccitt, crc32, sum8, xor8 } from './checksums.js';
-export { formatCtime, parseCtime } from './ctime.js';
 // Errors.
+export { type CodecFailures, codecFailures } from './codec-failures.js';
+export { formatCtime, parseCtime } from './ctime.js';
 export {
   type ChecksumMismatchDetails,
   ChecksumMismatchError,
