@@ -15,6 +15,11 @@ const bytes = (value: string): Uint8Array => text.encode(value);
 const noExtras = { flags: 0, expiration: 0 };
 /** Keys are unique per run, so a test never sees another's items. */
 const key = (name: string): string => `sockspec-${process.pid}-${name}`;
+/** A reply whose status is ok, narrowed to that case of its union (its value, extras or counter); fails the test otherwise. */
+function ok<Reply extends { readonly status: string }>(reply: Reply): Reply & { readonly status: 'ok' } {
+  expect(reply.status).toBe('ok');
+  return reply as Reply & { readonly status: 'ok' };
+}
 
 beforeAll(async () => {
   // -U 0: no UDP; -t 1: one thread is plenty; -m 16: 16 MB of memory.
@@ -58,19 +63,22 @@ describe('memcached binary protocol, against memcached -B binary', () => {
     const stored = await mc.set({ key: key('a'), extras: { flags: 0xdeadbeef, expiration: 0 }, value: bytes('hello') });
     expect(stored.status).toBe('ok');
     expect(stored.cas).toBeGreaterThan(0n);
-    const hit = await mc.get({ key: key('a') });
+    const hit = ok(await mc.get({ key: key('a') }));
     expect(hit).toMatchObject({ type: 'GetResult', status: 'ok', cas: stored.cas });
     expect(Buffer.from(hit.value).toString()).toBe('hello');
     expect(hit.extras).toEqual({ flags: 0xdeadbeef });
+    // The status chose the body's layout: a miss has the error text, and TypeScript knows it has no value.
     const miss = await mc.get({ key: key('never-set') });
+    if (miss.status === 'ok') throw new Error('expected a miss');
     expect(miss.status).toBe('keyNotFound');
-    expect(miss.extras).toBeUndefined();
-    expect(Buffer.from(miss.value).toString()).toBe('Not found');
+    expect(miss.error).toBe('Not found');
+    expect('value' in miss && miss.value !== undefined).toBe(false);
   });
 
   it('ADD only when absent, REPLACE only when present, DELETE removes', async () => {
     expect((await mc.add({ key: key('b'), extras: noExtras, value: bytes('1') })).status).toBe('ok');
     const again = await mc.add({ key: key('b'), extras: noExtras, value: bytes('2') });
+    if (again.status === 'ok') throw new Error('expected keyExists');
     expect(again.status).toBe('keyExists');
     expect(again.error).toBe('Data exists for key.');
     expect((await mc.replace({ key: key('b'), extras: noExtras, value: bytes('3') })).status).toBe('ok');
@@ -86,24 +94,27 @@ describe('memcached binary protocol, against memcached -B binary', () => {
     expect(second.status).toBe('ok');
     const stale = await mc.set({ key: key('cas'), extras: noExtras, value: bytes('v3'), cas: first.cas });
     expect(stale.status).toBe('keyExists');
-    expect(Buffer.from((await mc.get({ key: key('cas') })).value).toString()).toBe('v2');
+    expect(Buffer.from(ok(await mc.get({ key: key('cas') })).value).toString()).toBe('v2');
   });
 
   it('INCREMENT and DECREMENT start at initial, then count; a non-numeric value is nonNumeric', async () => {
-    const counter = (result: { value: Uint8Array }): bigint => Buffer.from(result.value).readBigUInt64BE(0);
+    // On success the body is the counter as a u64; otherwise it is the error text.
     const extras = { delta: 5n, initial: 10n, expiration: 0 };
-    expect(counter(await mc.increment({ key: key('n'), extras }))).toBe(10n);
-    expect(counter(await mc.increment({ key: key('n'), extras }))).toBe(15n);
-    expect(counter(await mc.decrement({ key: key('n'), extras: { ...extras, delta: 20n } }))).toBe(0n);
+    expect(ok(await mc.increment({ key: key('n'), extras })).value).toBe(10n);
+    expect(ok(await mc.increment({ key: key('n'), extras })).value).toBe(15n);
+    expect(ok(await mc.decrement({ key: key('n'), extras: { ...extras, delta: 20n } })).value).toBe(0n);
     await mc.set({ key: key('word'), extras: noExtras, value: bytes('abc') });
-    expect((await mc.increment({ key: key('word'), extras })).status).toBe('nonNumeric');
+    const word = await mc.increment({ key: key('word'), extras });
+    expect(word).toMatchObject({ status: 'nonNumeric', error: 'Non-numeric server-side value for incr or decr' });
   });
 
   it('pairs 200 pipelined requests with their replies by opaque', async () => {
     const keys = Array.from({ length: 200 }, (_, index) => key(`p${index}`));
     await Promise.all(keys.map((name, index) => mc.set({ key: name, extras: noExtras, value: bytes(String(index)) })));
     const values = await Promise.all(keys.map((name) => mc.get({ key: name })));
-    expect(values.map((value) => Buffer.from(value.value).toString())).toEqual(keys.map((_, index) => String(index)));
+    expect(values.map((value) => Buffer.from(ok(value).value).toString())).toEqual(
+      keys.map((_, index) => String(index)),
+    );
   });
 
   it('STAT answers with many replies, iterated as they come or collected', async () => {
@@ -123,7 +134,7 @@ describe('memcached binary protocol, against memcached -B binary', () => {
     await mc.set({ key: key('q3'), extras: noExtras, value: bytes('three') });
     const names = ['q1', 'q2', 'q3', 'q4'].map(key);
     const values = await Promise.all(names.map((name) => mc.getQ({ key: name })));
-    expect(values.map((value) => (value === undefined ? undefined : Buffer.from(value.value).toString()))).toEqual([
+    expect(values.map((value) => (value === undefined ? undefined : Buffer.from(ok(value).value).toString()))).toEqual([
       'one',
       undefined,
       'three',
@@ -138,7 +149,7 @@ describe('memcached binary protocol, against memcached -B binary', () => {
   it('stores and reads back a 1 MB value; a key with a space is refused before anything is sent', async () => {
     const big = new Uint8Array(1_000_000).map((_, index) => index % 251);
     expect((await mc.set({ key: key('big'), extras: noExtras, value: big })).status).toBe('ok');
-    expect(Buffer.from((await mc.get({ key: key('big') })).value).equals(Buffer.from(big))).toBe(true);
+    expect(Buffer.from(ok(await mc.get({ key: key('big') })).value).equals(Buffer.from(big))).toBe(true);
     await expect(mc.get({ key: 'has space' })).rejects.toMatchObject({ code: 'SOCKSPEC_INVALID_FIELD' });
   });
 });

@@ -24,6 +24,7 @@ const RESERVED_LOCALS = new Set([
   'framing',
   'delimiterAt',
   'fail',
+  'input',
 ]);
 
 /**

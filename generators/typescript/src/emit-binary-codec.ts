@@ -41,10 +41,15 @@ import {
   whenTest,
 } from './emit-binary-slots.js';
 import type { CodecWriter } from './emit-text-codec.js';
-import { fixedSize, messageSlots, type Slot } from './layout.js';
+import { describeWhen, fixedSize, messageSlots, type Slot } from './layout.js';
 import type { ProtocolModel } from './model.js';
 import { tsType } from './model.js';
 import { access, propertyKey, quote } from './names.js';
+
+/** Whether the message has `switch:` fields, which make its TypeScript type a union. */
+function switched(message: ProtocolModel['messages'][number]): boolean {
+  return (message.ir.switches ?? []).length > 0;
+}
 
 /** The fewest bytes a value of this type takes; lets an array's count be checked against the frame before looping. */
 export function minimumSize(type: TypeIR): number {
@@ -258,7 +263,8 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
           `if (frame.length !== ${cursor.at()}) throw fail.trailing({ message: ${quote(message.name)}, consumed: ${cursor.at()}, frameBytes: frame.length });`,
         );
       }
-      writer.writeLine(`return { ${values.join(', ')} };`);
+      // The union's case is the one the switch field chose; TypeScript cannot follow the reads that decided it.
+      writer.writeLine(`return { ${values.join(', ')} }${switched(message) ? ` as ${message.name}` : ''};`);
     },
   });
 }
@@ -504,7 +510,7 @@ function decodeType(
         into.push({
           size: null,
           write: () => {
-            decodePresent(whenTest(source, when.values));
+            decodePresent(whenTest(source, when));
             const sizeField = type.value.kind === 'struct' ? type.value.size?.field : undefined;
             if (sizeField !== undefined) {
               // Absent, the struct takes no bytes: the field that holds its size must say so.
@@ -669,9 +675,11 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
     name: `encode${message.name}`,
     exported: true,
     docs: `Encodes a ${message.name} as a whole frame${framing.kind === 'length-prefixed' ? ', length field filled in' : ''}.`,
-    parameters: [{ name: 'message', type: message.fieldsName }],
+    // A message typed as a union of cases is read through its flat AnyCase view: each case's fields, optional.
+    parameters: [{ name: switched(message) ? 'input' : 'message', type: message.fieldsName }],
     returnType: 'Uint8Array',
     body: (writer) => {
+      if (switched(message)) writer.writeLine(`const message: ${message.name}AnyCase = input;`);
       const size: Size = { constant: 0, terms: [] };
       const locals = messageLocals(slots);
       // First every check and every measurement, so the frame is allocated once at its exact size.
@@ -893,9 +901,9 @@ function measure(
         // Given exactly when the earlier field says so; then it is sized like any optional value, without the byte.
         const when = type.when;
         const source = [...ctx.model.ir.header, ...ctx.message.ir.fields].find((field) => field.name === when.field)!;
-        const expected = `${when.field} is ${when.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+        const expected = describeWhen(when);
         w.writeLine(
-          `if ((${value} !== undefined) !== (${whenTest(fieldValue(source), when.values)})) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a value exactly when ${expected}`)}, got: ${value} === undefined ? 'none' : 'a value' });`,
+          `if ((${value} !== undefined) !== (${whenTest(fieldValue(source), when)})) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a value exactly when ${expected}`)}, got: ${value} === undefined ? 'none' : 'a value' });`,
         );
       } else {
         size.constant += 1;

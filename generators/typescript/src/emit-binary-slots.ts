@@ -1,4 +1,4 @@
-import type { ChecksumIR, IntTypeIR, VarintTypeIR } from '@sockspec/spec';
+import type { ChecksumIR, IntTypeIR, VarintTypeIR, WhenIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import {
   addConstant,
@@ -89,8 +89,13 @@ export function decodeVarint(
 }
 
 /** `status === 'ok'`, `(qos === 1 || qos === 2)`: whether a `when` field is there. */
-export function whenTest(source: string, values: readonly (string | number | boolean)[]): string {
-  const tests = values.map((value) => `${source} === ${JSON.stringify(value)}`);
+export function whenTest(source: string, when: WhenIR): string {
+  if (when.otherwise === true) {
+    // A switch's `_` case: none of the other cases' values.
+    const tests = when.values.map((value) => `${source} !== ${JSON.stringify(value)}`);
+    return tests.length === 0 ? 'true' : tests.length === 1 ? tests[0]! : `(${tests.join(' && ')})`;
+  }
+  const tests = when.values.map((value) => `${source} === ${JSON.stringify(value)}`);
   return tests.length === 1 ? tests[0]! : `(${tests.join(' || ')})`;
 }
 

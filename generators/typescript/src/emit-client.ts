@@ -1,7 +1,7 @@
 import type { FieldIR, HandlerBehaviorIR, IntTypeIR, ManyRepliesIR } from '@sockspec/spec';
 import type { CodeBlockWriter, SourceFile } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
-import { type MessageModel, messageNamed, type ProtocolModel } from './model.js';
+import { type MessageModel, messageNamed, omitFrom, type ProtocolModel } from './model.js';
 import { access, propertyKey, quote } from './names.js';
 
 function union(names: readonly string[]): string {
@@ -78,12 +78,12 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
   const pairedBy = new Map(requests.map((request) => [request.message.name, request.pairBy?.name ?? null]));
   const requestArgument = (message: MessageModel): string => {
     if (correlation !== null && correlation !== undefined)
-      return `Omit<${message.fieldsName}, ${quote(correlation.name)}>`;
+      return omitFrom(message, message.fieldsName, quote(correlation.name));
     const paired = pairedBy.get(message.name) ?? null;
     // A paired id may be given (MQTT's PUBREL repeats its PUBLISH's packet id); left out, the client assigns one.
     return paired === null
       ? message.fieldsName
-      : `Omit<${message.fieldsName}, ${quote(paired)}> & { readonly ${propertyKey(paired)}?: number }`;
+      : `${omitFrom(message, message.fieldsName, quote(paired))} & { readonly ${propertyKey(paired)}?: number }`;
   };
   /** Fields a caller must pass: the argument may be left out when there are none. */
   const ownFields = (message: MessageModel): number =>

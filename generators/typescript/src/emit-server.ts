@@ -10,7 +10,7 @@ import {
 import { type CodeBlockWriter, type SourceFile, VariableDeclarationKind } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import { fixedSize, messageSlots } from './layout.js';
-import { type MessageModel, messageNamed, type ProtocolModel, tsType } from './model.js';
+import { type MessageModel, messageNamed, omitFrom, type ProtocolModel, tsType } from './model.js';
 import { access, pascalCase, propertyKey, quote } from './names.js';
 
 export function handlerMethod(message: MessageModel): string {
@@ -115,7 +115,7 @@ interface ServerContext {
 function replyType(context: ServerContext, name: string): string {
   const { model, id } = context;
   const message = messageNamed(model, name);
-  const base = id === null ? message.name : `Omit<${message.name}, ${quote(id)}>`;
+  const base = id === null ? message.name : omitFrom(message, message.name, quote(id));
   const stream = message.ir.stream;
   if (stream === null) return base;
   context.imports.serverTypes.add('OutgoingStream');
@@ -124,7 +124,7 @@ function replyType(context: ServerContext, name: string): string {
 
 function streamFields(context: ServerContext, name: string): string {
   const message = messageNamed(context.model, name);
-  return context.id === null ? message.fieldsName : `Omit<${message.fieldsName}, ${quote(context.id)}>`;
+  return context.id === null ? message.fieldsName : omitFrom(message, message.fieldsName, quote(context.id));
 }
 
 function handlerReplies(context: ServerContext, message: MessageModel): string[] {
@@ -200,7 +200,7 @@ function emitRefusal(file: SourceFile, context: ServerContext): void {
     name: context.refusalName,
     isExported: true,
     docs: [`Why a request is refused: the ${message.name} message's fields, which the engine sends for you.`],
-    type: `Omit<${message.name}, ${omitted}>`,
+    type: omitFrom(message, message.name, omitted),
   });
   file.addFunction({
     name: 'refuse',
@@ -212,7 +212,7 @@ function emitRefusal(file: SourceFile, context: ServerContext): void {
       { name: errors.reasonField, type: tsType(reason.type) },
       { name: errors.textField, type: 'string' },
     ],
-    returnType: id === null ? message.name : `Omit<${message.name}, ${quote(id)}>`,
+    returnType: id === null ? message.name : omitFrom(message, message.name, quote(id)),
     statements: `return { type: ${quote(message.name)}, ${otherHeaderFields(context)
       .map((field) => `${propertyKey(field.name)}: ${zeroValue(field.type)}, `)
       .join(

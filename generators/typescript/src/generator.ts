@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { ConstantIR, ConstantValueIR, ProtocolIR, TypeIR } from '@sockspec/spec';
+import { type ConstantIR, type ConstantValueIR, messageTypeNames, type ProtocolIR, type TypeIR } from '@sockspec/spec';
 import { type PackageModel, renderPackageFiles } from '@sockspec/templates';
 import { IndentationText, NewLineKind, Project, QuoteKind, type SourceFile } from 'ts-morph';
 import {
@@ -93,7 +93,8 @@ function addMessageTypeImports(file: SourceFile, model: ProtocolModel): void {
     'ClientMessage',
     'ServerMessage',
     ...model.namedTypes.map((named) => named.name),
-    ...model.messages.flatMap((message) => [message.name, message.fieldsName]),
+    ...model.messages.flatMap((message) => messageTypeNames(message.ir)),
+    ...(model.messages.some((message) => (message.ir.switches ?? []).length > 0) ? ['OmitFromCases'] : []),
   ];
   // A name inside a string literal (`type: 'Stamp'`) is not a use of the type.
   const used = exported.filter((name) => new RegExp(`(?<!['.])\\b${name}\\b(?!')`).test(text)).sort();
@@ -358,7 +359,7 @@ export const typescriptGenerator: Generator<TypescriptGeneratorOptions> = define
   name: 'typescript',
   parseOptions,
   generate({ ir, options, sockspecVersion }) {
-    if (ir.irVersion !== 4) {
+    if (ir.irVersion !== 5) {
       throw new UnsupportedFeatureError(ir.sourceFile, 'irVersion', `IR version ${String(ir.irVersion)}`);
     }
     const model = buildModel(ir);

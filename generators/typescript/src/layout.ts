@@ -1,6 +1,7 @@
 import {
   type ChecksumIR,
   type ConstantValueIR,
+  endsItsLayout,
   type FieldIR,
   fixedSize,
   type IntTypeIR,
@@ -10,6 +11,7 @@ import {
   nestingDepth,
   type ProtocolIR,
   type TypeIR,
+  type WhenIR,
 } from '@sockspec/spec';
 import { UnsupportedFeatureError } from './define.js';
 import type { MessageModel } from './model.js';
@@ -148,7 +150,12 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
     }
     closeRun();
     placeLength();
-    checkSupported(ir.sourceFile, `${where}, field ${field.name}`, field.type, index === fields.length - 1);
+    checkSupported(
+      ir.sourceFile,
+      `${where}, field ${field.name}`,
+      field.type,
+      endsItsLayout(fields, index, message.ir.switches ?? []),
+    );
     const size = fixedSize(field.type);
     if (field.name === ir.discriminator && !own.has(field.name)) {
       if (message.ir.code === null || field.type.kind !== 'int') {
@@ -162,7 +169,8 @@ export function messageSlots(ir: ProtocolIR, message: MessageModel): Slot[] {
     } else if (field.checksum !== undefined) {
       slots.push({ kind: 'checksum', field, checksum: field.checksum });
     } else {
-      slots.push({ kind: 'field', field, last: index === fields.length - 1 });
+      // A field followed only by its switch's other cases is the last of its layout: it may run to the end.
+      slots.push({ kind: 'field', field, last: endsItsLayout(fields, index, message.ir.switches ?? []) });
     }
     position = size === null || position < 0 ? -1 : position + size;
   });
@@ -209,7 +217,8 @@ function checkSupported(sourceFile: string, where: string, type: TypeIR, last: b
       checkSupported(sourceFile, `${where}[]`, type.element, false, depth + 1);
       return;
     case 'optional':
-      checkSupported(sourceFile, where, type.value, false, depth + 1);
+      // Present `when` another field says so, the value is still a top-level field: it may be the last.
+      checkSupported(sourceFile, where, type.value, type.when !== undefined && last, depth + 1);
       return;
   }
 }
@@ -476,10 +485,7 @@ function typeRows(type: TypeIR, name: string, notes: string, at: Position, rows:
         row('1', 'u8', '0 = absent, 1 = present; anything else is an error', `${name} (present)`);
         at.constant += 1;
       }
-      const condition =
-        when === undefined
-          ? 'only when present'
-          : `only when ${when.field} is ${when.values.map((value) => JSON.stringify(value)).join(' or ')}`;
+      const condition = when === undefined ? 'only when present' : `only when ${describeWhen(when)}`;
       const before = rows.length;
       typeRows(type.value, name, notes, { base: at.base, constant: at.constant, terms: [...at.terms] }, rows);
       for (let index = before; index < rows.length; index += 1) {
@@ -586,10 +592,18 @@ export function wireType(type: TypeIR): string {
     case 'optional':
       return type.when === undefined
         ? `${name}optional ${wireType(type.value)} (presence byte first)`
-        : `${name}${wireType(type.value)}, only when ${type.when.field} is ${type.when.values.map((value) => JSON.stringify(value)).join(' or ')}`;
+        : `${name}${wireType(type.value)}, only when ${describeWhen(type.when)}`;
     case 'struct':
       return `${name}struct { ${type.fields.map((field) => `${field.name}: ${wireType(field.type)}`).join('; ')} }`;
     case 'messages':
       return `${name}a ${type.names.join(' or ')} message`;
   }
+}
+
+/** `status is "ok"`, `status is none of "ok", "keyNotFound"`: a condition as the docs and errors say it. */
+export function describeWhen(when: WhenIR): string {
+  const values = when.values.map((value) => JSON.stringify(value));
+  return when.otherwise === true
+    ? `${when.field} is none of ${values.join(', ')}`
+    : `${when.field} is ${values.join(' or ')}`;
 }

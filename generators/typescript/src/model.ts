@@ -168,6 +168,14 @@ export function messageNamed(model: ProtocolModel, name: string): MessageModel {
 }
 
 /** The TypeScript type of a field's decoded value. Named types are referred to by name. */
+/**
+ * `Omit<type, keys>` for a message's type; a message with `switch:` fields is
+ * a union of cases, which Omit would flatten to what all cases share.
+ */
+export function omitFrom(message: MessageModel, type: string, keys: string): string {
+  return `${(message.ir.switches ?? []).length > 0 ? 'OmitFromCases' : 'Omit'}<${type}, ${keys}>`;
+}
+
 export function tsType(type: TypeIR, useNames = true): string {
   if (useNames && type.typeName !== undefined) return pascalCase(type.typeName);
   switch (type.kind) {

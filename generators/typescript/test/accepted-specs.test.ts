@@ -112,3 +112,74 @@ describe('a protocol whose header has fields besides the discriminator, with an 
     }
   }, 120_000);
 });
+
+type PutFields =
+  | { readonly version: 1; readonly count: number }
+  | { readonly version: 2; readonly name: string; readonly tags: readonly number[] }
+  | { readonly version: number };
+type StoredReply =
+  | { readonly found: true; readonly spare: number; readonly size: number; readonly note: string }
+  | { readonly found: false; readonly spare: number };
+
+interface SwitchedPackage {
+  createServer(
+    handlers: { onPut(message: PutFields): StoredReply & { readonly type: 'Stored' } },
+    options: { log: (line: string) => void },
+  ): { listen(): Promise<{ port: number }>; shutdown(options: { drainMs: number }): Promise<void> };
+  createClient(options: { port: number }): Promise<{
+    put(message: PutFields): Promise<StoredReply & { type: 'Stored' }>;
+    close(): Promise<void>;
+  }>;
+  encodePut(message: PutFields & { readonly id: number }): Uint8Array;
+}
+
+describe('a protocol with switch: layouts chosen by an earlier field', () => {
+  it('sends each case of a request and a reply over loopback, the id omitted from every case', async () => {
+    const pkg = join(scratch.dir, 'packages', 'protocols', 'switched');
+    buildPackage(pkg);
+    const protocol = (await import(pathToFileURL(join(pkg, 'dist', 'index.js')).href)) as SwitchedPackage;
+    const server = protocol.createServer(
+      {
+        onPut(message) {
+          // Each request case has its own fields; the reply's flag chooses whether it carries a size and note.
+          if (message.version === 1 && 'count' in message)
+            return { type: 'Stored', found: true, spare: 0, size: message.count, note: 'one' };
+          if (message.version === 2 && 'name' in message)
+            return { type: 'Stored', found: true, spare: 5, size: message.tags.length, note: message.name };
+          return { type: 'Stored', found: false, spare: 0 };
+        },
+      },
+      { log: (line) => process.stderr.write(`${line}\n`) },
+    );
+    const { port } = await server.listen();
+    const client = await protocol.createClient({ port });
+    try {
+      expect(await client.put({ version: 1, count: 7 })).toMatchObject({
+        type: 'Stored',
+        found: true,
+        size: 7,
+        note: 'one',
+      });
+      expect(await client.put({ version: 2, name: 'né', tags: [1, 2, 3] })).toMatchObject({
+        found: true,
+        spare: 5,
+        size: 3,
+        note: 'né',
+      });
+      const other = await client.put({ version: 9 });
+      expect(other).toMatchObject({ type: 'Stored', found: false, spare: 0 });
+      expect('size' in other && other.size !== undefined).toBe(false);
+    } finally {
+      await client.close();
+      await server.shutdown({ drainMs: 0 });
+    }
+    // The wire, from the byte table: length u16, type, id u32, version, then the case's fields.
+    const codec = (await import(pathToFileURL(join(pkg, 'dist', 'codec.js')).href)) as SwitchedPackage;
+    expect(Buffer.from(codec.encodePut({ id: 1, version: 2, name: 'ab', tags: [0x102] })).toString('hex')).toBe(
+      '000b' + '01' + '00000001' + '02' + '02' + '6162' + '0102',
+    );
+    expect(Buffer.from(codec.encodePut({ id: 1, version: 3 })).toString('hex')).toBe('0006' + '01' + '00000001' + '03');
+    // A case's fields given under another case's value are refused before anything is sent.
+    expect(() => codec.encodePut({ id: 1, version: 1 } as never)).toThrow(/count.*exactly when version is 1/);
+  }, 120_000);
+});

@@ -130,9 +130,9 @@ function recordOf(fields: readonly FieldIR[], textLine: boolean, depth = 0): fc.
       for (const field of fields) {
         const when = field.type.kind === 'optional' ? field.type.when : undefined;
         if (when === undefined) continue;
-        const holds = given.has(when.field)
-          ? given.get(when.field)!
-          : when.values.includes(record[when.field] as string | number | boolean);
+        const named = when.values.includes(record[when.field] as string | number | boolean);
+        // A switch's `_` case holds for every value the other cases do not name.
+        const holds = given.has(when.field) ? given.get(when.field)! : when.otherwise === true ? !named : named;
         if (!holds) record[field.name] = undefined;
       }
       return record;

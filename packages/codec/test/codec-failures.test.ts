@@ -17,7 +17,14 @@ describe('codecFailures', () => {
     const pairs: [Error, Error][] = [
       [
         fail.truncated({ message: 'Join', field: 'nick', needed: 5, offset: 10, frameBytes: 12 }),
-        new TruncatedMessageError({ protocol: 'chat', message: 'Join', field: 'nick', needed: 5, offset: 10, frameBytes: 12 }),
+        new TruncatedMessageError({
+          protocol: 'chat',
+          message: 'Join',
+          field: 'nick',
+          needed: 5,
+          offset: 10,
+          frameBytes: 12,
+        }),
       ],
       [
         fail.trailing({ message: 'Join', consumed: 10, frameBytes: 12 }),
@@ -35,11 +42,25 @@ describe('codecFailures', () => {
       ],
       [
         fail.constant({ message: 'Say', field: 'magic', expected: 0x80, actual: 0x81, offset: 0 }),
-        new ConstantMismatchError({ protocol: 'chat', message: 'Say', field: 'magic', expected: 0x80, actual: 0x81, offset: 0 }),
+        new ConstantMismatchError({
+          protocol: 'chat',
+          message: 'Say',
+          field: 'magic',
+          expected: 0x80,
+          actual: 0x81,
+          offset: 0,
+        }),
       ],
       [
         fail.checksum({ message: 'Say', field: 'crc', algorithm: 'crc32', computed: 1, carried: 2 }),
-        new ChecksumMismatchError({ protocol: 'chat', message: 'Say', field: 'crc', algorithm: 'crc32', computed: 1, carried: 2 }),
+        new ChecksumMismatchError({
+          protocol: 'chat',
+          message: 'Say',
+          field: 'crc',
+          algorithm: 'crc32',
+          computed: 1,
+          carried: 2,
+        }),
       ],
     ];
     for (const [built, direct] of pairs) {

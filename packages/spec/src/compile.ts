@@ -16,6 +16,7 @@ import {
   type LineTemplateIR,
   type MessageIR,
   type ProtocolIR,
+  type SwitchIR,
   type TypeIR,
 } from './ir.js';
 import {
@@ -32,6 +33,7 @@ import { Reporter } from './report.js';
 import { MAX_SIZE } from './schema.js';
 import { BrokenPaths, checkShape } from './shape.js';
 import { type SpecPath, SpecSource } from './source.js';
+import { type DeclaredSwitch, endsItsLayout } from './switch-fields.js';
 import { TextPass } from './text-pass.js';
 import { describeKind, intRange, MAX_NESTING_DEPTH, nestingDepth, type TypeContext, TypeResolver } from './types.js';
 
@@ -250,6 +252,7 @@ class SemanticPass {
         line: m.line,
         stream: streams.get(m.name) ?? null,
         ...(m.headerValues === undefined ? {} : { headerValues: m.headerValues }),
+        ...(m.switches.length === 0 ? {} : { switches: m.switches.map((declared) => declared.ir) }),
       });
     }
     return {
@@ -361,9 +364,13 @@ class SemanticPass {
       let fields: FieldIR[] | null;
       let line: LineTemplateIR | null = null;
       let headerValues: Record<string, ConstantValueIR> | null | undefined;
+      const switches: DeclaredSwitch[] = [];
       if (encoding === 'binary') {
-        fields = resolver.resolveFields(m.fields, [...path, 'fields'], false, true);
-        if (fields !== null) fields = this.#checkBinaryFields(name, fields, header) ? fields : null;
+        fields = resolver.resolveFields(m.fields, [...path, 'fields'], false, true, switches);
+        if (fields !== null) {
+          const declared = switches.map((s) => s.ir);
+          fields = this.#checkBinaryFields(name, fields, header, declared) ? fields : null;
+        }
         headerValues = this.#headerValues(name, m, header);
         if (headerValues === null) fields = null;
       } else if (typeof m.line !== 'string') {
@@ -401,6 +408,7 @@ class SemanticPass {
         stream:
           isRecord(m.stream) && this.#ok([...path, 'stream']) ? (m.stream as { chunk: string; end: string }) : null,
         ...(headerValues ? { headerValues } : {}),
+        switches,
       });
     }
     for (const info of messages.values()) if (info !== null) this.#checkSenderConstants(info, header);
@@ -509,7 +517,12 @@ class SemanticPass {
     const lists = new Map<string, FieldList>();
     for (const [name, info] of messages) {
       if (info?.wireFields)
-        lists.set(name, { path: [...info.path, 'fields'], fields: info.wireFields, from: info.from });
+        lists.set(name, {
+          path: [...info.path, 'fields'],
+          fields: info.wireFields,
+          from: info.from,
+          switches: info.switches,
+        });
     }
     const raw = this.#spec;
     const result = resolveComputedLengths(
@@ -604,16 +617,23 @@ class SemanticPass {
     return code;
   }
 
-  #checkBinaryFields(message: string, fields: readonly FieldIR[], header: HeaderInfo): boolean {
+  #checkBinaryFields(
+    message: string,
+    fields: readonly FieldIR[],
+    header: HeaderInfo,
+    switches: readonly SwitchIR[],
+  ): boolean {
     let ok = true;
     fields.forEach((field, index) => {
       const path = ['messages', message, 'fields', field.name];
-      const isLast = index === fields.length - 1;
+      const isLast = endsItsLayout(fields, index, switches);
+      // Present `when` another field says so (a switch's cases too), the field is still a top-level one.
+      const type = field.type.kind === 'optional' && field.type.when !== undefined ? field.type.value : field.type;
       const direct =
-        field.type.kind === 'string' || field.type.kind === 'bytes'
-          ? field.type.length.kind === 'rest'
-          : field.type.kind === 'array' && field.type.count.kind === 'rest';
-      if ((direct && !isLast) || (!direct && containsRest(field.type))) {
+        type.kind === 'string' || type.kind === 'bytes'
+          ? type.length.kind === 'rest'
+          : type.kind === 'array' && type.count.kind === 'rest';
+      if ((direct && !isLast) || (!direct && containsRest(type))) {
         ok = false;
         this.#report.error(
           'rest-not-last',

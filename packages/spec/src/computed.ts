@@ -3,6 +3,7 @@ import type { ArrayTypeIR, BytesTypeIR, FieldIR, StringTypeIR, StructTypeIR, Typ
 import { constantFor, type Direction } from './ir.js';
 import type { Reporter } from './report.js';
 import type { SpecPath } from './source.js';
+import type { DeclaredSwitch } from './switch-fields.js';
 import { describeKind, fixedSize } from './types.js';
 
 /** The fields of one message (or of the header) as resolved, with where they are declared. */
@@ -11,6 +12,8 @@ export interface FieldList {
   readonly fields: readonly FieldIR[];
   /** Who sends the message (absent for the header): which header constants it has. */
   readonly from?: Direction;
+  /** The message's `switch:` fields; their cases' fields are in `fields`. */
+  readonly switches?: readonly DeclaredSwitch[];
 }
 
 export interface ComputedScope {
@@ -93,39 +96,28 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
     const used = new Map<string, string>();
     const out: FieldIR[] = [];
     const computedHere = new Set<string>();
-    /** `when: { field: value }`: an earlier value field, compared with values of its kind. */
-    const checkWhen = (field: FieldIR, index: number): boolean => {
-      const path = [...list.path, field.name];
-      if (nestedWhen(field.type, true)) {
-        report.error(
-          'when-nested',
-          path,
-          `a 'when' inside field '${field.name}': only a header or message field can be present on another's say-so`,
-          "use 'optional: true' (a presence byte) inside structs and lists",
-        );
-        return false;
-      }
-      const when = field.type.kind === 'optional' ? field.type.when : undefined;
-      if (when === undefined) return true;
-      const whenPath = [...path, 'when', when.field];
-      if (isHeader) {
-        report.error(
-          'when-in-header',
-          whenPath,
-          `header field '${field.name}' has 'when', but every message has the whole header`,
-          "move the field to the messages that have it, or remove 'when'",
-        );
-        return false;
-      }
-      const earlier = [...before, ...list.fields.slice(0, index)];
-      const source = earlier.find((candidate) => candidate.name === when.field);
+    /**
+     * A condition on an earlier value field (`when: { field: value }`, or a
+     * switch's case values), compared with values of its kind. `subject`
+     * opens each error ("field 'x' is present when"); `never` says a value
+     * does not fit the field.
+     */
+    const checkCondition = (
+      subject: (on: string) => string,
+      never: (kind: string, value: string) => string,
+      on: string,
+      values: readonly (string | number | boolean)[],
+      path: SpecPath,
+      earlier: readonly FieldIR[],
+    ): boolean => {
+      const source = earlier.find((candidate) => candidate.name === on);
       if (source === undefined) {
         const names = earlier.map((candidate) => candidate.name);
         report.error(
           'when-field-unknown',
-          whenPath,
-          `field '${field.name}' is present when '${when.field}' says so, but no header field or earlier field of this message is called that`,
-          didYouMean(when.field, names) ??
+          path,
+          `${subject(on)}, but no header field or earlier field of this message is called that`,
+          didYouMean(on, names) ??
             (names.length === 0 ? 'declare that field before it' : `fields before it: ${names.join(', ')}`),
         );
         return false;
@@ -147,14 +139,14 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
           source.type.kind === 'bits' &&
           (source.type.width === 1 ? typeof value === 'boolean' : typeof value === 'number')) ||
         (kind === 'bool' && typeof value === 'boolean');
-      const wrong = when.values.find((value) => !fits(value));
+      const wrong = values.find((value) => !fits(value));
       if (filled || wrong !== undefined) {
         report.error(
           'when-field-type',
-          whenPath,
+          path,
           filled
-            ? `field '${field.name}' is present when '${when.field}' says so, but the encoder fills '${when.field}' in itself (the discriminator, correlation id, a constant, length or checksum), so it cannot say`
-            : `field '${field.name}' is present when '${when.field}' (${describeKind(source.type)}) is ${JSON.stringify(wrong)}, which it can never be`,
+            ? `${subject(on)}, but the encoder fills '${on}' in itself (the discriminator, correlation id, a constant, length or checksum), so it cannot say`
+            : never(describeKind(source.type), JSON.stringify(wrong)),
           filled
             ? 'make the condition a field the caller gives'
             : kind === 'enum' && source.type.kind === 'enum'
@@ -165,6 +157,81 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
       }
       return true;
     };
+    const inSwitch = new Set((list.switches ?? []).flatMap((declared) => declared.ir.cases.flatMap((c) => c.fields)));
+    /** `when: { field: value }` on a field of its own (a switch's case fields are checked with their switch). */
+    const checkWhen = (field: FieldIR, index: number): boolean => {
+      const path = [...list.path, field.name];
+      if (nestedWhen(field.type, true)) {
+        report.error(
+          'when-nested',
+          path,
+          `a 'when' inside field '${field.name}': only a header or message field can be present on another's say-so`,
+          "use 'optional: true' (a presence byte) inside structs and lists",
+        );
+        return false;
+      }
+      const when = field.type.kind === 'optional' ? field.type.when : undefined;
+      if (when === undefined || inSwitch.has(field.name)) return true;
+      const whenPath = [...path, 'when', when.field];
+      if (isHeader) {
+        report.error(
+          'when-in-header',
+          whenPath,
+          `header field '${field.name}' has 'when', but every message has the whole header`,
+          "move the field to the messages that have it, or remove 'when'",
+        );
+        return false;
+      }
+      return checkCondition(
+        (on) => `field '${field.name}' is present when '${on}' says so`,
+        (kind, value) =>
+          `field '${field.name}' is present when '${when.field}' (${kind}) is ${value}, which it can never be`,
+        when.field,
+        when.values,
+        whenPath,
+        [...before, ...list.fields.slice(0, index)],
+      );
+    };
+    /** A switch: its field is a value read before it, each case names a value it can take, once. */
+    const checkSwitch = (declared: DeclaredSwitch): boolean => {
+      const { ir, path, at } = declared;
+      const named = ir.cases.flatMap((c) => c.values ?? []);
+      const duplicate = named.find((value, index) => named.indexOf(value) !== index);
+      if (duplicate !== undefined) {
+        report.error(
+          'switch-case-duplicate',
+          [...path, 'cases'],
+          `switch '${ir.name}' has two cases for ${JSON.stringify(duplicate)}`,
+          'merge their fields into one case',
+        );
+        return false;
+      }
+      const later = list.fields.slice(at).filter((field) => !inSwitch.has(field.name));
+      const clash = ir.cases
+        .flatMap((c) => c.fields)
+        .find((name, index, all) => all.indexOf(name) !== index || later.some((field) => field.name === name));
+      if (clash !== undefined) {
+        report.error(
+          'switch-field-name',
+          path,
+          `switch '${ir.name}' has a case field '${clash}' that another switch or field of the message also declares, but a case's fields become the message's properties`,
+          'give each case field a name of its own',
+          'key',
+        );
+        return false;
+      }
+      const earlier = [...before, ...list.fields.slice(0, at).filter((field) => !inSwitch.has(field.name))];
+      return checkCondition(
+        (on) => `switch '${ir.name}' chooses its case by '${on}'`,
+        (kind, value) =>
+          `switch '${ir.name}' has a case for '${ir.on}' (${kind}) being ${value}, which it can never be`,
+        ir.on,
+        named,
+        [...path, 'switch'],
+        earlier,
+      );
+    };
+    for (const declared of list.switches ?? []) if (!checkSwitch(declared)) ok = false;
     list.fields.forEach((field, index) => {
       const path = [...list.path, field.name];
       if (field.presence !== undefined) {

@@ -1,4 +1,4 @@
-import type { ProtocolIR } from './ir.js';
+import type { MessageIR, ProtocolIR, SwitchCaseIR, SwitchIR } from './ir.js';
 import type { Reporter } from './report.js';
 
 /**
@@ -34,11 +34,13 @@ const GENERATED_NAMES: readonly string[] = [
   // The generated package's own declarations.
   'Answer',
   'ClientMessage',
+  'OmitFromCases',
   'ServerMessage',
   'PROTOCOL',
   // What it imports from the runtime packages.
   'ChecksumMismatchError',
   'ClientOptions',
+  'CodecFailures',
   'ClientProtocol',
   'Connection',
   'ConstantMismatchError',
@@ -72,6 +74,43 @@ function prefixOf(protocol: string): string {
     .join('');
 }
 
+/** `ok` → `Ok`, `1` → `1`, `-1` → `Minus1`, `true` → `True`: a switch case as part of a type name. */
+function casePart(value: string | number | boolean): string {
+  const text = String(value).replace(/^-/, 'Minus');
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/**
+ * The type of one case of a message's switch: `IncrementResult` with switch
+ * `body` and case `ok` is `IncrementResultBodyOk`; the `_` case is
+ * `…Otherwise`.
+ */
+export function switchCaseTypeName(message: string, switchIR: SwitchIR, caseIR: SwitchCaseIR): string {
+  const value = caseIR.values?.[0];
+  return `${message}${casePart(switchIR.name)}${value === undefined ? 'Otherwise' : casePart(value)}`;
+}
+
+/**
+ * The types a message generates: `Foo` and `FooFields`, and with a switch
+ * `FooCommon` (the fields every case has), `FooAnyCase` (every field, as the
+ * encoder reads them) and one type per case.
+ */
+export function messageTypeNames(message: MessageIR): string[] {
+  const switches = message.switches ?? [];
+  if (switches.length === 0) return [message.name, `${message.name}Fields`];
+  return [
+    message.name,
+    `${message.name}Fields`,
+    `${message.name}Common`,
+    `${message.name}AnyCase`,
+    ...switches.flatMap((switchIR) => switchIR.cases.map((c) => switchCaseTypeName(message.name, switchIR, c))),
+  ];
+}
+
 /** Every name a message or named type may not take in this protocol. */
 export function generatedNames(protocol: string): ReadonlySet<string> {
   const prefix = prefixOf(protocol);
@@ -86,8 +125,19 @@ export function checkGeneratedNames(ir: ProtocolIR, report: Reporter): void {
   const reserved = generatedNames(ir.name);
   const messageTypes = new Map<string, string>();
   for (const message of ir.messages) {
-    messageTypes.set(message.name, message.name);
-    messageTypes.set(`${message.name}Fields`, message.name);
+    for (const name of messageTypeNames(message)) {
+      const other = messageTypes.get(name);
+      if (other !== undefined && name !== message.name) {
+        report.error(
+          'reserved-name',
+          ['messages', message.name],
+          `message '${message.name}' would generate the type ${name}, which message '${other}' already is or generates`,
+          `rename one of the two messages, or the switch or case behind ${name}`,
+          'key',
+        );
+      }
+      messageTypes.set(name, message.name);
+    }
   }
   const named = new Set<string>();
   const visit = (type: ProtocolIR['messages'][number]['fields'][number]['type']): void => {
@@ -99,7 +149,7 @@ export function checkGeneratedNames(ir: ProtocolIR, report: Reporter): void {
   for (const message of ir.messages) for (const field of message.fields) visit(field.type);
   for (const field of ir.header) visit(field.type);
   for (const message of ir.messages) {
-    for (const name of [message.name, `${message.name}Fields`]) {
+    for (const name of messageTypeNames(message)) {
       if (!reserved.has(name)) continue;
       report.error(
         'reserved-name',

@@ -7,7 +7,7 @@
  *
  * Bump IR_VERSION whenever a generator would have to change to keep working.
  */
-export const IR_VERSION = 4 as const;
+export const IR_VERSION = 5 as const;
 
 export type Endian = 'big' | 'little';
 export type Direction = 'client' | 'server' | 'both';
@@ -297,8 +297,39 @@ export interface OptionalTypeIR {
   readonly kind: 'optional';
   readonly value: TypeIR;
   /** Present exactly when field `field` (header or an earlier message field) has one of `values`. */
-  readonly when?: { readonly field: string; readonly values: readonly (string | number | boolean)[] };
+  readonly when?: WhenIR;
   readonly typeName?: string;
+}
+
+/** A condition on an earlier field's value: one of `values`, or, with `otherwise`, none of them. */
+export interface WhenIR {
+  readonly field: string;
+  readonly values: readonly (string | number | boolean)[];
+  /** Set on the fields of a switch's `_` case: present when the field has none of `values` (the other cases'). */
+  readonly otherwise?: true;
+}
+
+/**
+ * `switch:` in a message's fields: from its place on, the frame takes one of
+ * several layouts, chosen by an earlier field's value (memcached's body by
+ * status). Each case's fields are in the message's `fields`, in order, each
+ * an optional type whose `when` names its case, so codecs read and write them
+ * as they do any conditional field; this record is what a generator needs to
+ * type the message as a union with one member per case.
+ */
+export interface SwitchIR {
+  /** The key the switch was declared under; used in documentation and diagnostics. */
+  readonly name: string;
+  /** The field whose value chooses the case: a header field or an earlier message field. */
+  readonly on: string;
+  readonly cases: readonly SwitchCaseIR[];
+}
+
+export interface SwitchCaseIR {
+  /** The values of `on` that choose this case; null for `_`, every value no other case names. */
+  readonly values: readonly (string | number | boolean)[] | null;
+  /** This case's fields, by name, in wire order; empty for a case with none. */
+  readonly fields: readonly string[];
 }
 
 /**
@@ -415,6 +446,8 @@ export interface MessageIR {
    * checked by the decoder, not in the message's TypeScript type.
    */
   readonly headerValues?: Readonly<Record<string, ConstantValueIR>>;
+  /** Binary protocols: the message's `switch:` fields, in wire order; absent when it has none. */
+  readonly switches?: readonly SwitchIR[];
   /**
    * Set when this message opens a stream: after it, its sender sends any
    * number of `chunk` messages and then one `end` message, all carrying the

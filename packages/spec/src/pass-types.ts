@@ -1,6 +1,7 @@
 import type { ConstantValueIR, Direction, FieldIR, LineTemplateIR, TypeIR } from './ir.js';
 import { isRecord } from './records.js';
 import type { SpecPath } from './source.js';
+import type { DeclaredSwitch } from './switch-fields.js';
 
 /** What later checks need to know about a message; `fields` is null when they could not be resolved. */
 export interface MessageInfo {
@@ -18,6 +19,8 @@ export interface MessageInfo {
   readonly stream: { chunk: string; end: string } | null;
   /** Header fields constant in this message alone (`header: { qos: 1 }`). */
   readonly headerValues?: Readonly<Record<string, ConstantValueIR>>;
+  /** Its `switch:` fields, whose cases are among `wireFields`. */
+  readonly switches: readonly DeclaredSwitch[];
 }
 
 export interface HeaderInfo {

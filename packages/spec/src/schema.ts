@@ -385,6 +385,26 @@ export const TypeDefinition = Type.Recursive(
               "Message b1 fields: set by the encoder when the named later field (present when: { <this field>: true }) is given; callers never pass it (MQTT's will flag).",
           }),
         ),
+        switch: Type.Optional(
+          Type.String({
+            pattern: FIELD_NAME_PATTERN,
+            description:
+              "Message fields: the rest of this field's place in the frame takes one of the layouts in 'cases', chosen by the value of this earlier field (header or message; enum, integer, bool or bit field). The message's TypeScript type is a union, one member per case.",
+          }),
+        ),
+        cases: Type.Optional(
+          Type.Record(
+            Type.String({ minLength: 1 }),
+            Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), TypeReference, {
+              description: "This case's fields, in wire order; {} for a case with none.",
+            }),
+            {
+              minProperties: 1,
+              description:
+                "With 'switch': the layout for each value of the switch field (an enum value name, an integer, true or false), and '_' for every other value.",
+            },
+          ),
+        ),
         discriminator: Type.Optional(
           Type.Boolean({ description: 'Header only: this integer field selects the message.' }),
         ),

@@ -16,6 +16,7 @@ import type { Reporter } from './report.js';
 import { BUILTIN_TYPE_NAMES, type BuiltinTypeName } from './schema.js';
 import type { BrokenPaths } from './shape.js';
 import type { SpecPath } from './source.js';
+import { type DeclaredSwitch, expandSwitch } from './switch-fields.js';
 import { parseLineTemplate } from './template.js';
 
 export interface TypeContext {
@@ -180,7 +181,13 @@ export class TypeResolver {
    * order. `constants`: header and message fields may be constants; struct
    * fields may not (issue 8 keeps constants where a byte table puts them).
    */
-  resolveFields(map: unknown, path: SpecPath, inHeader: boolean, constants = false): FieldIR[] | null {
+  resolveFields(
+    map: unknown,
+    path: SpecPath,
+    inHeader: boolean,
+    constants = false,
+    switches: DeclaredSwitch[] | null = null,
+  ): FieldIR[] | null {
     if (map === undefined) return [];
     if (map === null || typeof map !== 'object') return null;
     const fields: FieldIR[] = [];
@@ -189,6 +196,16 @@ export class TypeResolver {
       const fieldPath = [...path, name];
       if (!this.#ctx.broken.ok(fieldPath)) {
         ok = false;
+        continue;
+      }
+      if (isDefinition(ref) && ref.switch !== undefined) {
+        const expanded = this.#switch(name, ref, fieldPath, map, inHeader, constants, switches);
+        if (expanded === null) {
+          ok = false;
+          continue;
+        }
+        switches?.push({ ir: expanded.ir, at: fields.length, path: fieldPath });
+        fields.push(...expanded.fields);
         continue;
       }
       const type = this.resolve(ref, fieldPath, inHeader);
@@ -249,6 +266,51 @@ export class TypeResolver {
       fields.push({ name, type, description });
     }
     return ok ? fields : null;
+  }
+
+  /** A `switch:` among the fields at `path`: only message fields of binary protocols take one. */
+  #switch(
+    name: string,
+    definition: Definition,
+    path: SpecPath,
+    siblings: object,
+    inHeader: boolean,
+    constants: boolean,
+    switches: DeclaredSwitch[] | null,
+  ): ReturnType<typeof expandSwitch> {
+    if (switches === null || this.#ctx.encoding === 'text') {
+      this.#ctx.report.error(
+        'switch-not-applicable',
+        [...path, 'switch'],
+        `${describePath(path)} is a switch, but ${
+          this.#ctx.encoding === 'text'
+            ? 'a text protocol chooses its layout by line template'
+            : inHeader
+              ? 'every message has the whole header'
+              : constants
+                ? 'a case cannot hold another switch'
+                : 'only a message field can be a switch'
+        }`,
+        this.#ctx.encoding === 'text'
+          ? 'declare one message per layout, each with its own line'
+          : inHeader
+            ? 'move the switch to the messages whose layout it chooses'
+            : constants
+              ? "flatten the inner switch into the outer one's cases"
+              : 'move the switch to the message fields, or give each layout its own message',
+        'key',
+      );
+      return null;
+    }
+    const names = new Set(Object.keys(siblings).filter((key) => key !== name));
+    return expandSwitch(
+      name,
+      definition,
+      path,
+      names,
+      (map, casePath) => this.resolveFields(map, casePath, false, true),
+      this.#ctx.report,
+    );
   }
 
   #resolveName(name: string, path: SpecPath): TypeIR | null {

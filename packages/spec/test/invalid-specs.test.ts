@@ -265,6 +265,20 @@ const expected: Record<string, string[]> = {
   'varint-length-order': [
     "specs/varint-length-order.protocol.yaml:6:9: error discriminator-after-varint-length: the discriminator 'type' comes after the varint length at byte 0, whose size varies, so a receiver could not find it at a fixed place\n  hint: declare the discriminator before the length (MQTT: the packet type is in the first byte, the length after it)",
   ],
+  switches: [
+    "specs/switches.protocol.yaml:10:63: error when-field-unknown: switch 'body' chooses its case by 'later', but no header field or earlier field of this message is called that\n  hint: fields before it: type",
+    "specs/switches.protocol.yaml:11:78: error when-field-type: switch 'body' has a case for 'mode' (an enum) being \"shiny\", which it can never be\n  hint: compare with its values: plain, fancy",
+    "specs/switches.protocol.yaml:13:85: error switch-case-duplicate: switch 'body' has two cases for 1\n  hint: merge their fields into one case",
+    "specs/switches.protocol.yaml:18:85: error switch-field-name: field 'a' in case '_' of switch 'body' is also a field of case '1', but a case's fields become the message's properties\n  hint: give it a name of its own, such as 'aOtherwise'",
+    "specs/switches.protocol.yaml:24:71: error switch-field-role: field 'a' in case '1' of switch 'body' has 'default', but the case already decides whether it is in the frame\n  hint: declare it as a plain field of the case, or move it out of the switch",
+    "specs/switches.protocol.yaml:26:82: error switch-keys: switch 'body' also has 'type', but a switch only chooses among its cases\n  hint: move the key onto a field inside a case, or remove it; a switch takes 'switch', 'cases' and 'description'",
+    "specs/switches.protocol.yaml:27:66: error switch-cases-missing: switch 'body' on 'version' has no cases\n  hint: add cases: { <a value of version>: { <field>: <type> }, _: {} } (one layout per value; '_' for the rest)",
+    "specs/switches.protocol.yaml:33:74: error switch-not-applicable: 'cases.1.inner' of field 'body' of message 'Nested' is a switch, but a case cannot hold another switch\n  hint: flatten the inner switch into the outer one's cases",
+  ],
+  'switch-places': [
+    "specs/switch-places.protocol.yaml:7:15: error switch-not-applicable: header field 'inHeader' is a switch, but every message has the whole header\n  hint: move the switch to the messages whose layout it chooses",
+    "specs/switch-places.protocol.yaml:9:31: error switch-not-applicable: field 'inner' of type 'Boxed' is a switch, but only a message field can be a switch\n  hint: move the switch to the message fields, or give each layout its own message",
+  ],
   when: [
     "specs/when.protocol.yaml:9:79: error when-field-unknown: field 'extra' is present when 'later' says so, but no header field or earlier field of this message is called that\n  hint: fields before it: type, mode",
     "specs/when.protocol.yaml:10:78: error when-field-type: field 'extra' is present when 'mode' (an enum) is \"shiny\", which it can never be\n  hint: compare with its values: plain, fancy",

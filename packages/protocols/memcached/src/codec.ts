@@ -3,7 +3,7 @@
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures, previewText, utf8ByteLength, utf8Decode, utf8Write } from '@sockspec/codec';
 import { PROTOCOL } from './messages.js';
-import type { Add, AddFields, AddResult, AddResultFields, ClientMessage, Decrement, DecrementFields, DecrementResult, DecrementResultFields, Delete, DeleteFields, DeleteResult, DeleteResultFields, Get, GetExtras, GetFields, GetK, GetKFields, GetKQ, GetKQFields, GetKQResult, GetKQResultFields, GetKResult, GetKResultFields, GetQ, GetQFields, GetQResult, GetQResultFields, GetResult, GetResultFields, Increment, IncrementFields, IncrementResult, IncrementResultFields, Noop, NoopFields, NoopResult, NoopResultFields, Replace, ReplaceFields, ReplaceResult, ReplaceResultFields, ServerMessage, Set, SetFields, SetResult, SetResultFields, Stat, StatFields, StatResult, StatResultFields, Status, Version, VersionFields, VersionResult, VersionResultFields } from './messages.js';
+import type { Add, AddFields, AddResult, AddResultAnyCase, AddResultFields, ClientMessage, Decrement, DecrementFields, DecrementResult, DecrementResultAnyCase, DecrementResultFields, Delete, DeleteFields, DeleteResult, DeleteResultAnyCase, DeleteResultFields, Get, GetExtras, GetFields, GetK, GetKFields, GetKQ, GetKQFields, GetKQResult, GetKQResultFields, GetKResult, GetKResultFields, GetQ, GetQFields, GetQResult, GetQResultFields, GetResult, GetResultAnyCase, GetResultFields, Increment, IncrementFields, IncrementResult, IncrementResultAnyCase, IncrementResultFields, Noop, NoopFields, NoopResult, NoopResultFields, Replace, ReplaceFields, ReplaceResult, ReplaceResultAnyCase, ReplaceResultFields, ServerMessage, Set, SetFields, SetResult, SetResultAnyCase, SetResultFields, Stat, StatFields, StatResult, StatResultFields, Status, Version, VersionFields, VersionResult, VersionResultFields } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 8, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 12, maxFrameBytes: 1048870 };
@@ -92,16 +92,29 @@ export function decodeGetResult(frame: Uint8Array): GetResult {
     offset += 4;
   }
   if (extras === undefined && extrasLength_ !== 0) throw fail.invalid({ message: 'GetResult', field: 'extrasLength', expected: '0 when extras is absent', got: String(extrasLength_) });
-  const valueLength = frame.length - (offset);
-  if (valueLength > 1048858) throw fail.tooLarge({ message: 'GetResult', field: 'value', limit: 1048858, actual: valueLength });
-  const value = new Uint8Array(frame.subarray(offset, frame.length));
-  offset += valueLength;
+  let value: Uint8Array | undefined;
+  if (status === "ok") {
+    const valueValueLength = frame.length - (offset);
+    if (valueValueLength > 1048858) throw fail.tooLarge({ message: 'GetResult', field: 'value', limit: 1048858, actual: valueValueLength });
+    const valueValue = new Uint8Array(frame.subarray(offset, frame.length));
+    offset += valueValueLength;
+    value = valueValue;
+  }
+  let error: string | undefined;
+  if (status !== "ok") {
+    const errorValueLength = frame.length - (offset);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'GetResult', field: 'error', limit: 1024, actual: errorValueLength });
+    const errorValue = utf8Decode(frame.subarray(offset, frame.length), 'error');
+    offset += errorValueLength;
+    error = errorValue;
+  }
   if (frame.length !== offset) throw fail.trailing({ message: 'GetResult', consumed: offset, frameBytes: frame.length });
-  return { type: 'GetResult', status, opaque, cas, extras, value };
+  return { type: 'GetResult', status, opaque, cas, extras, value, error } as GetResult;
 }
 
 /** Encodes a GetResult as a whole frame, length field filled in. */
-export function encodeGetResult(message: GetResultFields): Uint8Array {
+export function encodeGetResult(input: GetResultFields): Uint8Array {
+  const message: GetResultAnyCase = input;
   const statusCode = STATUS_CODES.get(message.status);
   if (statusCode === undefined) throw fail.invalid({ message: 'GetResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
   if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) throw fail.invalid({ message: 'GetResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
@@ -110,8 +123,20 @@ export function encodeGetResult(message: GetResultFields): Uint8Array {
   if (message.extras !== undefined) {
     if (!Number.isInteger(message.extras.flags) || message.extras.flags < 0 || message.extras.flags > 4294967295) throw fail.invalid({ message: 'GetResult', field: 'extras.flags', expected: 'an integer from 0 to 4294967295', got: String(message.extras.flags) });
   }
-  if (message.value.length > 1048858) throw fail.tooLarge({ message: 'GetResult', field: 'value', limit: 1048858, actual: message.value.length });
-  const size = 24 + (message.extras === undefined ? 0 : 4) + message.value.length;
+  if ((message.value !== undefined) !== (message.status === "ok")) throw fail.invalid({ message: 'GetResult', field: 'value', expected: 'a value exactly when status is "ok"', got: message.value === undefined ? 'none' : 'a value' });
+  let valueBytes = 0;
+  if (message.value !== undefined) {
+    if (message.value.length > 1048858) throw fail.tooLarge({ message: 'GetResult', field: 'value', limit: 1048858, actual: message.value.length });
+    valueBytes = message.value.length;
+  }
+  if ((message.error !== undefined) !== (message.status !== "ok")) throw fail.invalid({ message: 'GetResult', field: 'error', expected: 'a value exactly when status is none of "ok"', got: message.error === undefined ? 'none' : 'a value' });
+  let errorBytes = 0;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8ByteLength(message.error);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'GetResult', field: 'error', limit: 1024, actual: errorValueLength });
+    errorBytes = errorValueLength;
+  }
+  const size = 24 + (message.extras === undefined ? 0 : 4) + valueBytes + errorBytes;
   if (size > 1048870) throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding GetResult' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -128,7 +153,14 @@ export function encodeGetResult(message: GetResultFields): Uint8Array {
     view.setUint32(offset, message.extras.flags);
     offset += 4;
   }
-  frame.set(message.value, offset);
+  if (message.value !== undefined) {
+    frame.set(message.value, offset);
+    offset += message.value.length;
+  }
+  if (message.error !== undefined) {
+    const errorValueLength = utf8Write(message.error, frame, offset);
+    offset += errorValueLength;
+  }
   return frame;
 }
 
@@ -591,23 +623,34 @@ export function decodeSetResult(frame: Uint8Array): SetResult {
   if (status === undefined) throw fail.invalid({ message: 'SetResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const errorLength = frame.length - (24);
-  if (errorLength > 1048858) throw fail.tooLarge({ message: 'SetResult', field: 'error', limit: 1048858, actual: errorLength });
-  const error = utf8Decode(frame.subarray(24, frame.length), 'error');
-  let offset = 24 + errorLength;
+  let offset = 24;
+  let error: string | undefined;
+  if (status !== "ok") {
+    const errorValueLength = frame.length - (offset);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'SetResult', field: 'error', limit: 1024, actual: errorValueLength });
+    const errorValue = utf8Decode(frame.subarray(offset, frame.length), 'error');
+    offset += errorValueLength;
+    error = errorValue;
+  }
   if (frame.length !== offset) throw fail.trailing({ message: 'SetResult', consumed: offset, frameBytes: frame.length });
-  return { type: 'SetResult', status, opaque, cas, error };
+  return { type: 'SetResult', status, opaque, cas, error } as SetResult;
 }
 
 /** Encodes a SetResult as a whole frame, length field filled in. */
-export function encodeSetResult(message: SetResultFields): Uint8Array {
+export function encodeSetResult(input: SetResultFields): Uint8Array {
+  const message: SetResultAnyCase = input;
   const statusCode = STATUS_CODES.get(message.status);
   if (statusCode === undefined) throw fail.invalid({ message: 'SetResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
   if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) throw fail.invalid({ message: 'SetResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) throw fail.invalid({ message: 'SetResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
-  const errorLength = utf8ByteLength(message.error);
-  if (errorLength > 1048858) throw fail.tooLarge({ message: 'SetResult', field: 'error', limit: 1048858, actual: errorLength });
-  const size = 24 + errorLength;
+  if ((message.error !== undefined) !== (message.status !== "ok")) throw fail.invalid({ message: 'SetResult', field: 'error', expected: 'a value exactly when status is none of "ok"', got: message.error === undefined ? 'none' : 'a value' });
+  let errorBytes = 0;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8ByteLength(message.error);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'SetResult', field: 'error', limit: 1024, actual: errorValueLength });
+    errorBytes = errorValueLength;
+  }
+  const size = 24 + errorBytes;
   if (size > 1048870) throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding SetResult' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -618,7 +661,11 @@ export function encodeSetResult(message: SetResultFields): Uint8Array {
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  utf8Write(message.error, frame, 24);
+  let offset = 24;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8Write(message.error, frame, offset);
+    offset += errorValueLength;
+  }
   return frame;
 }
 
@@ -706,23 +753,34 @@ export function decodeAddResult(frame: Uint8Array): AddResult {
   if (status === undefined) throw fail.invalid({ message: 'AddResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const errorLength = frame.length - (24);
-  if (errorLength > 1048858) throw fail.tooLarge({ message: 'AddResult', field: 'error', limit: 1048858, actual: errorLength });
-  const error = utf8Decode(frame.subarray(24, frame.length), 'error');
-  let offset = 24 + errorLength;
+  let offset = 24;
+  let error: string | undefined;
+  if (status !== "ok") {
+    const errorValueLength = frame.length - (offset);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'AddResult', field: 'error', limit: 1024, actual: errorValueLength });
+    const errorValue = utf8Decode(frame.subarray(offset, frame.length), 'error');
+    offset += errorValueLength;
+    error = errorValue;
+  }
   if (frame.length !== offset) throw fail.trailing({ message: 'AddResult', consumed: offset, frameBytes: frame.length });
-  return { type: 'AddResult', status, opaque, cas, error };
+  return { type: 'AddResult', status, opaque, cas, error } as AddResult;
 }
 
 /** Encodes a AddResult as a whole frame, length field filled in. */
-export function encodeAddResult(message: AddResultFields): Uint8Array {
+export function encodeAddResult(input: AddResultFields): Uint8Array {
+  const message: AddResultAnyCase = input;
   const statusCode = STATUS_CODES.get(message.status);
   if (statusCode === undefined) throw fail.invalid({ message: 'AddResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
   if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) throw fail.invalid({ message: 'AddResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) throw fail.invalid({ message: 'AddResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
-  const errorLength = utf8ByteLength(message.error);
-  if (errorLength > 1048858) throw fail.tooLarge({ message: 'AddResult', field: 'error', limit: 1048858, actual: errorLength });
-  const size = 24 + errorLength;
+  if ((message.error !== undefined) !== (message.status !== "ok")) throw fail.invalid({ message: 'AddResult', field: 'error', expected: 'a value exactly when status is none of "ok"', got: message.error === undefined ? 'none' : 'a value' });
+  let errorBytes = 0;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8ByteLength(message.error);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'AddResult', field: 'error', limit: 1024, actual: errorValueLength });
+    errorBytes = errorValueLength;
+  }
+  const size = 24 + errorBytes;
   if (size > 1048870) throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding AddResult' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -733,7 +791,11 @@ export function encodeAddResult(message: AddResultFields): Uint8Array {
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  utf8Write(message.error, frame, 24);
+  let offset = 24;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8Write(message.error, frame, offset);
+    offset += errorValueLength;
+  }
   return frame;
 }
 
@@ -821,23 +883,34 @@ export function decodeReplaceResult(frame: Uint8Array): ReplaceResult {
   if (status === undefined) throw fail.invalid({ message: 'ReplaceResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const errorLength = frame.length - (24);
-  if (errorLength > 1048858) throw fail.tooLarge({ message: 'ReplaceResult', field: 'error', limit: 1048858, actual: errorLength });
-  const error = utf8Decode(frame.subarray(24, frame.length), 'error');
-  let offset = 24 + errorLength;
+  let offset = 24;
+  let error: string | undefined;
+  if (status !== "ok") {
+    const errorValueLength = frame.length - (offset);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'ReplaceResult', field: 'error', limit: 1024, actual: errorValueLength });
+    const errorValue = utf8Decode(frame.subarray(offset, frame.length), 'error');
+    offset += errorValueLength;
+    error = errorValue;
+  }
   if (frame.length !== offset) throw fail.trailing({ message: 'ReplaceResult', consumed: offset, frameBytes: frame.length });
-  return { type: 'ReplaceResult', status, opaque, cas, error };
+  return { type: 'ReplaceResult', status, opaque, cas, error } as ReplaceResult;
 }
 
 /** Encodes a ReplaceResult as a whole frame, length field filled in. */
-export function encodeReplaceResult(message: ReplaceResultFields): Uint8Array {
+export function encodeReplaceResult(input: ReplaceResultFields): Uint8Array {
+  const message: ReplaceResultAnyCase = input;
   const statusCode = STATUS_CODES.get(message.status);
   if (statusCode === undefined) throw fail.invalid({ message: 'ReplaceResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
   if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) throw fail.invalid({ message: 'ReplaceResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) throw fail.invalid({ message: 'ReplaceResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
-  const errorLength = utf8ByteLength(message.error);
-  if (errorLength > 1048858) throw fail.tooLarge({ message: 'ReplaceResult', field: 'error', limit: 1048858, actual: errorLength });
-  const size = 24 + errorLength;
+  if ((message.error !== undefined) !== (message.status !== "ok")) throw fail.invalid({ message: 'ReplaceResult', field: 'error', expected: 'a value exactly when status is none of "ok"', got: message.error === undefined ? 'none' : 'a value' });
+  let errorBytes = 0;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8ByteLength(message.error);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'ReplaceResult', field: 'error', limit: 1024, actual: errorValueLength });
+    errorBytes = errorValueLength;
+  }
+  const size = 24 + errorBytes;
   if (size > 1048870) throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding ReplaceResult' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -848,7 +921,11 @@ export function encodeReplaceResult(message: ReplaceResultFields): Uint8Array {
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  utf8Write(message.error, frame, 24);
+  let offset = 24;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8Write(message.error, frame, offset);
+    offset += errorValueLength;
+  }
   return frame;
 }
 
@@ -921,23 +998,34 @@ export function decodeDeleteResult(frame: Uint8Array): DeleteResult {
   if (status === undefined) throw fail.invalid({ message: 'DeleteResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const errorLength = frame.length - (24);
-  if (errorLength > 1048858) throw fail.tooLarge({ message: 'DeleteResult', field: 'error', limit: 1048858, actual: errorLength });
-  const error = utf8Decode(frame.subarray(24, frame.length), 'error');
-  let offset = 24 + errorLength;
+  let offset = 24;
+  let error: string | undefined;
+  if (status !== "ok") {
+    const errorValueLength = frame.length - (offset);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'DeleteResult', field: 'error', limit: 1024, actual: errorValueLength });
+    const errorValue = utf8Decode(frame.subarray(offset, frame.length), 'error');
+    offset += errorValueLength;
+    error = errorValue;
+  }
   if (frame.length !== offset) throw fail.trailing({ message: 'DeleteResult', consumed: offset, frameBytes: frame.length });
-  return { type: 'DeleteResult', status, opaque, cas, error };
+  return { type: 'DeleteResult', status, opaque, cas, error } as DeleteResult;
 }
 
 /** Encodes a DeleteResult as a whole frame, length field filled in. */
-export function encodeDeleteResult(message: DeleteResultFields): Uint8Array {
+export function encodeDeleteResult(input: DeleteResultFields): Uint8Array {
+  const message: DeleteResultAnyCase = input;
   const statusCode = STATUS_CODES.get(message.status);
   if (statusCode === undefined) throw fail.invalid({ message: 'DeleteResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
   if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) throw fail.invalid({ message: 'DeleteResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) throw fail.invalid({ message: 'DeleteResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
-  const errorLength = utf8ByteLength(message.error);
-  if (errorLength > 1048858) throw fail.tooLarge({ message: 'DeleteResult', field: 'error', limit: 1048858, actual: errorLength });
-  const size = 24 + errorLength;
+  if ((message.error !== undefined) !== (message.status !== "ok")) throw fail.invalid({ message: 'DeleteResult', field: 'error', expected: 'a value exactly when status is none of "ok"', got: message.error === undefined ? 'none' : 'a value' });
+  let errorBytes = 0;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8ByteLength(message.error);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'DeleteResult', field: 'error', limit: 1024, actual: errorValueLength });
+    errorBytes = errorValueLength;
+  }
+  const size = 24 + errorBytes;
   if (size > 1048870) throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding DeleteResult' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -948,7 +1036,11 @@ export function encodeDeleteResult(message: DeleteResultFields): Uint8Array {
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  utf8Write(message.error, frame, 24);
+  let offset = 24;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8Write(message.error, frame, offset);
+    offset += errorValueLength;
+  }
   return frame;
 }
 
@@ -1032,22 +1124,45 @@ export function decodeIncrementResult(frame: Uint8Array): IncrementResult {
   if (status === undefined) throw fail.invalid({ message: 'IncrementResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const valueLength = frame.length - (24);
-  if (valueLength > 1048858) throw fail.tooLarge({ message: 'IncrementResult', field: 'value', limit: 1048858, actual: valueLength });
-  const value = new Uint8Array(frame.subarray(24, frame.length));
-  let offset = 24 + valueLength;
+  let offset = 24;
+  let value: bigint | undefined;
+  if (status === "ok") {
+    if (frame.length < offset + 8) throw fail.truncated({ message: 'IncrementResult', field: 'value', needed: 8, offset: offset, frameBytes: frame.length });
+    const valueValue = view.getBigUint64(offset);
+    value = valueValue;
+    offset += 8;
+  }
+  let error: string | undefined;
+  if (status !== "ok") {
+    const errorValueLength = frame.length - (offset);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'IncrementResult', field: 'error', limit: 1024, actual: errorValueLength });
+    const errorValue = utf8Decode(frame.subarray(offset, frame.length), 'error');
+    offset += errorValueLength;
+    error = errorValue;
+  }
   if (frame.length !== offset) throw fail.trailing({ message: 'IncrementResult', consumed: offset, frameBytes: frame.length });
-  return { type: 'IncrementResult', status, opaque, cas, value };
+  return { type: 'IncrementResult', status, opaque, cas, value, error } as IncrementResult;
 }
 
 /** Encodes a IncrementResult as a whole frame, length field filled in. */
-export function encodeIncrementResult(message: IncrementResultFields): Uint8Array {
+export function encodeIncrementResult(input: IncrementResultFields): Uint8Array {
+  const message: IncrementResultAnyCase = input;
   const statusCode = STATUS_CODES.get(message.status);
   if (statusCode === undefined) throw fail.invalid({ message: 'IncrementResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
   if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) throw fail.invalid({ message: 'IncrementResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) throw fail.invalid({ message: 'IncrementResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
-  if (message.value.length > 1048858) throw fail.tooLarge({ message: 'IncrementResult', field: 'value', limit: 1048858, actual: message.value.length });
-  const size = 24 + message.value.length;
+  if ((message.value !== undefined) !== (message.status === "ok")) throw fail.invalid({ message: 'IncrementResult', field: 'value', expected: 'a value exactly when status is "ok"', got: message.value === undefined ? 'none' : 'a value' });
+  if (message.value !== undefined) {
+    if (message.value < 0n || message.value > 18446744073709551615n) throw fail.invalid({ message: 'IncrementResult', field: 'value', expected: 'an integer from 0 to 18446744073709551615', got: String(message.value) });
+  }
+  if ((message.error !== undefined) !== (message.status !== "ok")) throw fail.invalid({ message: 'IncrementResult', field: 'error', expected: 'a value exactly when status is none of "ok"', got: message.error === undefined ? 'none' : 'a value' });
+  let errorBytes = 0;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8ByteLength(message.error);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'IncrementResult', field: 'error', limit: 1024, actual: errorValueLength });
+    errorBytes = errorValueLength;
+  }
+  const size = 24 + (message.value === undefined ? 0 : 8) + errorBytes;
   if (size > 1048870) throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding IncrementResult' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -1058,7 +1173,15 @@ export function encodeIncrementResult(message: IncrementResultFields): Uint8Arra
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  frame.set(message.value, 24);
+  let offset = 24;
+  if (message.value !== undefined) {
+    view.setBigUint64(offset, message.value);
+    offset += 8;
+  }
+  if (message.error !== undefined) {
+    const errorValueLength = utf8Write(message.error, frame, offset);
+    offset += errorValueLength;
+  }
   return frame;
 }
 
@@ -1142,22 +1265,45 @@ export function decodeDecrementResult(frame: Uint8Array): DecrementResult {
   if (status === undefined) throw fail.invalid({ message: 'DecrementResult', field: 'status', expected: 'one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 129, 130, 131, 132, 133, 134', got: String(statusCode) });
   const opaque = view.getUint32(12);
   const cas = view.getBigUint64(16);
-  const valueLength = frame.length - (24);
-  if (valueLength > 1048858) throw fail.tooLarge({ message: 'DecrementResult', field: 'value', limit: 1048858, actual: valueLength });
-  const value = new Uint8Array(frame.subarray(24, frame.length));
-  let offset = 24 + valueLength;
+  let offset = 24;
+  let value: bigint | undefined;
+  if (status === "ok") {
+    if (frame.length < offset + 8) throw fail.truncated({ message: 'DecrementResult', field: 'value', needed: 8, offset: offset, frameBytes: frame.length });
+    const valueValue = view.getBigUint64(offset);
+    value = valueValue;
+    offset += 8;
+  }
+  let error: string | undefined;
+  if (status !== "ok") {
+    const errorValueLength = frame.length - (offset);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'DecrementResult', field: 'error', limit: 1024, actual: errorValueLength });
+    const errorValue = utf8Decode(frame.subarray(offset, frame.length), 'error');
+    offset += errorValueLength;
+    error = errorValue;
+  }
   if (frame.length !== offset) throw fail.trailing({ message: 'DecrementResult', consumed: offset, frameBytes: frame.length });
-  return { type: 'DecrementResult', status, opaque, cas, value };
+  return { type: 'DecrementResult', status, opaque, cas, value, error } as DecrementResult;
 }
 
 /** Encodes a DecrementResult as a whole frame, length field filled in. */
-export function encodeDecrementResult(message: DecrementResultFields): Uint8Array {
+export function encodeDecrementResult(input: DecrementResultFields): Uint8Array {
+  const message: DecrementResultAnyCase = input;
   const statusCode = STATUS_CODES.get(message.status);
   if (statusCode === undefined) throw fail.invalid({ message: 'DecrementResult', field: 'status', expected: 'one of ok, keyNotFound, keyExists, valueTooLarge, invalidArguments, itemNotStored, nonNumeric, wrongVbucket, authError, authContinue, unknownCommand, outOfMemory, notSupported, internalError, busy, temporaryFailure', got: previewText(String(message.status)) });
   if (!Number.isInteger(message.opaque) || message.opaque < 0 || message.opaque > 4294967295) throw fail.invalid({ message: 'DecrementResult', field: 'opaque', expected: 'an integer from 0 to 4294967295', got: String(message.opaque) });
   if ((message.cas ?? 0n) < 0n || (message.cas ?? 0n) > 18446744073709551615n) throw fail.invalid({ message: 'DecrementResult', field: 'cas', expected: 'an integer from 0 to 18446744073709551615', got: String((message.cas ?? 0n)) });
-  if (message.value.length > 1048858) throw fail.tooLarge({ message: 'DecrementResult', field: 'value', limit: 1048858, actual: message.value.length });
-  const size = 24 + message.value.length;
+  if ((message.value !== undefined) !== (message.status === "ok")) throw fail.invalid({ message: 'DecrementResult', field: 'value', expected: 'a value exactly when status is "ok"', got: message.value === undefined ? 'none' : 'a value' });
+  if (message.value !== undefined) {
+    if (message.value < 0n || message.value > 18446744073709551615n) throw fail.invalid({ message: 'DecrementResult', field: 'value', expected: 'an integer from 0 to 18446744073709551615', got: String(message.value) });
+  }
+  if ((message.error !== undefined) !== (message.status !== "ok")) throw fail.invalid({ message: 'DecrementResult', field: 'error', expected: 'a value exactly when status is none of "ok"', got: message.error === undefined ? 'none' : 'a value' });
+  let errorBytes = 0;
+  if (message.error !== undefined) {
+    const errorValueLength = utf8ByteLength(message.error);
+    if (errorValueLength > 1024) throw fail.tooLarge({ message: 'DecrementResult', field: 'error', limit: 1024, actual: errorValueLength });
+    errorBytes = errorValueLength;
+  }
+  const size = 24 + (message.value === undefined ? 0 : 8) + errorBytes;
   if (size > 1048870) throw new FrameTooLargeError({ limit: 1048870, actual: size, atLeast: size, detail: 'encoding DecrementResult' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -1168,7 +1314,15 @@ export function encodeDecrementResult(message: DecrementResultFields): Uint8Arra
   view.setUint32(8, size - 24);
   view.setUint32(12, message.opaque);
   view.setBigUint64(16, (message.cas ?? 0n));
-  frame.set(message.value, 24);
+  let offset = 24;
+  if (message.value !== undefined) {
+    view.setBigUint64(offset, message.value);
+    offset += 8;
+  }
+  if (message.error !== undefined) {
+    const errorValueLength = utf8Write(message.error, frame, offset);
+    offset += errorValueLength;
+  }
   return frame;
 }
 

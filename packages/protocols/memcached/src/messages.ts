@@ -40,8 +40,34 @@ export interface Get extends Required<GetFields> {
   readonly type: 'Get';
 }
 
-/** The fields of a GetResult message. */
-export interface GetResultFields {
+/** The fields of a GetResult message, whichever case its body takes. */
+export interface GetResultCommon {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+}
+
+/** GetResult's body when status is "ok". */
+export interface GetResultBodyOk {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: 'ok';
+  readonly extras: GetExtras;
+  readonly value: Uint8Array;
+}
+
+/** GetResult's body when status is none of "ok". */
+export interface GetResultBodyOtherwise {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Exclude<Status, 'ok'>;
+  readonly error: string;
+}
+
+/** The fields of a GetResult message: the common ones and one case of each switch. */
+export type GetResultFields = GetResultCommon & (GetResultBodyOk | GetResultBodyOtherwise);
+
+/** Every field a GetResult can have, each case's optional: how the encoder reads a message of any case. */
+export interface GetResultAnyCase {
   /** The vbucket id in requests (always 0 here); in responses, how the command went. */
   readonly status: Status;
   /** Copied from the request into its response. */
@@ -49,17 +75,16 @@ export interface GetResultFields {
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
   readonly extras?: GetExtras | undefined;
-  readonly value: Uint8Array;
+  readonly value?: Uint8Array | undefined;
+  readonly error?: string | undefined;
 }
 
 /**
- * A hit carries the item's flags and value; a miss is status keyNotFound with the error text as value.
+ * A hit carries the item's flags and value; a miss (status keyNotFound) or any other failure carries the error text.
  *
  * Sent by: server.
  */
-export interface GetResult extends Required<GetResultFields> {
-  readonly type: 'GetResult';
-}
+export type GetResult = { readonly type: 'GetResult' } & Required<GetResultFields>;
 
 /** The fields of a GetQ message. */
 export interface GetQFields {
@@ -200,15 +225,39 @@ export interface Set extends Required<SetFields> {
   readonly type: 'Set';
 }
 
-/** The fields of a SetResult message. */
-export interface SetResultFields {
+/** The fields of a SetResult message, whichever case its body takes. */
+export interface SetResultCommon {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+}
+
+/** SetResult's body when status is "ok". */
+export interface SetResultBodyOk {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: 'ok';
+}
+
+/** SetResult's body when status is none of "ok". */
+export interface SetResultBodyOtherwise {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Exclude<Status, 'ok'>;
+  readonly error: string;
+}
+
+/** The fields of a SetResult message: the common ones and one case of each switch. */
+export type SetResultFields = SetResultCommon & (SetResultBodyOk | SetResultBodyOtherwise);
+
+/** Every field a SetResult can have, each case's optional: how the encoder reads a message of any case. */
+export interface SetResultAnyCase {
   /** The vbucket id in requests (always 0 here); in responses, how the command went. */
   readonly status: Status;
   /** Copied from the request into its response. */
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly error: string;
+  readonly error?: string | undefined;
 }
 
 /**
@@ -216,9 +265,7 @@ export interface SetResultFields {
  *
  * Sent by: server.
  */
-export interface SetResult extends Required<SetResultFields> {
-  readonly type: 'SetResult';
-}
+export type SetResult = { readonly type: 'SetResult' } & Required<SetResultFields>;
 
 /** The fields of a Add message. */
 export interface AddFields {
@@ -240,15 +287,39 @@ export interface Add extends Required<AddFields> {
   readonly type: 'Add';
 }
 
-/** The fields of a AddResult message. */
-export interface AddResultFields {
+/** The fields of a AddResult message, whichever case its body takes. */
+export interface AddResultCommon {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+}
+
+/** AddResult's body when status is "ok". */
+export interface AddResultBodyOk {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: 'ok';
+}
+
+/** AddResult's body when status is none of "ok". */
+export interface AddResultBodyOtherwise {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Exclude<Status, 'ok'>;
+  readonly error: string;
+}
+
+/** The fields of a AddResult message: the common ones and one case of each switch. */
+export type AddResultFields = AddResultCommon & (AddResultBodyOk | AddResultBodyOtherwise);
+
+/** Every field a AddResult can have, each case's optional: how the encoder reads a message of any case. */
+export interface AddResultAnyCase {
   /** The vbucket id in requests (always 0 here); in responses, how the command went. */
   readonly status: Status;
   /** Copied from the request into its response. */
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly error: string;
+  readonly error?: string | undefined;
 }
 
 /**
@@ -256,9 +327,7 @@ export interface AddResultFields {
  *
  * Sent by: server.
  */
-export interface AddResult extends Required<AddResultFields> {
-  readonly type: 'AddResult';
-}
+export type AddResult = { readonly type: 'AddResult' } & Required<AddResultFields>;
 
 /** The fields of a Replace message. */
 export interface ReplaceFields {
@@ -280,15 +349,39 @@ export interface Replace extends Required<ReplaceFields> {
   readonly type: 'Replace';
 }
 
-/** The fields of a ReplaceResult message. */
-export interface ReplaceResultFields {
+/** The fields of a ReplaceResult message, whichever case its body takes. */
+export interface ReplaceResultCommon {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+}
+
+/** ReplaceResult's body when status is "ok". */
+export interface ReplaceResultBodyOk {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: 'ok';
+}
+
+/** ReplaceResult's body when status is none of "ok". */
+export interface ReplaceResultBodyOtherwise {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Exclude<Status, 'ok'>;
+  readonly error: string;
+}
+
+/** The fields of a ReplaceResult message: the common ones and one case of each switch. */
+export type ReplaceResultFields = ReplaceResultCommon & (ReplaceResultBodyOk | ReplaceResultBodyOtherwise);
+
+/** Every field a ReplaceResult can have, each case's optional: how the encoder reads a message of any case. */
+export interface ReplaceResultAnyCase {
   /** The vbucket id in requests (always 0 here); in responses, how the command went. */
   readonly status: Status;
   /** Copied from the request into its response. */
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly error: string;
+  readonly error?: string | undefined;
 }
 
 /**
@@ -296,9 +389,7 @@ export interface ReplaceResultFields {
  *
  * Sent by: server.
  */
-export interface ReplaceResult extends Required<ReplaceResultFields> {
-  readonly type: 'ReplaceResult';
-}
+export type ReplaceResult = { readonly type: 'ReplaceResult' } & Required<ReplaceResultFields>;
 
 /** The fields of a Delete message. */
 export interface DeleteFields {
@@ -318,15 +409,39 @@ export interface Delete extends Required<DeleteFields> {
   readonly type: 'Delete';
 }
 
-/** The fields of a DeleteResult message. */
-export interface DeleteResultFields {
+/** The fields of a DeleteResult message, whichever case its body takes. */
+export interface DeleteResultCommon {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+}
+
+/** DeleteResult's body when status is "ok". */
+export interface DeleteResultBodyOk {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: 'ok';
+}
+
+/** DeleteResult's body when status is none of "ok". */
+export interface DeleteResultBodyOtherwise {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Exclude<Status, 'ok'>;
+  readonly error: string;
+}
+
+/** The fields of a DeleteResult message: the common ones and one case of each switch. */
+export type DeleteResultFields = DeleteResultCommon & (DeleteResultBodyOk | DeleteResultBodyOtherwise);
+
+/** Every field a DeleteResult can have, each case's optional: how the encoder reads a message of any case. */
+export interface DeleteResultAnyCase {
   /** The vbucket id in requests (always 0 here); in responses, how the command went. */
   readonly status: Status;
   /** Copied from the request into its response. */
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly error: string;
+  readonly error?: string | undefined;
 }
 
 /**
@@ -334,9 +449,7 @@ export interface DeleteResultFields {
  *
  * Sent by: server.
  */
-export interface DeleteResult extends Required<DeleteResultFields> {
-  readonly type: 'DeleteResult';
-}
+export type DeleteResult = { readonly type: 'DeleteResult' } & Required<DeleteResultFields>;
 
 /** The fields of a Increment message. */
 export interface IncrementFields {
@@ -357,25 +470,49 @@ export interface Increment extends Required<IncrementFields> {
   readonly type: 'Increment';
 }
 
-/** The fields of a IncrementResult message. */
-export interface IncrementResultFields {
+/** The fields of a IncrementResult message, whichever case its body takes. */
+export interface IncrementResultCommon {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+}
+
+/** IncrementResult's body when status is "ok". */
+export interface IncrementResultBodyOk {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: 'ok';
+  readonly value: bigint;
+}
+
+/** IncrementResult's body when status is none of "ok". */
+export interface IncrementResultBodyOtherwise {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Exclude<Status, 'ok'>;
+  readonly error: string;
+}
+
+/** The fields of a IncrementResult message: the common ones and one case of each switch. */
+export type IncrementResultFields = IncrementResultCommon & (IncrementResultBodyOk | IncrementResultBodyOtherwise);
+
+/** Every field a IncrementResult can have, each case's optional: how the encoder reads a message of any case. */
+export interface IncrementResultAnyCase {
   /** The vbucket id in requests (always 0 here); in responses, how the command went. */
   readonly status: Status;
   /** Copied from the request into its response. */
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly value: Uint8Array;
+  readonly value?: bigint | undefined;
+  readonly error?: string | undefined;
 }
 
 /**
- * On success the value is the counter's new value as a big-endian u64; otherwise the error text.
+ * On success the counter's new value; otherwise the error text (nonNumeric for a value that is not a number).
  *
  * Sent by: server.
  */
-export interface IncrementResult extends Required<IncrementResultFields> {
-  readonly type: 'IncrementResult';
-}
+export type IncrementResult = { readonly type: 'IncrementResult' } & Required<IncrementResultFields>;
 
 /** The fields of a Decrement message. */
 export interface DecrementFields {
@@ -396,25 +533,49 @@ export interface Decrement extends Required<DecrementFields> {
   readonly type: 'Decrement';
 }
 
-/** The fields of a DecrementResult message. */
-export interface DecrementResultFields {
+/** The fields of a DecrementResult message, whichever case its body takes. */
+export interface DecrementResultCommon {
+  /** Copied from the request into its response. */
+  readonly opaque: number;
+  /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
+  readonly cas?: bigint;
+}
+
+/** DecrementResult's body when status is "ok". */
+export interface DecrementResultBodyOk {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: 'ok';
+  readonly value: bigint;
+}
+
+/** DecrementResult's body when status is none of "ok". */
+export interface DecrementResultBodyOtherwise {
+  /** The vbucket id in requests (always 0 here); in responses, how the command went. */
+  readonly status: Exclude<Status, 'ok'>;
+  readonly error: string;
+}
+
+/** The fields of a DecrementResult message: the common ones and one case of each switch. */
+export type DecrementResultFields = DecrementResultCommon & (DecrementResultBodyOk | DecrementResultBodyOtherwise);
+
+/** Every field a DecrementResult can have, each case's optional: how the encoder reads a message of any case. */
+export interface DecrementResultAnyCase {
   /** The vbucket id in requests (always 0 here); in responses, how the command went. */
   readonly status: Status;
   /** Copied from the request into its response. */
   readonly opaque: number;
   /** Data version check: in a request, 0 or the CAS a previous response returned (compare and swap); in a response, the item's CAS. */
   readonly cas?: bigint;
-  readonly value: Uint8Array;
+  readonly value?: bigint | undefined;
+  readonly error?: string | undefined;
 }
 
 /**
- * On success the value is the counter's new value as a big-endian u64; otherwise the error text.
+ * On success the counter's new value; otherwise the error text (nonNumeric for a value that is not a number).
  *
  * Sent by: server.
  */
-export interface DecrementResult extends Required<DecrementResultFields> {
-  readonly type: 'DecrementResult';
-}
+export type DecrementResult = { readonly type: 'DecrementResult' } & Required<DecrementResultFields>;
 
 /** The fields of a Noop message. */
 export interface NoopFields {
@@ -528,6 +689,8 @@ export interface StatResult extends Required<StatResultFields> {
   readonly type: 'StatResult';
 }
 
+/** Omit for a message typed as a union of cases: leaves `K` out of each case (Omit would keep only what all cases share). */
+export type OmitFromCases<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** Every message a client sends. */
 export type ClientMessage = Get | GetQ | GetK | GetKQ | Set | Add | Replace | Delete | Increment | Decrement | Noop | Version | Stat;
 /** Every message a server sends. */

@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol } from '@sockspec/server';
 import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { Add, AddResult, ClientMessage, Decrement, DecrementResult, Delete, DeleteResult, Get, GetK, GetKQ, GetKQResult, GetKResult, GetQ, GetQResult, GetResult, Increment, IncrementResult, Noop, NoopResult, Replace, ReplaceResult, ServerMessage, Set, SetResult, Stat, StatResult, Version, VersionResult } from './messages.js';
+import type { Add, AddResult, ClientMessage, Decrement, DecrementResult, Delete, DeleteResult, Get, GetK, GetKQ, GetKQResult, GetKResult, GetQ, GetQResult, GetResult, Increment, IncrementResult, Noop, NoopResult, OmitFromCases, Replace, ReplaceResult, ServerMessage, Set, SetResult, Stat, StatResult, Version, VersionResult } from './messages.js';
 
 /** A server message to send; its opaque defaults to 0, which answers no request. */
 export type MemcachedOutgoing = ServerMessage extends infer Message ? Message extends ServerMessage ? Omit<Message, 'opaque'> & { readonly opaque?: number } : never : never;
@@ -77,7 +77,7 @@ function wrap(connection: Connection): TypedMemcachedConnection {
 /** What the application implements for the memcached protocol: one method per message the spec leaves to code, plus the optional lifecycle hooks. A method returns the reply to send, or nothing. */
 export interface MemcachedHandlers extends ServerHooks {
   /** Called for every Get a client sends. May answer with GetResult. */
-  onGet(message: Get, connection: MemcachedConnection): Omit<GetResult, 'opaque'> | void | Promise<Omit<GetResult, 'opaque'> | void>;
+  onGet(message: Get, connection: MemcachedConnection): OmitFromCases<GetResult, 'opaque'> | void | Promise<OmitFromCases<GetResult, 'opaque'> | void>;
   /** Called for every GetQ a client sends. May answer with GetQResult. */
   onGetQ(message: GetQ, connection: MemcachedConnection): Omit<GetQResult, 'opaque'> | void | Promise<Omit<GetQResult, 'opaque'> | void>;
   /** Called for every GetK a client sends. May answer with GetKResult. */
@@ -85,17 +85,17 @@ export interface MemcachedHandlers extends ServerHooks {
   /** Called for every GetKQ a client sends. May answer with GetKQResult. */
   onGetKQ(message: GetKQ, connection: MemcachedConnection): Omit<GetKQResult, 'opaque'> | void | Promise<Omit<GetKQResult, 'opaque'> | void>;
   /** Called for every Set a client sends. May answer with SetResult. */
-  onSet(message: Set, connection: MemcachedConnection): Omit<SetResult, 'opaque'> | void | Promise<Omit<SetResult, 'opaque'> | void>;
+  onSet(message: Set, connection: MemcachedConnection): OmitFromCases<SetResult, 'opaque'> | void | Promise<OmitFromCases<SetResult, 'opaque'> | void>;
   /** Called for every Add a client sends. May answer with AddResult. */
-  onAdd(message: Add, connection: MemcachedConnection): Omit<AddResult, 'opaque'> | void | Promise<Omit<AddResult, 'opaque'> | void>;
+  onAdd(message: Add, connection: MemcachedConnection): OmitFromCases<AddResult, 'opaque'> | void | Promise<OmitFromCases<AddResult, 'opaque'> | void>;
   /** Called for every Replace a client sends. May answer with ReplaceResult. */
-  onReplace(message: Replace, connection: MemcachedConnection): Omit<ReplaceResult, 'opaque'> | void | Promise<Omit<ReplaceResult, 'opaque'> | void>;
+  onReplace(message: Replace, connection: MemcachedConnection): OmitFromCases<ReplaceResult, 'opaque'> | void | Promise<OmitFromCases<ReplaceResult, 'opaque'> | void>;
   /** Called for every Delete a client sends. May answer with DeleteResult. */
-  onDelete(message: Delete, connection: MemcachedConnection): Omit<DeleteResult, 'opaque'> | void | Promise<Omit<DeleteResult, 'opaque'> | void>;
+  onDelete(message: Delete, connection: MemcachedConnection): OmitFromCases<DeleteResult, 'opaque'> | void | Promise<OmitFromCases<DeleteResult, 'opaque'> | void>;
   /** Called for every Increment a client sends. May answer with IncrementResult. */
-  onIncrement(message: Increment, connection: MemcachedConnection): Omit<IncrementResult, 'opaque'> | void | Promise<Omit<IncrementResult, 'opaque'> | void>;
+  onIncrement(message: Increment, connection: MemcachedConnection): OmitFromCases<IncrementResult, 'opaque'> | void | Promise<OmitFromCases<IncrementResult, 'opaque'> | void>;
   /** Called for every Decrement a client sends. May answer with DecrementResult. */
-  onDecrement(message: Decrement, connection: MemcachedConnection): Omit<DecrementResult, 'opaque'> | void | Promise<Omit<DecrementResult, 'opaque'> | void>;
+  onDecrement(message: Decrement, connection: MemcachedConnection): OmitFromCases<DecrementResult, 'opaque'> | void | Promise<OmitFromCases<DecrementResult, 'opaque'> | void>;
   /** Called for every Noop a client sends. May answer with NoopResult. */
   onNoop(message: Noop, connection: MemcachedConnection): Omit<NoopResult, 'opaque'> | void | Promise<Omit<NoopResult, 'opaque'> | void>;
   /** Called for every Version a client sends. May answer with VersionResult. */
@@ -105,7 +105,7 @@ export interface MemcachedHandlers extends ServerHooks {
 }
 
 /** Whatever a handler may answer with. */
-type Answer = Omit<GetResult, 'opaque'> | Omit<GetQResult, 'opaque'> | Omit<GetKResult, 'opaque'> | Omit<GetKQResult, 'opaque'> | Omit<SetResult, 'opaque'> | Omit<AddResult, 'opaque'> | Omit<ReplaceResult, 'opaque'> | Omit<DeleteResult, 'opaque'> | Omit<IncrementResult, 'opaque'> | Omit<DecrementResult, 'opaque'> | Omit<NoopResult, 'opaque'> | Omit<VersionResult, 'opaque'> | Omit<StatResult, 'opaque'>;
+type Answer = OmitFromCases<GetResult, 'opaque'> | Omit<GetQResult, 'opaque'> | Omit<GetKResult, 'opaque'> | Omit<GetKQResult, 'opaque'> | OmitFromCases<SetResult, 'opaque'> | OmitFromCases<AddResult, 'opaque'> | OmitFromCases<ReplaceResult, 'opaque'> | OmitFromCases<DeleteResult, 'opaque'> | OmitFromCases<IncrementResult, 'opaque'> | OmitFromCases<DecrementResult, 'opaque'> | Omit<NoopResult, 'opaque'> | Omit<VersionResult, 'opaque'> | Omit<StatResult, 'opaque'>;
 
 /** Sends what a handler returned with the request's opaque, once it is known; handlers that answer synchronously cost no promise. */
 function answer(connection: Connection, id: number, reply: Answer | readonly Answer[] | void | Promise<Answer | readonly Answer[] | void>): void | Promise<void> {
