@@ -231,11 +231,26 @@ export function fieldValue(field: FieldIR): string {
   // A presence flag is whether the field it reports was given.
   if (field.presence !== undefined) return `(${access('message', field.presence)} !== undefined)`;
   const value = access('message', field.name);
-  if (field.default === undefined) return value;
-  if (field.type.kind === 'bits')
-    return `(${value} ?? ${field.type.width === 1 ? String(field.default === 1) : field.default})`;
-  if (field.type.kind !== 'int' && field.type.kind !== 'varint') return value;
-  return `(${value} ?? ${field.type.bits === 64 ? `${field.default}n` : field.default})`;
+  const fallback = defaultLiteral(field);
+  return fallback === null ? value : `(${value} ?? ${fallback})`;
+}
+
+/** A field's default as a TypeScript value of its type (`0`, `0n`, `false`, `'plain'`), or null without one. */
+export function defaultLiteral(field: FieldIR): string | null {
+  const value = field.default;
+  if (value === undefined) return null;
+  switch (field.type.kind) {
+    case 'bits':
+      return field.type.width === 1 ? String(value === 1) : String(value);
+    case 'int':
+    case 'varint':
+      return field.type.bits === 64 ? `${value}n` : String(value);
+    case 'enum':
+      // The IR keeps an enum's default as its code; the TypeScript value is its name.
+      return quote(field.type.values.find((named) => named.value === value)!.name);
+    default:
+      return null;
+  }
 }
 
 /** The integer a constant int, enum or bool field is read and written as. */

@@ -1,5 +1,6 @@
 import type { FieldIR, HandlerBehaviorIR, IntTypeIR, ManyRepliesIR } from '@sockspec/spec';
 import type { CodeBlockWriter, SourceFile } from 'ts-morph';
+import { defaultLiteral } from './binary-emit-kit.js';
 import { UnsupportedFeatureError } from './define.js';
 import { type MessageModel, messageNamed, omitFrom, type ProtocolModel } from './model.js';
 import { access, propertyKey, quote } from './names.js';
@@ -346,10 +347,8 @@ function pairedReplies(model: ProtocolModel): Map<string, string> {
 function whenTest(request: RequestModel): string {
   const when = request.when!;
   const field = request.message.fields.find((candidate) => candidate.name === when.field);
-  const value =
-    field?.default === undefined
-      ? access('message', when.field)
-      : `(${access('message', when.field)} ?? ${field.type.kind === 'bits' && field.type.width === 1 ? field.default !== 0 : field.default})`;
+  const fallback = field === undefined ? null : defaultLiteral(field);
+  const value = fallback === null ? access('message', when.field) : `(${access('message', when.field)} ?? ${fallback})`;
   return when.values.map((expected) => `${value} === ${JSON.stringify(expected)}`).join(' || ');
 }
 

@@ -111,11 +111,26 @@ interface ServerContext {
   readonly outgoingName: string;
 }
 
-/** A handler's reply type: the message without its correlation id (the engine copies the request's), plus its stream. */
-function replyType(context: ServerContext, name: string): string {
+/**
+ * A handler's reply type: the message without its correlation id (the engine
+ * copies the request's), plus its stream. With `pairBy`, the pairing field
+ * may be left out: the engine copies the request's (MQTT's PUBACK repeats its
+ * PUBLISH's packet id).
+ */
+function replyType(context: ServerContext, name: string, pairBy?: string): string {
   const { model, id } = context;
   const message = messageNamed(model, name);
-  const base = id === null ? message.name : omitFrom(message, message.name, quote(id));
+  const paired = pairBy !== undefined && message.fields.some((field) => field.name === pairBy);
+  // A field with a default may be left out of a reply as of any message sent (MQTT's dup, qos and retain).
+  const value = message.fields.some((field) => field.default !== undefined)
+    ? `(${message.fieldsName} & { readonly type: ${quote(message.name)} })`
+    : message.name;
+  const base =
+    id !== null
+      ? omitFrom(message, value, quote(id))
+      : paired
+        ? `${omitFrom(message, value, quote(pairBy))} & { readonly ${propertyKey(pairBy)}?: number }`
+        : value;
   const stream = message.ir.stream;
   if (stream === null) return base;
   context.imports.serverTypes.add('OutgoingStream');
@@ -131,7 +146,18 @@ function handlerReplies(context: ServerContext, message: MessageModel): string[]
   const errors = context.model.errors;
   const names = [...message.replies];
   if (errors !== null && names.length > 0 && !names.includes(errors.message)) names.push(errors.message);
-  return names.map((name) => replyType(context, name));
+  const pairBy = message.behavior?.kind === 'handler' ? message.behavior.pairBy : undefined;
+  return names.map((name) => replyType(context, name, pairBy));
+}
+
+/** The fields requests pair their replies by (`pairBy`), which `answer` fills in from the request. */
+function pairingFields(model: ProtocolModel): string[] {
+  const fields = new Set<string>();
+  for (const message of handlerMessages(model)) {
+    if (message.behavior?.kind === 'handler' && message.behavior.pairBy !== undefined)
+      fields.add(message.behavior.pairBy);
+  }
+  return [...fields].sort();
 }
 
 /** Every reply any handler may return, for the one `answer` function. */
@@ -634,6 +660,7 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
   const streaming = model.serverMessages.filter(
     (message) => message.ir.stream !== null && answers.some((type) => type.startsWith(`Omit<${message.name},`)),
   );
+  const paired = id === null ? pairingFields(model) : [];
   file.addTypeAlias({ name: 'Answer', docs: ['Whatever a handler may answer with.'], type: union(answers) });
   file.addFunction({
     name: 'answer',
@@ -649,18 +676,32 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
           ? 'Answer | readonly Answer[] | void | Promise<Answer | readonly Answer[] | void>'
           : 'Answer | void | Promise<Answer | void>',
       },
+      // The request's pairing field, under the reply's own: a handler that leaves it out answers its request.
+      ...(paired.length === 0
+        ? []
+        : [
+            {
+              name: 'pairing',
+              type: `{ ${paired.map((field) => `readonly ${propertyKey(field)}?: number | undefined`).join('; ')} } = {}`,
+            },
+          ]),
     ],
     returnType: 'void | Promise<void>',
     statements: (writer) => {
       const idArgument = id === null ? '' : 'id, ';
+      const pairingArgument = paired.length === 0 ? '' : ', pairing';
       const one = anyMany ? 'one' : 'reply';
       writer.write('if (reply instanceof Promise)').block(() => {
-        writer.writeLine(`return reply.then((resolved) => answer(connection, ${idArgument}resolved));`);
+        writer.writeLine(
+          `return reply.then((resolved) => answer(connection, ${idArgument}resolved${pairingArgument}));`,
+        );
       });
       writer.writeLine('if (reply === undefined) return;');
       if (anyMany) {
         writer.write('if (Array.isArray(reply))').block(() => {
-          writer.writeLine(`for (const each of reply as readonly Answer[]) answer(connection, ${idArgument}each);`);
+          writer.writeLine(
+            `for (const each of reply as readonly Answer[]) answer(connection, ${idArgument}each${pairingArgument});`,
+          );
           writer.writeLine('return;');
         });
         writer.writeLine('const one = reply as Answer;');
@@ -689,9 +730,12 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
         });
       }
       writer.writeLine(
-        id === null
-          ? `connection.send(encodeServerMessage(${one}));`
-          : `connection.send(encodeServerMessage({ ...${one}, ${propertyKey(id)}: id }));`,
+        id !== null
+          ? `connection.send(encodeServerMessage({ ...${one}, ${propertyKey(id)}: id }));`
+          : paired.length > 0
+            ? // The encoder checks what the spread cannot: a reply without its pairing field is refused there.
+              `connection.send(encodeServerMessage({ ...pairing, ...${one} } as ServerMessage));`
+            : `connection.send(encodeServerMessage(${one}));`,
       );
       context.imports.codec.add('encodeServerMessage');
     },
@@ -1067,7 +1111,12 @@ function writeDispatch(context: ServerContext, message: MessageModel, writer: Co
         if (message.replies.length === 0) {
           writer.writeLine(`return ${call};`);
         } else {
-          writer.writeLine(`return answer(connection, ${idArgument}${call});`);
+          const pairBy = behavior.pairBy;
+          const pairing =
+            pairBy === undefined || context.id !== null
+              ? ''
+              : `, { ${propertyKey(pairBy)}: ${access('message', pairBy)} }`;
+          writer.writeLine(`return answer(connection, ${idArgument}${call}${pairing});`);
         }
         return;
       }

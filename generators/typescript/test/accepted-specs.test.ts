@@ -130,7 +130,7 @@ interface SwitchedPackage {
     put(message: PutFields): Promise<StoredReply & { type: 'Stored' }>;
     close(): Promise<void>;
   }>;
-  encodePut(message: PutFields & { readonly id: number }): Uint8Array;
+  encodePut(message: PutFields & { readonly id: number; readonly priority?: 'low' | 'normal' | 'high' }): Uint8Array;
 }
 
 describe('a protocol with switch: layouts chosen by an earlier field', () => {
@@ -175,10 +175,13 @@ describe('a protocol with switch: layouts chosen by an earlier field', () => {
     }
     // The wire, from the byte table: length u16, type, id u32, version, then the case's fields.
     const codec = (await import(pathToFileURL(join(pkg, 'dist', 'codec.js')).href)) as SwitchedPackage;
+    // A priority left out is its default, normal (2).
     expect(Buffer.from(codec.encodePut({ id: 1, version: 2, name: 'ab', tags: [0x102] })).toString('hex')).toBe(
-      '000b' + '01' + '00000001' + '02' + '02' + '6162' + '0102',
+      '000c' + '01' + '00000001' + '02' + '02' + '02' + '6162' + '0102',
     );
-    expect(Buffer.from(codec.encodePut({ id: 1, version: 3 })).toString('hex')).toBe('0006' + '01' + '00000001' + '03');
+    expect(Buffer.from(codec.encodePut({ id: 1, priority: 'high', version: 3 })).toString('hex')).toBe(
+      '0007' + '01' + '00000001' + '03' + '03',
+    );
     // A case's fields given under another case's value are refused before anything is sent.
     expect(() => codec.encodePut({ id: 1, version: 1 } as never)).toThrow(/count.*exactly when version is 1/);
   }, 120_000);

@@ -64,7 +64,11 @@ export class FieldRoles {
     const clash = ['const', 'optional', ...(inHeader ? ['discriminator', 'correlation'] : [])].find(
       (key) => def[key] !== undefined && def[key] !== false,
     );
-    if (!topLevel || clash !== undefined || (type.kind !== 'int' && type.kind !== 'bits' && type.kind !== 'varint')) {
+    if (
+      !topLevel ||
+      clash !== undefined ||
+      (type.kind !== 'int' && type.kind !== 'bits' && type.kind !== 'varint' && type.kind !== 'enum')
+    ) {
       report.error(
         'default-not-applicable',
         defaultPath,
@@ -72,13 +76,36 @@ export class FieldRoles {
           ? `${where} has both 'default' and '${clash}'`
           : !topLevel
             ? `'default' in ${where}: defaults are for header and message fields`
-            : `'default' in ${where} needs a plain integer field, but it is ${describeKind(type)}`,
+            : `'default' in ${where} needs an integer or enum field, but it is ${describeKind(type)}`,
         clash !== undefined ? `keep one of 'default' and '${clash}'` : "remove 'default'",
         'key',
       );
       return null;
     }
-    const value = def.default as number;
+    if (type.kind === 'enum') {
+      // Kept as the value's code, as enum constants are; a name or a code may be written.
+      const named = type.values.find((v) => v.name === def.default || v.value === def.default);
+      if (named === undefined) {
+        report.error(
+          'default-out-of-range',
+          defaultPath,
+          `the default ${JSON.stringify(def.default)} of ${where} is none of its values`,
+          `pick one of ${type.values.map((v) => v.name).join(', ')}`,
+        );
+        return null;
+      }
+      return named.value;
+    }
+    if (typeof def.default !== 'number') {
+      report.error(
+        'default-out-of-range',
+        defaultPath,
+        `the default ${JSON.stringify(def.default)} of ${where} is not a number, but it is ${describeKind(type)}`,
+        'write an integer',
+      );
+      return null;
+    }
+    const value = def.default;
     const [min, max] =
       type.kind === 'bits' ? [0, 2 ** type.width - 1] : type.kind === 'varint' ? varintRange(type) : intRange(type);
     if (value < min || value > max) {

@@ -362,9 +362,10 @@ export interface FieldIR {
    */
   readonly computed?: true;
   /**
-   * Set on an integer header or message field declared with `default:`: the
-   * field is optional in the message's fields type, and the encoder writes
-   * this value when it is left out (memcached's cas, 0 unless a caller sets it).
+   * Set on an integer or enum header or message field declared with
+   * `default:`: the field is optional in the message's fields type, and the
+   * encoder writes this value when it is left out (memcached's cas, 0 unless a
+   * caller sets it). An enum's default is its value's code.
    */
   readonly default?: number;
   /**

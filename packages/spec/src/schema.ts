@@ -373,9 +373,9 @@ export const TypeDefinition = Type.Recursive(
           ),
         ),
         default: Type.Optional(
-          Type.Integer({
+          Type.Union([Type.Integer(), Type.String()], {
             description:
-              'Header and message integer fields: written when the caller leaves the field out (it is optional in the fields type).',
+              'Header and message integer and enum fields (an enum by its value name): written when the caller leaves the field out (it is optional in the fields type).',
           }),
         ),
         presence: Type.Optional(

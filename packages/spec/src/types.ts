@@ -54,7 +54,7 @@ const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   string: ['maxBytes', 'pattern', 'length', 'terminator', 'endian', 'const'],
   bytes: ['maxBytes', 'length', 'terminator', 'endian', 'const'],
   timestamp: ['format', 'endian'],
-  enum: ['const'],
+  enum: ['const', 'default'],
   flags: [],
   array: ['items', 'count', 'maxCount', 'endian'],
   struct: ['fields', 'length'],
@@ -87,7 +87,7 @@ const KEY_OWNERS: Record<string, string> = {
   maxCount: 'lists',
   fields: 'structs',
   const: 'integer, enum, bool, string and bytes fields',
-  default: 'integer header and message fields',
+  default: 'integer and enum header and message fields',
   checksum: 'u8, u16 and u32 header and message fields',
   presence: 'b1 message fields',
 };

@@ -383,3 +383,22 @@ describe('warnings', () => {
     ]);
   });
 });
+
+describe('field defaults', () => {
+  const withDefault = (value: string) =>
+    binarySpec({
+      types: '  Mode: { type: u8, values: { plain: 1, fancy: 2 } }',
+      messages: `  Data: { from: both, fields: { mode: { type: Mode, default: ${value} } } }`,
+    });
+
+  it('an enum takes a default by value name or code; the IR keeps the code', () => {
+    expect(compileValid(withDefault('fancy')).messages[0]!.fields[0]).toMatchObject({ name: 'mode', default: 2 });
+    expect(compileValid(withDefault('1')).messages[0]!.fields[0]).toMatchObject({ name: 'mode', default: 1 });
+  });
+
+  it('an enum default that is none of its values is refused, with the values as hint', () => {
+    expect(diagnosticsOf(withDefault('shiny'))).toEqual([
+      "specs/test.protocol.yaml:8:62: error default-out-of-range: the default \"shiny\" of field 'mode' of message 'Data' is none of its values\n  hint: pick one of plain, fancy",
+    ]);
+  });
+});

@@ -227,7 +227,7 @@ const expected: Record<string, string[]> = {
     "specs/sender-constants.protocol.yaml:12:26: error const-by-sender-both: message 'Ping' is sent by both sides, but header field 'magic' is 128 when the client sends and 129 when the server does\n  hint: declare a client message and a server message instead (they may share a code)",
     "specs/sender-constants.protocol.yaml:17:33: error default-out-of-range: the default 300 of field 'ttl' of message 'Get' does not fit a u8 (0 to 255)\n  hint: pick a value in range or a wider integer type",
     "specs/sender-constants.protocol.yaml:18:25: error default-not-applicable: field 'mode' of message 'Get' has both 'default' and 'optional'\n  hint: keep one of 'default' and 'optional'",
-    "specs/sender-constants.protocol.yaml:19:29: error type-key-not-applicable: 'default' does not apply to a string in field 'name' of message 'Get'\n  hint: 'default' applies to integer header and message fields",
+    "specs/sender-constants.protocol.yaml:19:29: error type-key-not-applicable: 'default' does not apply to a string in field 'name' of message 'Get'\n  hint: 'default' applies to integer and enum header and message fields",
     "specs/sender-constants.protocol.yaml:20:41: error default-not-applicable: 'default' in field 'point.x' of message 'Get': defaults are for header and message fields\n  hint: remove 'default'",
     "specs/sender-constants.protocol.yaml:22:32: error const-by-sender-not-applicable: field 'side' of message 'Get' has a constant per sender, which only an integer, enum or bool header field can have\n  hint: write one constant, or move the field to the header",
   ],

@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol } from '@sockspec/server';
 import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { Add, AddResult, ClientMessage, Decrement, DecrementResult, Delete, DeleteResult, Get, GetK, GetKQ, GetKQResult, GetKResult, GetQ, GetQResult, GetResult, Increment, IncrementResult, Noop, NoopResult, OmitFromCases, Replace, ReplaceResult, ServerMessage, Set, SetResult, Stat, StatResult, Version, VersionResult } from './messages.js';
+import type { Add, AddResult, AddResultFields, ClientMessage, Decrement, DecrementResult, DecrementResultFields, Delete, DeleteResult, DeleteResultFields, Get, GetK, GetKQ, GetKQResult, GetKQResultFields, GetKResult, GetKResultFields, GetQ, GetQResult, GetQResultFields, GetResult, GetResultFields, Increment, IncrementResult, IncrementResultFields, Noop, NoopResult, NoopResultFields, OmitFromCases, Replace, ReplaceResult, ReplaceResultFields, ServerMessage, Set, SetResult, SetResultFields, Stat, StatResult, StatResultFields, Version, VersionResult, VersionResultFields } from './messages.js';
 
 /** A server message to send; its opaque defaults to 0, which answers no request. */
 export type MemcachedOutgoing = ServerMessage extends infer Message ? Message extends ServerMessage ? Omit<Message, 'opaque'> & { readonly opaque?: number } : never : never;
@@ -77,35 +77,35 @@ function wrap(connection: Connection): TypedMemcachedConnection {
 /** What the application implements for the memcached protocol: one method per message the spec leaves to code, plus the optional lifecycle hooks. A method returns the reply to send, or nothing. */
 export interface MemcachedHandlers extends ServerHooks {
   /** Called for every Get a client sends. May answer with GetResult. */
-  onGet(message: Get, connection: MemcachedConnection): OmitFromCases<GetResult, 'opaque'> | void | Promise<OmitFromCases<GetResult, 'opaque'> | void>;
+  onGet(message: Get, connection: MemcachedConnection): OmitFromCases<(GetResultFields & { readonly type: 'GetResult' }), 'opaque'> | void | Promise<OmitFromCases<(GetResultFields & { readonly type: 'GetResult' }), 'opaque'> | void>;
   /** Called for every GetQ a client sends. May answer with GetQResult. */
-  onGetQ(message: GetQ, connection: MemcachedConnection): Omit<GetQResult, 'opaque'> | void | Promise<Omit<GetQResult, 'opaque'> | void>;
+  onGetQ(message: GetQ, connection: MemcachedConnection): Omit<(GetQResultFields & { readonly type: 'GetQResult' }), 'opaque'> | void | Promise<Omit<(GetQResultFields & { readonly type: 'GetQResult' }), 'opaque'> | void>;
   /** Called for every GetK a client sends. May answer with GetKResult. */
-  onGetK(message: GetK, connection: MemcachedConnection): Omit<GetKResult, 'opaque'> | void | Promise<Omit<GetKResult, 'opaque'> | void>;
+  onGetK(message: GetK, connection: MemcachedConnection): Omit<(GetKResultFields & { readonly type: 'GetKResult' }), 'opaque'> | void | Promise<Omit<(GetKResultFields & { readonly type: 'GetKResult' }), 'opaque'> | void>;
   /** Called for every GetKQ a client sends. May answer with GetKQResult. */
-  onGetKQ(message: GetKQ, connection: MemcachedConnection): Omit<GetKQResult, 'opaque'> | void | Promise<Omit<GetKQResult, 'opaque'> | void>;
+  onGetKQ(message: GetKQ, connection: MemcachedConnection): Omit<(GetKQResultFields & { readonly type: 'GetKQResult' }), 'opaque'> | void | Promise<Omit<(GetKQResultFields & { readonly type: 'GetKQResult' }), 'opaque'> | void>;
   /** Called for every Set a client sends. May answer with SetResult. */
-  onSet(message: Set, connection: MemcachedConnection): OmitFromCases<SetResult, 'opaque'> | void | Promise<OmitFromCases<SetResult, 'opaque'> | void>;
+  onSet(message: Set, connection: MemcachedConnection): OmitFromCases<(SetResultFields & { readonly type: 'SetResult' }), 'opaque'> | void | Promise<OmitFromCases<(SetResultFields & { readonly type: 'SetResult' }), 'opaque'> | void>;
   /** Called for every Add a client sends. May answer with AddResult. */
-  onAdd(message: Add, connection: MemcachedConnection): OmitFromCases<AddResult, 'opaque'> | void | Promise<OmitFromCases<AddResult, 'opaque'> | void>;
+  onAdd(message: Add, connection: MemcachedConnection): OmitFromCases<(AddResultFields & { readonly type: 'AddResult' }), 'opaque'> | void | Promise<OmitFromCases<(AddResultFields & { readonly type: 'AddResult' }), 'opaque'> | void>;
   /** Called for every Replace a client sends. May answer with ReplaceResult. */
-  onReplace(message: Replace, connection: MemcachedConnection): OmitFromCases<ReplaceResult, 'opaque'> | void | Promise<OmitFromCases<ReplaceResult, 'opaque'> | void>;
+  onReplace(message: Replace, connection: MemcachedConnection): OmitFromCases<(ReplaceResultFields & { readonly type: 'ReplaceResult' }), 'opaque'> | void | Promise<OmitFromCases<(ReplaceResultFields & { readonly type: 'ReplaceResult' }), 'opaque'> | void>;
   /** Called for every Delete a client sends. May answer with DeleteResult. */
-  onDelete(message: Delete, connection: MemcachedConnection): OmitFromCases<DeleteResult, 'opaque'> | void | Promise<OmitFromCases<DeleteResult, 'opaque'> | void>;
+  onDelete(message: Delete, connection: MemcachedConnection): OmitFromCases<(DeleteResultFields & { readonly type: 'DeleteResult' }), 'opaque'> | void | Promise<OmitFromCases<(DeleteResultFields & { readonly type: 'DeleteResult' }), 'opaque'> | void>;
   /** Called for every Increment a client sends. May answer with IncrementResult. */
-  onIncrement(message: Increment, connection: MemcachedConnection): OmitFromCases<IncrementResult, 'opaque'> | void | Promise<OmitFromCases<IncrementResult, 'opaque'> | void>;
+  onIncrement(message: Increment, connection: MemcachedConnection): OmitFromCases<(IncrementResultFields & { readonly type: 'IncrementResult' }), 'opaque'> | void | Promise<OmitFromCases<(IncrementResultFields & { readonly type: 'IncrementResult' }), 'opaque'> | void>;
   /** Called for every Decrement a client sends. May answer with DecrementResult. */
-  onDecrement(message: Decrement, connection: MemcachedConnection): OmitFromCases<DecrementResult, 'opaque'> | void | Promise<OmitFromCases<DecrementResult, 'opaque'> | void>;
+  onDecrement(message: Decrement, connection: MemcachedConnection): OmitFromCases<(DecrementResultFields & { readonly type: 'DecrementResult' }), 'opaque'> | void | Promise<OmitFromCases<(DecrementResultFields & { readonly type: 'DecrementResult' }), 'opaque'> | void>;
   /** Called for every Noop a client sends. May answer with NoopResult. */
-  onNoop(message: Noop, connection: MemcachedConnection): Omit<NoopResult, 'opaque'> | void | Promise<Omit<NoopResult, 'opaque'> | void>;
+  onNoop(message: Noop, connection: MemcachedConnection): Omit<(NoopResultFields & { readonly type: 'NoopResult' }), 'opaque'> | void | Promise<Omit<(NoopResultFields & { readonly type: 'NoopResult' }), 'opaque'> | void>;
   /** Called for every Version a client sends. May answer with VersionResult. */
-  onVersion(message: Version, connection: MemcachedConnection): Omit<VersionResult, 'opaque'> | void | Promise<Omit<VersionResult, 'opaque'> | void>;
+  onVersion(message: Version, connection: MemcachedConnection): Omit<(VersionResultFields & { readonly type: 'VersionResult' }), 'opaque'> | void | Promise<Omit<(VersionResultFields & { readonly type: 'VersionResult' }), 'opaque'> | void>;
   /** Called for every Stat a client sends. May answer with StatResult. */
-  onStat(message: Stat, connection: MemcachedConnection): readonly (Omit<StatResult, 'opaque'>)[] | void | Promise<readonly (Omit<StatResult, 'opaque'>)[] | void>;
+  onStat(message: Stat, connection: MemcachedConnection): readonly (Omit<(StatResultFields & { readonly type: 'StatResult' }), 'opaque'>)[] | void | Promise<readonly (Omit<(StatResultFields & { readonly type: 'StatResult' }), 'opaque'>)[] | void>;
 }
 
 /** Whatever a handler may answer with. */
-type Answer = OmitFromCases<GetResult, 'opaque'> | Omit<GetQResult, 'opaque'> | Omit<GetKResult, 'opaque'> | Omit<GetKQResult, 'opaque'> | OmitFromCases<SetResult, 'opaque'> | OmitFromCases<AddResult, 'opaque'> | OmitFromCases<ReplaceResult, 'opaque'> | OmitFromCases<DeleteResult, 'opaque'> | OmitFromCases<IncrementResult, 'opaque'> | OmitFromCases<DecrementResult, 'opaque'> | Omit<NoopResult, 'opaque'> | Omit<VersionResult, 'opaque'> | Omit<StatResult, 'opaque'>;
+type Answer = OmitFromCases<(GetResultFields & { readonly type: 'GetResult' }), 'opaque'> | Omit<(GetQResultFields & { readonly type: 'GetQResult' }), 'opaque'> | Omit<(GetKResultFields & { readonly type: 'GetKResult' }), 'opaque'> | Omit<(GetKQResultFields & { readonly type: 'GetKQResult' }), 'opaque'> | OmitFromCases<(SetResultFields & { readonly type: 'SetResult' }), 'opaque'> | OmitFromCases<(AddResultFields & { readonly type: 'AddResult' }), 'opaque'> | OmitFromCases<(ReplaceResultFields & { readonly type: 'ReplaceResult' }), 'opaque'> | OmitFromCases<(DeleteResultFields & { readonly type: 'DeleteResult' }), 'opaque'> | OmitFromCases<(IncrementResultFields & { readonly type: 'IncrementResult' }), 'opaque'> | OmitFromCases<(DecrementResultFields & { readonly type: 'DecrementResult' }), 'opaque'> | Omit<(NoopResultFields & { readonly type: 'NoopResult' }), 'opaque'> | Omit<(VersionResultFields & { readonly type: 'VersionResult' }), 'opaque'> | Omit<(StatResultFields & { readonly type: 'StatResult' }), 'opaque'>;
 
 /** Sends what a handler returned with the request's opaque, once it is known; handlers that answer synchronously cost no promise. */
 function answer(connection: Connection, id: number, reply: Answer | readonly Answer[] | void | Promise<Answer | readonly Answer[] | void>): void | Promise<void> {

@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol } from '@sockspec/server';
 import { createProtocolServer } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { ClientMessage, ConnAck, Connect, Disconnect, PingReq, PingResp, PubAck, PubComp, PubRec, PubRel, Publish, ServerMessage, SubAck, Subscribe, UnsubAck, Unsubscribe } from './messages.js';
+import type { ClientMessage, ConnAck, ConnAckFields, Connect, Disconnect, PingReq, PingResp, PingRespFields, PubAck, PubAckFields, PubComp, PubCompFields, PubRec, PubRecFields, PubRel, Publish, ServerMessage, SubAck, SubAckFields, Subscribe, UnsubAck, UnsubAckFields, Unsubscribe } from './messages.js';
 
 /** A client connection as handlers see it: sends typed messages. */
 export interface MqttConnection {
@@ -74,37 +74,37 @@ function wrap(connection: Connection): TypedMqttConnection {
 /** What the application implements for the mqtt protocol: one method per message the spec leaves to code, plus the optional lifecycle hooks. A method returns the reply to send, or nothing. */
 export interface MqttHandlers extends ServerHooks {
   /** Called for every Connect a client sends. May answer with ConnAck. */
-  onConnect(message: Connect, connection: MqttConnection): ConnAck | void | Promise<ConnAck | void>;
+  onConnect(message: Connect, connection: MqttConnection): (ConnAckFields & { readonly type: 'ConnAck' }) | void | Promise<(ConnAckFields & { readonly type: 'ConnAck' }) | void>;
   /** Called for every Publish a client sends. May answer with PubAck or PubRec. */
-  onPublish(message: Publish, connection: MqttConnection): PubAck | PubRec | void | Promise<PubAck | PubRec | void>;
+  onPublish(message: Publish, connection: MqttConnection): Omit<(PubAckFields & { readonly type: 'PubAck' }), 'packetId'> & { readonly packetId?: number } | Omit<(PubRecFields & { readonly type: 'PubRec' }), 'packetId'> & { readonly packetId?: number } | void | Promise<Omit<(PubAckFields & { readonly type: 'PubAck' }), 'packetId'> & { readonly packetId?: number } | Omit<(PubRecFields & { readonly type: 'PubRec' }), 'packetId'> & { readonly packetId?: number } | void>;
   /** Called for every PubAck a client sends. */
   onPubAck(message: PubAck, connection: MqttConnection): void | Promise<void>;
   /** Called for every PubRec a client sends. */
   onPubRec(message: PubRec, connection: MqttConnection): void | Promise<void>;
   /** Called for every PubRel a client sends. May answer with PubComp. */
-  onPubRel(message: PubRel, connection: MqttConnection): PubComp | void | Promise<PubComp | void>;
+  onPubRel(message: PubRel, connection: MqttConnection): Omit<(PubCompFields & { readonly type: 'PubComp' }), 'packetId'> & { readonly packetId?: number } | void | Promise<Omit<(PubCompFields & { readonly type: 'PubComp' }), 'packetId'> & { readonly packetId?: number } | void>;
   /** Called for every PubComp a client sends. */
   onPubComp(message: PubComp, connection: MqttConnection): void | Promise<void>;
   /** Called for every Subscribe a client sends. May answer with SubAck. */
-  onSubscribe(message: Subscribe, connection: MqttConnection): SubAck | void | Promise<SubAck | void>;
+  onSubscribe(message: Subscribe, connection: MqttConnection): Omit<(SubAckFields & { readonly type: 'SubAck' }), 'packetId'> & { readonly packetId?: number } | void | Promise<Omit<(SubAckFields & { readonly type: 'SubAck' }), 'packetId'> & { readonly packetId?: number } | void>;
   /** Called for every Unsubscribe a client sends. May answer with UnsubAck. */
-  onUnsubscribe(message: Unsubscribe, connection: MqttConnection): UnsubAck | void | Promise<UnsubAck | void>;
+  onUnsubscribe(message: Unsubscribe, connection: MqttConnection): Omit<(UnsubAckFields & { readonly type: 'UnsubAck' }), 'packetId'> & { readonly packetId?: number } | void | Promise<Omit<(UnsubAckFields & { readonly type: 'UnsubAck' }), 'packetId'> & { readonly packetId?: number } | void>;
   /** Called for every PingReq a client sends. May answer with PingResp. */
-  onPingReq(message: PingReq, connection: MqttConnection): PingResp | void | Promise<PingResp | void>;
+  onPingReq(message: PingReq, connection: MqttConnection): (PingRespFields & { readonly type: 'PingResp' }) | void | Promise<(PingRespFields & { readonly type: 'PingResp' }) | void>;
   /** Called for every Disconnect a client sends. */
   onDisconnect(message: Disconnect, connection: MqttConnection): void | Promise<void>;
 }
 
 /** Whatever a handler may answer with. */
-type Answer = ConnAck | PubAck | PubRec | PubComp | SubAck | UnsubAck | PingResp;
+type Answer = (ConnAckFields & { readonly type: 'ConnAck' }) | Omit<(PubAckFields & { readonly type: 'PubAck' }), 'packetId'> & { readonly packetId?: number } | Omit<(PubRecFields & { readonly type: 'PubRec' }), 'packetId'> & { readonly packetId?: number } | Omit<(PubCompFields & { readonly type: 'PubComp' }), 'packetId'> & { readonly packetId?: number } | Omit<(SubAckFields & { readonly type: 'SubAck' }), 'packetId'> & { readonly packetId?: number } | Omit<(UnsubAckFields & { readonly type: 'UnsubAck' }), 'packetId'> & { readonly packetId?: number } | (PingRespFields & { readonly type: 'PingResp' });
 
 /** Sends what a handler returned, once it is known; handlers that answer synchronously cost no promise. */
-function answer(connection: Connection, reply: Answer | void | Promise<Answer | void>): void | Promise<void> {
+function answer(connection: Connection, reply: Answer | void | Promise<Answer | void>, pairing: { readonly packetId?: number | undefined } = {}): void | Promise<void> {
   if (reply instanceof Promise) {
-    return reply.then((resolved) => answer(connection, resolved));
+    return reply.then((resolved) => answer(connection, resolved, pairing));
   }
   if (reply === undefined) return;
-  connection.send(encodeServerMessage(reply));
+  connection.send(encodeServerMessage({ ...pairing, ...reply } as ServerMessage));
 }
 
 /** The mqtt protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */
@@ -119,19 +119,19 @@ export function createServerProtocol(handlers: MqttHandlers): ServerProtocol<Cli
         case 'Connect':
           return answer(connection, handlers.onConnect(message, typedConnection(connection)));
         case 'Publish':
-          return answer(connection, handlers.onPublish(message, typedConnection(connection)));
+          return answer(connection, handlers.onPublish(message, typedConnection(connection)), { packetId: message.packetId });
         case 'PubAck':
           return handlers.onPubAck(message, typedConnection(connection));
         case 'PubRec':
           return handlers.onPubRec(message, typedConnection(connection));
         case 'PubRel':
-          return answer(connection, handlers.onPubRel(message, typedConnection(connection)));
+          return answer(connection, handlers.onPubRel(message, typedConnection(connection)), { packetId: message.packetId });
         case 'PubComp':
           return handlers.onPubComp(message, typedConnection(connection));
         case 'Subscribe':
-          return answer(connection, handlers.onSubscribe(message, typedConnection(connection)));
+          return answer(connection, handlers.onSubscribe(message, typedConnection(connection)), { packetId: message.packetId });
         case 'Unsubscribe':
-          return answer(connection, handlers.onUnsubscribe(message, typedConnection(connection)));
+          return answer(connection, handlers.onUnsubscribe(message, typedConnection(connection)), { packetId: message.packetId });
         case 'PingReq':
           return answer(connection, handlers.onPingReq(message, typedConnection(connection)));
         case 'Disconnect':
