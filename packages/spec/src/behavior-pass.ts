@@ -1,3 +1,4 @@
+import { ComposedValues, checkSentByServer } from './composed-values.js';
 import { describePath } from './describe.js';
 import { didYouMean, listNames } from './diagnostics.js';
 import type { PassContext } from './framing-pass.js';
@@ -11,11 +12,11 @@ import {
   type ErrorsIR,
   type FieldIR,
   type HandlerBehaviorIR,
-  type ManyRepliesIR,
   type MessageBehaviorIR,
   type StreamIR,
   type ValueIR,
 } from './ir.js';
+import { manyReplies } from './many-replies.js';
 import {
   BEHAVIOR_KEYS,
   type HeaderInfo,
@@ -23,13 +24,12 @@ import {
   type MessageInfo,
   requestFieldOf,
   serverReceives,
-  serverSends,
 } from './pass-types.js';
 import { isRecord } from './records.js';
 import { checkPairing, type PairingContext } from './reply-pairing.js';
 import type { SpecPath } from './source.js';
 import { describeKind } from './types.js';
-import { compatibility, literalValue } from './values.js';
+import { compatibility } from './values.js';
 
 /**
  * The behavior section and streams: what the generated server does with
@@ -44,8 +44,12 @@ export class BehaviorPass {
   /** The barrier of the first quiet request: one client sends one kind of barrier. */
   #quietBarrier: string | null = null;
 
+  /** Greetings, declared replies and broadcasts: messages built from the spec's values. */
+  readonly #values: ComposedValues;
+
   constructor(ctx: PassContext, headerFields: readonly FieldIR[]) {
     this.#ctx = ctx;
+    this.#values = new ComposedValues(ctx);
     this.#headerFields = headerFields;
   }
 
@@ -149,7 +153,7 @@ export class BehaviorPass {
     let greeting: ComposedMessageIR | null = null;
     const session = this.#sessionFields(entries, messages);
     if (entries.greeting !== undefined) {
-      greeting = this.#composed(entries.greeting, ['behavior', 'greeting'], null, messages, 'greeting', session);
+      greeting = this.#values.composed(entries.greeting, ['behavior', 'greeting'], null, messages, 'greeting', session);
       if (greeting === null) ok = false;
     }
     const idleTimeoutMs = typeof entries.idleTimeoutMs === 'number' ? entries.idleTimeoutMs : null;
@@ -229,7 +233,7 @@ export class BehaviorPass {
     const path = ['behavior', 'errors'];
     if (!isRecord(raw) || !this.#ctx.ok(path)) return null;
     const name = String(raw.message);
-    if (!this.#checkSentByServer(name, [...path, 'message'], messages, 'the errors entry')) return null;
+    if (!checkSentByServer(this.#ctx, name, [...path, 'message'], messages, 'the errors entry')) return null;
     const message = messages.get(name);
     if (message === null || message === undefined || message.fields === null) return null;
     const fieldNames = message.fields.map((f) => f.name);
@@ -337,77 +341,6 @@ export class BehaviorPass {
       }
     }
     return session;
-  }
-
-  /**
-   * `many: { until | through: { field: value } }`: the request is answered by
-   * a sequence of its one reply message, ended by the reply that matches.
-   * Undefined when not declared; null after reporting.
-   */
-  #manyReplies(
-    handler: Record<string, unknown>,
-    path: SpecPath,
-    replies: readonly string[],
-    messages: Map<string, MessageInfo | null>,
-  ): ManyRepliesIR | undefined | null {
-    const raw = handler.many;
-    if (!isRecord(raw)) return undefined;
-    const manyPath = [...path, 'many'];
-    const keys = ['until', 'through'].filter((key) => raw[key] !== undefined);
-    if (keys.length !== 1) {
-      this.#ctx.report.error(
-        'many-end',
-        manyPath,
-        keys.length === 0
-          ? 'many replies need the reply that ends them'
-          : "many replies end either 'until' a reply (which is not one of them) or 'through' it, not both",
-        "write until: { <field>: <value> } (memcached STAT: until: { key: '' }) or through: { <field>: <value> }",
-        'key',
-      );
-      return null;
-    }
-    if (replies.length !== 1) {
-      this.#ctx.report.error(
-        'many-replies-message',
-        [...path, 'replies'],
-        `many replies are all one message, but the handler lists ${replies.length === 0 ? 'none' : listNames(replies)}`,
-        'list exactly one reply message',
-      );
-      return null;
-    }
-    const reply = messages.get(replies[0]!);
-    if (reply === null || reply === undefined || reply.fields === null) return null;
-    const key = keys[0] as 'until' | 'through';
-    const match = raw[key] as Record<string, unknown>;
-    const end: { field: string; value: string | number | boolean }[] = [];
-    let ok = true;
-    for (const [name, value] of Object.entries(match)) {
-      const field = reply.fields.find((candidate) => candidate.name === name);
-      const kind = field?.type.kind;
-      const fits =
-        (typeof value === 'string' && (kind === 'string' || kind === 'enum')) ||
-        (typeof value === 'number' && (kind === 'int' || kind === 'bits')) ||
-        (typeof value === 'boolean' && (kind === 'bool' || kind === 'bits'));
-      if (field === undefined || !fits) {
-        ok = false;
-        this.#ctx.report.error(
-          'many-end-field',
-          [...manyPath, key, name],
-          field === undefined
-            ? `the end of the replies names field '${name}', but message '${reply.name}' has no such field`
-            : `the end of the replies compares field '${name}' (${describeKind(field.type)}) with ${JSON.stringify(value)}`,
-          field === undefined
-            ? (didYouMean(
-                name,
-                reply.fields.map((f) => f.name),
-              ) ?? `its fields are ${listNames(reply.fields.map((f) => f.name))}`)
-            : 'compare a string or enum with a string, an integer with a number, a bool with true or false',
-        );
-        continue;
-      }
-      end.push({ field: name, value: value as string | number | boolean });
-    }
-    return ok ? { end, endIncluded: key === 'through' } : null;
   }
 
   /** `quiet: { barrier }`: the barrier must be a request the client sends that gets a reply. */
@@ -534,13 +467,13 @@ export class BehaviorPass {
       const replies = Array.isArray(entry.handler.replies) ? (entry.handler.replies as string[]) : [];
       let ok = true;
       replies.forEach((reply, index) => {
-        if (!this.#checkSentByServer(reply, [...path, 'handler', 'replies', index], messages, 'a handler reply')) {
+        if (!checkSentByServer(this.#ctx, reply, [...path, 'handler', 'replies', index], messages, 'a handler reply')) {
           ok = false;
         }
       });
       if (!ok) return null;
       const base: HandlerBehaviorIR = { kind: 'handler', message: message.name, replies: [...new Set(replies)] };
-      const many = this.#manyReplies(entry.handler, [...path, 'handler'], base.replies, messages);
+      const many = manyReplies(this.#ctx, entry.handler, [...path, 'handler'], base.replies, messages);
       const quiet = this.#quietRequest(entry.handler, [...path, 'handler'], message, messages);
       const pairing = checkPairing(
         this.#pairingContext(),
@@ -558,7 +491,7 @@ export class BehaviorPass {
       };
     }
     if (keys.length === 1 && isRecord(entry.reply)) {
-      const reply = this.#composed(entry.reply, [...path, 'reply'], message, messages, 'reply', session);
+      const reply = this.#values.composed(entry.reply, [...path, 'reply'], message, messages, 'reply', session);
       return reply === null ? null : { kind: 'reply', message: message.name, reply };
     }
     return this.#declared(message, entry, path, messages, session, errors);
@@ -601,7 +534,7 @@ export class BehaviorPass {
     if (joins === undefined || leaves === undefined) ok = false;
     let reply: ComposedMessageIR | null = null;
     if (entry.reply !== undefined) {
-      reply = this.#composed(entry.reply, [...path, 'reply'], message, messages, 'reply', session);
+      reply = this.#values.composed(entry.reply, [...path, 'reply'], message, messages, 'reply', session);
       if (reply === null) ok = false;
     }
     const broadcasts: BroadcastIR[] = [];
@@ -613,7 +546,7 @@ export class BehaviorPass {
           return;
         }
         const to = this.#broadcastTarget(message, raw.to, [...itemPath, 'to']);
-        const composed = this.#composed(
+        const composed = this.#values.composed(
           { message: raw.message, values: raw.values },
           itemPath,
           message,
@@ -674,221 +607,5 @@ export class BehaviorPass {
     const field = this.#groupField(message, raw.group, [...path, 'group']);
     if (field === null || field === undefined) return null;
     return { kind: 'group', field, exceptSender: raw.except === 'sender' };
-  }
-
-  /** True when `name` is a message the server sends; reports otherwise. */
-  #checkSentByServer(name: string, path: SpecPath, messages: Map<string, MessageInfo | null>, role: string): boolean {
-    if (!messages.has(name)) {
-      this.#ctx.report.error(
-        'unknown-message',
-        path,
-        `${role} names message '${name}', which is not declared`,
-        didYouMean(name, [...messages.keys()]) ?? `declared messages: ${[...messages.keys()].join(', ')}`,
-      );
-      return false;
-    }
-    const message = messages.get(name);
-    if (message === null || message === undefined) return false;
-    if (!serverSends(message.from)) {
-      this.#ctx.report.error(
-        role === 'the greeting' ? 'greeting-not-sent-by-server' : 'reply-not-sent-by-server',
-        path,
-        `${role} uses message '${name}', but the server never sends it (it is from: ${message.from})`,
-        `set from: server or both on '${name}', or pick a message the server sends`,
-      );
-      return false;
-    }
-    return true;
-  }
-
-  /** A greeting or reply: a message plus a value for each of its fields. */
-  #composed(
-    raw: unknown,
-    path: SpecPath,
-    request: MessageInfo | null,
-    messages: Map<string, MessageInfo | null>,
-    role: 'greeting' | 'reply' | 'broadcast',
-    session: Map<string, FieldIR>,
-  ): ComposedMessageIR | null {
-    if (!isRecord(raw) || !this.#ctx.ok(path)) return null;
-    const name = raw.message as string;
-    const roleText =
-      role === 'greeting'
-        ? 'the greeting'
-        : role === 'reply'
-          ? `the reply to '${request?.name}'`
-          : `the broadcast on '${request?.name}'`;
-    if (!this.#checkSentByServer(name, [...path, 'message'], messages, roleText)) return null;
-    const target = messages.get(name);
-    if (target === null || target === undefined || target.fields === null) return null;
-    if (request !== null && request.fields === null) return null;
-    const values = isRecord(raw.values) ? raw.values : {};
-    let ok = true;
-    const fieldNames = target.fields.map((f) => f.name);
-    for (const key of Object.keys(values)) {
-      if (fieldNames.includes(key)) continue;
-      ok = false;
-      const wire = target.wireFields?.find((f) => f.name === key);
-      if (wire?.computed === true) {
-        this.#ctx.report.error(
-          'value-for-computed',
-          [...path, 'values', key],
-          `${roleText} gives a value for '${key}', but another field of message '${name}' takes its size from it, so the encoder fills it in`,
-          `remove '${key}' from 'values'`,
-          'key',
-        );
-        continue;
-      }
-      const constant = wire === undefined ? null : constantFor(wire, target.from);
-      if (constant !== null) {
-        this.#ctx.report.error(
-          'value-for-constant',
-          [...path, 'values', key],
-          `${roleText} gives a value for '${key}', but it is a constant of message '${name}' (${constant.display}), which the encoder always writes`,
-          `remove '${key}' from 'values'`,
-          'key',
-        );
-        continue;
-      }
-      this.#ctx.report.error(
-        'unknown-value-field',
-        [...path, 'values', key],
-        `${roleText} gives a value for '${key}', but message '${name}' has no such field`,
-        didYouMean(key, fieldNames) ?? `its fields are ${listNames(fieldNames)}`,
-        'key',
-      );
-    }
-    const missing = fieldNames.filter((f) => !Object.hasOwn(values, f));
-    if (missing.length > 0) {
-      ok = false;
-      this.#ctx.report.error(
-        'missing-values',
-        raw.values === undefined ? path : [...path, 'values'],
-        `${roleText} gives no value for ${missing.length === 1 ? 'field' : 'fields'} ${listNames(missing)} of message '${name}'`,
-        "add them under 'values:' ($now for the current time, $request.<field> to copy from the request)",
-        raw.values === undefined ? 'key' : 'value',
-      );
-    }
-    const out: { field: string; value: ValueIR }[] = [];
-    for (const field of target.fields) {
-      if (!Object.hasOwn(values, field.name)) continue;
-      const value = this.#value(field, values[field.name], [...path, 'values', field.name], request, roleText, session);
-      if (value === null) ok = false;
-      else out.push({ field: field.name, value });
-    }
-    return ok ? { message: name, values: out } : null;
-  }
-
-  #value(
-    field: FieldIR,
-    raw: unknown,
-    path: SpecPath,
-    request: MessageInfo | null,
-    roleText: string,
-    session: Map<string, FieldIR>,
-  ): ValueIR | null {
-    if (typeof raw === 'string' && raw.startsWith('$') && !raw.startsWith('$$')) {
-      if (raw === '$now') {
-        const inner = field.type.kind === 'optional' ? field.type.value : field.type;
-        if (inner.kind !== 'timestamp') {
-          this.#ctx.report.error(
-            'now-on-non-timestamp',
-            path,
-            `'$now' in ${describePath(path)} needs a timestamp field, but '${field.name}' is ${describeKind(field.type)}`,
-            'make the field a timestamp, or give a literal value',
-          );
-          return null;
-        }
-        return { kind: 'now' };
-      }
-      const sessionMatch = /^\$session\.(.+)$/.exec(raw);
-      if (sessionMatch !== null)
-        return this.#sessionValue(field, sessionMatch[1]!, raw, path, request, roleText, session);
-      const wanted = requestFieldOf(raw);
-      if (wanted !== null) {
-        if (request === null) {
-          this.#ctx.report.error(
-            'request-value-in-greeting',
-            path,
-            `'${raw}' in ${describePath(path)} refers to a request, but ${roleText} is not sent in answer to one`,
-            'use a literal value or $now',
-          );
-          return null;
-        }
-        const from = request.fields?.find((f) => f.name === wanted);
-        if (from === undefined) {
-          this.#ctx.report.error(
-            'unknown-request-field',
-            path,
-            `'${raw}' in ${describePath(path)}: message '${request.name}' has no field '${wanted}'`,
-            didYouMean(
-              wanted,
-              (request.fields ?? []).map((f) => f.name),
-            ) ?? `its fields are ${listNames((request.fields ?? []).map((f) => f.name))}`,
-          );
-          return null;
-        }
-        const fit = compatibility(from.type, field.type);
-        if (!fit.ok) {
-          const message = `'${raw}' cannot fill field '${field.name}' of ${roleText}: ${fit.reason}`;
-          if (fit.warn) {
-            this.#ctx.report.warning('request-field-may-not-fit', path, message, "align the two fields' maxBytes");
-          } else {
-            this.#ctx.report.error('incompatible-request-field', path, message, 'copy a field of a matching type');
-            return null;
-          }
-        }
-        return { kind: 'request-field', field: wanted };
-      }
-      this.#ctx.report.error(
-        'invalid-value-expression',
-        path,
-        `'${raw}' in ${describePath(path)} is not a known expression`,
-        `use $now, $request.<field> or $session.<name>; write '$${raw}' for the literal text '${raw}'`,
-      );
-      return null;
-    }
-    const literal = typeof raw === 'string' && raw.startsWith('$$') ? raw.slice(1) : raw;
-    return literalValue(field.type, literal, path, this.#ctx.source, this.#ctx.report);
-  }
-  #sessionValue(
-    field: FieldIR,
-    name: string,
-    raw: string,
-    path: SpecPath,
-    request: MessageInfo | null,
-    roleText: string,
-    session: Map<string, FieldIR>,
-  ): ValueIR | null {
-    if (request === null) {
-      this.#ctx.report.error(
-        'session-value-in-greeting',
-        path,
-        `'${raw}' in ${describePath(path)} reads the session, but ${roleText} is sent before the client has sent anything`,
-        'use a literal value or $now',
-      );
-      return null;
-    }
-    const stored = session.get(name);
-    if (stored === undefined) {
-      this.#ctx.report.error(
-        'unknown-session-value',
-        path,
-        `'${raw}' in ${describePath(path)}: no message stores a session value '${name}'`,
-        didYouMean(name, [...session.keys()]) ??
-          "store it first with session: { <name>: $request.<field> } in another message's behavior",
-      );
-      return null;
-    }
-    const fit = compatibility(stored.type, field.type);
-    if (!fit.ok) {
-      const message = `'${raw}' cannot fill field '${field.name}' of ${roleText}: ${fit.reason}`;
-      if (!fit.warn) {
-        this.#ctx.report.error('incompatible-session-value', path, message, 'store a value of a matching type');
-        return null;
-      }
-      this.#ctx.report.warning('session-value-may-not-fit', path, message, "align the two fields' maxBytes");
-    }
-    return { kind: 'session', name };
   }
 }
