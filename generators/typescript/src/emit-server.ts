@@ -381,7 +381,6 @@ function sessionFieldsName(context: ServerContext): string {
 function emitTypedConnection(file: SourceFile, context: ServerContext): void {
   const { model, connectionName, outgoingName, id } = context;
   const session = model.ir.behavior.session;
-  const groups = model.usesGroups;
   context.imports.codec.add('encodeServerMessage');
 
   if (id !== null) {
@@ -415,159 +414,26 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
     });
   }
 
-  // Each group method once: its signature for the interface, its body for the class.
-  const groupMethods = groups
-    ? [
-        {
-          name: 'peers',
-          parameters: [],
-          returnType: `${connectionName}[]`,
-          docs: ['Every open connection of this server, this one included.'],
-          statements: ['return [...this.connection.peers.connections()].map(typedConnection);'],
-        },
-        {
-          name: 'members',
-          parameters: [{ name: 'group', type: 'string' }],
-          returnType: `${connectionName}[]`,
-          docs: ['The connections in a group.'],
-          statements: ['return [...this.connection.peers.members(group)].map(typedConnection);'],
-        },
-        {
-          name: 'groupNames',
-          parameters: [],
-          returnType: 'string[]',
-          docs: ['Groups with at least one member, sorted.'],
-          statements: ['return this.connection.peers.groupNames();'],
-        },
-        {
-          name: 'join',
-          parameters: [{ name: 'group', type: 'string' }],
-          returnType: 'boolean',
-          docs: ['Joins a group; false when already in it.'],
-          statements: ['return this.connection.peers.join(group, this.connection);'],
-        },
-        {
-          name: 'leave',
-          parameters: [{ name: 'group', type: 'string' }],
-          returnType: 'boolean',
-          docs: ['Leaves a group; false when not in it.'],
-          statements: ['return this.connection.peers.leave(group, this.connection);'],
-        },
-        {
-          name: 'broadcast',
-          parameters: [
-            { name: 'message', type: outgoing },
-            { name: 'to', type: `Iterable<${connectionName}>` },
-            { name: 'except', type: connectionName, hasQuestionToken: true },
-          ],
-          returnType: 'number',
-          docs: ['Encodes a message once and sends it to each of `to` but `except`; returns how many it went to.'],
-          statements: [
-            `const frame = ${encodeOutgoing};`,
-            'const connections = [...to].map((member) => member.connection);',
-            'return this.connection.peers.broadcast(frame, connections, except?.connection);',
-          ],
-        },
-      ]
-    : [];
-  const groupMembers = {
-    properties: groups
-      ? [{ name: 'groups', isReadonly: true, type: 'ReadonlySet<string>', docs: ['The groups this connection is in.'] }]
-      : [],
-    methods: groupMethods.map(({ statements: _body, ...signature }) => signature),
-  };
-
-  file.addInterface({
+  const sessionType = session.length > 0 ? `, ${sessionFieldsName(context)}` : '';
+  context.imports.serverTypes.add('TypedConnection').add('TypedConnections');
+  context.imports.server.add('typedConnections');
+  file.addTypeAlias({
     name: connectionName,
     isExported: true,
-    docs: ['A client connection as handlers see it: sends typed messages.'],
-    properties: [
-      { name: 'id', isReadonly: true, type: 'number', docs: ['Unique within one server, increasing from 1.'] },
-      { name: 'remote', isReadonly: true, type: "Connection['remote']" },
-      { name: 'state', isReadonly: true, type: 'Map<string, unknown>', docs: ['Per-connection state for handlers.'] },
-      { name: 'closed', isReadonly: true, type: 'boolean' },
-      {
-        name: 'connection',
-        isReadonly: true,
-        type: 'Connection',
-        docs: ['The engine connection, for frames that are already encoded.'],
-      },
-      ...(session.length > 0
-        ? [
-            {
-              name: 'session',
-              isReadonly: true,
-              type: sessionFieldsName(context),
-              docs: ['What declared behavior remembered for this connection.'],
-            },
-          ]
-        : []),
-      ...groupMembers.properties,
+    docs: [
+      'A client connection as handlers see it: sends typed messages, and holds what declared behavior remembered and the groups it is in.',
     ],
-    methods: [
-      {
-        name: 'send',
-        parameters: [{ name: 'message', type: outgoing }],
-        returnType: 'void',
-        docs: ['Encodes and queues a message.'],
-      },
-      ...groupMembers.methods,
-      { name: 'close', returnType: 'void', docs: ['Flushes queued messages, then closes.'] },
-    ],
-  });
-
-  const className = `Typed${connectionName}`;
-  file.addClass({
-    name: className,
-    implements: [connectionName],
-    properties: [
-      { name: 'connection', isReadonly: true, type: 'Connection' },
-      ...(session.length > 0
-        ? [
-            {
-              name: 'session',
-              isReadonly: true,
-              type: `{ -readonly [Key in keyof ${sessionFieldsName(context)}]: ${sessionFieldsName(context)}[Key] }`,
-              initializer: '{}',
-              docs: ['Written by the declared steps below; handlers see it read-only.'],
-            },
-          ]
-        : []),
-    ],
-    ctors: [
-      { parameters: [{ name: 'connection', type: 'Connection' }], statements: ['this.connection = connection;'] },
-    ],
-    getAccessors: [
-      { name: 'id', returnType: 'number', statements: ['return this.connection.id;'] },
-      { name: 'remote', returnType: "Connection['remote']", statements: ['return this.connection.remote;'] },
-      { name: 'state', returnType: 'Map<string, unknown>', statements: ['return this.connection.state;'] },
-      { name: 'closed', returnType: 'boolean', statements: ['return this.connection.closed;'] },
-      ...(groups
-        ? [
-            {
-              name: 'groups',
-              returnType: 'ReadonlySet<string>',
-              statements: ['return this.connection.peers.groupsOf(this.connection);'],
-            },
-          ]
-        : []),
-    ],
-    methods: [
-      {
-        name: 'send',
-        parameters: [{ name: 'message', type: outgoing }],
-        returnType: 'void',
-        statements: [`this.connection.send(${encodeOutgoing});`],
-      },
-      ...groupMethods.map(({ docs: _docs, ...method }) => method),
-      { name: 'close', returnType: 'void', statements: ['this.connection.close();'] },
-    ],
+    type: `TypedConnection<${outgoing}${sessionType}>`,
   });
   file.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
-    docs: ['One typed wrapper per engine connection, made on first use.'],
+    docs: ['One typed view per engine connection, made on first use; its session is what the declared steps write.'],
     declarations: [
-      { name: 'typedConnections', type: `WeakMap<Connection, ${className}>`, initializer: 'new WeakMap()' },
+      {
+        name: 'connections',
+        type: `TypedConnections<${outgoing}${sessionType}>`,
+        initializer: `typedConnections((message) => ${encodeOutgoing})`,
+      },
     ],
   });
   file.addFunction({
@@ -576,21 +442,7 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
     docs: ['The typed view of an engine connection (as lifecycle hooks receive it); the same object every time.'],
     parameters: [{ name: 'connection', type: 'Connection' }],
     returnType: connectionName,
-    statements: 'return wrap(connection);',
-  });
-  file.addFunction({
-    name: 'wrap',
-    docs: ['The typed wrapper itself, whose session the declared steps write.'],
-    parameters: [{ name: 'connection', type: 'Connection' }],
-    returnType: className,
-    statements: (writer) => {
-      writer.writeLine('let typed = typedConnections.get(connection);');
-      writer.write('if (typed === undefined)').block(() => {
-        writer.writeLine(`typed = new ${className}(connection);`);
-        writer.writeLine('typedConnections.set(connection, typed);');
-      });
-      writer.writeLine('return typed;');
-    },
+    statements: 'return connections.of(connection);',
   });
 }
 
@@ -891,7 +743,7 @@ function emitDeclaredSteps(
     returnType: 'void',
     statements: (writer) => {
       const sessionNeeded = read.size > 0 || written.size > 0;
-      if (sessionNeeded) writer.writeLine('const session = wrap(connection).session;');
+      if (sessionNeeded) writer.writeLine('const session = connections.sessionOf(connection);');
       for (const name of [...read].sort()) {
         if (written.has(name)) continue;
         const local = sessionLocal(name);

@@ -17,6 +17,7 @@ export {
   settleIncomingStream,
 } from './streams.js';
 export type { MessageRate } from './token-bucket.js';
+export { type TypedConnection, type TypedConnections, typedConnections } from './typed-connection.js';
 export type {
   Connection,
   Peers,
