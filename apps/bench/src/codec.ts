@@ -1,6 +1,6 @@
 /**
  * `pnpm bench codec [--seconds N]`: encode and decode per second for
- * generated codecs against JSON and msgpackr on the same values, in one run:
+ * generated codecs against protobuf-es, msgpackr and JSON on the same values, in one run:
  * a chat Said (four short fields and a timestamp) and a file-transfer Listing
  * of 100 entries. Each case runs for a fixed time after a warm-up, and the
  * decoded value is checked once so that no codec is measured doing nothing.
@@ -9,6 +9,7 @@ import { USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import { decodeSaid, encodeSaid, type SaidFields } from '@sockspec/protocol-chat';
 import { decodeListing, encodeListing, type ListingFields } from '@sockspec/protocol-file-transfer';
 import { Packr } from 'msgpackr';
+import { protobufListing, protobufSaid } from './protobuf-baseline.js';
 
 const MAX_SECONDS = 60;
 const WARMUP_MS = 300;
@@ -88,6 +89,7 @@ export function codecCases(): [Case<SaidFields>, Case<ListingFields>] {
       value: said,
       codecs: [
         { name: 'sockspec', encode: encodeSaid, decode: (b) => decodeSaid(b as Uint8Array) },
+        { name: 'protobuf-es', encode: protobufSaid.encode, decode: (b) => protobufSaid.decode(b as Uint8Array) },
         msgpackrCodec(),
         jsonCodec(),
       ],
@@ -97,6 +99,7 @@ export function codecCases(): [Case<SaidFields>, Case<ListingFields>] {
       value: listing,
       codecs: [
         { name: 'sockspec', encode: encodeListing, decode: (b) => decodeListing(b as Uint8Array) },
+        { name: 'protobuf-es', encode: protobufListing.encode, decode: (b) => protobufListing.decode(b as Uint8Array) },
         msgpackrCodec(),
         jsonCodec(),
       ],
