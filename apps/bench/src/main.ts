@@ -3,8 +3,9 @@
  * `pnpm bench echo [--seconds N] [--connections N]`: the generated echo
  * server against a hand-written node:net echo, on loopback, in one run.
  * `pnpm bench cpu ...`, `pnpm bench chat-fanout ...`,
- * `pnpm bench file-transfer ...` and `pnpm bench codec ...` are in cpu.ts,
- * chat-fanout.ts, file-transfer.ts and codec.ts.
+ * `pnpm bench file-transfer ...`, `pnpm bench codec ...` and
+ * `pnpm bench pipeline ...` are in cpu.ts, chat-fanout.ts, file-transfer.ts,
+ * codec.ts and pipeline.ts.
  */
 import { fileURLToPath } from 'node:url';
 import { runChatFanoutBench } from './chat-fanout.js';
@@ -14,6 +15,7 @@ import { runCpuBench } from './cpu.js';
 import { runFileTransferBench } from './file-transfer.js';
 import { type PingPongResult, pingPong } from './load.js';
 import { parseBenchArgs } from './options.js';
+import { runPipelineBench } from './pipeline.js';
 import { formatTable } from './report.js';
 
 const SERVER_CHILD = fileURLToPath(new URL(FROM_SOURCE ? './server-child.ts' : './server-child.js', import.meta.url));
@@ -41,6 +43,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'codec') return runCodecBench(process.argv.slice(3));
   if (process.argv[2] === 'chat-fanout') return runChatFanoutBench(process.argv.slice(3));
   if (process.argv[2] === 'file-transfer') return runFileTransferBench(process.argv.slice(3));
+  if (process.argv[2] === 'pipeline') return runPipelineBench(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
   if (typeof options === 'number') return options;
   const servers = await Promise.all(SERVER_KINDS.map(startServer));

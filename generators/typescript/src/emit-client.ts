@@ -203,7 +203,12 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
               const key = propertyKey(correlation.name);
               // The engine finds the reply by its id in a Map (64-bit ids are matched by scanning, as numbers cannot hold them).
               const byId = correlationType?.bits === 64 ? '' : ', correlationId';
-              const isReply = `(reply): reply is ${answers} => ${request.guard}(reply) && reply.${key} === correlationId`;
+              // Found by id, the reply's id already matched: the type guard alone does, without a closure per request.
+              const isReply =
+                byId === ''
+                  ? `(reply): reply is ${answers} => ${request.guard}(reply) && reply.${key} === correlationId`
+                  : request.guard;
+              const isStreamReply = `(reply): reply is ${answers} => ${request.guard}(reply) && reply.${key} === correlationId`;
               writer.writeLine('const correlationId = nextCorrelation();');
               if (stream !== null) {
                 const chunk = messageNamed(model, stream.chunk);
@@ -219,7 +224,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                   `const end = () => encode${end.name}({ ...endOf(stream, {} as ${requestArgument(end)}), ${key}: correlationId });`,
                 );
                 writer.writeLine(
-                  `return client.requestWithStream(() => encode${request.message.name}({ ...message, ${key}: correlationId }), chunks, end, ${isReply}, requestOptions)${cast};`,
+                  `return client.requestWithStream(() => encode${request.message.name}({ ...message, ${key}: correlationId }), chunks, end, ${isStreamReply}, requestOptions)${cast};`,
                 );
               } else if (request.many !== null) {
                 typeImports.add('ReplyStream');

@@ -13,6 +13,7 @@ import {
   isDatagramTransport,
   type PeerAddress,
 } from '@sockspec/transport';
+import { Deadlines } from './deadlines.js';
 import { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
 import { MAX_ABANDONED, type PendingRequest, PendingRequests } from './pending.js';
 import { QuietBatches } from './quiet.js';
@@ -50,6 +51,10 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
   readonly #requestTimeoutMs: number;
   readonly #closeTimeoutMs: number;
   readonly #pending = new PendingRequests<Incoming>();
+  /** Every request's timeout, one timer per distinct timeout rather than one per request. */
+  readonly #deadlines = new Deadlines<PendingRequest<Incoming>>((pending, timeoutMs, startedAt) =>
+    this.#timedOut(pending, timeoutMs, startedAt),
+  );
   readonly #listeners = new Set<(message: Incoming) => void>();
   readonly #iterators = new Set<PushIterator<Incoming>>();
   #paused = false;
@@ -176,7 +181,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
       resolve: () => replies.finish(),
       reject: (error) => replies.fail(error),
       id: this.#protocol.correlationOf === undefined ? undefined : correlationId,
-      timer: null,
+      armed: null,
       abandoned: false,
       settled: false,
       many: { isEnd: isEnd as (message: Incoming) => boolean, endIncluded, replies, timeoutMs },
@@ -209,7 +214,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     for (const request of covered) {
       if (request.settled) continue;
       request.settled = true;
-      if (request.timer !== null) clearTimeout(request.timer);
+      this.#deadlines.disarm(request.armed);
       this.#pending.remove(request);
       if (error === null) request.resolve(undefined as Incoming);
       else request.reject(error);
@@ -231,7 +236,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
         resolve: resolve as (message: Incoming) => void,
         reject,
         id,
-        timer: null,
+        armed: null,
         abandoned: false,
         settled: false,
       };
@@ -242,22 +247,24 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
 
   #armTimeout(pending: PendingRequest<Incoming>, timeoutMs: number): void {
     if (!Number.isFinite(timeoutMs) || timeoutMs > MAX_TIMER_MS || pending.settled) return;
-    const startedAt = Date.now();
-    pending.timer = setTimeout(() => {
-      pending.timer = null;
-      pending.settled = true;
-      const keepsUp = this.#pending.timedOut(pending);
-      pending.reject(
-        new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt),
+    this.#deadlines.disarm(pending.armed);
+    pending.armed = this.#deadlines.arm(pending, timeoutMs);
+  }
+
+  /** A request's deadline passed before its reply came. */
+  #timedOut(pending: PendingRequest<Incoming>, timeoutMs: number, startedAt: number): void {
+    pending.armed = null;
+    if (pending.settled) return;
+    pending.settled = true;
+    const keepsUp = this.#pending.timedOut(pending);
+    pending.reject(new RequestTimeoutError(this.#protocol.name, this.remote.label, timeoutMs, Date.now() - startedAt));
+    if (!keepsUp) {
+      this.#fail(
+        new ConnectionClosedError(
+          `${this.#protocol.name}: ${MAX_ABANDONED} requests to ${this.remote.label} timed out without a reply; replies pair by order, so the connection is closed`,
+        ),
       );
-      if (!keepsUp) {
-        this.#fail(
-          new ConnectionClosedError(
-            `${this.#protocol.name}: ${MAX_ABANDONED} requests to ${this.remote.label} timed out without a reply; replies pair by order, so the connection is closed`,
-          ),
-        );
-      }
-    }, timeoutMs);
+    }
   }
 
   #writable(): Promise<void> {
@@ -356,7 +363,7 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
       this.#pending.remove(request);
       if (request.abandoned) return;
       request.settled = true;
-      if (request.timer !== null) clearTimeout(request.timer);
+      this.#deadlines.disarm(request.armed);
       if (errorText !== null) {
         request.reject(new RemoteError(protocol.name, this.remote.label, errorText, message));
       } else if (protocol.opensStream?.(message) === true) {
@@ -382,8 +389,8 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     message: Incoming,
     errorText: string | null,
   ): void {
-    if (request.timer !== null) clearTimeout(request.timer);
-    request.timer = null;
+    this.#deadlines.disarm(request.armed);
+    request.armed = null;
     const end = errorText !== null || many.isEnd(message);
     if (end) {
       this.#pending.remove(request);
@@ -444,8 +451,8 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
     this.#isClosed = true;
     if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
     this.#error ??= error;
+    this.#deadlines.clear();
     for (const request of this.#pending.drain()) {
-      if (request.timer !== null) clearTimeout(request.timer);
       if (request.abandoned) continue;
       request.settled = true;
       request.reject(

@@ -1,3 +1,4 @@
+import type { ArmedDeadline } from './deadlines.js';
 import type { ReplyQueue } from './reply-stream.js';
 
 export interface PendingRequest<Incoming> {
@@ -6,7 +7,8 @@ export interface PendingRequest<Incoming> {
   readonly reject: (error: Error) => void;
   /** The correlation id the request carries, when the protocol has one: its reply is found by it. */
   readonly id: number | undefined;
-  timer: NodeJS.Timeout | null;
+  /** The request's timeout, while it runs (see Deadlines). */
+  armed: ArmedDeadline | null;
   /** Timed out, but keeps its place among requests answered in order; see PendingRequests. */
   abandoned: boolean;
   /** Answered (or failed): a stream being sent for it stops. */

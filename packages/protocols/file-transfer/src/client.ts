@@ -54,11 +54,11 @@ export async function createClient(options: ClientOptions = {}): Promise<FileTra
     ...typedClient(client, encodeClientMessage),
     list(message: Omit<ListFields, 'id'>, requestOptions?: RequestOptions): Promise<Listing> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeList({ ...message, id: correlationId }), (reply): reply is Listing | Failed => isListReply(reply) && reply.id === correlationId, requestOptions, correlationId) as Promise<Listing>;
+      return client.request(() => encodeList({ ...message, id: correlationId }), isListReply, requestOptions, correlationId) as Promise<Listing>;
     },
     offer(message: Omit<OfferFields, 'id'>, requestOptions?: RequestOptions): Promise<Ready> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeOffer({ ...message, id: correlationId }), (reply): reply is Ready | Failed => isOfferReply(reply) && reply.id === correlationId, requestOptions, correlationId) as Promise<Ready>;
+      return client.request(() => encodeOffer({ ...message, id: correlationId }), isOfferReply, requestOptions, correlationId) as Promise<Ready>;
     },
     upload(message: Omit<UploadFields, 'id'>, stream: OutgoingStream<Omit<DataFields, 'id'>, Omit<EndFields, 'id'>>, requestOptions?: RequestOptions): Promise<Stored> {
       const correlationId = nextCorrelation();
@@ -68,7 +68,7 @@ export async function createClient(options: ClientOptions = {}): Promise<FileTra
     },
     get(message: Omit<GetFields, 'id'>, requestOptions?: RequestOptions): Promise<WithStream<Sending, Data, End>> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeGet({ ...message, id: correlationId }), (reply): reply is Sending | Failed => isGetReply(reply) && reply.id === correlationId, requestOptions, correlationId) as Promise<WithStream<Sending, Data, End>>;
+      return client.request(() => encodeGet({ ...message, id: correlationId }), isGetReply, requestOptions, correlationId) as Promise<WithStream<Sending, Data, End>>;
     },
   };
 }
