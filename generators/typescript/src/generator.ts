@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { type ConstantIR, type ConstantValueIR, messageTypeNames, type ProtocolIR, type TypeIR } from '@sockspec/spec';
 import { type PackageModel, renderPackageFiles } from '@sockspec/templates';
-import { IndentationText, NewLineKind, Project, QuoteKind, type SourceFile } from 'ts-morph';
+import { IndentationText, NewLineKind, Project, QuoteKind, type SourceFile, SyntaxKind } from 'ts-morph';
 import {
   defineGenerator,
   type GeneratedFile,
@@ -88,7 +88,6 @@ export function packageName(ir: ProtocolIR, scope = DEFAULT_OPTIONS.packageScope
 }
 
 function addMessageTypeImports(file: SourceFile, model: ProtocolModel): void {
-  const text = file.getFullText();
   const exported = [
     'ClientMessage',
     'ServerMessage',
@@ -96,8 +95,11 @@ function addMessageTypeImports(file: SourceFile, model: ProtocolModel): void {
     ...model.messages.flatMap((message) => messageTypeNames(message.ir)),
     ...(model.messages.some((message) => (message.ir.switches ?? []).length > 0) ? ['OmitFromCases'] : []),
   ];
-  // A name inside a string literal (`type: 'Stamp'`) is not a use of the type.
-  const used = exported.filter((name) => new RegExp(`(?<!['.])\\b${name}\\b(?!')`).test(text)).sort();
+  // Identifiers from the syntax tree: a name in a string literal (`type: 'Stamp'`) or a comment is not a use.
+  const identifiers = new Set(
+    file.getDescendantsOfKind(SyntaxKind.Identifier).map((identifier) => identifier.getText()),
+  );
+  const used = [...new Set(exported)].filter((name) => identifiers.has(name)).sort();
   if (used.length > 0) {
     file.addImportDeclaration({ moduleSpecifier: './messages.js', isTypeOnly: true, namedImports: used });
   }

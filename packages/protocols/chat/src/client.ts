@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeJoin, encodeLeave, encodeListMembers, encodeListRooms, encodeSay, encodeWhisper, framing } from './codec.js';
-import type { Failed, Join, JoinFields, Joined, Leave, LeaveFields, Left, ListMembers, ListMembersFields, ListRooms, ListRoomsFields, Members, Ok, Rooms, Say, SayFields, ServerMessage, Whisper, WhisperFields } from './messages.js';
+import type { Failed, JoinFields, Joined, LeaveFields, Left, ListMembersFields, ListRoomsFields, Members, Ok, Rooms, SayFields, ServerMessage, WhisperFields } from './messages.js';
 
 /** A connected chat client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface ChatClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, OutgoingStream, RequestOptions, TypedClient, WithStream } from '@sockspec/client';
 import { connectProtocolClient, endOf, mapChunks, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeData, encodeEnd, encodeGet, encodeList, encodeOffer, encodeUpload, framing } from './codec.js';
-import type { Data, DataFields, End, EndFields, Failed, Get, GetFields, List, ListFields, Listing, Offer, OfferFields, Ready, Sending, ServerMessage, Stored, Upload, UploadFields } from './messages.js';
+import type { Data, DataFields, End, EndFields, Failed, GetFields, ListFields, Listing, OfferFields, Ready, Sending, ServerMessage, Stored, UploadFields } from './messages.js';
 
 /** A connected file-transfer client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface FileTransferClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

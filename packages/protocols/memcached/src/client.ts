@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, ReplyStream, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeAdd, encodeClientMessage, encodeDecrement, encodeDelete, encodeGet, encodeGetK, encodeGetKQ, encodeGetQ, encodeIncrement, encodeNoop, encodeReplace, encodeSet, encodeStat, encodeVersion, framing } from './codec.js';
-import type { Add, AddFields, AddResult, Decrement, DecrementFields, DecrementResult, Delete, DeleteFields, DeleteResult, Get, GetFields, GetK, GetKFields, GetKQ, GetKQFields, GetKQResult, GetKResult, GetQ, GetQFields, GetQResult, GetResult, Increment, IncrementFields, IncrementResult, Noop, NoopFields, NoopResult, Replace, ReplaceFields, ReplaceResult, ServerMessage, Set, SetFields, SetResult, Stat, StatFields, StatResult, Version, VersionFields, VersionResult } from './messages.js';
+import type { AddFields, AddResult, DecrementFields, DecrementResult, DeleteFields, DeleteResult, GetFields, GetKFields, GetKQFields, GetKQResult, GetKResult, GetQFields, GetQResult, GetResult, IncrementFields, IncrementResult, NoopFields, NoopResult, ReplaceFields, ReplaceResult, ServerMessage, SetFields, SetResult, StatFields, StatResult, VersionFields, VersionResult } from './messages.js';
 
 /** A connected memcached client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface MemcachedClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

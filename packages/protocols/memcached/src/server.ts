@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, TypedConnection, TypedConnections } from '@sockspec/server';
 import { createProtocolServer, typedConnections } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { Add, AddResult, AddResultFields, ClientMessage, Decrement, DecrementResult, DecrementResultFields, Delete, DeleteResult, DeleteResultFields, Get, GetK, GetKQ, GetKQResult, GetKQResultFields, GetKResult, GetKResultFields, GetQ, GetQResult, GetQResultFields, GetResult, GetResultFields, Increment, IncrementResult, IncrementResultFields, Noop, NoopResult, NoopResultFields, OmitFromCases, Replace, ReplaceResult, ReplaceResultFields, ServerMessage, Set, SetResult, SetResultFields, Stat, StatResult, StatResultFields, Version, VersionResult, VersionResultFields } from './messages.js';
+import type { Add, AddResultFields, ClientMessage, Decrement, DecrementResultFields, Delete, DeleteResultFields, Get, GetK, GetKQ, GetKQResultFields, GetKResultFields, GetQ, GetQResultFields, GetResultFields, Increment, IncrementResultFields, Noop, NoopResultFields, OmitFromCases, Replace, ReplaceResultFields, ServerMessage, Set, SetResultFields, Stat, StatResultFields, Version, VersionResultFields } from './messages.js';
 
 /** A server message to send; its opaque defaults to 0, which answers no request. */
 export type MemcachedOutgoing = ServerMessage extends infer Message ? Message extends ServerMessage ? Omit<Message, 'opaque'> & { readonly opaque?: number } : never : never;

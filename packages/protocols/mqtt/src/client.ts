@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeConnect, encodePingReq, encodePubRel, encodePublish, encodeSubscribe, encodeUnsubscribe, framing } from './codec.js';
-import type { ConnAck, Connect, ConnectFields, PingReq, PingReqFields, PingResp, PubAck, PubComp, PubRec, PubRel, PubRelFields, Publish, PublishFields, ServerMessage, SubAck, Subscribe, SubscribeFields, UnsubAck, Unsubscribe, UnsubscribeFields } from './messages.js';
+import type { ConnAck, ConnectFields, PingReqFields, PingResp, PubAck, PubComp, PubRec, PubRelFields, PublishFields, ServerMessage, SubAck, SubscribeFields, UnsubAck, UnsubscribeFields } from './messages.js';
 
 /** A connected mqtt client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface MqttClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

@@ -3,7 +3,7 @@
 import type { Connection, ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, TypedConnection, TypedConnections } from '@sockspec/server';
 import { createProtocolServer, typedConnections } from '@sockspec/server';
 import { decodeClientMessage, encodeServerMessage, framing } from './codec.js';
-import type { ClientMessage, ConnAck, ConnAckFields, Connect, Disconnect, PingReq, PingResp, PingRespFields, PubAck, PubAckFields, PubComp, PubCompFields, PubRec, PubRecFields, PubRel, Publish, ServerMessage, SubAck, SubAckFields, Subscribe, UnsubAck, UnsubAckFields, Unsubscribe } from './messages.js';
+import type { ClientMessage, ConnAckFields, Connect, Disconnect, PingReq, PingRespFields, PubAck, PubAckFields, PubComp, PubCompFields, PubRec, PubRecFields, PubRel, Publish, ServerMessage, SubAckFields, Subscribe, UnsubAckFields, Unsubscribe } from './messages.js';
 
 /** A client connection as handlers see it: sends typed messages, and holds what declared behavior remembered and the groups it is in. */
 export type MqttConnection = TypedConnection<ServerMessage>;

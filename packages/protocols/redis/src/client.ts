@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeCommand, framing } from './codec.js';
-import type { ArrayReply, BulkString, Command, CommandFields, ErrorReply, Integer, NilArray, NilBulk, ServerMessage, SimpleString } from './messages.js';
+import type { ArrayReply, BulkString, CommandFields, ErrorReply, Integer, NilArray, NilBulk, ServerMessage, SimpleString } from './messages.js';
 
 /** A connected redis client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface RedisClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeStamp, framing } from './codec.js';
-import type { ServerMessage, Stamp, StampFields, Stamped } from './messages.js';
+import type { ServerMessage, StampFields, Stamped } from './messages.js';
 
 /** A connected timestamp client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface TimestampClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

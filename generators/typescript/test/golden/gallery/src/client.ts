@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeDrawing, encodeScalars, encodeTexts, framing } from './codec.js';
-import type { Drawing, DrawingFields, Drawn, Scalars, ScalarsFields, ServerMessage, Texts, TextsFields } from './messages.js';
+import type { DrawingFields, Drawn, Scalars, ScalarsFields, ServerMessage, Texts, TextsFields } from './messages.js';
 
 /** A connected gallery client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface GalleryClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodePing, encodePut, framing } from './codec.js';
-import type { Ping, PingFields, Put, PutFields, ServerMessage, Stored } from './messages.js';
+import type { Ping, PingFields, PutFields, ServerMessage, Stored } from './messages.js';
 
 /** A connected kv client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface KvClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodeReading, framing } from './codec.js';
-import type { Ack, Reading, ReadingFields, ServerMessage } from './messages.js';
+import type { Ack, ReadingFields, ServerMessage } from './messages.js';
 
 /** A connected sensor client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface SensorClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {

@@ -3,7 +3,7 @@
 import type { ClientOptions, ClientProtocol, RequestOptions, TypedClient } from '@sockspec/client';
 import { connectProtocolClient, typedClient } from '@sockspec/client';
 import { decodeServerMessage, encodeClientMessage, encodePing, framing } from './codec.js';
-import type { Failed, Ping, PingFields, Pong, ServerMessage } from './messages.js';
+import type { Failed, PingFields, Pong, ServerMessage } from './messages.js';
 
 /** A connected tagged client: a method per request, plus pushes, `send` and `close` (TypedClient). */
 export interface TaggedClient extends TypedClient<Parameters<typeof encodeClientMessage>[0], ServerMessage> {
