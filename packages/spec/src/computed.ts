@@ -206,15 +206,19 @@ export function resolveComputedLengths(scope: ComputedScope, report: Reporter): 
         );
         return false;
       }
-      const later = list.fields.slice(at).filter((field) => !inSwitch.has(field.name));
-      const clash = ir.cases
-        .flatMap((c) => c.fields)
-        .find((name, index, all) => all.indexOf(name) !== index || later.some((field) => field.name === name));
+      // Within one switch, and against the message's own fields, names were checked where the cases were read
+      // (switch-fields.ts); what is left is two switches of one message declaring the same case field.
+      const switches = list.switches ?? [];
+      const earlierSwitch = (name: string) =>
+        switches
+          .slice(0, switches.indexOf(declared))
+          .find((other) => other.ir.cases.some((c) => c.fields.includes(name)));
+      const clash = ir.cases.flatMap((c) => c.fields).find((name) => earlierSwitch(name) !== undefined);
       if (clash !== undefined) {
         report.error(
           'switch-field-name',
           path,
-          `switch '${ir.name}' has a case field '${clash}' that another switch or field of the message also declares, but a case's fields become the message's properties`,
+          `switch '${ir.name}' has a case field '${clash}' that switch '${earlierSwitch(clash)!.ir.name}' also declares, but a case's fields become the message's properties`,
           'give each case field a name of its own',
           'key',
         );

@@ -274,6 +274,7 @@ const expected: Record<string, string[]> = {
     "specs/switches.protocol.yaml:26:82: error switch-keys: switch 'body' also has 'type', but a switch only chooses among its cases\n  hint: move the key onto a field inside a case, or remove it; a switch takes 'switch', 'cases' and 'description'",
     "specs/switches.protocol.yaml:27:66: error switch-cases-missing: switch 'body' on 'version' has no cases\n  hint: add cases: { <a value of version>: { <field>: <type> }, _: {} } (one layout per value; '_' for the rest)",
     "specs/switches.protocol.yaml:33:74: error switch-not-applicable: 'cases.1.inner' of field 'body' of message 'Nested' is a switch, but a case cannot hold another switch\n  hint: flatten the inner switch into the outer one's cases",
+    "specs/switches.protocol.yaml:42:7: error switch-field-name: switch 'second' has a case field 'x' that switch 'first' also declares, but a case's fields become the message's properties\n  hint: give each case field a name of its own",
   ],
   'switch-places': [
     "specs/switch-places.protocol.yaml:7:15: error switch-not-applicable: header field 'inHeader' is a switch, but every message has the whole header\n  hint: move the switch to the messages whose layout it chooses",
