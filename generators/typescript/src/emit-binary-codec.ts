@@ -43,13 +43,8 @@ import {
 import type { CodecWriter } from './emit-text-codec.js';
 import { describeWhen, fixedSize, messageSlots, type Slot } from './layout.js';
 import type { ProtocolModel } from './model.js';
-import { tsType } from './model.js';
+import { hasSwitches, tsType } from './model.js';
 import { access, propertyKey, quote } from './names.js';
-
-/** Whether the message has `switch:` fields, which make its TypeScript type a union. */
-function switched(message: ProtocolModel['messages'][number]): boolean {
-  return (message.ir.switches ?? []).length > 0;
-}
 
 /** The fewest bytes a value of this type takes; lets an array's count be checked against the frame before looping. */
 export function minimumSize(type: TypeIR): number {
@@ -264,7 +259,7 @@ function writeDecode(context: Context, slots: readonly Slot[]): void {
         );
       }
       // The union's case is the one the switch field chose; TypeScript cannot follow the reads that decided it.
-      writer.writeLine(`return { ${values.join(', ')} }${switched(message) ? ` as ${message.name}` : ''};`);
+      writer.writeLine(`return { ${values.join(', ')} }${hasSwitches(message) ? ` as ${message.name}` : ''};`);
     },
   });
 }
@@ -676,10 +671,10 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
     exported: true,
     docs: `Encodes a ${message.name} as a whole frame${framing.kind === 'length-prefixed' ? ', length field filled in' : ''}.`,
     // A message typed as a union of cases is read through its flat AnyCase view: each case's fields, optional.
-    parameters: [{ name: switched(message) ? 'input' : 'message', type: message.fieldsName }],
+    parameters: [{ name: hasSwitches(message) ? 'input' : 'message', type: message.fieldsName }],
     returnType: 'Uint8Array',
     body: (writer) => {
-      if (switched(message)) writer.writeLine(`const message: ${message.name}AnyCase = input;`);
+      if (hasSwitches(message)) writer.writeLine(`const message: ${message.name}AnyCase = input;`);
       const size: Size = { constant: 0, terms: [] };
       const locals = messageLocals(slots);
       // First every check and every measurement, so the frame is allocated once at its exact size.

@@ -2,6 +2,7 @@ import type { FieldIR, HandlerBehaviorIR, IntTypeIR, ManyRepliesIR } from '@sock
 import type { CodeBlockWriter, SourceFile } from 'ts-morph';
 import { defaultLiteral } from './binary-emit-kit.js';
 import { UnsupportedFeatureError } from './define.js';
+import { describeWhen } from './layout.js';
 import { type MessageModel, messageNamed, omitFrom, type ProtocolModel } from './model.js';
 import { access, propertyKey, quote } from './names.js';
 
@@ -115,7 +116,7 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       ...requests.map((request) => ({
         name: request.method,
         docs: [
-          `Sends ${article(request.message.name)} ${request.message.name}${request.message.ir.stream === null ? '' : ` and then the stream's ${request.message.ir.stream.chunk} chunks and ${request.message.ir.stream.end}`} and resolves with the ${request.message.replies.join(' or ')} that answers it${model.errors === null ? '' : ` (a ${model.errors.message} rejects with a RemoteError)`}${request.when === null ? '' : `, when ${request.when.field} is ${request.when.values.map((value) => JSON.stringify(value)).join(' or ')} (otherwise it is only sent, and resolves with undefined)`}.${correlation ? ` The ${correlation.name} is assigned here.` : request.pairBy !== null ? ` Without a ${request.pairBy.name}, one is assigned here, from 1 up.` : ''}`,
+          `Sends ${article(request.message.name)} ${request.message.name}${request.message.ir.stream === null ? '' : ` and then the stream's ${request.message.ir.stream.chunk} chunks and ${request.message.ir.stream.end}`} and resolves with the ${request.message.replies.join(' or ')} that answers it${model.errors === null ? '' : ` (a ${model.errors.message} rejects with a RemoteError)`}${request.when === null ? '' : `, when ${describeWhen(request.when)} (otherwise it is only sent, and resolves with undefined)`}.${correlation ? ` The ${correlation.name} is assigned here.` : request.pairBy !== null ? ` Without a ${request.pairBy.name}, one is assigned here, from 1 up.` : ''}`,
         ],
         parameters: [
           {

@@ -4,7 +4,7 @@ import { discriminatorPosition, writeBinaryCodec } from './emit-binary-codec.js'
 import { type CodecWriter, writeTextCodec } from './emit-text-codec.js';
 import { followsLines, writeFollowingUnionDecode } from './emit-text-following.js';
 import { bitMask } from './layout.js';
-import type { MessageModel, ProtocolModel } from './model.js';
+import { hasDefaults, type MessageModel, type ProtocolModel } from './model.js';
 import { quote } from './names.js';
 
 /** The framing as the runtime's FramingConfig: the IR minus what only docs need. */
@@ -85,7 +85,7 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
     parameters: [
       {
         name: 'message',
-        type: messages.some((message) => message.fields.some((field) => field.default !== undefined))
+        type: messages.some(hasDefaults)
           ? messages.map((message) => `(${message.fieldsName} & { readonly type: ${quote(message.name)} })`).join(' | ')
           : union,
       },

@@ -6,8 +6,7 @@ import {
   StructureKind,
   VariableDeclarationKind,
 } from 'ts-morph';
-import type { ProtocolModel } from './model.js';
-import { tsType } from './model.js';
+import { hasDefaults, hasSwitches, type MessageModel, type ProtocolModel, tsType } from './model.js';
 import { pascalCase, propertyKey, quote } from './names.js';
 
 export function emitMessages(file: SourceFile, model: ProtocolModel): void {
@@ -38,7 +37,7 @@ export function emitMessages(file: SourceFile, model: ProtocolModel): void {
   );
 
   for (const message of model.messages) {
-    if ((message.ir.switches ?? []).length > 0) {
+    if (hasSwitches(message)) {
       emitSwitchedMessage(file, message);
       continue;
     }
@@ -57,7 +56,7 @@ export function emitMessages(file: SourceFile, model: ProtocolModel): void {
       properties: [{ name: 'type', isReadonly: true, type: quote(message.name) }],
     });
   }
-  if (model.messages.some((message) => (message.ir.switches ?? []).length > 0)) {
+  if (model.messages.some(hasSwitches)) {
     file.addTypeAlias({
       name: 'OmitFromCases',
       isExported: true,
@@ -99,8 +98,6 @@ export function emitMessages(file: SourceFile, model: ProtocolModel): void {
   });
 }
 
-type MessageModel = ProtocolModel['messages'][number];
-
 function fieldProperty(field: FieldIR): OptionalKind<PropertySignatureStructure> {
   return {
     name: propertyKey(field.name),
@@ -110,10 +107,6 @@ function fieldProperty(field: FieldIR): OptionalKind<PropertySignatureStructure>
     type: tsType(field.type),
     ...(field.description === '' ? {} : { docs: [field.description] }),
   };
-}
-
-function hasDefaults(message: MessageModel): boolean {
-  return message.fields.some((field) => field.default !== undefined);
 }
 
 function messageDocs(message: MessageModel): string {

@@ -10,7 +10,7 @@ import {
 import { type CodeBlockWriter, type SourceFile, VariableDeclarationKind } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import { fixedSize, messageSlots } from './layout.js';
-import { type MessageModel, messageNamed, omitFrom, type ProtocolModel, tsType } from './model.js';
+import { hasDefaults, type MessageModel, messageNamed, omitFrom, type ProtocolModel, tsType } from './model.js';
 import { access, pascalCase, propertyKey, quote } from './names.js';
 
 export function handlerMethod(message: MessageModel): string {
@@ -122,7 +122,7 @@ function replyType(context: ServerContext, name: string, pairBy?: string): strin
   const message = messageNamed(model, name);
   const paired = pairBy !== undefined && message.fields.some((field) => field.name === pairBy);
   // A field with a default may be left out of a reply as of any message sent (MQTT's dup, qos and retain).
-  const value = message.fields.some((field) => field.default !== undefined)
+  const value = hasDefaults(message)
     ? `(${message.fieldsName} & { readonly type: ${quote(message.name)} })`
     : message.name;
   const base =

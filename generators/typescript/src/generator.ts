@@ -15,7 +15,7 @@ import { emitCodec } from './emit-codec.js';
 import { emitMessages } from './emit-messages.js';
 import { emitServer, handlerMessages, handlerMethod } from './emit-server.js';
 import { describeConstant, layoutRows, messageSlots, wireType } from './layout.js';
-import { buildModel, type ProtocolModel, tsType } from './model.js';
+import { buildModel, hasSwitches, type ProtocolModel, tsType } from './model.js';
 import { propertyKey } from './names.js';
 
 export interface TypescriptGeneratorOptions {
@@ -93,7 +93,7 @@ function addMessageTypeImports(file: SourceFile, model: ProtocolModel): void {
     'ServerMessage',
     ...model.namedTypes.map((named) => named.name),
     ...model.messages.flatMap((message) => messageTypeNames(message.ir)),
-    ...(model.messages.some((message) => (message.ir.switches ?? []).length > 0) ? ['OmitFromCases'] : []),
+    ...(model.messages.some(hasSwitches) ? ['OmitFromCases'] : []),
   ];
   // Identifiers from the syntax tree: a name in a string literal (`type: 'Stamp'`) or a comment is not a use.
   const identifiers = new Set(

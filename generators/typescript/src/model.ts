@@ -168,12 +168,22 @@ export function messageNamed(model: ProtocolModel, name: string): MessageModel {
 }
 
 /** The TypeScript type of a field's decoded value. Named types are referred to by name. */
+/** Whether the message has `switch:` fields, which make its TypeScript type a union of cases. */
+export function hasSwitches(message: MessageModel): boolean {
+  return (message.ir.switches ?? []).length > 0;
+}
+
+/** Whether a field of the message has a default: then what a sender gives may leave fields out that a decoded message has. */
+export function hasDefaults(message: MessageModel): boolean {
+  return message.fields.some((field) => field.default !== undefined);
+}
+
 /**
  * `Omit<type, keys>` for a message's type; a message with `switch:` fields is
  * a union of cases, which Omit would flatten to what all cases share.
  */
 export function omitFrom(message: MessageModel, type: string, keys: string): string {
-  return `${(message.ir.switches ?? []).length > 0 ? 'OmitFromCases' : 'Omit'}<${type}, ${keys}>`;
+  return `${hasSwitches(message) ? 'OmitFromCases' : 'Omit'}<${type}, ${keys}>`;
 }
 
 export function tsType(type: TypeIR, useNames = true): string {
