@@ -7,7 +7,7 @@
  * ratio. Needs memcached (Debian: apt-get install memcached).
  */
 import { connect, type Socket } from 'node:net';
-import { type RealServer, startRealServer } from '@sockspec/app-gallery';
+import { startMemcached } from '@sockspec/app-gallery';
 import { USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import { createClient, encodeGet } from '@sockspec/protocol-memcached';
 
@@ -33,18 +33,6 @@ export interface PipelineResult {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-export async function startMemcached(): Promise<RealServer> {
-  return startRealServer({
-    command: 'memcached',
-    args: [
-      ...['-B', 'binary', '-l', '127.0.0.1', '-p', '{port}', '-U', '0', '-t', '1', '-m', '64'],
-      // memcached refuses to run as root unless told which user to be.
-      ...(process.getuid?.() === 0 ? ['-u', 'root'] : []),
-    ],
-    debianPackage: 'memcached',
-  });
 }
 
 /** One round through the generated client: every GET issued at once, then awaited together. */
@@ -155,7 +143,7 @@ function parsePipelineArgs(args: readonly string[]): PipelineArgs | number {
 export async function runPipelineBench(args: readonly string[]): Promise<number> {
   const options = parsePipelineArgs(args);
   if (typeof options === 'number') return options;
-  const server = await startMemcached();
+  const server = await startMemcached(64);
   try {
     const results: PipelineResult[] = [];
     for (const requests of options.requests) {

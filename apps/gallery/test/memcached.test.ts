@@ -6,7 +6,7 @@
  */
 import { createClient, type MemcachedClient } from '@sockspec/protocol-memcached';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RealServer, startRealServer } from '../src/index.js';
+import { type RealServer, startMemcached } from '../src/index.js';
 
 let server: RealServer;
 let mc: MemcachedClient;
@@ -22,27 +22,7 @@ function ok<Reply extends { readonly status: string }>(reply: Reply): Reply & { 
 }
 
 beforeAll(async () => {
-  // -U 0: no UDP; -t 1: one thread is plenty; -m 16: 16 MB of memory.
-  server = await startRealServer({
-    command: 'memcached',
-    // memcached refuses to run as root unless told which user to be (CI runs as root).
-    args: [
-      '-B',
-      'binary',
-      '-l',
-      '127.0.0.1',
-      '-p',
-      '{port}',
-      '-U',
-      '0',
-      '-t',
-      '1',
-      '-m',
-      '16',
-      ...(process.getuid?.() === 0 ? ['-u', 'root'] : []),
-    ],
-    debianPackage: 'memcached',
-  });
+  server = await startMemcached();
   mc = await createClient({ host: server.host, port: server.port });
 });
 
