@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileSpec, formatDiagnostic, type ProtocolIR } from '@sockspec/spec';
+import { compileSpec, formatDiagnostic, type ProtocolIR, type WhenIR } from '@sockspec/spec';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..', '..');
@@ -45,3 +45,9 @@ export function compiled(name: string): ProtocolIR {
 
 /** Fixture golden packages sit five levels below the workspace root (generators/typescript/test/golden/<name>). */
 export const GOLDEN_OPTIONS: Readonly<Record<string, unknown>> = { tsconfigBase: '../../../../../tsconfig.base.json' };
+
+/** Whether a `when` holds for the value its field has in `fields`: one of its values, or, for a switch's `_` case, none. */
+export function whenHolds(when: WhenIR, fields: Readonly<Record<string, unknown>>): boolean {
+  const named = when.values.includes(fields[when.field] as string | number | boolean);
+  return when.otherwise === true ? !named : named;
+}

@@ -3,7 +3,7 @@ import type { FieldIR, ProtocolIR, TypeIR } from '@sockspec/spec';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MessageModel } from '../src/model.js';
-import { GOLDEN_CASES } from './cases.js';
+import { GOLDEN_CASES, whenHolds } from './cases.js';
 import { type CodecModule, cutFrames, encoderOf, loadCodec, messagesOf, sendersOf } from './wire.js';
 
 // ctime is local time; in a zone with daylight saving an hour repeats and could not round-trip.
@@ -130,9 +130,7 @@ function recordOf(fields: readonly FieldIR[], textLine: boolean, depth = 0): fc.
       for (const field of fields) {
         const when = field.type.kind === 'optional' ? field.type.when : undefined;
         if (when === undefined) continue;
-        const named = when.values.includes(record[when.field] as string | number | boolean);
-        // A switch's `_` case holds for every value the other cases do not name.
-        const holds = given.has(when.field) ? given.get(when.field)! : when.otherwise === true ? !named : named;
+        const holds = given.has(when.field) ? given.get(when.field)! : whenHolds(when, record);
         if (!holds) record[field.name] = undefined;
       }
       return record;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProtocolIR } from '@sockspec/spec';
 import { describe, expect, it } from 'vitest';
 import type { MessageModel } from '../src/model.js';
-import { GOLDEN_CASES } from './cases.js';
+import { GOLDEN_CASES, whenHolds } from './cases.js';
 import {
   type CodecModule,
   cutFrames,
@@ -80,9 +80,7 @@ function proposeVectors(ir: ProtocolIR, codec: CodecModule, message: MessageMode
       if (type.kind !== 'optional' || type.when === undefined) continue;
       // A presence flag is no field of the value: the rich sample gives every field it governs, the minimal one none.
       const flag = !message.fields.some((candidate) => candidate.name === type.when!.field);
-      const named = type.when.values.includes(value[type.when.field] as string | number | boolean);
-      // A switch's `_` case holds for the values no other case names.
-      const holds = flag ? rich : type.when.otherwise === true ? !named : named;
+      const holds = flag ? rich : whenHolds(type.when, value);
       value[field.name] = holds ? sampleValue(type.value, rich) : undefined;
     }
     let wire: Uint8Array;
