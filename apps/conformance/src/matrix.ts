@@ -29,9 +29,8 @@ const STREAM_ONLY_FRAMINGS: ReadonlySet<string> = new Set(['raw', 'length-prefix
  * spec leaves out is not applicable; the reason names the framing when that
  * is what rules it out.
  *
- * From the model, on datagram transports: `serial` serves one peer until its
- * connection ends, and a datagram peer never says it left, so a second peer
- * would wait for the first one's idle timeout. `processes` (node:cluster) shares
+ * From the model, on datagram transports: `serial` serves each datagram as a
+ * request of its own (socketserver.UDPServer), so it applies. `processes` (node:cluster) shares
  * a udp socket among workers, and each datagram goes to whichever worker reads
  * it first, so pipelined requests of one peer are answered out of order (a
  * line protocol pairs replies by order); a unix-dgram path can be bound by one
@@ -60,9 +59,6 @@ export function notApplicableReason(
   }
   if (singleProcess !== undefined && (model === 'threads' || model === 'processes')) return singleProcess;
   if (model === undefined || isDatagram === undefined || !isDatagram(transport)) return undefined;
-  if (model === 'serial') {
-    return `serial serves one peer until its connection ends; a ${transport} peer never signals that it left, so the next peer waits for an idle timeout`;
-  }
   if (model === 'processes' && transport === 'unix-dgram') {
     return 'a unix-dgram socket path is bound by one process only; node:cluster does not share it with workers';
   }

@@ -1,5 +1,12 @@
 import { type ClusterPrimary, type ConcurrencyModel, eventLoop } from '@sockspec/concurrency';
-import { type BoundAddress, type ByteChannel, type Listener, type ListenOptions, listen } from '@sockspec/transport';
+import {
+  type BoundAddress,
+  type ByteChannel,
+  isDatagramTransport,
+  type Listener,
+  type ListenOptions,
+  listen,
+} from '@sockspec/transport';
 import { AddressQuota } from './address-quota.js';
 import { type ConnectionHost, ServedConnection } from './connection.js';
 import { ServerStateError } from './errors.js';
@@ -165,7 +172,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   async #bind(): Promise<BoundAddress> {
     const cluster = this.model.cluster;
     if (cluster?.role === 'primary') return this.#startWorkers(cluster);
-    const options = listenOptions(this.#options);
+    const options = listenOptions(this.#options, this.model.name);
     // A cluster worker listens where the primary said, so every worker (and
     // every replacement of a crashed one) shares the same port.
     const listener = await listen(
@@ -184,7 +191,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   }
 
   async #startWorkers(cluster: ClusterPrimary): Promise<BoundAddress> {
-    const options = listenOptions(this.#options);
+    const options = listenOptions(this.#options, this.model.name);
     let port = options.port ?? 0;
     if (options.transport !== 'unix' && port === 0) {
       // Port 0 must mean ONE port for all workers, including replacements of
@@ -260,7 +267,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   }
 }
 
-function listenOptions(options: ServerOptions): ListenOptions {
+function listenOptions(options: ServerOptions, model: string): ListenOptions {
   // Everything that is not the engine's own is a socket option for the
   // transport, so options the transport adds later pass straight through.
   const {
@@ -277,9 +284,15 @@ function listenOptions(options: ServerOptions): ListenOptions {
     transport,
     ...socket
   } = options;
+  const kind = transport ?? 'tcp';
+  // socketserver.UDPServer semantics: under serial each datagram is one
+  // request, served and released, so one peer cannot hold the only slot
+  // until its channel idles out (datagramPeerIdleMs, 60 s).
+  const perDatagram = model === 'serial' && isDatagramTransport(kind) && socket.datagramChannels === undefined;
   return {
     ...socket,
-    transport: transport ?? 'tcp',
+    ...(perDatagram ? { datagramChannels: 'datagram' as const } : {}),
+    transport: kind,
     // Request/response protocols: a small reply must not wait for Nagle.
     noDelay: socket.noDelay ?? true,
   };

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { serial } from '@sockspec/concurrency';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from './helpers/harness.js';
 import { lineProtocol } from './helpers/line-protocol.js';
@@ -41,5 +42,26 @@ describe('a line protocol over datagram transports', () => {
     const port = server.address!.port;
     expect(await exchange(peer, port, '::1', 'echo one')).toBe('one\n');
     expect(await exchange(peer, port, '::1', 'echo two')).toBe('two\n');
+  });
+
+  it('serial over udp serves each datagram as its own request, so peers take turns (socketserver.UDPServer)', async () => {
+    const log: string[] = [];
+    const { server } = await startServer(lineProtocol(), {
+      transport: 'udp',
+      host: '127.0.0.1',
+      port: 0,
+      concurrency: serial(),
+      log: (line) => log.push(line),
+    });
+    const port = server.address!.port;
+    const [a, b] = await Promise.all([udpPeer('udp4', '127.0.0.1'), udpPeer('udp4', '127.0.0.1')]);
+    // Under per-peer channels b would wait for a's channel to idle out (60 s) before it got the one slot.
+    expect(await exchange(a, port, '127.0.0.1', 'echo a1')).toBe('a1\n');
+    expect(await exchange(b, port, '127.0.0.1', 'echo b1')).toBe('b1\n');
+    expect(await exchange(a, port, '127.0.0.1', 'echo a2')).toBe('a2\n');
+    expect(await exchange(b, port, '127.0.0.1', 'echo b2')).toBe('b2\n');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.connectionCount).toBe(0);
+    expect(log).toEqual([]);
   });
 });

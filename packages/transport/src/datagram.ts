@@ -59,6 +59,8 @@ interface DatagramSettings {
   readonly maxDatagramBytes: number;
   readonly peerIdleMs: number;
   readonly maxPeers: number;
+  /** Listener side: a channel per datagram rather than per peer (datagramChannels 'datagram'). */
+  readonly channelPerDatagram: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -74,6 +76,7 @@ function resolveDatagramSettings(kind: DatagramTransportKind, options: SocketOpt
       MAX_TIMER_MS,
     ),
     maxPeers: positiveInteger('maxDatagramPeers', options.maxDatagramPeers ?? DEFAULT_MAX_DATAGRAM_PEERS, 1_000_000),
+    channelPerDatagram: options.datagramChannels === 'datagram',
     log: transportLogOf(options),
   };
 }
@@ -156,9 +159,10 @@ function unixDgramSocket(socket: UnixDgramSocket, connected: boolean): DatagramS
  * One peer of a datagram socket, as a ByteChannel. Chunks are whole
  * datagrams and every write() is one datagram, sent at once: batching would
  * merge frames the peer reads one datagram at a time. There is no half-close
- * on the wire: onEnd never fires, end() closes once queued datagrams are
- * sent, and a peer silent for datagramPeerIdleMs (listener side) closes
- * without an error.
+ * on the wire: end() closes once queued datagrams are sent, and a peer
+ * silent for datagramPeerIdleMs (listener side) closes without an error.
+ * onEnd fires only on a channel made for one datagram (`single`), once that
+ * datagram has been delivered.
  */
 export class DatagramChannel implements ByteChannel {
   readonly remote: PeerAddress;
@@ -182,7 +186,12 @@ export class DatagramChannel implements ByteChannel {
   #deliverScheduled = false;
   #idleTimer: NodeJS.Timeout | undefined;
   #readTimer: NodeJS.Timeout | undefined;
+  /** Made for one datagram: its input ends once that datagram is delivered. */
+  readonly #single: boolean;
+  #inputComplete = false;
+  #endEmitted = false;
 
+  readonly #endListeners: (() => void)[] = [];
   readonly #dataListeners: ((chunk: Uint8Array) => void)[] = [];
   readonly #drainListeners: (() => void)[] = [];
   readonly #closeListeners: ((error?: Error) => void)[] = [];
@@ -198,6 +207,8 @@ export class DatagramChannel implements ByteChannel {
     hold: HeldBytes;
     /** Listener side: a peer silent both ways this long loses its channel. */
     idleExpiry: boolean;
+    /** Listener side with datagramChannels 'datagram': the channel carries one datagram, then its input ends. */
+    single?: boolean;
     bufferSizes?: () => { send: number; receive: number };
   }) {
     this.#bufferSizes = init.bufferSizes ?? (() => ({ send: -1, receive: -1 }));
@@ -208,6 +219,7 @@ export class DatagramChannel implements ByteChannel {
     this.#settings = init.settings;
     this.#release = init.release;
     this.#hold = init.hold;
+    this.#single = init.single === true;
     if (init.idleExpiry) {
       this.#idleTimer = setTimeout(() => this.#close(undefined), init.settings.peerIdleMs);
       this.#idleTimer.unref();
@@ -305,8 +317,12 @@ export class DatagramChannel implements ByteChannel {
     this.#drainListeners.push(listener);
   }
 
-  /** Datagrams carry no end-of-stream; kept for the interface, never called. */
-  onEnd(_listener: () => void): void {}
+  /** Datagrams carry no end-of-stream: called only on a `single` channel, after its one datagram. */
+  onEnd(listener: () => void): void {
+    if (!this.#single) return;
+    this.#endListeners.push(listener);
+    this.#maybeEmitEnd();
+  }
 
   onClose(listener: (error?: Error) => void): void {
     if (!this.#closeEmitted) {
@@ -322,8 +338,10 @@ export class DatagramChannel implements ByteChannel {
     if (this.#closed) return;
     this.#idleTimer?.refresh();
     this.#readTimer?.refresh();
+    if (this.#single) this.#inputComplete = true;
     if (!this.#paused && this.#dataListeners.length > 0 && this.#held.length === 0) {
       for (const listener of this.#dataListeners) listener(datagram);
+      this.#maybeEmitEnd();
       return;
     }
     if (this.#held.length >= MAX_HELD_DATAGRAMS_PER_PEER || !this.#hold.take(datagram.byteLength)) {
@@ -331,9 +349,20 @@ export class DatagramChannel implements ByteChannel {
         `${this.local.url}: dropped a datagram of ${datagram.byteLength} bytes from ${this.remote.label}: ` +
           'the channel is not reading and its hold queue is full',
       );
+      if (this.#single) this.#close(undefined);
       return;
     }
     this.#held.push(datagram);
+  }
+
+  /** A `single` channel whose datagram has been delivered: its input ends (after the current call returns). */
+  #maybeEmitEnd(): void {
+    if (!this.#inputComplete || this.#endEmitted || this.#held.length > 0 || this.#endListeners.length === 0) return;
+    this.#endEmitted = true;
+    process.nextTick(() => {
+      if (this.#closed) return;
+      for (const listener of this.#endListeners) listener();
+    });
   }
 
   #scheduleDelivery(): void {
@@ -348,6 +377,7 @@ export class DatagramChannel implements ByteChannel {
         this.#hold.give(datagram.byteLength);
         for (const listener of this.#dataListeners) listener(datagram);
       }
+      this.#maybeEmitEnd();
     });
   }
 
@@ -405,7 +435,9 @@ class HeldBytes {
  * once) and replies on it go back to that address. While accepting is paused,
  * or before the first onChannel listener, datagrams from new peers are
  * dropped; known peers are still served. close() releases the address and
- * closes every peer channel, since they all share the one socket.
+ * closes every peer channel, since they all share the one socket. With
+ * datagramChannels 'datagram' every datagram gets a channel of its own
+ * (counted against maxDatagramPeers while it waits or is served).
  */
 export class DatagramListener implements Listener {
   readonly address: BoundAddress;
@@ -421,6 +453,7 @@ export class DatagramListener implements Listener {
   #closed = false;
   #peerLimitLogged = false;
   #dropped = 0;
+  #datagramSerial = 0;
 
   constructor(init: {
     socket: DatagramSocket;
@@ -496,8 +529,10 @@ export class DatagramListener implements Listener {
       );
       return;
     }
-    const key = `${from.host}\0${from.port}`;
-    const known = this.#peers.get(key);
+    const single = this.#settings.channelPerDatagram;
+    // One channel per datagram: a fresh key each time, so every datagram is a request of its own.
+    const key = single ? `${from.host}\0${from.port}\0${this.#datagramSerial++}` : `${from.host}\0${from.port}`;
+    const known = single ? undefined : this.#peers.get(key);
     if (known !== undefined) {
       known.receive(datagram);
       return;
@@ -521,7 +556,9 @@ export class DatagramListener implements Listener {
         this.#peerLimitLogged = true;
         this.#settings.log(
           `${this.address.url}: dropping datagrams from new peers such as ${label}: ` +
-            `${this.#peers.size} peers already have channels (maxDatagramPeers ${this.#settings.maxPeers})`,
+            (single
+              ? `${this.#peers.size} datagrams are already waiting to be served (maxDatagramPeers ${this.#settings.maxPeers})`
+              : `${this.#peers.size} peers already have channels (maxDatagramPeers ${this.#settings.maxPeers})`),
         );
       }
       return;
@@ -539,6 +576,7 @@ export class DatagramListener implements Listener {
       },
       hold: this.#hold,
       idleExpiry: true,
+      single,
     });
     this.#peers.set(key, channel);
     for (const listener of this.#channelListeners) listener(channel);

@@ -45,10 +45,14 @@ export function checkOptionsFor(kind: TransportKind, options: SocketOptions & Pa
     positiveInteger(option, value, MAX_SOCKET_BUFFER_BYTES);
   }
   if (!datagram) {
-    for (const option of ['maxDatagramBytes', 'datagramPeerIdleMs', 'maxDatagramPeers'] as const) {
+    for (const option of ['maxDatagramBytes', 'datagramPeerIdleMs', 'maxDatagramPeers', 'datagramChannels'] as const) {
       if (options[option] !== undefined) refuse(option, 'it is for datagram transports (udp, udp6, unix-dgram)');
     }
   } else {
+    const channels = options.datagramChannels;
+    if (channels !== undefined && channels !== 'peer' && channels !== 'datagram') {
+      throw new InvalidAddressError(`datagramChannels must be 'peer' or 'datagram', got ${JSON.stringify(channels)}`);
+    }
     // noDelay is not refused: the engines pass noDelay: true for every
     // transport, and a datagram is never delayed anyway.
     if (options.keepAlive !== undefined) refuse('keepAlive', 'datagram sockets have no connection to keep alive');

@@ -106,6 +106,16 @@ export interface SocketOptions {
   readonly datagramPeerIdleMs?: number;
   /** Datagram listeners: at most this many peer channels at once; datagrams from more peers are dropped. Default 1024. */
   readonly maxDatagramPeers?: number;
+  /**
+   * Datagram listeners: what one channel stands for. `peer` (the default):
+   * every datagram from one address goes to that address's channel, which
+   * closes after datagramPeerIdleMs of silence. `datagram`: each datagram is
+   * a channel of its own whose input ends after that datagram, so a server
+   * serves it as one whole request and then releases it — Python's
+   * socketserver.UDPServer. The server engine picks `datagram` under the
+   * `serial` model, where a peer channel would hold the one slot until idle.
+   */
+  readonly datagramChannels?: 'peer' | 'datagram';
   /** Where transport-level events (dropped datagrams, refused websocket frames) are reported, one line each. Default: standard error. */
   readonly transportLog?: (line: string) => void;
   /**

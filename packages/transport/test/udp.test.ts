@@ -145,6 +145,54 @@ describe('udp and udp6', () => {
     expect(logs[0]).toMatch(/dropping datagrams from new peers .* \(maxDatagramPeers 1\)/);
   });
 
+  it("datagramChannels 'datagram': a channel per datagram, whose input ends after it (UDPServer's request)", async () => {
+    const listener = res.listener(await listen({ transport: 'udp', datagramChannels: 'datagram' })) as DatagramListener;
+    const events: string[] = [];
+    const channels: ByteChannel[] = [];
+    listener.onChannel((channel) => {
+      channels.push(channel);
+      channel.onData((chunk) => events.push(`data ${Buffer.from(chunk).toString()}`));
+      channel.onEnd(() => {
+        events.push('end');
+        channel.write(text(`done ${channels.indexOf(channel)}`));
+        channel.end();
+      });
+    });
+    const peer = await rawPeer('udp4');
+    const replies: string[] = [];
+    peer.on('message', (data) => replies.push(data.toString()));
+    peer.send('one', listener.address.port, '127.0.0.1');
+    peer.send('two', listener.address.port, '127.0.0.1');
+    await until(() => replies.length === 2, 'a reply to each datagram');
+    expect(channels).toHaveLength(2);
+    expect(events).toEqual(['data one', 'end', 'data two', 'end']);
+    expect(replies).toEqual(['done 0', 'done 1']);
+    await until(() => listener.peerCount === 0, 'both channels closed after end()');
+  });
+
+  it("datagramChannels 'datagram': a paused channel ends only after its held datagram is read", async () => {
+    const listener = res.listener(await listen({ transport: 'udp', datagramChannels: 'datagram' })) as DatagramListener;
+    const first = nextChannel(listener);
+    const peer = await rawPeer('udp4');
+    peer.send('held', listener.address.port, '127.0.0.1');
+    const channel = await first;
+    channel.pause();
+    const events: string[] = [];
+    channel.onEnd(() => events.push('end'));
+    channel.onData((chunk) => events.push(`data ${Buffer.from(chunk).toString()}`));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual([]);
+    channel.resume();
+    await until(() => events.length === 2, 'the datagram, then the end');
+    expect(events).toEqual(['data held', 'end']);
+  });
+
+  it('refuses a datagramChannels value it does not know', async () => {
+    await expect(listen({ transport: 'udp', datagramChannels: 'each' as 'peer' })).rejects.toThrow(
+      /datagramChannels must be 'peer' or 'datagram', got "each"/,
+    );
+  });
+
   it('a client sees ECONNREFUSED when nothing is bound at the port', async () => {
     const listener = res.listener(await listen({ transport: 'udp' }));
     const port = listener.address.port;
