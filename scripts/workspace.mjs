@@ -159,10 +159,11 @@ async function demo() {
   process.stdout.write(
     [
       '',
-      'That was specs/echo.protocol.yaml and specs/timestamp.protocol.yaml, generated into',
-      'packages/protocols/{echo,timestamp} and served by apps/{echo,timestamp}. Try them yourself:',
-      '  node apps/echo/dist/server.js --port 5678        # in one terminal',
-      '  node apps/echo/dist/client.js --port 5678        # in another: type lines, empty line quits',
+      "That was specs/raw-echo.protocol.yaml (the tutorials' echo: whatever a read brings comes back) and",
+      'specs/timestamp.protocol.yaml, generated into packages/protocols/{raw-echo,timestamp} and served by',
+      'apps/{echo,timestamp}. Try them yourself:',
+      "  node apps/echo/dist/server.js --port 5678 --prefix 'echo '   # in one terminal",
+      '  node apps/echo/dist/client.js --port 5678                     # in another: type lines, empty line quits',
       '',
     ].join('\n'),
   );

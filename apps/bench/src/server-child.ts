@@ -8,7 +8,8 @@ import { serveChildProgram } from './child-server.js';
 
 /** Loaded on demand, so each server process loads only its own code. */
 const BENCH_SERVERS: Readonly<Record<string, () => Promise<ServerProgram>>> = {
-  generated: async () => (await import('@sockspec/app-echo')).echoServerProgram,
+  // The line echo: it exercises the generated codec (a frame decoder and an encoder), which raw echo skips.
+  generated: async () => (await import('@sockspec/app-echo')).lineEchoServerProgram,
   raw: async () => (await import('./raw-echo-server.js')).rawEchoServerProgram,
 };
 

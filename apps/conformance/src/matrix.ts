@@ -18,7 +18,7 @@ export type DatagramClassifier = (transport: TransportKind) => boolean;
  * Framing kinds that cut a byte stream and so cannot run over a datagram
  * transport; lines and delimited run over both (one frame per datagram).
  */
-const STREAM_ONLY_FRAMINGS: ReadonlySet<string> = new Set(['raw', 'length-prefixed', 'fixed']);
+const STREAM_ONLY_FRAMINGS: ReadonlySet<string> = new Set(['length-prefixed', 'fixed']);
 
 /**
  * Why `transport` (under `model`, when given) does not apply to the

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chatServerProgram } from '@sockspec/app-chat';
-import { echoServerProgram } from '@sockspec/app-echo';
+import { echoServerProgram, lineEchoServerProgram } from '@sockspec/app-echo';
 import { createFileTransferServer, fileTransferServerProgram } from '@sockspec/app-file-transfer';
 import type { ServerProgram } from '@sockspec/app-kit';
 import { timestampServerProgram } from '@sockspec/app-timestamp';
@@ -12,6 +12,7 @@ import type { ClientOptions } from '@sockspec/client';
 import * as chat from '@sockspec/protocol-chat';
 import * as echo from '@sockspec/protocol-echo';
 import * as fileTransfer from '@sockspec/protocol-file-transfer';
+import * as rawEcho from '@sockspec/protocol-raw-echo';
 import * as timestamp from '@sockspec/protocol-timestamp';
 import { WrongReplyError } from './errors.js';
 
@@ -68,8 +69,8 @@ const show = (value: unknown): string => {
 const echoProtocol: ConformanceProtocol = {
   name: 'echo',
   checksPerExchange: SAMPLE_LINES.length,
-  server: echoServerProgram,
-  serverEntry: { packageName: '@sockspec/app-echo', script: 'src/server.ts' },
+  server: lineEchoServerProgram,
+  serverEntry: { packageName: '@sockspec/app-echo', script: 'src/line-server.ts' },
   async exchange(options, where) {
     const client = await echo.createClient(options);
     try {
@@ -81,6 +82,53 @@ const echoProtocol: ConformanceProtocol = {
         }
       });
       return replies.length;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+/**
+ * Raw echo has no framing: two requests in flight may come back as one read,
+ * so each sample goes out only after the one before it came back whole.
+ * Empty samples are left out: zero bytes on a stream are no message.
+ */
+const rawEchoProtocol: ConformanceProtocol = {
+  name: 'raw-echo',
+  checksPerExchange: SAMPLE_LINES.filter((text) => text !== '').length,
+  server: echoServerProgram,
+  serverEntry: { packageName: '@sockspec/app-echo', script: 'src/server.ts' },
+  async exchange(options, where) {
+    const client = await rawEcho.createClient(options);
+    let collect: ((bytes: Uint8Array) => void) | null = null;
+    client.on('Data', ({ bytes }) => collect?.(bytes));
+    const echoOf = (sent: Buffer): Promise<Buffer> =>
+      new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const timer = setTimeout(() => reject(new Error(`${where}: no echo of ${sent.length} bytes in 5 s`)), 5000);
+        collect = (bytes) => {
+          chunks.push(Buffer.from(bytes));
+          size += bytes.length;
+          if (size < sent.length) return;
+          clearTimeout(timer);
+          collect = null;
+          resolve(Buffer.concat(chunks, size));
+        };
+        client.send({ type: 'Data', bytes: sent });
+      });
+    let checked = 0;
+    try {
+      for (const text of SAMPLE_LINES) {
+        if (text === '') continue;
+        const sent = Buffer.from(text, 'utf8');
+        const received = await echoOf(sent);
+        if (!received.equals(sent)) {
+          throw new WrongReplyError(where, `Data ${show(text)}`, show(text), show(received.toString('utf8')));
+        }
+        checked += 1;
+      }
+      return checked;
     } finally {
       await client.close();
     }
@@ -287,6 +335,7 @@ const fileTransferProtocol: ConformanceProtocol = {
 /** Every protocol in the matrix. Adding one is one entry here. */
 export const PROTOCOLS: readonly ConformanceProtocol[] = [
   echoProtocol,
+  rawEchoProtocol,
   timestampProtocol,
   chatProtocol,
   fileTransferProtocol,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createConcurrency } from '@sockspec/app-kit';
+import { createConcurrency, threadsModuleOf } from '@sockspec/app-kit';
 import { startServer } from '@sockspec/app-kit/testing';
 import type { ClientOptions } from '@sockspec/client';
 import type { ServerOptions } from '@sockspec/server';
@@ -94,10 +94,9 @@ export async function runCell(
   }
 
   const log: string[] = [];
-  const { threadsModule } = protocol.server;
   const server = protocol.server.createServer({
     ...listenEndpoint(transport, context),
-    concurrency: createConcurrency({ concurrency: model }, threadsModule === undefined ? {} : { threadsModule }),
+    concurrency: createConcurrency({ concurrency: model }, threadsModuleOf(protocol.server)),
     log: (line) => log.push(line),
   });
   const address = await server.listen();

@@ -6,31 +6,32 @@ import { afterEach, describe, expect, it } from 'vitest';
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 
 describeLineProgram({
-  protocol: 'echo',
+  protocol: 'line-echo',
   cwd,
+  scripts: { server: 'src/line-server.ts', client: 'src/line-client.ts' },
   maxFrameBytes: framing.maxFrameBytes,
   expectReply: (line, reply) => expect(reply).toBe(line),
 });
 
-describe('sockspec-echo-server, bytes on the wire', () => {
+describe('sockspec-line-echo-server, bytes on the wire', () => {
   afterEach(stopAllPrograms);
 
   it("sends a Python socket client's b'hello\\n' back as exactly b'hello\\n'", async () => {
-    const { address } = await startServer({ cwd, script: 'src/server.ts', args: ['--port', '0'] });
+    const { address } = await startServer({ cwd, script: 'src/line-server.ts', args: ['--port', '0'] });
     if ('path' in address) throw new Error('expected a tcp address');
     const result = await runPythonClient({ host: address.host, port: address.port, sends: ['hello\n'], lines: 1 });
     expect(result.received).toBe("b'hello\\n'");
   });
 
   it("answers a line ending in CR (b'x\\r\\r\\n', which the decoder reads as 'x\\r') with the same bytes", async () => {
-    const { address } = await startServer({ cwd, script: 'src/server.ts', args: ['--port', '0'] });
+    const { address } = await startServer({ cwd, script: 'src/line-server.ts', args: ['--port', '0'] });
     if ('path' in address) throw new Error('expected a tcp address');
     const result = await runPythonClient({ host: address.host, port: address.port, sends: ['x\r\r\n'], lines: 1 });
     expect(result.received).toBe("b'x\\r\\r\\n'");
   });
 
   it('sends UTF-8 back byte for byte', async () => {
-    const { address } = await startServer({ cwd, script: 'src/server.ts', args: ['--port', '0'] });
+    const { address } = await startServer({ cwd, script: 'src/line-server.ts', args: ['--port', '0'] });
     if ('path' in address) throw new Error('expected a tcp address');
     const result = await runPythonClient({
       host: address.host,
@@ -49,7 +50,7 @@ describe('sockspec-echo-server, bytes on the wire', () => {
     async (transport, where) => {
       const { address } = await startServer({
         cwd,
-        script: 'src/server.ts',
+        script: 'src/line-server.ts',
         args: ['--transport', transport, ...where],
       });
       if ('path' in address) throw new Error(`expected a ${transport} address`);

@@ -17,12 +17,13 @@ export interface FuzzTarget {
   probe(host: string, port: number, timeoutMs: number): Promise<void>;
 }
 
-const app = (name: string): string => fileURLToPath(new URL(`../../${name}/src/server.ts`, import.meta.url));
+const app = (name: string, script = 'server'): string =>
+  fileURLToPath(new URL(`../../${name}/src/${script}.ts`, import.meta.url));
 const SHA = new Uint8Array(32).fill(0xab);
 
 const echoTarget: FuzzTarget = {
   name: 'echo',
-  script: app('echo'),
+  script: app('echo', 'line-server'),
   args: () => [],
   seeds: () =>
     ['hello', '', 'a line with spaces', 'ünïcödé ✓', 'x'.repeat(300)].map((text) =>

@@ -200,6 +200,8 @@ describe('codec properties (fast-check)', () => {
           fc.property(fields, (value) => {
             const frame = tryEncode(ir, codec, message, value);
             fc.pre(frame !== null);
+            // On a byte stream an empty read is no frame, so raw framing carries no empty message.
+            fc.pre(frame!.length > 0 || codec.framing.kind !== 'raw');
             for (const [sender, decode] of sendersOf(codec, message)) {
               const [cut] = cutFrames(codec.framing, [frame!], sender);
               expectSame(decode(cut!), { type: message.name, ...value });

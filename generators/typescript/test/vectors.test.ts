@@ -89,6 +89,8 @@ function proposeVectors(ir: ProtocolIR, codec: CodecModule, message: MessageMode
     } catch {
       continue;
     }
+    // On a byte stream an empty read is no frame at all, so raw framing has no empty message.
+    if (wire.length === 0 && ir.framing.kind === 'raw') continue;
     const json = fieldsToJson(message.fields, value);
     if (valid.some((existing) => existing.wire === hex(wire))) continue;
     valid.push({ name: rich ? 'typical values' : 'smallest values', message: json, wire: hex(wire) });

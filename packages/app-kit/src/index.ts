@@ -20,4 +20,4 @@ export {
 export { frameText } from './frame-text.js';
 export { colourEnabled, type ProgramIO, processIO } from './io.js';
 export { type ClientProgram, type LineSession, runClient, SERVER_CLOSED_MESSAGE } from './run-client.js';
-export { runServer, type ServerProgram } from './run-server.js';
+export { runServer, type ServerProgram, threadsModuleOf } from './run-server.js';

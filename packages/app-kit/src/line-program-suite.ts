@@ -24,8 +24,10 @@ import { SERVER_CLOSED_MESSAGE } from './run-client.js';
 export interface LineProgramSuite {
   /** The protocol name, as in `sockspec-<protocol>-server`. */
   readonly protocol: string;
-  /** The app folder holding src/server.ts and src/client.ts. */
+  /** The app folder holding the programs. */
   readonly cwd: string;
+  /** The programs' entry scripts in `cwd`; default `src/server.ts` and `src/client.ts`. */
+  readonly scripts?: { readonly server: string; readonly client: string };
   /** The spec's maxFrameBytes. */
   readonly maxFrameBytes: number;
   /** Environment for the programs (the timestamp tests pin TZ). */
@@ -44,10 +46,11 @@ export function describeLineProgram(suite: LineProgramSuite): void {
   const tempDirs: string[] = [];
   const sockets: Socket[] = [];
   const servers: Server[] = [];
-  const server = (args: readonly string[]) => startServer({ cwd: suite.cwd, script: 'src/server.ts', args, ...env() });
+  const scripts = suite.scripts ?? { server: 'src/server.ts', client: 'src/client.ts' };
+  const server = (args: readonly string[]) => startServer({ cwd: suite.cwd, script: scripts.server, args, ...env() });
   const env = () => (suite.env === undefined ? {} : { env: suite.env });
   const client = (args: readonly string[], input: string) =>
-    runProgram({ cwd: suite.cwd, script: 'src/client.ts', args, input, ...env() });
+    runProgram({ cwd: suite.cwd, script: scripts.client, args, input, ...env() });
   const socketArgs = (address: ListeningAddress): string[] =>
     'path' in address
       ? ['--transport', address.transport, '--unix', address.path]
@@ -113,7 +116,7 @@ export function describeLineProgram(suite: LineProgramSuite): void {
       [['--transport', 'unix'], /--unix <path>/],
       [['--drain-ms', 'later'], /--drain-ms/],
     ])('%j: one-line error on stderr, nothing on stdout, exit 2', async (args, message) => {
-      const result = await runProgram({ cwd: suite.cwd, script: 'src/server.ts', args });
+      const result = await runProgram({ cwd: suite.cwd, script: scripts.server, args });
       expect(result.code).toBe(2);
       expect(result.stdout).toEqual([]);
       expect(result.stderr).toHaveLength(1);

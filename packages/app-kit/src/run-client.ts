@@ -22,6 +22,12 @@ export interface LineSession {
 
 export interface ClientProgram extends ProgramIdentity {
   connect(options: ClientOptions): Promise<LineSession>;
+  /**
+   * Script mode: requests in flight at once (default 64). 1 for a protocol
+   * whose replies cannot be told apart once they run together, such as raw
+   * echo, where two requests in flight may come back as one read.
+   */
+  readonly scriptWindow?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -75,7 +81,9 @@ export async function runClient(program: ClientProgram, io: ProgramIO = processI
     );
   }
   const failure =
-    io.stdin.isTTY === true ? await interactive(session, io, timeoutMs) : await script(session, io, timeoutMs);
+    io.stdin.isTTY === true
+      ? await interactive(session, io, timeoutMs)
+      : await script(session, io, timeoutMs, program.scriptWindow ?? SCRIPT_WINDOW);
   if (failure === undefined) {
     await session.close();
     return 0;
@@ -123,7 +131,12 @@ async function interactive(session: LineSession, io: ProgramIO, timeoutMs: numbe
  * prints each reply in order as soon as it and those before it arrived, so a
  * slow producer such as `tail -f` sees its replies at once.
  */
-async function script(session: LineSession, io: ProgramIO, timeoutMs: number): Promise<string | undefined> {
+async function script(
+  session: LineSession,
+  io: ProgramIO,
+  timeoutMs: number,
+  window: number,
+): Promise<string | undefined> {
   const lines = createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   let printed: Promise<void> = Promise.resolve();
   const unprinted: Promise<void>[] = [];
@@ -140,7 +153,7 @@ async function script(session: LineSession, io: ProgramIO, timeoutMs: number): P
         failure ??= error;
       });
       unprinted.push(printed);
-      if (unprinted.length >= SCRIPT_WINDOW) await unprinted.shift();
+      if (unprinted.length >= window) await unprinted.shift();
     }
     await printed;
     return undefined;

@@ -36,10 +36,22 @@ export interface ServerProgram extends ProgramIdentity {
    * For `--concurrency threads`: the module each worker thread imports,
    * exporting the server protocol as `protocol` (the generated
    * package's `createServerProtocol()`), since a closure cannot cross threads.
+   * A function gets the parsed command line, for a module whose protocol
+   * depends on an option (its URL can carry it as a query string).
    */
-  readonly threadsModule?: string | URL;
+  readonly threadsModule?: string | URL | ((programOptions: Readonly<Record<string, unknown>>) => string | URL);
   /** The message rate per connection when --message-rate is not given (chat: Join, Leave and Say broadcast). */
   readonly defaultMessageRate?: MessageRate;
+}
+
+/** The program's `threadsModule` for this command line, as createConcurrency's context takes it. */
+export function threadsModuleOf(
+  program: Pick<ServerProgram, 'threadsModule'>,
+  programOptions: Readonly<Record<string, unknown>> = {},
+): { threadsModule?: string | URL } {
+  const module = program.threadsModule;
+  if (module === undefined) return {};
+  return { threadsModule: typeof module === 'function' ? module(programOptions) : module };
 }
 
 const DEFAULT_DRAIN_MS = 5000;
@@ -140,7 +152,7 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
   try {
     concurrency = createConcurrency(parsed.options, {
       log,
-      ...(program.threadsModule === undefined ? {} : { threadsModule: program.threadsModule }),
+      ...threadsModuleOf(program, parsed.options),
     });
   } catch (error) {
     return usageError(`--concurrency ${parsed.options.concurrency}: ${errorMessage(error)}`);

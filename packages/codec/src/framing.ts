@@ -434,12 +434,18 @@ function encodeLengthPrefixed(config: LengthPrefixedFraming, body: Uint8Array): 
  * Python's `sendto(b'hi', addr)` often send none. With keepDelimiter the
  * datagram is left as it came, delimiter and all.
  *
+ * A `raw` protocol becomes `datagram` framing too: "each read is a frame",
+ * and a datagram is one read.
+ *
  * Other framings are returned unchanged: `datagram` is already per
- * datagram, and the spec compiler keeps raw, length-prefixed and fixed off
+ * datagram, and the spec compiler keeps length-prefixed and fixed off
  * datagram transports.
  */
 export function framingForTransport(framing: FramingConfig, transport: { readonly datagram: boolean }): FramingConfig {
-  if (!transport.datagram || framing.kind !== 'delimited') return framing;
+  if (!transport.datagram) return framing;
+  // Raw is "each read is a frame"; on a datagram transport a read is a datagram, empty ones included.
+  if (framing.kind === 'raw') return { kind: 'datagram', maxFrameBytes: framing.maxFrameBytes };
+  if (framing.kind !== 'delimited') return framing;
   if (framing.keepDelimiter) return { kind: 'datagram', maxFrameBytes: framing.maxFrameBytes };
   return {
     kind: 'datagram',

@@ -249,6 +249,21 @@ describe('datagram', () => {
   });
 });
 
+describe('raw over a datagram transport', () => {
+  it('is one frame per datagram, empty ones included, up to maxFrameBytes', () => {
+    const framing = framingForTransport({ kind: 'raw', maxFrameBytes: 4 }, { datagram: true });
+    expect(framing).toEqual({ kind: 'datagram', maxFrameBytes: 4 });
+    const decoder = createFrameDecoder(framing);
+    expect(pushAll(decoder, enc('ab'), new Uint8Array(0), enc('a\nb\n')).map(dec)).toEqual(['ab', '', 'a\nb\n']);
+    expect(caught(() => pushAll(decoder, enc('12345')))).toMatchObject({ code: 'SOCKSPEC_FRAME_TOO_LARGE' });
+  });
+
+  it('stays raw on a byte stream', () => {
+    const raw: FramingConfig = { kind: 'raw', maxFrameBytes: 4 };
+    expect(framingForTransport(raw, { datagram: false })).toBe(raw);
+  });
+});
+
 describe('datagram with a trailing delimiter (lines or delimited over a datagram transport)', () => {
   const lineDatagrams = framingForTransport(lines, { datagram: true });
 

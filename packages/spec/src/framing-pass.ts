@@ -10,8 +10,11 @@ const DATAGRAM_TRANSPORTS: readonly TransportKind[] = ['udp', 'udp6', 'unix-dgra
 const STREAM_TRANSPORTS: readonly TransportKind[] = ['tcp', 'tcp6', 'unix', 'tls', 'websocket'];
 /** Largest UDP payload over IPv4 (65535 minus IP and UDP headers). */
 const MAX_UDP_PAYLOAD = 65_507;
-/** Framing kinds that work on both stream and datagram transports (one frame per datagram there). */
-const DATAGRAM_CAPABLE_FRAMINGS: readonly string[] = ['lines', 'delimited'];
+/**
+ * Framing kinds that work on both stream and datagram transports (one frame
+ * per datagram there): raw is "each read is a frame", and a datagram is a read.
+ */
+const DATAGRAM_CAPABLE_FRAMINGS: readonly string[] = ['lines', 'delimited', 'raw'];
 const LENGTH_WIDTHS = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
 
 /** What a pass over the spec needs from the compiler: where to report, the spec, and which paths the shape check broke. */
@@ -284,8 +287,8 @@ export class FramingPass {
     const framingKind = isRecord(rawFraming) && this.#ctx.ok(['framing', 'kind']) ? rawFraming.kind : undefined;
     if (typeof framingKind !== 'string' || !(FRAMING_KINDS as readonly string[]).includes(framingKind)) return list;
     const datagram = framingKind === 'datagram';
-    // Lines and delimited frames also fit datagrams: each datagram then
-    // carries exactly one frame, so the delimiter only ends it.
+    // Lines, delimited and raw frames also fit datagrams: each datagram then
+    // carries exactly one frame, so a delimiter only ends it.
     const eitherKind = DATAGRAM_CAPABLE_FRAMINGS.includes(framingKind);
     let ok = true;
     list.forEach((transport, index) => {
@@ -303,7 +306,7 @@ export class FramingPass {
           'transport-framing-mismatch',
           ['transports', index],
           `transport '${transport}' carries datagrams, but framing '${framingKind}' cuts a byte stream`,
-          `use framing kind 'datagram', 'lines' or 'delimited' with '${transport}', or a stream transport (${STREAM_TRANSPORTS.join(', ')})`,
+          `use framing kind 'datagram', 'lines', 'delimited' or 'raw' with '${transport}', or a stream transport (${STREAM_TRANSPORTS.join(', ')})`,
         );
       }
     });
