@@ -16,7 +16,6 @@ export {
   renderEvent,
   renderOptionsFor,
   unescapeField,
-  visible,
 } from './render.js';
 export {
   CHAT_DEFAULT_PORT,

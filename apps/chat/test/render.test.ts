@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
+import { visible } from '@sockspec/app-kit';
 import { describe, expect, it } from 'vitest';
 import {
   type ChatEvent,
@@ -7,7 +8,6 @@ import {
   renderEvent,
   renderOptionsFor,
   unescapeField,
-  visible,
 } from '../src/render.js';
 
 const at = new Date(2026, 0, 2, 9, 5, 30);

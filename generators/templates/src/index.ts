@@ -68,6 +68,8 @@ export interface PackageModel {
   readonly quickStart: { readonly server: string; readonly client: string };
   readonly messages: readonly MessageDocModel[];
   readonly greeting: string | null;
+  /** The server closes the connection right after the greeting. */
+  readonly closeAfterGreeting: boolean;
   readonly idleTimeoutMs: number | null;
   readonly handlers: readonly string[];
   readonly clientMethods: readonly string[];

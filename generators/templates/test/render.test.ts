@@ -36,6 +36,7 @@ const model: PackageModel = {
     },
   ],
   greeting: 'Hi',
+  closeAfterGreeting: false,
   idleTimeoutMs: 5000,
   handlers: [],
   clientMethods: ['hi'],

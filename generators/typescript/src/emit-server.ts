@@ -864,6 +864,8 @@ function emitCreateServerProtocol(file: SourceFile, context: ServerContext, uses
           context.imports.codec.add(`encode${greeting.message}`);
           writer.write('onConnect(connection: Connection): void').inlineBlock(() => {
             writer.writeLine(`connection.send(encode${greeting.message}(${composed(model, greeting, null, false)}));`);
+            // The spec's greeting.close: the greeting is the whole conversation, as in the tutorials' greeting server.
+            if (model.ir.behavior.closeAfterGreeting) writer.writeLine('connection.close();');
           });
           writer.write(',').newLine();
         }

@@ -351,6 +351,7 @@ function packageModel(model: ProtocolModel, options: TypescriptGeneratorOptions,
       layout: ir.encoding === 'binary' ? layoutRows(messageSlots(ir, message)) : null,
     })),
     greeting: ir.behavior.greeting?.message ?? null,
+    closeAfterGreeting: ir.behavior.closeAfterGreeting,
     idleTimeoutMs: ir.behavior.idleTimeoutMs,
     handlers: handlerMessages(model).map((message) => handlerMethod(message)),
     clientMethods: requestModels(model).map((request) => request.method),
@@ -361,7 +362,7 @@ export const typescriptGenerator: Generator<TypescriptGeneratorOptions> = define
   name: 'typescript',
   parseOptions,
   generate({ ir, options, sockspecVersion }) {
-    if (ir.irVersion !== 5) {
+    if (ir.irVersion !== 6) {
       throw new UnsupportedFeatureError(ir.sourceFile, 'irVersion', `IR version ${String(ir.irVersion)}`);
     }
     const model = buildModel(ir);

@@ -2,6 +2,7 @@ export {
   boundedInteger,
   describeEndpoint,
   type EndpointRole,
+  errorMessage,
   type ProgramIdentity,
   parseListeningLine,
   parseMilliseconds,
@@ -18,6 +19,7 @@ export {
   MAX_WORKERS,
 } from './concurrency.js';
 export { frameText } from './frame-text.js';
-export { colourEnabled, type ProgramIO, processIO } from './io.js';
+export { colourEnabled, type ProgramIO, processIO, writeLine } from './io.js';
 export { type ClientProgram, type LineSession, runClient, SERVER_CLOSED_MESSAGE } from './run-client.js';
 export { runServer, type ServerProgram, threadsModuleOf } from './run-server.js';
+export { visible } from './visible.js';

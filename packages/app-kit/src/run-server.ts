@@ -29,7 +29,7 @@ export interface ServerProgram extends ProgramIdentity {
   createServer(
     options: ServerOptions,
     programOptions?: Readonly<Record<string, unknown>>,
-  ): Pick<ProtocolServer, 'listen' | 'shutdown'>;
+  ): Pick<ProtocolServer, 'listen' | 'shutdown'> & Partial<Pick<ProtocolServer, 'handleOne'>>;
   /** Options of this program beyond the shared ones (a file server's root directory, say); shown by --help. */
   addOptions?(command: Command): Command;
   /**
@@ -73,9 +73,11 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
       maxConnectionsPerIp?: number;
       messageRate?: number;
       messageBurst?: number;
+      once?: boolean;
     }
   >(program, 'listen', io, (command) =>
     addConcurrencyOptions(program.addOptions?.(command) ?? command)
+      .option('--once', "serve one connection, then exit (socketserver's handle_request)")
       .addOption(
         millisecondsOption(
           '--drain-ms <ms>',
@@ -148,6 +150,11 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
     perSecond === undefined || perSecond === 0 ? undefined : { perSecond, ...(burst === undefined ? {} : { burst }) };
   const concurrencyProblem = checkConcurrencyArgs(parsed.options);
   if (concurrencyProblem !== undefined) return usageError(concurrencyProblem);
+  if (parsed.options.once === true && parsed.options.concurrency === 'processes') {
+    return usageError(
+      '--once does not apply to --concurrency processes: the workers serve the connections, not this process',
+    );
+  }
   let concurrency: ConcurrencyModel;
   try {
     concurrency = createConcurrency(parsed.options, {
@@ -171,6 +178,9 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
     parsed.options,
   );
 
+  if (parsed.options.once === true && server.handleOne === undefined) {
+    return usageError(`--once does not apply to ${program.name}: its server cannot serve a single connection`);
+  }
   // Listen for signals before binding so one that arrives while binding is not lost.
   const stop = waitForStop(io);
   let url: string;
@@ -185,7 +195,10 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
   // speaks for the shared listener, so scripts still read exactly one line.
   if (io.clusterWorker !== true) io.stdout.write(`listening ${url}\n`);
 
-  const reason = await stop.first;
+  // Claimed in the same tick listen() resolved in, before any connection can be accepted.
+  const handledOne =
+    parsed.options.once === true ? server.handleOne?.().then(() => 'served one connection' as const) : undefined;
+  const reason = await (handledOne === undefined ? stop.first : Promise.race([stop.first, handledOne]));
   log(`${program.name}: ${reason === 'disconnect' ? 'parent process went away' : reason}, shutting down`);
   void stop.second.then((again) => {
     log(`${program.name}: ${again} again, closing without draining`);

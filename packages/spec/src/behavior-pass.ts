@@ -156,6 +156,7 @@ export class BehaviorPass {
       greeting = this.#values.composed(entries.greeting, ['behavior', 'greeting'], null, messages, 'greeting', session);
       if (greeting === null) ok = false;
     }
+    const closeAfterGreeting = isRecord(entries.greeting) && entries.greeting.close === true;
     const idleTimeoutMs = typeof entries.idleTimeoutMs === 'number' ? entries.idleTimeoutMs : null;
     let errors: ErrorsIR | null = null;
     if (entries.errors !== undefined) {
@@ -226,7 +227,9 @@ export class BehaviorPass {
       if (ir === null) continue;
       onMessage.push(ir ?? { kind: 'handler', message: message.name, replies: [] });
     }
-    return ok ? { greeting, idleTimeoutMs, onMessage, errors, session: [...session.values()] } : null;
+    return ok
+      ? { greeting, closeAfterGreeting, idleTimeoutMs, onMessage, errors, session: [...session.values()] }
+      : null;
   }
 
   #errors(raw: unknown, messages: Map<string, MessageInfo | null>): ErrorsIR | null {

@@ -7,7 +7,7 @@
  *
  * Bump IR_VERSION whenever a generator would have to change to keep working.
  */
-export const IR_VERSION = 5 as const;
+export const IR_VERSION = 6 as const;
 
 export type Endian = 'big' | 'little';
 export type Direction = 'client' | 'server' | 'both';
@@ -485,6 +485,8 @@ export type LinePartIR =
 export interface BehaviorIR {
   /** Sent to every client right after it connects. */
   readonly greeting: ComposedMessageIR | null;
+  /** The server closes each connection once its greeting is sent (spec `greeting.close`). */
+  readonly closeAfterGreeting: boolean;
   /** Close a connection that has sent nothing for this long; null = never. */
   readonly idleTimeoutMs: number | null;
   /** One entry per message the server can receive, in message declaration order (stream chunks and ends excluded: they go to their stream). */

@@ -626,9 +626,25 @@ const Errors = Type.Object(
   { additionalProperties: false, description: 'How the server reports errors to its peer.' },
 );
 
+const Greeting = Type.Object(
+  {
+    message: Type.String({ description: 'Name of the message sent right after a client connects.' }),
+    values: Type.Optional(
+      Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), ValueLiteral, fieldMapOptions('A value per field.')),
+    ),
+    close: Type.Optional(
+      Type.Boolean({
+        description:
+          "Close the connection once the greeting is sent, as the tutorials' greeting server's handle() returns; default false: keep serving.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const Behavior = Type.Object(
   {
-    greeting: Type.Optional(ComposedMessage),
+    greeting: Type.Optional(Greeting),
     errors: Type.Optional(Errors),
     idleTimeoutMs: Type.Optional(
       Type.Integer({ minimum: 1, maximum: MAX_SIZE, description: 'Close connections idle this long.' }),

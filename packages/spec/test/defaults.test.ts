@@ -273,6 +273,7 @@ describe('behavior defaults and values', () => {
     );
     expect(ir.behavior).toEqual({
       greeting: null,
+      closeAfterGreeting: false,
       idleTimeoutMs: 30000,
       errors: null,
       session: [],
@@ -282,6 +283,18 @@ describe('behavior defaults and values', () => {
         { kind: 'handler', message: 'Ping', replies: [] },
       ],
     });
+  });
+
+  it("greeting close: true closes each connection once the greeting is sent (the tutorials' greeting server)", () => {
+    const ir = compileValid(
+      binarySpec({
+        header: '  type: { type: u8, discriminator: true }',
+        messages: '  Welcome: { code: 1, from: server, fields: { text: string } }',
+        behavior: ['  greeting:', '    message: Welcome', '    values: { text: hi }', '    close: true'].join('\n'),
+      }),
+    );
+    expect(ir.behavior.closeAfterGreeting).toBe(true);
+    expect(ir.behavior.greeting?.message).toBe('Welcome');
   });
 
   it('turns greeting and reply values into literals, $now, $request fields and $$ escapes', () => {
@@ -313,6 +326,7 @@ describe('behavior defaults and values', () => {
         { field: 'ratio', value: { kind: 'literal', value: 0.5 } },
       ],
     });
+    expect(ir.behavior.closeAfterGreeting).toBe(false);
     expect(ir.behavior.onMessage).toEqual([
       {
         kind: 'reply',

@@ -1,0 +1,1 @@
+export { collectGreeting, GREETING_DEFAULT_PORT, greetingClientProgram, greetingServerProgram } from './programs.js';
