@@ -521,6 +521,53 @@ describe('a server killed mid-upload', () => {
   }, 120_000);
 });
 
+describe('a server killed mid-download', () => {
+  it('the client fails, keeps only its partial file, and a rerun against the next server resumes from it', async () => {
+    const size = 32 * 1024 * 1024;
+    const data = randomBytes(size);
+    await writeFile(join(root, 'big.bin'), data);
+    const target = join(work, 'big.bin');
+    const partial = join(work, '.big.bin.part');
+    const slow = await startServer({
+      cwd,
+      script: 'test/fixtures/slow-disk-server.ts',
+      args: [root, join(dir, 'slow.sock')],
+    });
+    const get = (address: ListeningAddress) =>
+      startProgram({ cwd, script: CLIENT, args: [...endpointArgs(address), 'get', 'big.bin', target] });
+
+    const first = get(slow.address);
+    await expect
+      .poll(async () => (await stat(partial).catch(() => ({ size: 0 }))).size, { timeout: 30_000, interval: 10 })
+      .toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    slow.program.child.kill('SIGKILL');
+    expect((await slow.program.exited).signal).toBe('SIGKILL');
+    expect((await first.exited).code).toBe(1);
+    expect(first.stderr.join('\n')).not.toMatch(/\n\s+at /);
+    await expect(stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readdir(work)).toEqual(['.big.bin.part']);
+    const held = (await stat(partial)).size;
+    expect(held).toBeLessThan(size);
+
+    const { address } = await startServer({
+      cwd,
+      script: 'src/server.ts',
+      args: ['--root', root, '--unix', join(dir, 'next.sock')],
+    });
+    const rerun = get(address);
+    expect(await rerun.exited).toEqual({ code: 0, signal: null });
+    const match = /^get \S+big\.bin: (\d+) bytes \((\d+) sent\) .* resumed at (\d+)$/.exec(rerun.stdout[0] ?? '');
+    expect(match, rerun.stdout.join('\n')).not.toBeNull();
+    const [total, sent, resumedAt] = (match ?? []).slice(1).map(Number) as [number, number, number];
+    expect(total).toBe(size);
+    expect(resumedAt).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(resumedAt).toBeLessThanOrEqual(held);
+    expect(sent).toBe(size - resumedAt);
+    expect(await fileSha256Hex(target)).toBe(sha256Hex(data));
+    expect(await readdir(work)).toEqual(['big.bin']);
+  }, 120_000);
+});
+
 describe('a client killed mid-download', () => {
   it('leaves nothing under the final name, only its partial file, and a rerun resumes from it', async () => {
     const store = new WatchedStore(await FileStore.open(root));
