@@ -246,8 +246,19 @@ class DatagramDecoder extends PoisonableDecoder {
  *   checked) size, and later chunks are copied straight into it, so a frame
  *   spanning chunks is copied once and no chunk list is kept for it.
  */
+/**
+ * The first buffer of a frame that runs past its chunk holds at least this
+ * much, and at least twice what has arrived; it doubles as more comes, up to
+ * the frame's size. So a peer that announces a large frame and sends a few
+ * bytes costs a few KiB, not the frame (1,000 peers announcing 16 MiB each
+ * would otherwise take 16 GB at once), for about one extra copy of the frame.
+ */
+const FIRST_FRAME_BUFFER_BYTES = 16 * 1024;
+
 abstract class SizedFrameDecoder extends PoisonableDecoder {
+  /** The unfinished frame's buffer: its first `filled` bytes are in, and it grows to `heldFrameSize`. */
   protected frame: Uint8Array | null = null;
+  protected heldFrameSize = 0;
   protected filled = 0;
 
   /** Starts a frame of `size` bytes with chunk[from..]; delivers it if complete, else keeps it. Returns bytes used. */
@@ -257,9 +268,8 @@ abstract class SizedFrameDecoder extends PoisonableDecoder {
       onFrame(chunk.subarray(from, from + size));
       return size;
     }
-    const frame = new Uint8Array(size);
+    const frame = this.openFrame(size, available);
     frame.set(from === 0 ? chunk : chunk.subarray(from));
-    this.frame = frame;
     this.filled = available;
     return available;
   }
@@ -277,27 +287,38 @@ abstract class SizedFrameDecoder extends PoisonableDecoder {
       onFrame(frame);
       return size - before;
     }
-    const frame = new Uint8Array(size);
+    const frame = this.openFrame(size, before + chunk.length);
     held.copyFront(frame, before + chunk.length, chunk, 0);
     held.clear();
-    this.frame = frame;
     this.filled = before + chunk.length;
     return -1;
   }
 
   /** Adds chunk's first bytes to the held frame; delivers it when full. Returns bytes used. */
   protected continueFrame(frame: Uint8Array, chunk: Uint8Array, onFrame: OnFrame): number {
-    const need = frame.length - this.filled;
-    if (chunk.length < need) {
-      frame.set(chunk, this.filled);
-      this.filled += chunk.length;
-      return chunk.length;
+    const need = this.heldFrameSize - this.filled;
+    const take = Math.min(need, chunk.length);
+    let buffer = frame;
+    if (this.filled + take > buffer.length) {
+      buffer = new Uint8Array(Math.min(this.heldFrameSize, Math.max(buffer.length * 2, this.filled + take)));
+      buffer.set(frame.subarray(0, this.filled));
+      this.frame = buffer;
     }
-    frame.set(need === chunk.length ? chunk : chunk.subarray(0, need), this.filled);
+    buffer.set(take === chunk.length ? chunk : chunk.subarray(0, take), this.filled);
+    this.filled += take;
+    if (this.filled < this.heldFrameSize) return take;
+    // Growth stops at heldFrameSize, so a full buffer is exactly the frame.
     this.frame = null;
     this.filled = 0;
-    onFrame(frame);
-    return need;
+    onFrame(buffer);
+    return take;
+  }
+
+  private openFrame(size: number, arrived: number): Uint8Array {
+    const frame = new Uint8Array(Math.min(size, Math.max(FIRST_FRAME_BUFFER_BYTES, arrived * 2)));
+    this.frame = frame;
+    this.heldFrameSize = size;
+    return frame;
   }
 }
 
@@ -382,7 +403,7 @@ class LengthPrefixedDecoder extends SizedFrameDecoder {
   protected describeHeld(): string {
     return this.frame === null
       ? `length field at offset ${this.config.lengthOffset} not complete`
-      : `frame of ${this.frame.length} bytes`;
+      : `frame of ${this.heldFrameSize} bytes`;
   }
 }
 
@@ -454,7 +475,7 @@ class VarintLengthDecoder extends SizedFrameDecoder {
   protected describeHeld(): string {
     return this.frame === null
       ? `varint length field at offset ${this.config.lengthOffset} not complete`
-      : `frame of ${this.frame.length} bytes`;
+      : `frame of ${this.heldFrameSize} bytes`;
   }
 }
 

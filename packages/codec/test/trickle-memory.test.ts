@@ -65,3 +65,51 @@ describe('a frame trickled one byte per read', () => {
     expect(bytesHeldPerByte(u32, Uint8Array.of(0, 0x03, 0x0d, 0x41), bytes)).toBeLessThan(8);
   });
 });
+
+describe('a frame announced large and sent small', () => {
+  it('costs what arrived, not what its length field promised: 200 peers announcing 8 MiB hold a few MiB', () => {
+    const u32: FramingConfig = {
+      kind: 'length-prefixed',
+      lengthOffset: 0,
+      lengthBytes: 4,
+      lengthEndian: 'big',
+      lengthAdjustment: 0,
+      maxFrameBytes: 8 * 1024 * 1024,
+    };
+    // A u32 length of 8 MiB - 4 (the bytes after it), then 4 of them.
+    const announce = Uint8Array.of(0x00, 0x7f, 0xff, 0xfc, 0x61, 0x62, 0x63, 0x64);
+    const before = liveBytes();
+    const decoders = Array.from({ length: 200 }, () => {
+      const decoder = createFrameDecoder(u32);
+      decoder.push(announce.slice(), () => {
+        throw new Error('no frame is complete');
+      });
+      return decoder;
+    });
+    const held = liveBytes() - before;
+    expect(decoders.every((decoder) => decoder.bufferedBytes === 8)).toBe(true);
+    // Whole frames at header time would be 200 × 8 MiB = 1.6 GB; a first buffer of 16 KiB each is 3.2 MiB.
+    expect(held).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('still delivers the whole frame, byte for byte, when it arrives in many reads', () => {
+    const u16: FramingConfig = {
+      kind: 'length-prefixed',
+      lengthOffset: 0,
+      lengthBytes: 2,
+      lengthEndian: 'big',
+      lengthAdjustment: 0,
+      maxFrameBytes: 65_535,
+    };
+    const body = Uint8Array.from({ length: 60_000 }, (_, index) => (index * 7) % 251);
+    const decoder = createFrameDecoder(u16);
+    const frames: Uint8Array[] = [];
+    // 60,000 bytes after the u16 length: the frame is those 2 bytes and the body.
+    decoder.push(Uint8Array.of(0xea, 0x60), (frame) => frames.push(frame));
+    for (let at = 0; at < body.length; at += 1000) {
+      decoder.push(body.slice(at, at + 1000), (frame) => frames.push(frame.slice()));
+    }
+    expect(frames).toHaveLength(1);
+    expect(Buffer.from(frames[0]!).equals(Buffer.concat([Buffer.of(0xea, 0x60), body]))).toBe(true);
+  });
+});
