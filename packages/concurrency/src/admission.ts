@@ -4,8 +4,10 @@ import type { ReleaseConnection } from './types.js';
 interface Waiter {
   readonly resolve: (release: ReleaseConnection) => void;
   timer: NodeJS.Timeout | undefined;
-  /** False once it timed out: its entry stays in the queue and is skipped. */
+  /** False once it timed out or gave up: its entry stays in the queue and is skipped. */
   live: boolean;
+  /** Stops listening to the caller's AbortSignal. */
+  forget: () => void;
 }
 
 /**
@@ -32,7 +34,12 @@ export class Admission {
     return this.#admitted;
   }
 
-  admit(): Promise<ReleaseConnection> {
+  /**
+   * A slot, now or once one frees. `signal` aborting while the connection
+   * waits gives its place up (its peer left): the promise rejects and the
+   * queue does not count it any more.
+   */
+  admit(signal?: AbortSignal): Promise<ReleaseConnection> {
     const { maxConnections, overflow, maxQueued, queueTimeoutMs } = this.#limits;
     if (this.#admitted < maxConnections) {
       this.#admitted += 1;
@@ -51,25 +58,39 @@ export class Admission {
         ),
       );
     }
+    if (signal?.aborted === true) return Promise.reject(this.#gaveUp());
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, timer: undefined, live: true };
-      waiter.timer = setTimeout(() => {
+      const waiter: Waiter = { resolve, timer: undefined, live: true, forget: () => undefined };
+      const leave = (error: ConnectionLimitError): void => {
+        if (!waiter.live) return;
         waiter.live = false;
+        waiter.forget();
+        clearTimeout(waiter.timer);
         this.#queued -= 1;
-        // Drop the dead entries once they outnumber the live ones, so peers that keep timing out while no slot
-        // frees do not grow the queue without bound.
+        // Drop the dead entries once they outnumber the live ones, so peers that keep timing out or leaving
+        // while no slot frees do not grow the queue without bound.
         if (this.#waiting.length - this.#head > 2 * this.#queued + 64) {
           this.#waiting = this.#waiting.slice(this.#head).filter((entry) => entry.live);
           this.#head = 0;
         }
-        reject(
-          new ConnectionLimitError(
-            `${this.#model}: refused a connection after it waited ${queueTimeoutMs} ms for a slot: ${served} (queueTimeoutMs ${queueTimeoutMs})`,
+        reject(error);
+      };
+      waiter.timer = setTimeout(
+        () =>
+          leave(
+            new ConnectionLimitError(
+              `${this.#model}: refused a connection after it waited ${queueTimeoutMs} ms for a slot: ${served} (queueTimeoutMs ${queueTimeoutMs})`,
+            ),
           ),
-        );
-      }, queueTimeoutMs);
+        queueTimeoutMs,
+      );
       // A queued connection must not keep a stopping process alive.
       waiter.timer.unref();
+      if (signal !== undefined) {
+        const onAbort = (): void => leave(this.#gaveUp());
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.forget = () => signal.removeEventListener('abort', onAbort);
+      }
       this.#waiting.push(waiter);
       this.#queued += 1;
     });
@@ -86,9 +107,14 @@ export class Admission {
       }
       if (!waiter.live) continue;
       this.#queued -= 1;
+      waiter.forget();
       return waiter;
     }
     return undefined;
+  }
+
+  #gaveUp(): ConnectionLimitError {
+    return new ConnectionLimitError(`${this.#model}: a waiting connection gave up its place: its peer left`);
   }
 
   #makeRelease(): ReleaseConnection {

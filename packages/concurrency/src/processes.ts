@@ -47,7 +47,7 @@ export function processes(options: ProcessesOptions = {}): ConcurrencyModel {
   const runner = new InlineRunner();
   return {
     name: 'processes',
-    admit: () => admission.admit(),
+    admit: (signal) => admission.admit(signal),
     run: (task) => runner.run(task),
     close: () => runner.settle(),
     cluster: cluster.isPrimary ? new Supervisor(workers, options) : workerRole(),

@@ -80,7 +80,7 @@ export function threads(options: ThreadsOptions): ConcurrencyModel {
   const runner = new InlineRunner();
   return {
     name: 'threads',
-    admit: () => admission.admit(),
+    admit: (signal) => admission.admit(signal),
     run: (task) => runner.run(task),
     remote: pool,
     async close() {

@@ -37,9 +37,10 @@ export interface ConcurrencyModel {
   readonly name: ConcurrencyModelName;
   /**
    * Resolves when a newly accepted connection may start being served;
-   * rejects with a ConnectionLimitError when the model refuses it.
+   * rejects with a ConnectionLimitError when the model refuses it, or when
+   * `signal` aborts while it waits (its peer left: the place goes to the next).
    */
-  admit(): Promise<ReleaseConnection>;
+  admit(signal?: AbortSignal): Promise<ReleaseConnection>;
   /** Runs one handler call under this model and resolves with its result. */
   run<T>(task: () => T | Promise<T>): Promise<T>;
   /** Waits for running tasks and frees the model's resources. */

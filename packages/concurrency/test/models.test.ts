@@ -158,6 +158,26 @@ describe('the wait queue', () => {
     (await after)();
   });
 
+  it('a waiter whose signal aborts (its peer left) gives its place up: the queue has room and the slot skips it', async () => {
+    const model = serial({ maxQueued: 1 });
+    const held = await model.admit();
+    const left = new AbortController();
+    const leaving = model.admit(left.signal).catch((error: unknown) => error);
+    left.abort();
+    const error = await leaving;
+    expect(error).toBeInstanceOf(ConnectionLimitError);
+    expect((error as Error).message).toBe('serial: a waiting connection gave up its place: its peer left');
+    // With maxQueued 1 this would be refused if the one who left still held the place.
+    const next = model.admit(new AbortController().signal);
+    held();
+    (await next)();
+    const aborted = new AbortController();
+    aborted.abort();
+    // A free slot is taken at once, whatever the signal: only a wait can be given up.
+    const free = await model.admit(aborted.signal);
+    free();
+  });
+
   it('admits the next live waiter after 300 that timed out while no slot freed', async () => {
     const model = eventLoop({ maxConnections: 1, maxQueued: 1, queueTimeoutMs: 1 });
     const held = await model.admit();

@@ -93,6 +93,10 @@ export class ServedConnection<Incoming> implements Connection {
   /** When the last frame was complete (or the connection opened): a partial frame is timed from here. */
   #lastFrameAt = Date.now();
   #lingerTimer: NodeJS.Timeout | null = null;
+  /** Aborted when the peer leaves while the connection waits for a slot, so the place goes to the next. */
+  readonly #leftWhileWaiting = new AbortController();
+  /** Bytes read while waiting for a slot; reading stops at one frame's worth (the rest stays in the kernel). */
+  #readWhileWaiting = 0;
   #resolveFinished!: () => void;
   #closeListeners: Array<() => void> = [];
 
@@ -108,7 +112,8 @@ export class ServedConnection<Incoming> implements Connection {
     this.finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
-    // Nothing is read until the connection is admitted and greeted.
+    // While it waits for a slot it reads at most one frame's worth, only to
+    // notice a peer that leaves; nothing is handled until it is admitted and greeted.
     this.#setPaused(true);
     channel.onData((chunk) => this.#onData(chunk));
     channel.onDrain(() => this.#onDrain());
@@ -154,6 +159,7 @@ export class ServedConnection<Incoming> implements Connection {
 
   close(): void {
     if (this.#phase === 'closing' || this.#phase === 'closed') return;
+    if (this.#phase === 'waiting') this.#leftWhileWaiting.abort();
     this.#phase = 'closing';
     // A closing connection is no longer anyone's peer: no broadcasts, not in any group.
     this.#host.peers.remove(this);
@@ -171,9 +177,15 @@ export class ServedConnection<Incoming> implements Connection {
   async start(): Promise<void> {
     const host = this.#host;
     let release: ReleaseConnection;
+    this.#updateFlow();
     try {
-      release = await host.model.admit();
+      release = await host.model.admit(this.#leftWhileWaiting.signal);
     } catch (error) {
+      if (this.#leftWhileWaiting.signal.aborted) {
+        // The peer left before its turn; there is no one to tell.
+        this.#channel.destroy();
+        return;
+      }
       this.#fail('admission failed', error);
       return;
     }
@@ -257,6 +269,7 @@ export class ServedConnection<Incoming> implements Connection {
     // After close we keep reading only to see the peer's end; its bytes are dropped.
     if (this.#phase === 'closing' || this.#phase === 'closed' || this.#inputError !== undefined) return;
     this.#lastInputAt = Date.now();
+    if (this.#phase === 'waiting') this.#readWhileWaiting += chunk.length;
     try {
       this.#decoder.push(chunk, this.#queueFrame);
     } catch (error) {
@@ -280,6 +293,8 @@ export class ServedConnection<Incoming> implements Connection {
       this.#updateFlow();
     } else if (this.#phase === 'open') {
       void this.#pump();
+    } else if (this.#phase === 'waiting') {
+      this.#updateFlow();
     }
   }
 
@@ -314,6 +329,16 @@ export class ServedConnection<Incoming> implements Connection {
   #onEnd(): void {
     this.#peerEnded = true;
     if (this.#phase === 'open') void this.#pump();
+    // A peer that ended its input before its turn, having sent no whole
+    // request and with no greeting to wait for, can never be answered: its
+    // place in the queue goes to the next connection.
+    if (
+      this.#phase === 'waiting' &&
+      this.#frames.length === this.#frameHead &&
+      this.#host.protocol.onConnect === undefined
+    ) {
+      this.#leftWhileWaiting.abort();
+    }
   }
 
   #onDrain(): void {
@@ -509,6 +534,10 @@ export class ServedConnection<Incoming> implements Connection {
     const phase = this.#phase;
     const wantRead =
       phase === 'closing' ||
+      (phase === 'waiting' &&
+        !this.#peerEnded &&
+        this.#inputError === undefined &&
+        this.#readWhileWaiting < this.#host.protocol.framing.maxFrameBytes) ||
       (phase === 'open' && !this.#backlogged && !this.#writeBlocked && this.#inputError === undefined);
     this.#setPaused(!wantRead);
   }
@@ -574,6 +603,7 @@ export class ServedConnection<Incoming> implements Connection {
   }
 
   async #onClose(error: Error | undefined): Promise<void> {
+    if (this.#phase === 'waiting') this.#leftWhileWaiting.abort();
     this.#phase = 'closed';
     this.#accountBuffered();
     this.#clearIdle();

@@ -182,6 +182,27 @@ describe('concurrency models', () => {
     expect(setups).toBe(2);
   });
 
+  it('a queued peer that leaves before its turn gives its place up (maxQueued 1 has room again), with no log line', async () => {
+    const log: string[] = [];
+    const { connect } = await startServer(lineProtocol(), {
+      concurrency: serial({ maxQueued: 1 }),
+      log: (line) => log.push(line),
+    });
+    const holder = await connect();
+    holder.send('echo first');
+    expect(await holder.nextLine()).toBe('first');
+    // Connects, waits, gives up: a FIN with no request, as a client that timed out sends.
+    const leaver = await connect();
+    leaver.socket.end();
+    await leaver.closed;
+    const next = await connect();
+    next.send('echo next');
+    holder.socket.end();
+    await holder.closed;
+    expect(await next.nextLine()).toBe('next');
+    expect(log).toEqual([]);
+  });
+
   it('serial() serves one connection at a time, in arrival order', async () => {
     const active = { now: 0, max: 0 };
     const order: number[] = [];
