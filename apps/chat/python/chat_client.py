@@ -11,6 +11,8 @@ language needs nothing from sockspec. The layout, as the spec declares it:
   Text    = u16 length + UTF-8 (at most 4000 bytes); Failed.text likewise
   at      = u64 big-endian unix milliseconds
   Reason  = u8 enum; arrays = u16 count, then the items
+  Rooms   = u32 total, then the rooms of this page (Room + u32 members each)
+  Members = Room, u32 total, then the nicks of this page
 
 Usage: chat_client.py '{"host": "127.0.0.1", "port": 5680, "nick": "py",
   "room": "general", "says": ["hello"], "said": 1}'
@@ -115,6 +117,7 @@ def decode(payload):
         message["text"] = reader.string(">H")
         (message["at"],) = reader.unpack(">Q")
     elif name == "Rooms":
+        (message["total"],) = reader.unpack(">I")
         (count,) = reader.unpack(">H")
         rooms = []
         for _ in range(count):
@@ -124,6 +127,7 @@ def decode(payload):
         message["rooms"] = rooms
     elif name == "Members":
         message["room"] = reader.string(">B")
+        (message["total"],) = reader.unpack(">I")
         (count,) = reader.unpack(">H")
         message["nicks"] = [reader.string(">B") for _ in range(count)]
     elif name == "Failed":

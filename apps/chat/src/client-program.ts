@@ -11,6 +11,7 @@ import { isSockspecError } from '@sockspec/errors';
 import { type ChatClient, createClient, type Failed, RemoteError } from '@sockspec/protocol-chat';
 import { type ChatCommand, ChatCommandError, helpLines, parseCommand } from './commands.js';
 import { checkString, NICK, ROOM } from './limits.js';
+import { listAllMembers, listAllRooms } from './paging.js';
 import { type ChatEvent, type RenderOptions, renderEvent, renderOptionsFor } from './render.js';
 import { CHAT_DEFAULT_PORT } from './server-program.js';
 
@@ -151,12 +152,12 @@ async function run(
         show({ type: 'whisper-sent', to: command.to, text: command.text });
         return undefined;
       case 'rooms':
-        show(await client.listRooms());
+        show(await listAllRooms(client));
         return undefined;
       case 'who': {
         const where = room(command.room);
         if (typeof where !== 'string') return where;
-        show(await client.listMembers({ room: where }));
+        show(await listAllMembers(client, where));
         return undefined;
       }
       case 'switch':

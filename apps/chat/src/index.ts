@@ -25,4 +25,6 @@ export {
   createChatServer,
   MAX_ROOM_MEMBERS,
   MAX_ROOMS,
+  MEMBERS_PAGE,
+  ROOMS_PAGE,
 } from './server-program.js';

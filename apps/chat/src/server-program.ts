@@ -11,8 +11,18 @@ import type { Connection, ProtocolServer, ServerOptions } from '@sockspec/server
 
 export const CHAT_DEFAULT_PORT = 5680;
 
-/** Members.nicks and Rooms.rooms hold at most these (the spec's maxCount), so no room or server may outgrow them. */
-export const MAX_ROOM_MEMBERS = 400;
+/**
+ * One Rooms or Members reply lists at most these (the spec's maxCount, what
+ * fits one 16 KiB frame); longer lists come a page at a time (`start`).
+ */
+export const ROOMS_PAGE = 200;
+export const MEMBERS_PAGE = 400;
+/**
+ * Members of one room: paging lifts the reply's bound, so this bounds the
+ * broadcast instead — one Say reaches at most 5,000 peers, and the message
+ * rate (20/s) caps what one sender can make the server send.
+ */
+export const MAX_ROOM_MEMBERS = 5000;
 export const MAX_ROOMS = 1000;
 /**
  * Rooms one connection may be in at once, IRC's usual CHANLIMIT. Without it
@@ -106,9 +116,13 @@ export function createChatHandlers(limits: ChatLimits = {}): ChatHandlers {
       target.send({ type: 'Whispered', from, text: message.text, at: new Date() });
       return { type: 'Ok' };
     },
-    onListRooms(_message, connection) {
-      const rooms = connection.groupNames().map((name) => ({ name, members: connection.members(name).length }));
-      return { type: 'Rooms', rooms };
+    onListRooms(message, connection) {
+      // groupNames() is sorted, so pages asked for one after another list every room once.
+      const names = connection.groupNames();
+      const rooms = names
+        .slice(message.start, message.start + ROOMS_PAGE)
+        .map((name) => ({ name, members: connection.members(name).length }));
+      return { type: 'Rooms', total: names.length, rooms };
     },
     onListMembers(message, connection) {
       const nicks = connection
@@ -116,7 +130,8 @@ export function createChatHandlers(limits: ChatLimits = {}): ChatHandlers {
         .flatMap((member) => (member.session.nick === undefined ? [] : [member.session.nick]))
         .sort();
       if (nicks.length === 0) return refuse('noSuchRoom', `no room #${message.room}: nobody is in it`);
-      return { type: 'Members', room: message.room, nicks };
+      const page = nicks.slice(message.start, message.start + MEMBERS_PAGE);
+      return { type: 'Members', room: message.room, total: nicks.length, nicks: page };
     },
     // The engine takes a closed connection out of its groups without a word;
     // the others are told it left each room, as if it had sent Leave.

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { compileSpec, type StringTypeIR } from '@sockspec/spec';
 import { describe, expect, it } from 'vitest';
 import { checkString, NICK, ROOM, type StringLimit, TEXT } from '../src/limits.js';
-import { MAX_ROOM_MEMBERS, MAX_ROOMS } from '../src/server-program.js';
+import { MEMBERS_PAGE, ROOMS_PAGE } from '../src/server-program.js';
 
 const specPath = new URL('../../../specs/chat.protocol.yaml', import.meta.url);
 
@@ -37,7 +37,7 @@ describe('the client-side limits', () => {
     if (type!.pattern !== null) expect(limit.pattern!.source).toBe(type!.pattern);
   });
 
-  it("keep rooms and the server within what Members and Rooms can list (the spec's maxCount)", async () => {
+  it("page Members and Rooms by what one reply can list (the spec's maxCount)", async () => {
     const ir = await compiled();
     const maxCount = (message: string, field: string): number | undefined => {
       const type = ir.messages
@@ -45,8 +45,8 @@ describe('the client-side limits', () => {
         ?.fields.find((entry) => entry.name === field)?.type;
       return type?.kind === 'array' ? type.maxCount : undefined;
     };
-    expect(MAX_ROOM_MEMBERS).toBe(maxCount('Members', 'nicks'));
-    expect(MAX_ROOMS).toBe(maxCount('Rooms', 'rooms'));
+    expect(MEMBERS_PAGE).toBe(maxCount('Members', 'nicks'));
+    expect(ROOMS_PAGE).toBe(maxCount('Rooms', 'rooms'));
   });
 
   it('explains what is wrong, in bytes as the wire counts them', () => {

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listAllMembers, listAllRooms } from '../src/paging.js';
+import { ROOMS_PAGE } from '../src/server-program.js';
 import { closeAll, Peer, refusal, startChatServer, type TestTransport } from './helpers.js';
 
 const sockets: Socket[] = [];
@@ -232,5 +234,38 @@ describe.each<TestTransport>(['tcp', 'unix'])('sockspec-chat-server over %s', (t
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
     await expect(busy.client.listRooms()).resolves.toMatchObject({ type: 'Rooms' });
+  });
+});
+
+describe('listings a page at a time (issue 13: 240 long room names made ListRooms answer internal)', () => {
+  it('lists 300 rooms of 64-byte names in pages of 200 that fit a frame, every room once, in name order', async () => {
+    const server = await startChatServer('tcp');
+    const names = Array.from({ length: 300 }, (_, index) => `${String(index).padStart(3, '0')}${'r'.repeat(61)}`);
+    // 20 rooms per connection is the per-connection limit, so 15 connections open them.
+    for (let peer = 0; peer < 15; peer++) {
+      const member = await Peer.connect(server);
+      for (const name of names.slice(peer * 20, peer * 20 + 20))
+        await member.client.join({ nick: `n${peer}`, room: name });
+    }
+    const asker = await Peer.connect(server);
+    const first = await asker.client.listRooms();
+    expect(first.total).toBe(300);
+    expect(first.rooms).toHaveLength(ROOMS_PAGE);
+    const last = await asker.client.listRooms({ start: 200 });
+    expect(last.rooms.map((room) => room.name)).toEqual(names.slice(200));
+    const all = await listAllRooms(asker.client);
+    expect(all.rooms.map((room) => room.name)).toEqual(names);
+    expect(all.rooms.every((room) => room.members === 1)).toBe(true);
+    expect(server.logged).toEqual([]);
+  });
+
+  it('lists a room of 450 members in pages, every nick once, sorted', async () => {
+    const server = await startChatServer('tcp');
+    const nicks = Array.from({ length: 450 }, (_, index) => `nick${String(index).padStart(3, '0')}`);
+    const peers = await Promise.all(nicks.map((nick) => Peer.join(server, nick, 'crowd')));
+    const first = await peers[0]!.client.listMembers({ room: 'crowd' });
+    expect({ total: first.total, listed: first.nicks.length }).toEqual({ total: 450, listed: 400 });
+    expect((await listAllMembers(peers[0]!.client, 'crowd')).nicks).toEqual(nicks);
+    expect((await peers[1]!.client.listMembers({ room: 'crowd', start: 1000 })).nicks).toEqual([]);
   });
 });

@@ -42,17 +42,12 @@ async function chatServer(options: Parameters<typeof chat.createServer>[1] = {})
         return chat.refuse('noSuchNick', `nobody is called ${message.to}`);
       },
       onListRooms(_message, connection) {
-        return {
-          type: 'Rooms',
-          rooms: connection.groupNames().map((name) => ({ name, members: connection.members(name).length })),
-        };
+        const rooms = connection.groupNames().map((name) => ({ name, members: connection.members(name).length }));
+        return { type: 'Rooms', total: rooms.length, rooms };
       },
       onListMembers(message, connection) {
-        return {
-          type: 'Members',
-          room: message.room,
-          nicks: connection.members(message.room).map((m) => m.session.nick ?? ''),
-        };
+        const nicks = connection.members(message.room).map((m) => m.session.nick ?? '');
+        return { type: 'Members', room: message.room, total: nicks.length, nicks };
       },
     },
     { log: (line) => log.push(line), ...options },

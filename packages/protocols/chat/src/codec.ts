@@ -407,36 +407,40 @@ export function encodeLeft(message: LeftFields): Uint8Array {
 /** Decodes a ListRooms from a whole frame, as the frame decoder delivers it. */
 export function decodeListRooms(frame: Uint8Array): ListRooms {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (frame.length < 9) throw fail.truncated({ message: 'ListRooms', field: 'type', needed: 9, offset: 0, frameBytes: frame.length });
+  if (frame.length < 13) throw fail.truncated({ message: 'ListRooms', field: 'type', needed: 13, offset: 0, frameBytes: frame.length });
   const code = view.getUint8(4);
   if (code !== 9) throw fail.unknownCode(code, 'type');
   const id = view.getUint32(5);
-  if (frame.length !== 9) throw fail.trailing({ message: 'ListRooms', consumed: 9, frameBytes: frame.length });
-  return { type: 'ListRooms', id };
+  const start = view.getUint32(9);
+  if (frame.length !== 13) throw fail.trailing({ message: 'ListRooms', consumed: 13, frameBytes: frame.length });
+  return { type: 'ListRooms', id, start };
 }
 
 /** Encodes a ListRooms as a whole frame, length field filled in. */
 export function encodeListRooms(message: ListRoomsFields): Uint8Array {
   if (!Number.isInteger(message.id) || message.id < 0 || message.id > 4294967295) throw fail.invalid({ message: 'ListRooms', field: 'id', expected: 'an integer from 0 to 4294967295', got: String(message.id) });
-  const size = 9;
+  if (!Number.isInteger((message.start ?? 0)) || (message.start ?? 0) < 0 || (message.start ?? 0) > 4294967295) throw fail.invalid({ message: 'ListRooms', field: 'start', expected: 'an integer from 0 to 4294967295', got: String((message.start ?? 0)) });
+  const size = 13;
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
   view.setUint32(0, size - 4);
   view.setUint8(4, 9);
   view.setUint32(5, message.id);
+  view.setUint32(9, (message.start ?? 0));
   return frame;
 }
 
 /** Decodes a Rooms from a whole frame, as the frame decoder delivers it. */
 export function decodeRooms(frame: Uint8Array): Rooms {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (frame.length < 11) throw fail.truncated({ message: 'Rooms', field: 'type', needed: 11, offset: 0, frameBytes: frame.length });
+  if (frame.length < 15) throw fail.truncated({ message: 'Rooms', field: 'type', needed: 15, offset: 0, frameBytes: frame.length });
   const code = view.getUint8(4);
   if (code !== 10) throw fail.unknownCode(code, 'type');
   const id = view.getUint32(5);
-  const roomsCount = view.getUint16(9);
-  if (roomsCount > 1000) throw fail.tooLarge({ message: 'Rooms', field: 'rooms', limit: 1000, actual: roomsCount, unit: 'elements' });
-  let offset = 11;
+  const total = view.getUint32(9);
+  const roomsCount = view.getUint16(13);
+  if (roomsCount > 200) throw fail.tooLarge({ message: 'Rooms', field: 'rooms', limit: 200, actual: roomsCount, unit: 'elements' });
+  let offset = 15;
   if (frame.length - offset < roomsCount * 5) throw fail.truncated({ message: 'Rooms', field: 'rooms', needed: roomsCount * 5, offset, frameBytes: frame.length });
   const rooms: RoomInfo[] = [];
   for (let roomsIndex = 0; roomsIndex < roomsCount; roomsIndex += 1) {
@@ -454,13 +458,14 @@ export function decodeRooms(frame: Uint8Array): Rooms {
     offset += 4;
   }
   if (frame.length !== offset) throw fail.trailing({ message: 'Rooms', consumed: offset, frameBytes: frame.length });
-  return { type: 'Rooms', id, rooms };
+  return { type: 'Rooms', id, total, rooms };
 }
 
 /** Encodes a Rooms as a whole frame, length field filled in. */
 export function encodeRooms(message: RoomsFields): Uint8Array {
   if (!Number.isInteger(message.id) || message.id < 0 || message.id > 4294967295) throw fail.invalid({ message: 'Rooms', field: 'id', expected: 'an integer from 0 to 4294967295', got: String(message.id) });
-  if (message.rooms.length > 1000) throw fail.tooLarge({ message: 'Rooms', field: 'rooms', limit: 1000, actual: message.rooms.length, unit: 'elements' });
+  if (!Number.isInteger(message.total) || message.total < 0 || message.total > 4294967295) throw fail.invalid({ message: 'Rooms', field: 'total', expected: 'an integer from 0 to 4294967295', got: String(message.total) });
+  if (message.rooms.length > 200) throw fail.tooLarge({ message: 'Rooms', field: 'rooms', limit: 200, actual: message.rooms.length, unit: 'elements' });
   let roomsBytes = 0;
   for (const roomsItem of message.rooms) {
     if (!ROOM_PATTERN.test(roomsItem.name)) throw fail.invalid({ message: 'Rooms', field: 'rooms[].name', expected: 'a match for /^[A-Za-z0-9_-]+$/', got: previewText(roomsItem.name) });
@@ -469,15 +474,16 @@ export function encodeRooms(message: RoomsFields): Uint8Array {
     if (!Number.isInteger(roomsItem.members) || roomsItem.members < 0 || roomsItem.members > 4294967295) throw fail.invalid({ message: 'Rooms', field: 'rooms[].members', expected: 'an integer from 0 to 4294967295', got: String(roomsItem.members) });
     roomsBytes += 5 + roomsItemNameLength;
   }
-  const size = 11 + roomsBytes;
+  const size = 15 + roomsBytes;
   if (size > 16384) throw new FrameTooLargeError({ limit: 16384, actual: size, atLeast: size, detail: 'encoding Rooms' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
   view.setUint32(0, size - 4);
   view.setUint8(4, 10);
   view.setUint32(5, message.id);
-  view.setUint16(9, message.rooms.length);
-  let offset = 11;
+  view.setUint32(9, message.total);
+  view.setUint16(13, message.rooms.length);
+  let offset = 15;
   for (const roomsItem of message.rooms) {
     const roomsItemNameLength = utf8Write(roomsItem.name, frame, offset + 1);
     view.setUint8(offset, roomsItemNameLength);
@@ -501,8 +507,10 @@ export function decodeListMembers(frame: Uint8Array): ListMembers {
   const room = utf8Decode(frame.subarray(10, 10 + roomLength), 'room');
   if (!ROOM_PATTERN.test(room)) throw fail.invalid({ message: 'ListMembers', field: 'room', expected: 'a match for /^[A-Za-z0-9_-]+$/', got: previewText(room) });
   let offset = 10 + roomLength;
-  if (frame.length !== offset) throw fail.trailing({ message: 'ListMembers', consumed: offset, frameBytes: frame.length });
-  return { type: 'ListMembers', id, room };
+  if (frame.length < offset + 4) throw fail.truncated({ message: 'ListMembers', field: 'start', needed: 4, offset: offset, frameBytes: frame.length });
+  const start = view.getUint32(offset);
+  if (frame.length !== offset + 4) throw fail.trailing({ message: 'ListMembers', consumed: offset + 4, frameBytes: frame.length });
+  return { type: 'ListMembers', id, room, start };
 }
 
 /** Encodes a ListMembers as a whole frame, length field filled in. */
@@ -511,7 +519,8 @@ export function encodeListMembers(message: ListMembersFields): Uint8Array {
   if (!ROOM_PATTERN.test(message.room)) throw fail.invalid({ message: 'ListMembers', field: 'room', expected: 'a match for /^[A-Za-z0-9_-]+$/', got: previewText(message.room) });
   const roomLength = utf8ByteLength(message.room);
   if (roomLength > 64) throw fail.tooLarge({ message: 'ListMembers', field: 'room', limit: 64, actual: roomLength });
-  const size = 10 + roomLength;
+  if (!Number.isInteger((message.start ?? 0)) || (message.start ?? 0) < 0 || (message.start ?? 0) > 4294967295) throw fail.invalid({ message: 'ListMembers', field: 'start', expected: 'an integer from 0 to 4294967295', got: String((message.start ?? 0)) });
+  const size = 14 + roomLength;
   if (size > 16384) throw new FrameTooLargeError({ limit: 16384, actual: size, atLeast: size, detail: 'encoding ListMembers' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -520,6 +529,8 @@ export function encodeListMembers(message: ListMembersFields): Uint8Array {
   view.setUint32(5, message.id);
   view.setUint8(9, roomLength);
   utf8Write(message.room, frame, 10);
+  let offset = 10 + roomLength;
+  view.setUint32(offset, (message.start ?? 0));
   return frame;
 }
 
@@ -536,10 +547,11 @@ export function decodeMembers(frame: Uint8Array): Members {
   const room = utf8Decode(frame.subarray(10, 10 + roomLength), 'room');
   if (!ROOM_PATTERN.test(room)) throw fail.invalid({ message: 'Members', field: 'room', expected: 'a match for /^[A-Za-z0-9_-]+$/', got: previewText(room) });
   let offset = 10 + roomLength;
-  if (frame.length < offset + 2) throw fail.truncated({ message: 'Members', field: 'nicks', needed: 2, offset: offset, frameBytes: frame.length });
-  const nicksCount = view.getUint16(offset);
+  if (frame.length < offset + 6) throw fail.truncated({ message: 'Members', field: 'total', needed: 6, offset: offset, frameBytes: frame.length });
+  const total = view.getUint32(offset);
+  const nicksCount = view.getUint16(offset + 4);
   if (nicksCount > 400) throw fail.tooLarge({ message: 'Members', field: 'nicks', limit: 400, actual: nicksCount, unit: 'elements' });
-  offset += 2;
+  offset += 6;
   if (frame.length - offset < nicksCount) throw fail.truncated({ message: 'Members', field: 'nicks', needed: nicksCount, offset, frameBytes: frame.length });
   const nicks: Nick[] = [];
   for (let nicksIndex = 0; nicksIndex < nicksCount; nicksIndex += 1) {
@@ -553,7 +565,7 @@ export function decodeMembers(frame: Uint8Array): Members {
     nicks.push(nicksItem);
   }
   if (frame.length !== offset) throw fail.trailing({ message: 'Members', consumed: offset, frameBytes: frame.length });
-  return { type: 'Members', id, room, nicks };
+  return { type: 'Members', id, room, total, nicks };
 }
 
 /** Encodes a Members as a whole frame, length field filled in. */
@@ -562,6 +574,7 @@ export function encodeMembers(message: MembersFields): Uint8Array {
   if (!ROOM_PATTERN.test(message.room)) throw fail.invalid({ message: 'Members', field: 'room', expected: 'a match for /^[A-Za-z0-9_-]+$/', got: previewText(message.room) });
   const roomLength = utf8ByteLength(message.room);
   if (roomLength > 64) throw fail.tooLarge({ message: 'Members', field: 'room', limit: 64, actual: roomLength });
+  if (!Number.isInteger(message.total) || message.total < 0 || message.total > 4294967295) throw fail.invalid({ message: 'Members', field: 'total', expected: 'an integer from 0 to 4294967295', got: String(message.total) });
   if (message.nicks.length > 400) throw fail.tooLarge({ message: 'Members', field: 'nicks', limit: 400, actual: message.nicks.length, unit: 'elements' });
   let nicksBytes = 0;
   for (const nicksItem of message.nicks) {
@@ -570,7 +583,7 @@ export function encodeMembers(message: MembersFields): Uint8Array {
     if (nicksItemLength > 32) throw fail.tooLarge({ message: 'Members', field: 'nicks[]', limit: 32, actual: nicksItemLength });
     nicksBytes += 1 + nicksItemLength;
   }
-  const size = 12 + roomLength + nicksBytes;
+  const size = 16 + roomLength + nicksBytes;
   if (size > 16384) throw new FrameTooLargeError({ limit: 16384, actual: size, atLeast: size, detail: 'encoding Members' });
   const frame = new Uint8Array(size);
   const view = new DataView(frame.buffer);
@@ -580,8 +593,9 @@ export function encodeMembers(message: MembersFields): Uint8Array {
   view.setUint8(9, roomLength);
   utf8Write(message.room, frame, 10);
   let offset = 10 + roomLength;
-  view.setUint16(offset, message.nicks.length);
-  offset += 2;
+  view.setUint32(offset, message.total);
+  view.setUint16(offset + 4, message.nicks.length);
+  offset += 6;
   for (const nicksItem of message.nicks) {
     const nicksItemLength = utf8Write(nicksItem, frame, offset + 1);
     view.setUint8(offset, nicksItemLength);
@@ -653,7 +667,7 @@ export function encodeFailed(message: FailedFields): Uint8Array {
 }
 
 /** Encodes any message a client sends as a whole frame. */
-export function encodeClientMessage(message: ClientMessage): Uint8Array {
+export function encodeClientMessage(message: (JoinFields & { readonly type: 'Join' }) | (SayFields & { readonly type: 'Say' }) | (WhisperFields & { readonly type: 'Whisper' }) | (LeaveFields & { readonly type: 'Leave' }) | (ListRoomsFields & { readonly type: 'ListRooms' }) | (ListMembersFields & { readonly type: 'ListMembers' })): Uint8Array {
   switch (message.type) {
     case 'Join':
       return encodeJoin(message);

@@ -152,14 +152,16 @@ export interface Left extends LeftFields {
 export interface ListRoomsFields {
   /** Pairs a reply with its request; 0 on messages that answer none. */
   readonly id: number;
+  /** Index of the first room to list (0: the first page). */
+  readonly start?: number;
 }
 
 /**
- * Asks which rooms exist.
+ * Asks which rooms exist, one page at a time, in name order.
  *
  * Sent by: client.
  */
-export interface ListRooms extends ListRoomsFields {
+export interface ListRooms extends Required<ListRoomsFields> {
   readonly type: 'ListRooms';
 }
 
@@ -167,11 +169,13 @@ export interface ListRooms extends ListRoomsFields {
 export interface RoomsFields {
   /** Pairs a reply with its request; 0 on messages that answer none. */
   readonly id: number;
+  /** How many rooms there are; ask again from start + rooms listed while that is fewer. */
+  readonly total: number;
   readonly rooms: readonly RoomInfo[];
 }
 
 /**
- * Every room with at least one member.
+ * A page of the rooms with at least one member, in name order, from the start asked for.
  *
  * Sent by: server.
  */
@@ -184,14 +188,16 @@ export interface ListMembersFields {
   /** Pairs a reply with its request; 0 on messages that answer none. */
   readonly id: number;
   readonly room: Room;
+  /** Index of the first nick to list (0: the first page). */
+  readonly start?: number;
 }
 
 /**
- * Asks who is in a room.
+ * Asks who is in a room, one page at a time, in nick order.
  *
  * Sent by: client.
  */
-export interface ListMembers extends ListMembersFields {
+export interface ListMembers extends Required<ListMembersFields> {
   readonly type: 'ListMembers';
 }
 
@@ -200,11 +206,13 @@ export interface MembersFields {
   /** Pairs a reply with its request; 0 on messages that answer none. */
   readonly id: number;
   readonly room: Room;
+  /** How many members the room has; ask again from start + nicks listed while that is fewer. */
+  readonly total: number;
   readonly nicks: readonly Nick[];
 }
 
 /**
- * The nicks in a room.
+ * A page of the nicks in a room, in order, from the start asked for.
  *
  * Sent by: server.
  */
