@@ -78,8 +78,8 @@ describe('parseChatFanoutArgs', () => {
       rounds: 4,
       warmupRounds: 0,
     });
-    expect(parseChatFanoutArgs(['--clients', '401'])).toBe(
-      "--clients: expected a whole number from 1 to 400, got '401'",
+    expect(parseChatFanoutArgs(['--clients', '5001'])).toBe(
+      "--clients: expected a whole number from 1 to 5000, got '5001'",
     );
     expect(parseChatFanoutArgs(['--rounds'])).toBe("--rounds: expected a whole number from 1 to 10000, got ''");
     expect(parseChatFanoutArgs(['--seconds', '1'])).toMatch(/^unknown option '--seconds'/);
@@ -117,6 +117,6 @@ describe('pnpm bench chat-fanout', () => {
     const result = await runProgram({ cwd, script: 'src/main.ts', args: ['chat-fanout', '--clients', '0'] });
     expect(result.code).toBe(2);
     expect(result.stdout).toEqual([]);
-    expect(result.stderr[0]).toBe("bench chat-fanout: --clients: expected a whole number from 1 to 400, got '0'");
+    expect(result.stderr[0]).toBe("bench chat-fanout: --clients: expected a whole number from 1 to 5000, got '0'");
   });
 });
