@@ -3,9 +3,9 @@
  * `pnpm bench echo [--seconds N] [--connections N]`: the generated echo
  * server against a hand-written node:net echo, on loopback, in one run.
  * `pnpm bench cpu ...`, `pnpm bench chat-fanout ...`,
- * `pnpm bench file-transfer ...`, `pnpm bench codec ...` and
- * `pnpm bench pipeline ...` are in cpu.ts, chat-fanout.ts, file-transfer.ts,
- * codec.ts and pipeline.ts.
+ * `pnpm bench file-transfer ...`, `pnpm bench codec ...`,
+ * `pnpm bench pipeline ...` and `pnpm bench memory ...` are in cpu.ts,
+ * chat-fanout.ts, file-transfer.ts, codec.ts, pipeline.ts and memory.ts.
  */
 import { fileURLToPath } from 'node:url';
 import { runChatFanoutBench } from './chat-fanout.js';
@@ -14,6 +14,7 @@ import { runCodecBench } from './codec.js';
 import { runCpuBench } from './cpu.js';
 import { runFileTransferBench } from './file-transfer.js';
 import { type PingPongResult, pingPong } from './load.js';
+import { runMemoryBench } from './memory.js';
 import { parseBenchArgs } from './options.js';
 import { runPipelineBench } from './pipeline.js';
 import { formatTable } from './report.js';
@@ -44,6 +45,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'chat-fanout') return runChatFanoutBench(process.argv.slice(3));
   if (process.argv[2] === 'file-transfer') return runFileTransferBench(process.argv.slice(3));
   if (process.argv[2] === 'pipeline') return runPipelineBench(process.argv.slice(3));
+  if (process.argv[2] === 'memory') return runMemoryBench(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
   if (typeof options === 'number') return options;
   const servers = await Promise.all(SERVER_KINDS.map(startServer));

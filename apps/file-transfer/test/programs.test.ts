@@ -437,6 +437,26 @@ describe('get resumes from the partial file next to the target', () => {
   });
 });
 
+/** The figures of a client's `put`/`get` summary line: total bytes, bytes sent, where it resumed. */
+function resumeFigures(
+  stdout: readonly string[],
+  verb: 'put' | 'get',
+): { total: number; sent: number; resumedAt: number } {
+  const match = new RegExp(`^${verb} \\S*big\\.bin: (\\d+) bytes \\((\\d+) sent\\) .* resumed at (\\d+)$`).exec(
+    stdout[0] ?? '',
+  );
+  expect(match, stdout.join('\n')).not.toBeNull();
+  const [total, sent, resumedAt] = (match ?? []).slice(1).map(Number) as [number, number, number];
+  return { total, sent, resumedAt };
+}
+
+/** Waits until the partial file at `path` holds at least `bytes`. */
+async function untilHolds(path: string, bytes: number): Promise<void> {
+  await expect
+    .poll(async () => (await stat(path).catch(() => ({ size: 0 }))).size, { timeout: 30_000, interval: 10 })
+    .toBeGreaterThanOrEqual(bytes);
+}
+
 describe('a client killed mid-upload', () => {
   it('leaves nothing under the final name, and a rerun resumes instead of restarting', async () => {
     const store = new WatchedStore(await FileStore.open(root));
@@ -463,9 +483,7 @@ describe('a client killed mid-upload', () => {
     store.throttleMs = 0;
     const rerun = await runProgram({ cwd, script: CLIENT, args, timeoutMs: 60_000 });
     expect({ code: rerun.code, stderr: rerun.stderr }).toEqual({ code: 0, stderr: [] });
-    const match = /^put big\.bin: (\d+) bytes \((\d+) sent\) .* resumed at (\d+)$/.exec(rerun.stdout[0] ?? '');
-    expect(match, rerun.stdout.join('\n')).not.toBeNull();
-    const [, total, sent, resumedAt] = (match ?? []).map(Number);
+    const { total, sent, resumedAt } = resumeFigures(rerun.stdout, 'put');
     expect(total).toBe(size);
     expect(resumedAt).toBe(held);
     expect(resumedAt).toBeGreaterThan(0);
@@ -492,9 +510,7 @@ describe('a server killed mid-upload', () => {
       startProgram({ cwd, script: CLIENT, args: [...endpointArgs(address), 'put', join(work, 'big.bin'), 'big.bin'] });
 
     const first = put(slow.address);
-    await expect
-      .poll(async () => (await stat(partial).catch(() => ({ size: 0 }))).size, { timeout: 30_000, interval: 10 })
-      .toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    await untilHolds(partial, 4 * 1024 * 1024);
     slow.program.child.kill('SIGKILL');
     expect((await slow.program.exited).signal).toBe('SIGKILL');
     expect((await first.exited).code).not.toBe(0);
@@ -509,9 +525,7 @@ describe('a server killed mid-upload', () => {
     });
     const rerun = put(address);
     expect(await rerun.exited).toEqual({ code: 0, signal: null });
-    const match = /^put big\.bin: (\d+) bytes \((\d+) sent\) .* resumed at (\d+)$/.exec(rerun.stdout[0] ?? '');
-    expect(match, rerun.stdout.join('\n')).not.toBeNull();
-    const [total, sent, resumedAt] = (match ?? []).slice(1).map(Number) as [number, number, number];
+    const { total, sent, resumedAt } = resumeFigures(rerun.stdout, 'put');
     expect(total).toBe(size);
     expect(resumedAt).toBeGreaterThanOrEqual(4 * 1024 * 1024);
     expect(resumedAt).toBeLessThanOrEqual(held);
@@ -537,9 +551,7 @@ describe('a server killed mid-download', () => {
       startProgram({ cwd, script: CLIENT, args: [...endpointArgs(address), 'get', 'big.bin', target] });
 
     const first = get(slow.address);
-    await expect
-      .poll(async () => (await stat(partial).catch(() => ({ size: 0 }))).size, { timeout: 30_000, interval: 10 })
-      .toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    await untilHolds(partial, 4 * 1024 * 1024);
     slow.program.child.kill('SIGKILL');
     expect((await slow.program.exited).signal).toBe('SIGKILL');
     expect((await first.exited).code).toBe(1);
@@ -556,9 +568,7 @@ describe('a server killed mid-download', () => {
     });
     const rerun = get(address);
     expect(await rerun.exited).toEqual({ code: 0, signal: null });
-    const match = /^get \S+big\.bin: (\d+) bytes \((\d+) sent\) .* resumed at (\d+)$/.exec(rerun.stdout[0] ?? '');
-    expect(match, rerun.stdout.join('\n')).not.toBeNull();
-    const [total, sent, resumedAt] = (match ?? []).slice(1).map(Number) as [number, number, number];
+    const { total, sent, resumedAt } = resumeFigures(rerun.stdout, 'get');
     expect(total).toBe(size);
     expect(resumedAt).toBeGreaterThanOrEqual(4 * 1024 * 1024);
     expect(resumedAt).toBeLessThanOrEqual(held);
@@ -592,9 +602,7 @@ describe('a client killed mid-download', () => {
     store.throttleMs = 0;
     const rerun = await runProgram({ cwd, script: CLIENT, args, timeoutMs: 60_000 });
     expect({ code: rerun.code, stderr: rerun.stderr }).toEqual({ code: 0, stderr: [] });
-    const match = /^get \S+big\.bin: (\d+) bytes \((\d+) sent\) .* resumed at (\d+)$/.exec(rerun.stdout[0] ?? '');
-    expect(match, rerun.stdout.join('\n')).not.toBeNull();
-    const [, total, sent, resumedAt] = (match ?? []).map(Number);
+    const { total, sent, resumedAt } = resumeFigures(rerun.stdout, 'get');
     expect(total).toBe(size);
     expect(resumedAt).toBe(held);
     expect(sent).toBe(size - held);

@@ -11,7 +11,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ListeningAddress, runProgram, startServer, stopAllPrograms } from '@sockspec/app-kit/testing';
+import {
+  type ListeningAddress,
+  runProgram,
+  runPythonScript,
+  startServer,
+  stopAllPrograms,
+} from '@sockspec/app-kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const PYTHON_DIR = fileURLToPath(new URL('../python/', import.meta.url));
@@ -36,31 +42,10 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-interface PythonRun {
-  readonly code: number | null;
-  readonly stdout: string[];
-  readonly stderr: string;
-}
-
-/** Runs one of the tutorial clients to its end (killed after 20 s), stdin from `input`. */
-async function runPython(script: string, args: readonly string[], input = ''): Promise<PythonRun> {
-  const child = spawn('python3', [join(PYTHON_DIR, script), ...args], {
-    env: { ...process.env, ...UTC },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  child.stdin.end(input);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout: stdout.split('\n').filter((line) => line !== ''), stderr };
+/** Runs one of the tutorial clients to its end, stdin from `input`; stdout as its non-empty lines. */
+async function runPython(script: string, args: readonly string[], input = '') {
+  const run = await runPythonScript(join(PYTHON_DIR, script), args, { input, env: UTC });
+  return { ...run, stdout: run.stdout.split('\n').filter((line) => line !== '') };
 }
 
 /** Starts one of the tutorial servers; resolves with its port once it printed "listening <port>". */

@@ -190,14 +190,25 @@ export interface PythonClientResult {
 
 export const interopClientPath: string = fileURLToPath(new URL('../python/interop_client.py', import.meta.url));
 
-/** Runs the Python client (python3, socket module only) and parses the JSON it prints. */
-export async function runPythonClient(
-  request: PythonClientRequest,
-  env: Readonly<Record<string, string>> = {},
-): Promise<PythonClientResult> {
-  const child = spawn('python3', [interopClientPath, JSON.stringify(request)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export interface PythonRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a python3 script to its end (killed after `timeoutMs`), stdin from `input`, output collected. */
+export async function runPythonScript(
+  script: string,
+  args: readonly string[],
+  options: {
+    readonly input?: string;
+    readonly env?: Readonly<Record<string, string>>;
+    readonly timeoutMs?: number;
+  } = {},
+): Promise<PythonRun> {
+  const child = spawn('python3', [script, ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -207,9 +218,22 @@ export async function runPythonClient(
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), ((request.timeout ?? 5) + 5) * 1000);
+  child.stdin.end(options.input ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
   const [code] = (await once(child, 'close')) as [number | null];
   clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/** Runs the Python client (python3, socket module only) and parses the JSON it prints. */
+export async function runPythonClient(
+  request: PythonClientRequest,
+  env: Readonly<Record<string, string>> = {},
+): Promise<PythonClientResult> {
+  const { code, stdout, stderr } = await runPythonScript(interopClientPath, [JSON.stringify(request)], {
+    env,
+    timeoutMs: ((request.timeout ?? 5) + 5) * 1000,
+  });
   if (code !== 0) throw new Error(`interop_client.py exited with ${code}: ${stderr.trim()}`);
   return JSON.parse(stdout) as PythonClientResult;
 }

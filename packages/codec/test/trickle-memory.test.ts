@@ -38,6 +38,18 @@ function trickle(config: FramingConfig, header: Uint8Array, bytes: number) {
   return decoder;
 }
 
+/** Length-prefixed framing: a big-endian length of `lengthBytes` at offset 0 counting the bytes after it. */
+function bigEndianLength(lengthBytes: 2 | 4, maxFrameBytes: number): FramingConfig {
+  return {
+    kind: 'length-prefixed',
+    lengthOffset: 0,
+    lengthBytes,
+    lengthEndian: 'big',
+    lengthAdjustment: 0,
+    maxFrameBytes,
+  };
+}
+
 describe('a frame trickled one byte per read', () => {
   // Enough bytes that the few hundred KiB a heap measurement wobbles by is under 2 bytes per byte.
   const bytes = 200_000;
@@ -54,28 +66,14 @@ describe('a frame trickled one byte per read', () => {
   });
 
   it('holds a few bytes per byte in a length-prefixed decoder', () => {
-    const u32: FramingConfig = {
-      kind: 'length-prefixed',
-      lengthOffset: 0,
-      lengthBytes: 4,
-      lengthEndian: 'big',
-      lengthAdjustment: 0,
-      maxFrameBytes: 256 * 1024,
-    };
+    const u32 = bigEndianLength(4, 256 * 1024);
     expect(bytesHeldPerByte(u32, Uint8Array.of(0, 0x03, 0x0d, 0x41), bytes)).toBeLessThan(8);
   });
 });
 
 describe('a frame announced large and sent small', () => {
   it('costs what arrived, not what its length field promised: 200 peers announcing 8 MiB hold a few MiB', () => {
-    const u32: FramingConfig = {
-      kind: 'length-prefixed',
-      lengthOffset: 0,
-      lengthBytes: 4,
-      lengthEndian: 'big',
-      lengthAdjustment: 0,
-      maxFrameBytes: 8 * 1024 * 1024,
-    };
+    const u32 = bigEndianLength(4, 8 * 1024 * 1024);
     // A u32 length of 8 MiB - 4 (the bytes after it), then 4 of them.
     const announce = Uint8Array.of(0x00, 0x7f, 0xff, 0xfc, 0x61, 0x62, 0x63, 0x64);
     const before = liveBytes();
@@ -93,14 +91,7 @@ describe('a frame announced large and sent small', () => {
   });
 
   it('still delivers the whole frame, byte for byte, when it arrives in many reads', () => {
-    const u16: FramingConfig = {
-      kind: 'length-prefixed',
-      lengthOffset: 0,
-      lengthBytes: 2,
-      lengthEndian: 'big',
-      lengthAdjustment: 0,
-      maxFrameBytes: 65_535,
-    };
+    const u16 = bigEndianLength(2, 65_535);
     const body = Uint8Array.from({ length: 60_000 }, (_, index) => (index * 7) % 251);
     const decoder = createFrameDecoder(u16);
     const frames: Uint8Array[] = [];
