@@ -93,8 +93,12 @@ export class ServedConnection<Incoming> implements Connection {
   /** When the last frame was complete (or the connection opened): a partial frame is timed from here. */
   #lastFrameAt = Date.now();
   #lingerTimer: NodeJS.Timeout | null = null;
-  /** Aborted when the peer leaves while the connection waits for a slot, so the place goes to the next. */
-  readonly #leftWhileWaiting = new AbortController();
+  /**
+   * Aborted when the peer leaves while the connection waits for a slot, so
+   * the place goes to the next; dropped once admitted (an AbortController is
+   * about a kilobyte, and 10,000 idle connections need none).
+   */
+  #leftWhileWaiting: AbortController | null = new AbortController();
   /** Bytes read while waiting for a slot; reading stops at one frame's worth (the rest stays in the kernel). */
   #readWhileWaiting = 0;
   #resolveFinished!: () => void;
@@ -159,7 +163,7 @@ export class ServedConnection<Incoming> implements Connection {
 
   close(): void {
     if (this.#phase === 'closing' || this.#phase === 'closed') return;
-    if (this.#phase === 'waiting') this.#leftWhileWaiting.abort();
+    if (this.#phase === 'waiting') this.#leftWhileWaiting?.abort();
     this.#phase = 'closing';
     // A closing connection is no longer anyone's peer: no broadcasts, not in any group.
     this.#host.peers.remove(this);
@@ -179,9 +183,9 @@ export class ServedConnection<Incoming> implements Connection {
     let release: ReleaseConnection;
     this.#updateFlow();
     try {
-      release = await host.model.admit(this.#leftWhileWaiting.signal);
+      release = await host.model.admit(this.#leftWhileWaiting?.signal);
     } catch (error) {
-      if (this.#leftWhileWaiting.signal.aborted) {
+      if (this.#leftWhileWaiting?.signal.aborted === true) {
         // The peer left before its turn; there is no one to tell.
         this.#channel.destroy();
         return;
@@ -189,6 +193,7 @@ export class ServedConnection<Incoming> implements Connection {
       this.#fail('admission failed', error);
       return;
     }
+    this.#leftWhileWaiting = null;
     if (this.#phase !== 'waiting') {
       release();
       return;
@@ -337,7 +342,7 @@ export class ServedConnection<Incoming> implements Connection {
       this.#frames.length === this.#frameHead &&
       this.#host.protocol.onConnect === undefined
     ) {
-      this.#leftWhileWaiting.abort();
+      this.#leftWhileWaiting?.abort();
     }
   }
 
@@ -603,7 +608,7 @@ export class ServedConnection<Incoming> implements Connection {
   }
 
   async #onClose(error: Error | undefined): Promise<void> {
-    if (this.#phase === 'waiting') this.#leftWhileWaiting.abort();
+    if (this.#phase === 'waiting') this.#leftWhileWaiting?.abort();
     this.#phase = 'closed';
     this.#accountBuffered();
     this.#clearIdle();
