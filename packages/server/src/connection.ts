@@ -54,7 +54,8 @@ type Phase = 'waiting' | 'starting' | 'open' | 'closing' | 'closed';
 export class ServedConnection<Incoming> implements Connection {
   readonly id: number;
   readonly remote: PeerAddress;
-  readonly state = new Map<string, unknown>();
+  /** Made on first use: most connections of most protocols never keep state, and an empty Map is 150 bytes. */
+  #state: Map<string, unknown> | null = null;
   /** Resolves after the channel closed and the finish hook ran. */
   readonly finished: Promise<void>;
 
@@ -123,6 +124,11 @@ export class ServedConnection<Incoming> implements Connection {
     channel.onDrain(() => this.#onDrain());
     channel.onEnd(() => this.#onEnd());
     channel.onClose((error) => void this.#onClose(error));
+  }
+
+  get state(): Map<string, unknown> {
+    this.#state ??= new Map();
+    return this.#state;
   }
 
   get closed(): boolean {

@@ -85,10 +85,14 @@ export class SocketChannel implements ByteChannel {
   #closeEmitted = false;
   #paused = false;
 
-  readonly #dataListeners: ((chunk: Uint8Array) => void)[] = [];
-  readonly #drainListeners: (() => void)[] = [];
-  readonly #endListeners: (() => void)[] = [];
-  readonly #closeListeners: ((error?: Error) => void)[] = [];
+  // Each list is replaced by an exact-size copy when a listener is added: a
+  // pushed-to empty array reserves 17 slots (152 bytes), and with one
+  // listener each that was 600 of the 4,600 bytes an idle server connection
+  // cost (pnpm bench memory).
+  #dataListeners: readonly ((chunk: Uint8Array) => void)[] = [];
+  #drainListeners: readonly (() => void)[] = [];
+  #endListeners: readonly (() => void)[] = [];
+  #closeListeners: readonly ((error?: Error) => void)[] = [];
 
   constructor(socket: net.Socket, local: BoundAddress, remote: PeerAddress, settings: ChannelSettings) {
     this.#socket = socket;
@@ -184,7 +188,7 @@ export class SocketChannel implements ByteChannel {
   }
 
   onData(listener: (chunk: Uint8Array) => void): void {
-    this.#dataListeners.push(listener);
+    this.#dataListeners = withListener(this.#dataListeners, listener);
     if (this.#readingStarted) return;
     this.#readingStarted = true;
     this.#socket.on('data', this.#onSocketData);
@@ -195,16 +199,16 @@ export class SocketChannel implements ByteChannel {
   }
 
   onDrain(listener: () => void): void {
-    this.#drainListeners.push(listener);
+    this.#drainListeners = withListener(this.#drainListeners, listener);
   }
 
   onEnd(listener: () => void): void {
-    this.#endListeners.push(listener);
+    this.#endListeners = withListener(this.#endListeners, listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
     if (!this.#closeEmitted) {
-      this.#closeListeners.push(listener);
+      this.#closeListeners = withListener(this.#closeListeners, listener);
       return;
     }
     // Registered after the fact: still told, once, but never re-entrantly.
@@ -276,10 +280,21 @@ export class SocketChannel implements ByteChannel {
     this.#queue = [];
     this.#queuedBytes = 0;
     const error = this.#closeError;
-    const listeners = this.#closeListeners.splice(0);
+    const listeners = this.#closeListeners;
+    this.#closeListeners = [];
     for (const listener of listeners) {
       if (error === undefined) listener();
       else listener(error);
     }
   };
+}
+
+/**
+ * `listeners` plus `listener`, as a new array of exactly that size: an array
+ * literal is allocated to fit, while a spread or push into an empty array
+ * reserves 17 slots.
+ */
+function withListener<T>(listeners: readonly T[], listener: T): readonly T[] {
+  if (listeners.length === 0) return [listener];
+  return listeners.concat([listener]);
 }
