@@ -31,6 +31,15 @@ describe('reference specs', () => {
     expect(files.sort()).toEqual(referenceSpecs.map((n) => `${n}.ir.json`).sort());
   });
 
+  it('every shipped spec opens with the yaml-language-server $schema line, so an editor checks it as it is typed', () => {
+    const specs = readdirSync(`${workspace}specs`).filter((file) => file.endsWith('.protocol.yaml'));
+    expect(specs.length).toBeGreaterThanOrEqual(9);
+    for (const file of specs) {
+      const first = readFileSync(`${workspace}specs/${file}`, 'utf8').split('\n', 1)[0];
+      expect(first, file).toBe('# yaml-language-server: $schema=../packages/spec/schema/protocol.schema.json');
+    }
+  });
+
   it('IR is plain JSON data (round-trips unchanged)', async () => {
     for (const name of referenceSpecs) {
       const { ir } = await loadSpecFile(`${workspace}specs/${name}.protocol.yaml`);
