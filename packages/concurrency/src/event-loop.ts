@@ -28,6 +28,7 @@ function inlineModel(name: 'async' | 'serial', admission: Admission): Concurrenc
   const runner = new InlineRunner();
   return {
     name,
+    inline: true,
     admit: (signal) => admission.admit(signal),
     run: (task) => runner.run(task),
     close: () => runner.settle(),

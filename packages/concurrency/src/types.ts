@@ -43,6 +43,13 @@ export interface ConcurrencyModel {
   admit(signal?: AbortSignal): Promise<ReleaseConnection>;
   /** Runs one handler call under this model and resolves with its result. */
   run<T>(task: () => T | Promise<T>): Promise<T>;
+  /**
+   * True when run() only calls the task on the caller's event loop
+   * (`serial`, `async`): the engine may then call a handler itself and go
+   * through run() only for a result that is a promise, which spares a
+   * promise and a microtask per message for synchronous handlers.
+   */
+  readonly inline?: boolean;
   /** Waits for running tasks and frees the model's resources. */
   close(): Promise<void>;
   /**

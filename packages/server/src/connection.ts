@@ -406,7 +406,13 @@ export class ServedConnection<Incoming> implements Connection {
         }
         this.#dispatching = true;
         try {
-          await model.run(() => protocol.dispatch(message, this));
+          if (model.inline === true) {
+            // A synchronous handler's reply is sent before the next frame is looked at, with no await between.
+            const result = protocol.dispatch(message, this);
+            if (result !== undefined) await model.run(() => result);
+          } else {
+            await model.run(() => protocol.dispatch(message, this));
+          }
         } catch (error) {
           if (!this.#answerFailure(error, message)) {
             this.#fail('handler failed', error);
