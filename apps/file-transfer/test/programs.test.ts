@@ -450,6 +450,26 @@ function resumeFigures(
   return { total, sent, resumedAt };
 }
 
+/** The file-transfer server over a disk that takes 2 ms per chunk, in a process of its own a test can kill -9. */
+function startSlowServer() {
+  return startServer({ cwd, script: 'test/fixtures/slow-disk-server.ts', args: [root, join(dir, 'slow.sock')] });
+}
+
+/** The server that takes over after the slow one was killed, on the same root. */
+async function startNextServer(): Promise<ListeningAddress> {
+  return (await startServer({ cwd, script: 'src/server.ts', args: ['--root', root, '--unix', join(dir, 'next.sock')] }))
+    .address;
+}
+
+/** A rerun after the server died resumed from what reached the disk (at least 4 MiB, at most what was held). */
+function expectResumedFromDisk(stdout: readonly string[], verb: 'put' | 'get', size: number, held: number): void {
+  const { total, sent, resumedAt } = resumeFigures(stdout, verb);
+  expect(total).toBe(size);
+  expect(resumedAt).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+  expect(resumedAt).toBeLessThanOrEqual(held);
+  expect(sent).toBe(size - resumedAt);
+}
+
 /** Waits until the partial file at `path` holds at least `bytes`. */
 async function untilHolds(path: string, bytes: number): Promise<void> {
   await expect
@@ -501,11 +521,7 @@ describe('a server killed mid-upload', () => {
     const digest = sha256Hex(data);
     await writeFile(join(work, 'big.bin'), data);
     const partial = join(root, partialName('big.bin', Buffer.from(digest, 'hex')));
-    const slow = await startServer({
-      cwd,
-      script: 'test/fixtures/slow-disk-server.ts',
-      args: [root, join(dir, 'slow.sock')],
-    });
+    const slow = await startSlowServer();
     const put = (address: ListeningAddress) =>
       startProgram({ cwd, script: CLIENT, args: [...endpointArgs(address), 'put', join(work, 'big.bin'), 'big.bin'] });
 
@@ -518,18 +534,10 @@ describe('a server killed mid-upload', () => {
     const held = (await stat(partial)).size;
     expect(held).toBeLessThan(size);
 
-    const { address } = await startServer({
-      cwd,
-      script: 'src/server.ts',
-      args: ['--root', root, '--unix', join(dir, 'next.sock')],
-    });
+    const address = await startNextServer();
     const rerun = put(address);
     expect(await rerun.exited).toEqual({ code: 0, signal: null });
-    const { total, sent, resumedAt } = resumeFigures(rerun.stdout, 'put');
-    expect(total).toBe(size);
-    expect(resumedAt).toBeGreaterThanOrEqual(4 * 1024 * 1024);
-    expect(resumedAt).toBeLessThanOrEqual(held);
-    expect(sent).toBe(size - resumedAt);
+    expectResumedFromDisk(rerun.stdout, 'put', size, held);
     expect(await fileSha256Hex(join(root, 'big.bin'))).toBe(digest);
     expect(await readdir(root)).toEqual(['big.bin']);
   }, 120_000);
@@ -542,11 +550,7 @@ describe('a server killed mid-download', () => {
     await writeFile(join(root, 'big.bin'), data);
     const target = join(work, 'big.bin');
     const partial = join(work, '.big.bin.part');
-    const slow = await startServer({
-      cwd,
-      script: 'test/fixtures/slow-disk-server.ts',
-      args: [root, join(dir, 'slow.sock')],
-    });
+    const slow = await startSlowServer();
     const get = (address: ListeningAddress) =>
       startProgram({ cwd, script: CLIENT, args: [...endpointArgs(address), 'get', 'big.bin', target] });
 
@@ -561,18 +565,10 @@ describe('a server killed mid-download', () => {
     const held = (await stat(partial)).size;
     expect(held).toBeLessThan(size);
 
-    const { address } = await startServer({
-      cwd,
-      script: 'src/server.ts',
-      args: ['--root', root, '--unix', join(dir, 'next.sock')],
-    });
+    const address = await startNextServer();
     const rerun = get(address);
     expect(await rerun.exited).toEqual({ code: 0, signal: null });
-    const { total, sent, resumedAt } = resumeFigures(rerun.stdout, 'get');
-    expect(total).toBe(size);
-    expect(resumedAt).toBeGreaterThanOrEqual(4 * 1024 * 1024);
-    expect(resumedAt).toBeLessThanOrEqual(held);
-    expect(sent).toBe(size - resumedAt);
+    expectResumedFromDisk(rerun.stdout, 'get', size, held);
     expect(await fileSha256Hex(target)).toBe(sha256Hex(data));
     expect(await readdir(work)).toEqual(['big.bin']);
   }, 120_000);
