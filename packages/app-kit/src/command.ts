@@ -75,7 +75,7 @@ function endpointCommand(
     role === 'listen'
       ? ['certificate (PEM file) the server presents (tls)', 'private key (PEM file) of --cert (tls)']
       : ['client certificate (PEM file), when the server asks for one (tls)', 'private key (PEM file) of --cert (tls)'];
-  return new Command(name)
+  const command = new Command(name)
     .description(description)
     .exitOverride()
     .configureOutput({
@@ -110,6 +110,13 @@ function endpointCommand(
         },
       ),
     );
+  if (role === 'listen') {
+    command.option(
+      '--allow-origin <origin...>',
+      'browser origins allowed to connect, e.g. https://chat.example; others get 403 (websocket; default: any)',
+    );
+  }
+  return command;
 }
 
 /**
@@ -163,6 +170,7 @@ interface EndpointArgs {
   key?: string;
   ca?: string;
   wsPath?: string;
+  allowOrigin?: string[];
   maxDatagramBytes?: number;
 }
 
@@ -180,6 +188,16 @@ function resolveEndpoint(command: Command, role: EndpointRole): ProgramEndpoint 
     if (options.wsPath !== undefined) {
       if (transport !== 'websocket') usage(`--ws-path applies to --transport websocket, not ${transport}`);
       if (!options.wsPath.startsWith('/')) usage(`--ws-path must start with '/', got '${options.wsPath}'`);
+    }
+    if (options.allowOrigin !== undefined) {
+      if (transport !== 'websocket') usage(`--allow-origin applies to --transport websocket, not ${transport}`);
+      for (const origin of options.allowOrigin) {
+        if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+\/?$/i.test(origin)) {
+          usage(
+            `--allow-origin: '${origin}' is not an origin; write it as scheme://host[:port], e.g. https://chat.example`,
+          );
+        }
+      }
     }
     if (options.maxDatagramBytes !== undefined && !isDatagramTransport(transport)) {
       usage(`--max-datagram-bytes applies to udp, udp6 and unix-dgram, not ${transport}`);
@@ -201,7 +219,11 @@ function resolveEndpoint(command: Command, role: EndpointRole): ProgramEndpoint 
     if (options.host === '') usage('--host must not be empty');
     const host = options.host ?? defaultHost(transport);
     if (transport === 'websocket') {
-      return { transport, host, port: options.port, websocket: { path: options.wsPath ?? '/' }, ...extras };
+      const websocket = {
+        path: options.wsPath ?? '/',
+        ...(options.allowOrigin === undefined ? {} : { allowOrigins: options.allowOrigin }),
+      };
+      return { transport, host, port: options.port, websocket, ...extras };
     }
     return { transport, host, port: options.port, ...extras };
   } catch (error) {

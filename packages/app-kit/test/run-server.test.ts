@@ -284,6 +284,13 @@ describe('runServer', () => {
       ],
       [['--transport', 'websocket'], { transport: 'websocket', host: '127.0.0.1', websocket: { path: '/' } }],
       [['--transport', 'websocket', '--ws-path', '/echo'], { transport: 'websocket', websocket: { path: '/echo' } }],
+      [
+        ['--transport', 'websocket', '--allow-origin', 'https://a.example', 'http://127.0.0.1:8080'],
+        {
+          transport: 'websocket',
+          websocket: { path: '/', allowOrigins: ['https://a.example', 'http://127.0.0.1:8080'] },
+        },
+      ],
     ])('%j passes %j to createServer', async (argv, expected) => {
       const { code, recorded } = await runUntil(argv, 'SIGTERM');
       expect(code).toBe(0);
@@ -305,6 +312,8 @@ describe('runServer', () => {
       [['--ws-path', '/x'], /--ws-path applies to --transport websocket, not tcp/],
       [['--transport', 'websocket', '--ws-path', 'x'], /--ws-path must start with '\/', got 'x'/],
       [['--max-datagram-bytes', '512'], /--max-datagram-bytes applies to udp, udp6 and unix-dgram, not tcp/],
+      [['--allow-origin', 'https://a.example'], /--allow-origin applies to --transport websocket, not tcp/],
+      [['--transport', 'websocket', '--allow-origin', 'a.example'], /--allow-origin: 'a.example' is not an origin/],
       [['--transport', 'udp', '--max-datagram-bytes', '70000'], /--max-datagram-bytes.*from 1 to 65536, got '70000'/],
     ])('%j is a one-line usage error with exit status 2', async (argv, message) => {
       const io = fakeIO(argv);

@@ -172,7 +172,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   async #bind(): Promise<BoundAddress> {
     const cluster = this.model.cluster;
     if (cluster?.role === 'primary') return this.#startWorkers(cluster);
-    const options = listenOptions(this.#options, this.model.name);
+    const options = listenOptions(this.#options, this.model.name, this.protocol.framing.maxFrameBytes);
     // A cluster worker listens where the primary said, so every worker (and
     // every replacement of a crashed one) shares the same port.
     const listener = await listen(
@@ -191,7 +191,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   }
 
   async #startWorkers(cluster: ClusterPrimary): Promise<BoundAddress> {
-    const options = listenOptions(this.#options, this.model.name);
+    const options = listenOptions(this.#options, this.model.name, this.protocol.framing.maxFrameBytes);
     let port = options.port ?? 0;
     if (options.transport !== 'unix' && port === 0) {
       // Port 0 must mean ONE port for all workers, including replacements of
@@ -267,7 +267,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   }
 }
 
-function listenOptions(options: ServerOptions, model: string): ListenOptions {
+function listenOptions(options: ServerOptions, model: string, maxFrameBytes: number): ListenOptions {
   // Everything that is not the engine's own is a socket option for the
   // transport, so options the transport adds later pass straight through.
   const {
@@ -289,8 +289,15 @@ function listenOptions(options: ServerOptions, model: string): ListenOptions {
   // request, served and released, so one peer cannot hold the only slot
   // until its channel idles out (datagramPeerIdleMs, 60 s).
   const perDatagram = model === 'serial' && isDatagramTransport(kind) && socket.datagramChannels === undefined;
+  // A websocket message is one write of the peer, so it carries at most a frame: a bigger one is refused (1009)
+  // before it is buffered, instead of the transport's 16 MiB default.
+  const websocket =
+    kind === 'websocket' && socket.websocket?.maxMessageBytes === undefined
+      ? { websocket: { ...socket.websocket, maxMessageBytes: maxFrameBytes } }
+      : {};
   return {
     ...socket,
+    ...websocket,
     ...(perDatagram ? { datagramChannels: 'datagram' as const } : {}),
     transport: kind,
     // Request/response protocols: a small reply must not wait for Nagle.

@@ -1,6 +1,8 @@
 import { type ConcurrencyModel, eventLoop, serial, threads } from '@sockspec/concurrency';
+import { connect, parseUrl } from '@sockspec/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, startServer } from './helpers/harness.js';
+import { lineProtocol } from './helpers/line-protocol.js';
 import { workProtocol } from './helpers/work-protocol.js';
 
 const WORK_MODULE = new URL('./fixtures/work-module.ts', import.meta.url);
@@ -275,5 +277,35 @@ describe('maxBufferedBytes', () => {
     // Five frames cut short by their peers, and no connection refused for the ceiling.
     expect(logs).toHaveLength(5);
     expect(logs.every((line) => line.includes('SOCKSPEC_TRUNCATED_FRAME'))).toBe(true);
+  });
+});
+
+describe('websocket messages', () => {
+  it('are refused (1009) past the protocol maxFrameBytes unless websocket.maxMessageBytes says otherwise', async () => {
+    const transportLines: string[] = [];
+    const { server, logs } = await startServer(lineProtocol(), {
+      transport: 'websocket',
+      host: '127.0.0.1',
+      port: 0,
+      transportLog: (line) => transportLines.push(line),
+    });
+    const url = server.address!.url;
+    const within = await connect(parseUrl(url));
+    const replies: string[] = [];
+    within.onData((chunk) => replies.push(Buffer.from(chunk).toString()));
+    within.write(Buffer.from('echo fits\n'));
+    await expect.poll(() => replies.join('')).toBe('fits\n');
+    within.destroy();
+
+    const over = await connect(parseUrl(url));
+    over.onData(() => undefined);
+    const closed = new Promise<Error | undefined>((resolve) => over.onClose(resolve));
+    // 1,025 bytes in one message: over the line protocol's maxFrameBytes (1,024), refused before it is buffered.
+    over.write(Buffer.alloc(1025, 0x61));
+    await closed;
+    expect(transportLines).toEqual([
+      expect.stringMatching(/sent a message over websocket\.maxMessageBytes; closing the connection \(1009\)/),
+    ]);
+    expect(logs.join('\n')).not.toMatch(/handler failed/);
   });
 });

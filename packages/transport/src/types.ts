@@ -65,6 +65,15 @@ export interface WebSocketOptions {
    * connection (1009) before it is buffered. Default 16 MiB.
    */
   readonly maxMessageBytes?: number;
+  /**
+   * Listeners: the browser origins allowed to connect (`https://chat.example`,
+   * `http://127.0.0.1:8080`; compared case-insensitively, without a trailing
+   * slash). An upgrade carrying any other Origin header is refused with 403
+   * and one log line, so a page on another site cannot open a connection in
+   * its visitor's name. Requests without an Origin header (not from a
+   * browser) are let in. Default: every origin.
+   */
+  readonly allowOrigins?: readonly string[];
 }
 
 /** Socket options shared by listeners (for accepted channels) and connectors. */

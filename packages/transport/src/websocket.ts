@@ -25,6 +25,24 @@ const MAX_WEBSOCKET_MESSAGE_BYTES = 2 ** 31 - 1;
 
 type WebSocketTarget = ResolvedTarget & { transport: 'websocket' };
 
+/** An Origin as browsers send it, for comparing: lowercase, no trailing slash. */
+function normalOrigin(origin: string): string {
+  return origin.trim().toLowerCase().replace(/\/+$/, '');
+}
+
+function allowedOrigins(options: ListenOptions): ReadonlySet<string> | null {
+  const list = options.websocket?.allowOrigins;
+  if (list === undefined) return null;
+  for (const origin of list) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+\/?$/i.test(origin)) {
+      throw new InvalidAddressError(
+        `websocket.allowOrigins: ${JSON.stringify(origin)} is not an origin; write it as scheme://host[:port], e.g. https://chat.example`,
+      );
+    }
+  }
+  return new Set(list.map(normalOrigin));
+}
+
 function maxMessageBytesOf(options: ListenOptions | ConnectOptions): number {
   return positiveInteger(
     'websocket.maxMessageBytes',
@@ -399,11 +417,37 @@ export async function listenWebSocket(
     server.once('listening', onListening);
     server.listen({ host: target.host, port: target.port, backlog });
   });
-  const wss = new WebSocketServer({ server, path: target.wsPath, maxPayload, perMessageDeflate: false });
+  const log = transportLogOf(options);
+  const allowed = allowedOrigins(options);
+  const wss = new WebSocketServer({
+    server,
+    path: target.wsPath,
+    maxPayload,
+    perMessageDeflate: false,
+    ...(allowed === null
+      ? {}
+      : {
+          verifyClient: (
+            info: { origin: string; req: http.IncomingMessage },
+            done: (ok: boolean, code?: number, message?: string) => void,
+          ) => {
+            // A request without Origin does not come from a browser page, which is what the list guards against.
+            const origin = info.req.headers.origin;
+            if (origin === undefined || allowed.has(normalOrigin(origin))) {
+              done(true);
+              return;
+            }
+            log(
+              `${target.url}: refused a websocket upgrade from ${info.req.socket.remoteAddress ?? '?'}:${info.req.socket.remotePort ?? '?'}: origin ${JSON.stringify(origin)} is not in allowOrigins`,
+            );
+            done(false, 403, 'origin not allowed');
+          },
+        }),
+  });
   closeUnupgradedAfter(server, wss, options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const bound = server.address() as net.AddressInfo;
   const address = boundAddress('websocket', bound.address, bound.port, target.wsPath);
-  return new WebSocketListener(server, wss, address, settings, backlog, transportLogOf(options));
+  return new WebSocketListener(server, wss, address, settings, backlog, log);
 }
 
 export function connectWebSocket(
@@ -412,6 +456,11 @@ export function connectWebSocket(
   settings: ChannelSettings,
   timeoutMs: number = DEFAULT_CONNECT_TIMEOUT_MS,
 ): Promise<ByteChannel> {
+  if (options.websocket?.allowOrigins !== undefined) {
+    return Promise.reject(
+      new InvalidAddressError('websocket.allowOrigins applies to listeners: a client does not check origins'),
+    );
+  }
   const maxPayload = maxMessageBytesOf(options);
   const log = transportLogOf(options);
   return new Promise((resolve, reject) => {

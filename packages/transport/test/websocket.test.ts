@@ -130,6 +130,37 @@ describe('websocket', () => {
     expect(status).toBe(426);
   });
 
+  it('allowOrigins: a browser page from another origin gets 403 and a log line; listed origins and non-browsers get in', async () => {
+    const logs: string[] = [];
+    const listener = res.listener(
+      await listen({
+        transport: 'websocket',
+        websocket: { allowOrigins: ['https://chat.example', 'http://127.0.0.1:8080/'] },
+        transportLog: (line) => logs.push(line),
+      }),
+    );
+    const url = listener.address.url;
+    const upgrade = (origin?: string) =>
+      new Promise<number | 'open'>((resolve) => {
+        const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+        res.defer(() => ws.terminate());
+        ws.once('open', () => resolve('open'));
+        ws.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        ws.once('error', () => undefined);
+      });
+    expect(await upgrade('https://evil.example')).toBe(403);
+    expect(await upgrade('HTTPS://Chat.Example')).toBe('open');
+    expect(await upgrade('http://127.0.0.1:8080')).toBe('open');
+    expect(await upgrade()).toBe('open');
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(
+      /refused a websocket upgrade from 127\.0\.0\.1:\d+: origin "https:\/\/evil\.example" is not in allowOrigins/,
+    );
+    await expect(listen({ transport: 'websocket', websocket: { allowOrigins: ['chat.example'] } })).rejects.toThrow(
+      /"chat\.example" is not an origin; write it as scheme:\/\/host\[:port\]/,
+    );
+  });
+
   it('end() is an orderly close: the peer sees onEnd, then both close without error', async () => {
     const listener = res.listener(await listen({ transport: 'websocket' }));
     const accepted = nextChannel(listener);
