@@ -40,6 +40,7 @@ export function emitCodec(file: SourceFile, model: ProtocolModel): void {
       statements: fn.body,
     })),
   );
+  dropUnusedViews(file);
   file.insertVariableStatements(0, [
     {
       isExported: true,
@@ -166,4 +167,19 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
       });
     },
   });
+}
+
+/**
+ * Binary codecs open a DataView on the frame before they know whether a
+ * field will read or write through it; a function that never did (a frame
+ * that is one `length: rest` value) loses the declaration, so generated code
+ * carries no unused local.
+ */
+function dropUnusedViews(file: SourceFile): void {
+  for (const fn of file.getFunctions()) {
+    const view = fn.getVariableStatement('view');
+    if (view === undefined) continue;
+    const rest = (fn.getBodyText() ?? '').replace(view.getText(), '');
+    if (!/\bview\b/.test(rest)) view.remove();
+  }
 }

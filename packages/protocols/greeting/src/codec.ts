@@ -12,7 +12,6 @@ const fail: CodecFailures = codecFailures(PROTOCOL.name);
 
 /** Decodes a Greeting from a whole frame, as the frame decoder delivers it. */
 export function decodeGreeting(frame: Uint8Array): Greeting {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const textLength = frame.length - (0);
   if (textLength > 1024) throw fail.tooLarge({ message: 'Greeting', field: 'text', limit: 1024, actual: textLength });
   const text = utf8Decode(frame.subarray(0, frame.length), 'text');
@@ -28,7 +27,6 @@ export function encodeGreeting(message: GreetingFields): Uint8Array {
   const size = textLength;
   if (size > 1024) throw new FrameTooLargeError({ limit: 1024, actual: size, atLeast: size, detail: 'encoding Greeting' });
   const frame = new Uint8Array(size);
-  const view = new DataView(frame.buffer);
   utf8Write(message.text, frame, 0);
   return frame;
 }

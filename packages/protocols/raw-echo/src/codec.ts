@@ -12,7 +12,6 @@ const fail: CodecFailures = codecFailures(PROTOCOL.name);
 
 /** Decodes a Data from a whole frame, as the frame decoder delivers it. */
 export function decodeData(frame: Uint8Array): Data {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const bytesLength = frame.length - (0);
   if (bytesLength > 65536) throw fail.tooLarge({ message: 'Data', field: 'bytes', limit: 65536, actual: bytesLength });
   const bytes = new Uint8Array(frame.subarray(0, frame.length));
@@ -27,7 +26,6 @@ export function encodeData(message: DataFields): Uint8Array {
   const size = message.bytes.length;
   if (size > 65536) throw new FrameTooLargeError({ limit: 65536, actual: size, atLeast: size, detail: 'encoding Data' });
   const frame = new Uint8Array(size);
-  const view = new DataView(frame.buffer);
   frame.set(message.bytes, 0);
   return frame;
 }
