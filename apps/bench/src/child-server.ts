@@ -33,6 +33,8 @@ export interface StartChildServerOptions {
    * killing it; off for servers that do not watch for the disconnect.
    */
   readonly ipc?: boolean;
+  /** The program that runs `script` (python3 for a Python baseline); default this Node, with tsx from source. */
+  readonly interpreter?: string;
 }
 
 const children = new Set<ChildProcess>();
@@ -46,7 +48,7 @@ let killOnExit = false;
 export async function startChildServer(
   script: string,
   args: readonly string[],
-  { name, env, ipc = true }: StartChildServerOptions,
+  { name, env, ipc = true, interpreter }: StartChildServerOptions,
 ): Promise<ChildServer> {
   if (!killOnExit) {
     killOnExit = true;
@@ -56,8 +58,12 @@ export async function startChildServer(
     });
   }
   const child = spawn(
-    process.execPath,
-    [...(FROM_SOURCE ? ['--conditions=development', '--import', 'tsx'] : []), script, ...args],
+    interpreter ?? process.execPath,
+    [
+      ...(FROM_SOURCE && interpreter === undefined ? ['--conditions=development', '--import', 'tsx'] : []),
+      script,
+      ...args,
+    ],
     { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])], env },
   );
   children.add(child);

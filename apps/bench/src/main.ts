@@ -20,8 +20,13 @@ import { runPipelineBench } from './pipeline.js';
 import { formatTable } from './report.js';
 
 const SERVER_CHILD = fileURLToPath(new URL(FROM_SOURCE ? './server-child.ts' : './server-child.js', import.meta.url));
-const SERVER_KINDS = ['generated', 'raw'] as const;
+const SERVER_KINDS = ['generated', 'raw', 'python-asyncio', 'python-threading'] as const;
 type ServerKind = (typeof SERVER_KINDS)[number];
+/** The Python baselines: what a user of the seeds would run (asyncio.Protocol; socketserver.ThreadingTCPServer). */
+const PYTHON_SERVERS: Partial<Record<ServerKind, string>> = {
+  'python-asyncio': fileURLToPath(new URL('../python/asyncio_echo.py', import.meta.url)),
+  'python-threading': fileURLToPath(new URL('../python/threading_echo.py', import.meta.url)),
+};
 
 interface BenchServer extends ChildServer {
   readonly kind: ServerKind;
@@ -36,6 +41,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function startServer(kind: ServerKind): Promise<BenchServer> {
+  const python = PYTHON_SERVERS[kind];
+  if (python !== undefined) {
+    return {
+      kind,
+      ...(await startChildServer(python, [], { name: `the ${kind} server`, interpreter: 'python3', ipc: false })),
+    };
+  }
   return { kind, ...(await startChildServer(SERVER_CHILD, [kind, '--port', '0'], { name: `the ${kind} server` })) };
 }
 

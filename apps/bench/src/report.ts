@@ -7,15 +7,15 @@ export interface ScenarioResult {
 }
 
 const GENERATED = 'generated';
-const BASELINE = 'raw';
 
 function microseconds(nanoseconds: number): string {
   return Number.isNaN(nanoseconds) ? '-' : (nanoseconds / 1000).toFixed(1);
 }
 
 /**
- * The results as an aligned table, then one `ratio` line per scenario:
- * generated msgs/s divided by raw msgs/s (1.0 = as fast as the hand-written server).
+ * The results as an aligned table, then `ratio` lines per scenario: generated
+ * msgs/s divided by each baseline's (raw node:net, the Python servers; 1.0 =
+ * as fast as that server).
  */
 export function formatTable(results: readonly ScenarioResult[]): string {
   const rows = [
@@ -37,9 +37,12 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     const rate = (server: string): number | undefined =>
       results.find((entry) => entry.scenario === scenario && entry.server === server)?.result.messagesPerSecond;
     const generated = rate(GENERATED);
-    const baseline = rate(BASELINE);
-    if (generated !== undefined && baseline !== undefined && baseline > 0) {
-      lines.push(`ratio ${GENERATED}/${BASELINE} ${scenario}: ${(generated / baseline).toFixed(3)}`);
+    const baselines = [...new Set(results.map((entry) => entry.server))].filter((server) => server !== GENERATED);
+    for (const baseline of baselines) {
+      const other = rate(baseline);
+      if (generated !== undefined && other !== undefined && other > 0) {
+        lines.push(`ratio ${GENERATED}/${baseline} ${scenario}: ${(generated / other).toFixed(3)}`);
+      }
     }
   }
   return `${lines.join('\n')}\n`;

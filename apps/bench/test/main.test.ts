@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 
 describe('pnpm bench echo', () => {
-  it('runs both servers in a short run, prints the table and a positive ratio per scenario, and stops everything', async () => {
+  it('runs every server (generated, raw node:net, Python asyncio and ThreadingTCPServer) in a short run, prints the table and a positive ratio per baseline and scenario, and stops everything', async () => {
     const result = await runProgram({
       cwd,
       script: 'src/main.ts',
@@ -16,13 +16,11 @@ describe('pnpm bench echo', () => {
     expect(result.code).toBe(0);
     const header = result.stdout.findIndex((line) => /^scenario\s+server\s+msgs\/s\s+p50 µs\s+p99 µs$/.test(line));
     expect(header).toBeGreaterThanOrEqual(0);
-    const rows = result.stdout.slice(header + 1, header + 5).map((line) => line.trim().split(/\s{2,}/));
-    expect(rows.map((row) => row.slice(0, 2))).toEqual([
-      ['ping-pong x1', 'generated'],
-      ['ping-pong x1', 'raw'],
-      ['ping-pong x8', 'generated'],
-      ['ping-pong x8', 'raw'],
-    ]);
+    const servers = ['generated', 'raw', 'python-asyncio', 'python-threading'];
+    const rows = result.stdout.slice(header + 1, header + 9).map((line) => line.trim().split(/\s{2,}/));
+    expect(rows.map((row) => row.slice(0, 2))).toEqual(
+      ['ping-pong x1', 'ping-pong x8'].flatMap((scenario) => servers.map((server) => [scenario, server])),
+    );
     for (const row of rows) {
       const [rate, p50, p99] = row.slice(2).map(Number);
       expect(rate).toBeGreaterThan(0);
@@ -30,10 +28,14 @@ describe('pnpm bench echo', () => {
       expect(p99).toBeGreaterThanOrEqual(p50!);
     }
     const ratios = result.stdout.flatMap((line) => {
-      const match = /^ratio generated\/raw (ping-pong x\d+): (\d+\.\d+)$/.exec(line);
-      return match === null ? [] : [[match[1], Number(match[2])] as const];
+      const match = /^ratio generated\/(\S+) (ping-pong x\d+): (\d+\.\d+)$/.exec(line);
+      return match === null ? [] : [[`${match[2]} / ${match[1]}`, Number(match[3])] as const];
     });
-    expect(ratios.map(([scenario]) => scenario)).toEqual(['ping-pong x1', 'ping-pong x8']);
+    expect(ratios.map(([what]) => what)).toEqual(
+      ['ping-pong x1', 'ping-pong x8'].flatMap((scenario) =>
+        servers.slice(1).map((server) => `${scenario} / ${server}`),
+      ),
+    );
     for (const [, ratio] of ratios) expect(ratio).toBeGreaterThan(0);
   });
 
