@@ -33,8 +33,12 @@ export interface StartChildServerOptions {
    * killing it; off for servers that do not watch for the disconnect.
    */
   readonly ipc?: boolean;
-  /** The program that runs `script` (python3 for a Python baseline); default this Node, with tsx from source. */
-  readonly interpreter?: string;
+  /**
+   * The program that runs `script` (python3 for a Python baseline); default
+   * this Node, with tsx from source. `null`: `script` is itself a program (the
+   * compiled C baseline).
+   */
+  readonly interpreter?: string | null;
 }
 
 const children = new Set<ChildProcess>();
@@ -57,15 +61,19 @@ export async function startChildServer(
       for (const child of children) child.kill('SIGKILL');
     });
   }
-  const child = spawn(
-    interpreter ?? process.execPath,
-    [
-      ...(FROM_SOURCE && interpreter === undefined ? ['--conditions=development', '--import', 'tsx'] : []),
-      script,
-      ...args,
-    ],
-    { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])], env },
-  );
+  const stdio = ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])] as const;
+  const child =
+    interpreter === null
+      ? spawn(script, [...args], { cwd: PACKAGE_DIR, stdio: [...stdio], env })
+      : spawn(
+          interpreter ?? process.execPath,
+          [
+            ...(FROM_SOURCE && interpreter === undefined ? ['--conditions=development', '--import', 'tsx'] : []),
+            script,
+            ...args,
+          ],
+          { cwd: PACKAGE_DIR, stdio: [...stdio], env },
+        );
   children.add(child);
   child.once('exit', () => children.delete(child));
   const stderr: string[] = [];

@@ -8,6 +8,7 @@
  * chat-fanout.ts, file-transfer.ts, codec.ts, pipeline.ts and memory.ts.
  */
 import { fileURLToPath } from 'node:url';
+import { buildEpollEcho } from './c-baseline.js';
 import { runChatFanoutBench } from './chat-fanout.js';
 import { type ChildServer, FROM_SOURCE, startChildServer, stopChildServer } from './child-server.js';
 import { runCodecBench } from './codec.js';
@@ -20,7 +21,7 @@ import { runPipelineBench } from './pipeline.js';
 import { formatTable } from './report.js';
 
 const SERVER_CHILD = fileURLToPath(new URL(FROM_SOURCE ? './server-child.ts' : './server-child.js', import.meta.url));
-const SERVER_KINDS = ['generated', 'raw', 'python-asyncio', 'python-threading'] as const;
+const SERVER_KINDS = ['generated', 'raw', 'c-epoll', 'python-asyncio', 'python-threading'] as const;
 type ServerKind = (typeof SERVER_KINDS)[number];
 /** The Python baselines: what a user of the seeds would run (asyncio.Protocol; socketserver.ThreadingTCPServer). */
 const PYTHON_SERVERS: Partial<Record<ServerKind, string>> = {
@@ -40,7 +41,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function startServer(kind: ServerKind): Promise<BenchServer> {
+async function startServer(kind: ServerKind, epollEcho: string | null): Promise<BenchServer | null> {
+  if (kind === 'c-epoll') {
+    if (epollEcho === null) return null;
+    return {
+      kind,
+      ...(await startChildServer(epollEcho, [], { name: 'the C epoll server', interpreter: null, ipc: false })),
+    };
+  }
   const python = PYTHON_SERVERS[kind];
   if (python !== undefined) {
     return {
@@ -60,7 +68,9 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'memory') return runMemoryBench(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
   if (typeof options === 'number') return options;
-  const servers = await Promise.all(SERVER_KINDS.map(startServer));
+  const c = buildEpollEcho();
+  const started = await Promise.all(SERVER_KINDS.map((kind) => startServer(kind, 'binary' in c ? c.binary : null)));
+  const servers = started.filter((server): server is BenchServer => server !== null);
   const results: { scenario: string; server: ServerKind; result: PingPongResult }[] = [];
   try {
     for (const connections of [1, options.connections]) {
@@ -81,6 +91,7 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all(servers.map(stopChildServer));
   }
+  if ('skipped' in c) process.stdout.write(`${c.skipped}\n`);
   process.stdout.write(
     `echo benchmark: ${options.messageBytes}-byte lines, ${options.warmupSeconds} s warm-up + ${options.seconds} s per phase, loopback, node ${process.version}\n\n`,
   );
