@@ -146,8 +146,12 @@ export async function runServer(program: ServerProgram, io: ProgramIO = processI
   }
   const programBurst = messageRate === undefined ? program.defaultMessageRate?.burst : undefined;
   const burst = messageBurst ?? programBurst;
+  // The program says which messages the rate is for (chat: those that reach a room or a person); --message-rate sets how fast.
+  const messages = program.defaultMessageRate?.messages;
   const rate: MessageRate | undefined =
-    perSecond === undefined || perSecond === 0 ? undefined : { perSecond, ...(burst === undefined ? {} : { burst }) };
+    perSecond === undefined || perSecond === 0
+      ? undefined
+      : { perSecond, ...(burst === undefined ? {} : { burst }), ...(messages === undefined ? {} : { messages }) };
   const concurrencyProblem = checkConcurrencyArgs(parsed.options);
   if (concurrencyProblem !== undefined) return usageError(concurrencyProblem);
   if (parsed.options.once === true && parsed.options.concurrency === 'processes') {

@@ -9,7 +9,7 @@ import { SockspecError } from '@sockspec/errors';
 import { type ByteChannel, isDatagramTransport, type PeerAddress } from '@sockspec/transport';
 import { DrainTimeoutError, describeError } from './errors.js';
 import type { PeerDirectory } from './peers.js';
-import { type MessageRate, TokenBucket } from './token-bucket.js';
+import { type CheckedMessageRate, TokenBucket } from './token-bucket.js';
 import type { Connection, ServerHooks, ServerProtocol } from './types.js';
 
 /**
@@ -28,7 +28,7 @@ export interface ConnectionHost<Incoming> {
   /** Longest a partial frame may be held since the last complete one; null: no limit. */
   readonly frameTimeoutMs: number | null;
   /** Messages a connection may send; past it, reading waits (TCP pushes back on the peer). null: no limit. */
-  readonly messageRate: Required<MessageRate> | null;
+  readonly messageRate: CheckedMessageRate | null;
   readonly log: (line: string) => void;
   /** True once shutdown has begun: finish the message in flight, then close. */
   readonly draining: boolean;
@@ -376,9 +376,20 @@ export class ServedConnection<Incoming> implements Connection {
         }
         const frame = this.#nextFrame();
         if (frame === undefined) break;
-        if (this.#rate !== null && !(await this.#waitForToken(this.#rate))) return;
+        const rate = this.#rate;
+        const rated = this.#host.messageRate?.messages ?? null;
+        if (rate !== null && rated === null && !(await this.#waitForToken(rate))) return;
         const session = this.#session;
         if (session !== null) {
+          // The worker decodes; a rate on some message types needs the type here, before the frame goes.
+          if (
+            rate !== null &&
+            rated !== null &&
+            rated.has(typeOf(protocol, frame)) &&
+            !(await this.#waitForToken(rate))
+          ) {
+            return;
+          }
           // The worker decodes and dispatches; its bad-input errors come back
           // as RemoteInputError so they are handled like local ones.
           this.#dispatching = true;
@@ -402,6 +413,14 @@ export class ServedConnection<Incoming> implements Connection {
           message = protocol.decode(frame);
         } catch (error) {
           this.#rejectInput(error);
+          return;
+        }
+        if (
+          rate !== null &&
+          rated !== null &&
+          rated.has(typeOf(protocol, message)) &&
+          !(await this.#waitForToken(rate))
+        ) {
           return;
         }
         this.#dispatching = true;
@@ -666,4 +685,22 @@ const EMPTY = new Uint8Array(0);
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * The message type of a decoded message (`{ type }`), or of a frame decoded
+ * here only to learn it; '' when it has none or does not decode (its error
+ * is reported where it is handled).
+ */
+function typeOf<Incoming>(protocol: { decode(frame: Uint8Array): Incoming }, input: Incoming | Uint8Array): string {
+  let message: unknown = input;
+  if (input instanceof Uint8Array) {
+    try {
+      message = protocol.decode(input);
+    } catch {
+      return '';
+    }
+  }
+  const type = (message as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : '';
 }

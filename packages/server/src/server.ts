@@ -11,7 +11,7 @@ import { AddressQuota } from './address-quota.js';
 import { type ConnectionHost, ServedConnection } from './connection.js';
 import { ServerStateError } from './errors.js';
 import { PeerDirectory } from './peers.js';
-import { checkMessageRate, type MessageRate } from './token-bucket.js';
+import { type CheckedMessageRate, checkMessageRate } from './token-bucket.js';
 import type { ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, ShutdownOptions } from './types.js';
 
 /** A frame that takes longer than this to arrive is a peer holding the connection open byte by byte. */
@@ -46,7 +46,7 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   readonly hooks: ServerHooks;
   readonly idleTimeoutMs: number | null;
   readonly frameTimeoutMs: number | null;
-  readonly messageRate: Required<MessageRate> | null;
+  readonly messageRate: CheckedMessageRate | null;
   readonly maxBufferedBytes: number;
   #bufferedBytes = 0;
   readonly log: (line: string) => void;

@@ -221,12 +221,40 @@ describe('messageRate', () => {
     ]);
   });
 
+  it('with messages, rates only those types: the others pass at once, and in order', async () => {
+    // The work protocol's requests carry a verb; give them a type, as generated messages have.
+    const work = workProtocol();
+    const typed = {
+      ...work,
+      decode: (frame: Uint8Array) => ({ ...work.decode(frame), type: work.decode(frame).verb }),
+    };
+    // One token per 2 s: were echo rated too, the 40 below would take 80 s.
+    const { connect } = await startServer(typed, { messageRate: { perSecond: 0.5, burst: 1, messages: ['count'] } });
+    const peer = await connect();
+    peer.socket.write(
+      ['count', ...Array.from({ length: 40 }, (_, i) => `echo ${i}`)].map((line) => `${line}\n`).join(''),
+    );
+    const replies: string[] = [];
+    for (let i = 0; i < 41; i++) replies.push((await peer.nextLine()) ?? '');
+    expect(replies[0]).toMatch(/^1 /);
+    expect(replies.slice(1)).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+    // The next count has no token yet: it is held (not refused), then answered once one comes.
+    peer.socket.write('count\n');
+    const next = peer.nextLine();
+    const early = await Promise.race([next, new Promise((resolve) => setTimeout(() => resolve('still held'), 300))]);
+    expect(early).toBe('still held');
+    expect(await next).toMatch(/^2 /);
+  }, 15_000);
+
   it('checks the rate', () => {
     expect(() => createServer(workProtocol(), { messageRate: { perSecond: 0 } })).toThrow(
       /messageRate.perSecond must be a number above 0, got 0/,
     );
     expect(() => createServer(workProtocol(), { messageRate: { perSecond: 5, burst: 0.5 } })).toThrow(
       /messageRate.burst must be a positive integer, got 0.5/,
+    );
+    expect(() => createServer(workProtocol(), { messageRate: { perSecond: 5, messages: [] } })).toThrow(
+      /messageRate.messages must name at least one message type/,
     );
   });
 });
