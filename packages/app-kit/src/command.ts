@@ -2,6 +2,7 @@ import {
   type Endpoint,
   formatUrl,
   isDatagramTransport,
+  isOrigin,
   parseUrl,
   type TlsOptions,
   TRANSPORT_KINDS,
@@ -192,7 +193,7 @@ function resolveEndpoint(command: Command, role: EndpointRole): ProgramEndpoint 
     if (options.allowOrigin !== undefined) {
       if (transport !== 'websocket') usage(`--allow-origin applies to --transport websocket, not ${transport}`);
       for (const origin of options.allowOrigin) {
-        if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+\/?$/i.test(origin)) {
+        if (!isOrigin(origin)) {
           usage(
             `--allow-origin: '${origin}' is not an origin; write it as scheme://host[:port], e.g. https://chat.example`,
           );

@@ -555,10 +555,9 @@ export class DatagramListener implements Listener {
       if (!this.#peerLimitLogged) {
         this.#peerLimitLogged = true;
         this.#settings.log(
-          `${this.address.url}: dropping datagrams from new peers such as ${label}: ` +
-            (single
-              ? `${this.#peers.size} datagrams are already waiting to be served (maxDatagramPeers ${this.#settings.maxPeers})`
-              : `${this.#peers.size} peers already have channels (maxDatagramPeers ${this.#settings.maxPeers})`),
+          `${this.address.url}: dropping datagrams from new peers such as ${label}: ${this.#peers.size} ` +
+            `${single ? 'datagrams are already waiting to be served' : 'peers already have channels'} ` +
+            `(maxDatagramPeers ${this.#settings.maxPeers})`,
         );
       }
       return;

@@ -44,6 +44,7 @@ export type {
 export { type Endpoint, formatUrl, MAX_URL_LENGTH, parseUrl, URL_SCHEMES, type UrlParts } from './url.js';
 export {
   DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
+  isOrigin,
   WebSocketChannel,
   WebSocketListener,
 } from './websocket.js';

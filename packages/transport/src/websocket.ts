@@ -30,11 +30,16 @@ function normalOrigin(origin: string): string {
   return origin.trim().toLowerCase().replace(/\/+$/, '');
 }
 
+/** Whether `text` is an origin as websocket.allowOrigins takes it: scheme://host[:port], nothing after. */
+export function isOrigin(text: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+\/?$/i.test(text);
+}
+
 function allowedOrigins(options: ListenOptions): ReadonlySet<string> | null {
   const list = options.websocket?.allowOrigins;
   if (list === undefined) return null;
   for (const origin of list) {
-    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+\/?$/i.test(origin)) {
+    if (!isOrigin(origin)) {
       throw new InvalidAddressError(
         `websocket.allowOrigins: ${JSON.stringify(origin)} is not an origin; write it as scheme://host[:port], e.g. https://chat.example`,
       );
