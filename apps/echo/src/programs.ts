@@ -41,13 +41,6 @@ interface EchoWait {
   readonly reject: (error: Error) => void;
 }
 
-/** Bytes a reply must end with before it is complete: an echo ends with what was sent, whatever the prefix. */
-function endsWith(received: Uint8Array, sent: Uint8Array): boolean {
-  if (received.length < sent.length) return false;
-  const offset = received.length - sent.length;
-  return sent.every((byte, index) => received[offset + index] === byte);
-}
-
 /**
  * The tutorials' echo client: what you type goes out as it is, with no line
  * ending (`s.send(outdata.encode())`), and what comes back is printed. Unlike
@@ -75,7 +68,9 @@ export const echoClientProgram: ClientProgram = {
       waiting.chunks.push(bytes.slice());
       waiting.size += bytes.length;
       const received = Buffer.concat(waiting.chunks, waiting.size);
-      if (endsWith(received, waiting.sent)) settle()?.resolve(received.toString('utf8'));
+      // Complete once it ends with what was sent: an echo does, whatever the prefix.
+      const tail = received.subarray(Math.max(0, received.length - waiting.sent.length));
+      if (tail.equals(waiting.sent)) settle()?.resolve(received.toString('utf8'));
     });
     void client.closed.then((error) => settle()?.reject(error ?? new Error('server closed the connection')));
     return {

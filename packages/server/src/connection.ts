@@ -376,20 +376,14 @@ export class ServedConnection<Incoming> implements Connection {
         }
         const frame = this.#nextFrame();
         if (frame === undefined) break;
-        const rate = this.#rate;
-        const rated = this.#host.messageRate?.messages ?? null;
-        if (rate !== null && rated === null && !(await this.#waitForToken(rate))) return;
+        // A rate on every message is taken before decoding; one on some types, once the type is known.
+        const everyMessage = this.#tokenWait(null);
+        if (everyMessage !== null && !(await everyMessage)) return;
         const session = this.#session;
         if (session !== null) {
           // The worker decodes; a rate on some message types needs the type here, before the frame goes.
-          if (
-            rate !== null &&
-            rated !== null &&
-            rated.has(typeOf(protocol, frame)) &&
-            !(await this.#waitForToken(rate))
-          ) {
-            return;
-          }
+          const typed = this.#tokenWait(() => frameType(protocol, frame));
+          if (typed !== null && !(await typed)) return;
           // The worker decodes and dispatches; its bad-input errors come back
           // as RemoteInputError so they are handled like local ones.
           this.#dispatching = true;
@@ -415,14 +409,8 @@ export class ServedConnection<Incoming> implements Connection {
           this.#rejectInput(error);
           return;
         }
-        if (
-          rate !== null &&
-          rated !== null &&
-          rated.has(typeOf(protocol, message)) &&
-          !(await this.#waitForToken(rate))
-        ) {
-          return;
-        }
+        const typed = this.#tokenWait(() => messageType(message));
+        if (typed !== null && !(await typed)) return;
         this.#dispatching = true;
         try {
           if (model.inline === true) {
@@ -456,6 +444,19 @@ export class ServedConnection<Incoming> implements Connection {
       this.#backlogged = false;
       this.#updateFlow();
     }
+  }
+
+  /**
+   * The wait the message rate asks of one message, or null when it asks
+   * none. `type` null: before decoding, where only a rate on every message
+   * applies; otherwise a rate on some types applies when `type()` is one.
+   */
+  #tokenWait(type: (() => string) | null): Promise<boolean> | null {
+    const bucket = this.#rate;
+    if (bucket === null) return null;
+    const rated = this.#host.messageRate!.messages;
+    if (type === null ? rated !== null : rated === null || !rated.has(type())) return null;
+    return this.#waitForToken(bucket);
   }
 
   /**
@@ -687,20 +688,17 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/**
- * The message type of a decoded message (`{ type }`), or of a frame decoded
- * here only to learn it; '' when it has none or does not decode (its error
- * is reported where it is handled).
- */
-function typeOf<Incoming>(protocol: { decode(frame: Uint8Array): Incoming }, input: Incoming | Uint8Array): string {
-  let message: unknown = input;
-  if (input instanceof Uint8Array) {
-    try {
-      message = protocol.decode(input);
-    } catch {
-      return '';
-    }
-  }
+/** The `type` of a decoded message; '' when it has none. */
+function messageType(message: unknown): string {
   const type = (message as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? type : '';
+}
+
+/** The type of the message a frame holds, decoded here only to learn it; '' when it does not decode (its error is reported where it is handled). */
+function frameType<Incoming>(protocol: { decode(frame: Uint8Array): Incoming }, frame: Uint8Array): string {
+  try {
+    return messageType(protocol.decode(frame));
+  } catch {
+    return '';
+  }
 }
