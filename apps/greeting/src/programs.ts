@@ -30,9 +30,9 @@ export const greetingClientProgram: ProgramIdentity = {
  */
 export async function collectGreeting(options: Parameters<typeof createClient>[0]): Promise<string> {
   const client = await createClient(options);
-  const pieces: Uint8Array[] = [];
-  client.on('Greeting', (message) => pieces.push(new TextEncoder().encode(message.text)));
+  const pieces: string[] = [];
+  client.on('Greeting', (message) => pieces.push(message.text));
   const error = await client.closed;
   if (error !== undefined) throw error;
-  return visible(Buffer.concat(pieces).toString('utf8'));
+  return visible(pieces.join(''));
 }
