@@ -447,6 +447,7 @@ function decodeType(
           },
         });
       } else {
+        if (count.kind === 'until') throw new Error('an until list in a binary protocol (check refuses it)');
         const accessor = intAccessor(uintOfBytes(count.bytes, count.endian));
         into.push({
           size: count.bytes,

@@ -1,4 +1,4 @@
-import type { DelimitedFramingIR, FieldIR, LinePartIR } from '@sockspec/spec';
+import type { DelimitedFramingIR, FieldIR, LinePartIR, LineTemplateIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import { followsLines, writeFollowingCodec } from './emit-text-following.js';
@@ -30,6 +30,15 @@ export function lineOf(model: ProtocolModel, message: MessageModel): readonly Li
     );
   }
   return message.ir.line.parts;
+}
+
+/**
+ * What a line template belongs to: a message, or a struct written as one
+ * line (HTTP's header); `name` is the one errors and constants use.
+ */
+export interface LineOwner {
+  readonly name: string;
+  readonly ir: { readonly fields: readonly FieldIR[]; readonly line: LineTemplateIR | null };
 }
 
 export interface CodecWriter {
@@ -178,7 +187,7 @@ function limitedBelowLine(model: ProtocolModel, maxBytes: number): boolean {
  */
 function writeSizeCheck(
   model: ProtocolModel,
-  message: MessageModel,
+  message: LineOwner,
   field: string,
   maxBytes: number,
   value: string,
@@ -199,7 +208,7 @@ function writeSizeCheck(
  */
 export function writePartValues(
   model: ProtocolModel,
-  message: MessageModel,
+  message: LineOwner,
   parts: readonly LinePartIR[],
   writer: CodeBlockWriter,
   out: CodecWriter,
@@ -242,11 +251,12 @@ export function writePartValues(
  */
 export function writeLinePieces(
   model: ProtocolModel,
-  message: MessageModel,
+  message: LineOwner,
   parts: readonly LinePartIR[],
   writer: CodeBlockWriter,
   out: CodecWriter,
   computed: ReadonlyMap<string, string> = new Map(),
+  variable = 'message',
 ): string[] {
   const fields = message.ir.fields;
   const pieces: string[] = [];
@@ -261,7 +271,7 @@ export function writeLinePieces(
       return;
     }
     const field = fields.find((candidate) => candidate.name === part.name);
-    const value = access('message', part.name);
+    const value = access(variable, part.name);
     const typed = field === undefined ? null : encodeTypedPart(message.name, field, value, out);
     if (typed !== null) {
       pieces.push(typed);
@@ -284,7 +294,7 @@ export function writeLinePieces(
 }
 
 /** The RegExp constants of a message: its line, and the patterns its string parts must match. */
-export function writeLineConstants(message: MessageModel, parts: readonly LinePartIR[], out: CodecWriter): string {
+export function writeLineConstants(message: LineOwner, parts: readonly LinePartIR[], out: CodecWriter): string {
   const constant = `${constantCase(message.name)}_LINE`;
   out.constants.push({
     name: constant,

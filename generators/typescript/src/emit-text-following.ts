@@ -1,15 +1,16 @@
-import type { FieldIR, LinePartIR, TypeIR } from '@sockspec/spec';
+import type { FieldIR, LinePartIR, LookupIR, StructTypeIR, TypeIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
 import { UnsupportedFeatureError } from './define.js';
 import {
   type CodecWriter,
+  type LineOwner,
   lineOf,
   textFraming,
   writeLineConstants,
   writeLinePieces,
   writePartValues,
 } from './emit-text-codec.js';
-import type { MessageModel, ProtocolModel } from './model.js';
+import { type MessageModel, type ProtocolModel, tsType } from './model.js';
 import { access, camelCase, constantCase, failureSite, propertyKey, quote } from './names.js';
 import { escapeRegExp, textFieldContext } from './text-parts.js';
 
@@ -17,9 +18,10 @@ import { escapeRegExp, textFieldContext } from './text-parts.js';
 const MAX_ANNOUNCED = 0xffff_ffff;
 
 /**
- * What a field that follows its line is: raw bytes sized by a part, or a
- * list counted by a part whose elements are values with a length line of
- * their own or whole messages.
+ * What a field that follows its line is: raw bytes sized by a part, a list
+ * counted by a part whose elements are values with a length line of their
+ * own or whole messages, a list of line structs up to an end line (HTTP's
+ * headers), or bytes sized by one of that list's elements (HTTP's body).
  */
 type Following =
   | {
@@ -35,7 +37,34 @@ type Following =
       readonly part: string;
       readonly maxCount: number;
       readonly element: ElementKind;
+    }
+  | {
+      readonly kind: 'until';
+      readonly field: FieldIR;
+      readonly end: string;
+      readonly maxCount: number;
+      readonly element: Extract<ElementKind, { kind: 'line' }>;
+    }
+  | {
+      readonly kind: 'lookup';
+      readonly field: FieldIR;
+      readonly value: 'string' | 'bytes';
+      readonly maxBytes: number;
+      readonly lookup: LookupIR;
+      readonly list: Extract<Following, { kind: 'until' }>;
     };
+
+/** A lookup as the element it reads sees it: which parts to compare and read. */
+interface ElementLookup {
+  readonly lookup: LookupIR;
+  readonly maxBytes: number;
+  /** The regex groups of the compared and the length parts in the element's line. */
+  readonly whereGroup: number;
+  readonly valueGroup: number;
+  /** Where errors about the length point: the field the bytes land in. */
+  readonly message: string;
+  readonly field: string;
+}
 
 /** A kind of list element, numbered for the frame decoder (0 and 1 are whole frames). */
 type ElementKind =
@@ -48,7 +77,14 @@ type ElementKind =
       readonly source: string;
       readonly constant: string;
     }
-  | { readonly kind: 'messages'; readonly id: number; readonly names: readonly string[] };
+  | { readonly kind: 'messages'; readonly id: number; readonly names: readonly string[] }
+  | {
+      readonly kind: 'line';
+      readonly id: number;
+      readonly owner: LineOwner;
+      readonly struct: StructTypeIR;
+      readonly lookups: ElementLookup[];
+    };
 
 /** Whether some message has fields after its line: frames are then several lines (RESP). */
 export function followsLines(model: ProtocolModel): boolean {
@@ -74,7 +110,7 @@ class FollowingPlan {
   ) {
     for (const message of model.messages) {
       const list: Following[] = [];
-      for (const field of followingFields(message)) list.push(this.#describe(message, field, out));
+      for (const field of followingFields(message)) list.push(this.#describe(message, field, list, out));
       this.#byMessage.set(message.name, list);
     }
   }
@@ -83,10 +119,36 @@ class FollowingPlan {
     return this.#byMessage.get(message.name) ?? [];
   }
 
-  #describe(message: MessageModel, field: FieldIR, out: CodecWriter): Following {
+  #describe(message: MessageModel, field: FieldIR, earlier: readonly Following[], out: CodecWriter): Following {
     const { type } = field;
     if ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind === 'field') {
       return { kind: 'sized', field, value: type.kind, part: type.length.field, maxBytes: type.maxBytes };
+    }
+    if ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind === 'lookup') {
+      const { lookup } = type.length;
+      const list = earlier.find((item) => item.kind === 'until' && item.field.name === lookup.list);
+      if (list?.kind !== 'until') {
+        throw new UnsupportedFeatureError(
+          this.model.ir.sourceFile,
+          `message ${message.name}, field ${field.name}`,
+          'a length from a list that is not an earlier until list',
+        );
+      }
+      const groups = list.element.struct.line?.parts.filter((part) => part.kind === 'field') ?? [];
+      const group = (name: string): number => groups.findIndex((part) => part.name === name) + 1;
+      list.element.lookups.push({
+        lookup,
+        maxBytes: type.maxBytes,
+        whereGroup: group(lookup.where.field),
+        valueGroup: group(lookup.value),
+        message: message.name,
+        field: field.name,
+      });
+      return { kind: 'lookup', field, value: type.kind, maxBytes: type.maxBytes, lookup, list };
+    }
+    if (type.kind === 'array' && type.count.kind === 'until') {
+      const element = this.#lineElement(message, field, type.element);
+      return { kind: 'until', field, end: type.count.line, maxCount: type.maxCount, element };
     }
     if (type.kind === 'array' && type.count.kind === 'field') {
       const element = this.#element(message, field, type.element, out);
@@ -97,6 +159,28 @@ class FollowingPlan {
       `message ${message.name}, field ${field.name}`,
       'a field after the line without a length or count',
     );
+  }
+
+  /** The struct's line functions are written once per struct (HTTP's Header serves requests and responses). */
+  readonly lineStructs = new Map<string, LineOwner & { readonly struct: StructTypeIR }>();
+
+  #lineElement(message: MessageModel, field: FieldIR, type: TypeIR): Extract<ElementKind, { kind: 'line' }> {
+    if (type.kind !== 'struct' || type.line === undefined) {
+      throw new UnsupportedFeatureError(
+        this.model.ir.sourceFile,
+        `message ${message.name}, field ${field.name}`,
+        'an until list whose elements are not line structs',
+      );
+    }
+    const name = type.typeName ?? `${message.name}${field.name.charAt(0).toUpperCase()}${field.name.slice(1)}Item`;
+    let owner = this.lineStructs.get(name);
+    if (owner === undefined) {
+      owner = { name, ir: { fields: type.fields, line: type.line }, struct: type };
+      this.lineStructs.set(name, owner);
+    }
+    const element = { kind: 'line' as const, id: this.elements.length + 2, owner, struct: type, lookups: [] };
+    this.elements.push(element);
+    return element;
   }
 
   #element(message: MessageModel, field: FieldIR, type: TypeIR, out: CodecWriter): ElementKind {
@@ -193,7 +277,9 @@ export function writeFollowingCodec(model: ProtocolModel, out: CodecWriter): voi
             element.id,
             element.kind === 'messages'
               ? tryEach(element.names, (name) => `following${name}(line)`)
-              : `followingLengthLine(${element.constant}.exec(line), ${element.maxBytes})`,
+              : element.kind === 'line'
+                ? `followingElement${element.id}(line)`
+                : `followingLengthLine(${element.constant}.exec(line), ${element.maxBytes})`,
           ]);
         }
         for (const [id, expression] of cases) {
@@ -224,10 +310,15 @@ export function writeFollowingCodec(model: ProtocolModel, out: CodecWriter): voi
       },
     });
   }
+  for (const owner of plan.lineStructs.values()) writeLineStructFunctions(model, owner, out);
+  for (const element of plan.elements) {
+    if (element.kind === 'line') writeLineElementFollowing(element, out);
+  }
   for (const message of model.messages) {
     const constant = lines.get(message.name)!;
     const parts = lineOf(model, message);
     writeFollowingSteps(message, parts, plan.of(message), constant, out);
+    for (const item of plan.of(message)) if (item.kind === 'lookup') writeLookupFunction(message, item, out);
     writeRead(model, message, parts, plan.of(message), constant, out);
     writeWrite(model, message, parts, plan.of(message), out);
     writeFrameFunctions(message, out);
@@ -267,9 +358,14 @@ function writeFollowingSteps(
       }
       writer.writeLine(`const match = ${constant}.exec(line);`);
       writer.writeLine('if (match === null) return null;');
-      const steps = following.map((item) => {
+      const steps = following.flatMap((item) => {
+        if (item.kind === 'lookup') return [];
+        if (item.kind === 'until') {
+          const at = textFieldContext(message.name, item.field.name);
+          return [`{ until: ${quote(item.end)}, element: ${item.element.id}, maxCount: ${item.maxCount}, at: ${at} }`];
+        }
         const local = writeAnnounced(message, parts, item, writer);
-        return item.kind === 'sized' ? `{ bytes: ${local} }` : `{ count: ${local}, element: ${item.element.id} }`;
+        return [item.kind === 'sized' ? `{ bytes: ${local} }` : `{ count: ${local}, element: ${item.element.id} }`];
       });
       writer.writeLine(`return [${steps.join(', ')}];`);
     },
@@ -280,7 +376,7 @@ function writeFollowingSteps(
 function writeAnnounced(
   message: MessageModel,
   parts: readonly LinePartIR[],
-  item: Following,
+  item: Extract<Following, { kind: 'sized' | 'list' }>,
   writer: CodeBlockWriter,
 ): string {
   const local = camelCase(`${item.field.name} ${item.kind === 'sized' ? 'bytes' : 'count'}`);
@@ -318,6 +414,10 @@ function writeRead(
       writer.writeLine('if (match === null) return null;');
       const values = writePartValues(model, message, parts, writer, out);
       for (const item of following) {
+        if (item.kind === 'until' || item.kind === 'lookup') {
+          values.set(item.field.name, writeReadUntil(message, item, writer, out));
+          continue;
+        }
         const announced = writeAnnounced(message, parts, item, writer);
         values.set(item.field.name, writeReadFollowing(message, item, announced, writer, out));
       }
@@ -332,7 +432,7 @@ function writeRead(
 
 function writeReadFollowing(
   message: MessageModel,
-  item: Following,
+  item: Extract<Following, { kind: 'sized' | 'list' }>,
   announced: string,
   writer: CodeBlockWriter,
   out: CodecWriter,
@@ -347,6 +447,7 @@ function writeReadFollowing(
     return local;
   }
   const element = item.element;
+  if (element.kind === 'line') throw new Error('a counted list of line structs (the plan makes until lists of them)');
   const elementType =
     element.kind === 'messages' ? element.names.join(' | ') : element.value === 'string' ? 'string' : 'Uint8Array';
   writer.writeLine(
@@ -399,6 +500,10 @@ function writeWrite(
       for (const item of following) {
         const context = textFieldContext(message.name, item.field.name);
         const value = access('message', item.field.name);
+        if (item.kind === 'until' || item.kind === 'lookup') {
+          locals.set(item.field.name, writeUntilValue(message, item, writer, out));
+          continue;
+        }
         const local = camelCase(`${item.field.name} ${item.kind === 'sized' ? 'bytes' : 'items'}`);
         if (item.kind === 'sized') {
           if (item.value === 'string') out.imports.add('utf8Encode');
@@ -419,8 +524,13 @@ function writeWrite(
           writer.writeLine(`writer.bytes(${local});`);
           continue;
         }
+        if (item.kind === 'until' || item.kind === 'lookup') {
+          writeUntilLines(item, local, writer);
+          continue;
+        }
         const element = item.element;
         writer.write(`for (const item of ${local})`).block(() => {
+          if (element.kind === 'line') return;
           if (element.kind === 'messages') {
             writer.writeLine(`writeElement${element.id}(writer, item);`);
             return;
@@ -523,4 +633,219 @@ export function writeFollowingUnionDecode(messages: readonly MessageModel[], wri
   writer.writeLine('if (message === null) throw fail.unknownLine(text);');
   writer.writeLine('reader.finish(message.type);');
   writer.writeLine('return message;');
+}
+
+/** The local holding what an until list or a lookup's bytes hold, after the checks writing them needs. */
+function writeUntilValue(
+  message: MessageModel,
+  item: Extract<Following, { kind: 'until' | 'lookup' }>,
+  writer: CodeBlockWriter,
+  out: CodecWriter,
+): string {
+  const context = textFieldContext(message.name, item.field.name);
+  const value = access('message', item.field.name);
+  if (item.kind === 'until') {
+    const local = camelCase(`${item.field.name} items`);
+    writer.writeLine(`const ${local} = ${value};`);
+    writer.writeLine(`checkTextCount(${local}.length, ${item.maxCount}, ${context});`);
+    return local;
+  }
+  const local = camelCase(`${item.field.name} bytes`);
+  if (item.value === 'string') out.imports.add('utf8Encode');
+  writer.writeLine(`const ${local} = ${item.value === 'string' ? `utf8Encode(${value})` : value};`);
+  writer.writeLine(`checkTextLength(${local}.length, ${item.maxBytes}, ${context});`);
+  const announced = camelCase(`${item.field.name} announced`);
+  const list = camelCase(`${item.list.field.name} items`);
+  writer.writeLine(`const ${announced} = ${lookupFunction(message, item)}(${list});`);
+  // A length line with no bytes writes the head alone: HTTP's reply to HEAD, or a body the caller streams after it.
+  writer.write(`if (${announced} >= 0 && ${local}.length > 0 && ${announced} !== ${local}.length)`).block(() => {
+    writer.writeLine(
+      `throw fail.invalid({ ${failureSite(message.name, item.field.name)}, expected: \`\${${announced}} bytes, as its ${item.lookup.where.equals} says\`, got: \`\${${local}.length} bytes\` });`,
+    );
+  });
+  const { where } = item.lookup;
+  // The caller writes the length line: decode(encode(x)) is then x, and the encoder only checks it.
+  writer.write(`if (${announced} < 0 && ${local}.length > 0)`).block(() => {
+    writer.writeLine(
+      `throw fail.invalid({ ${failureSite(message.name, item.list.field.name)}, expected: ${quote(`a line whose ${where.field} is ${where.equals}, since ${item.field.name} is not empty`)}, got: 'none' });`,
+    );
+  });
+  return local;
+}
+
+/** Writes an until list's lines and its end line, or a lookup's bytes (which follow that end line). */
+function writeUntilLines(
+  item: Extract<Following, { kind: 'until' | 'lookup' }>,
+  local: string,
+  writer: CodeBlockWriter,
+): void {
+  if (item.kind === 'lookup') {
+    writer.writeLine(`writer.bareBytes(${local});`);
+    return;
+  }
+  const owner = item.element.owner;
+  writer.writeLine(`for (const item of ${local}) writer.line(${lineStructWriter(owner)}(item, ${quote(item.end)}));`);
+  writer.writeLine(`writer.line(${quote(item.end)});`);
+}
+
+/** Reads an until list (its lines up to the end line) or a lookup's bytes; returns the local. */
+function writeReadUntil(
+  message: MessageModel,
+  item: Extract<Following, { kind: 'until' | 'lookup' }>,
+  writer: CodeBlockWriter,
+  out: CodecWriter,
+): string {
+  const name = quote(message.name);
+  const local = item.field.name;
+  if (item.kind === 'lookup') {
+    const announced = camelCase(`${item.field.name} announced`);
+    writer.writeLine(`const ${announced} = ${lookupFunction(message, item)}(${item.list.field.name});`);
+    const read = `reader.bareBytes(Math.max(${announced}, 0), ${name}, ${quote(item.field.name)})`;
+    if (item.value === 'string') out.imports.add('utf8Decode');
+    writer.writeLine(
+      `const ${local} = ${item.value === 'string' ? `utf8Decode(${read}, ${quote(item.field.name)})` : read};`,
+    );
+    return local;
+  }
+  out.imports.add('previewText');
+  const owner = item.element.owner;
+  const context = textFieldContext(message.name, item.field.name);
+  writer.writeLine(`const ${local}: ${tsType(item.element.struct)}[] = [];`);
+  writer
+    .write(`for (let line = reader.line(${name}); line !== ${quote(item.end)}; line = reader.line(${name}))`)
+    .block(() => {
+      writer.writeLine(`checkTextCount(${local}.length + 1, ${item.maxCount}, ${context});`);
+      writer.writeLine(`const item = ${lineStructMatcher(owner)}(line);`);
+      writer.writeLine(
+        `if (item === null) throw fail.invalid({ ${failureSite(message.name, item.field.name)}, expected: ${quote(`a line '${owner.ir.line?.source ?? ''}' or ${JSON.stringify(item.end)}`)}, got: previewText(line) });`,
+      );
+      writer.writeLine(`${local}.push(item);`);
+    });
+  return local;
+}
+
+function lineStructMatcher(owner: LineOwner): string {
+  return `match${owner.name}Line`;
+}
+
+function lineStructWriter(owner: LineOwner): string {
+  return `write${owner.name}Line`;
+}
+
+function lookupFunction(message: MessageModel, item: Extract<Following, { kind: 'lookup' }>): string {
+  return camelCase(`${message.name} ${item.field.name} length`);
+}
+
+/**
+ * A line struct's matcher (its line to a value, null when the line is not
+ * one) and writer (a value to its line, checked like a message's parts).
+ */
+function writeLineStructFunctions(
+  model: ProtocolModel,
+  owner: LineOwner & { readonly struct: StructTypeIR },
+  out: CodecWriter,
+): void {
+  const parts = owner.struct.line?.parts ?? [];
+  const constant = writeLineConstants(owner, parts, out);
+  const type = tsType(owner.struct);
+  out.functions.push({
+    name: lineStructMatcher(owner),
+    exported: false,
+    docs: `Reads a \`${owner.struct.line?.source ?? ''}\` line; null when the line is not one.`,
+    parameters: [{ name: 'text', type: 'string' }],
+    returnType: `${type} | null`,
+    body: (writer) => {
+      writer.writeLine(`const match = ${constant}.exec(text);`);
+      writer.writeLine('if (match === null) return null;');
+      const values = writePartValues(model, owner, parts, writer, out);
+      const properties = owner.struct.fields.map(
+        (field) => `${propertyKey(field.name)}: ${values.get(field.name) ?? 'undefined'}`,
+      );
+      writer.writeLine(`return { ${properties.join(', ')} };`);
+    },
+  });
+  out.functions.push({
+    name: lineStructWriter(owner),
+    exported: false,
+    docs: `The \`${owner.struct.line?.source ?? ''}\` line of \`item\`; it must not be the line \`end\` that ends its list.`,
+    parameters: [
+      { name: 'item', type },
+      { name: 'end', type: 'string' },
+    ],
+    returnType: 'string',
+    body: (writer) => {
+      const pieces = writeLinePieces(model, owner, parts, writer, out, new Map(), 'item');
+      writer.writeLine(`const line = ${pieces.length === 0 ? "''" : pieces.join(' + ')};`);
+      writer.writeLine(
+        `if (line === end) throw fail.invalid({ ${failureSite(owner.name, 'line')}, expected: 'a line other than the one ending its list', got: previewText(line) });`,
+      );
+      writer.writeLine('return line;');
+    },
+  });
+}
+
+/**
+ * What follows a line of an until list: nothing, or, for the line a lookup
+ * reads (HTTP's Content-Length), the bytes after the list's end line.
+ */
+function writeLineElementFollowing(element: Extract<ElementKind, { kind: 'line' }>, out: CodecWriter): void {
+  const constant = `${constantCase(element.owner.name)}_LINE`;
+  out.functions.push({
+    name: `followingElement${element.id}`,
+    exported: false,
+    parameters: [{ name: 'line', type: 'string' }],
+    returnType: 'readonly FollowingStep[] | null',
+    body: (writer) => {
+      if (element.lookups.length === 0) {
+        writer.writeLine(`return ${constant}.test(line) ? LINE_ONLY : null;`);
+        return;
+      }
+      writer.writeLine(`const match = ${constant}.exec(line);`);
+      writer.writeLine('if (match === null) return null;');
+      for (const lookup of element.lookups) {
+        writer.writeLine(
+          `if (${whereTest(lookup.lookup, `match[${lookup.whereGroup}]!`, out)}) return [{ afterList: parseTextLength(match[${lookup.valueGroup}]!, ${lookup.maxBytes}, ${textFieldContext(lookup.message, lookup.field)}) }];`,
+        );
+      }
+      writer.writeLine('return LINE_ONLY;');
+    },
+  });
+}
+
+/** Whether `text` is the text a lookup compares with. */
+function whereTest(lookup: LookupIR, text: string, out: CodecWriter): string {
+  if (!lookup.ignoreCase) return `${text} === ${quote(lookup.where.equals)}`;
+  out.imports.add('equalsIgnoringAsciiCase');
+  return `equalsIgnoringAsciiCase(${text}, ${quote(lookup.where.equals.toLowerCase())})`;
+}
+
+/** A lookup field's length function: what its list's lines announce, -1 when none does, an error when two do. */
+function writeLookupFunction(
+  message: MessageModel,
+  item: Extract<Following, { kind: 'lookup' }>,
+  out: CodecWriter,
+): void {
+  out.imports.add('parseTextLength');
+  const { lookup } = item;
+  const element = item.list.element;
+  out.functions.push({
+    name: lookupFunction(message, item),
+    exported: false,
+    docs: `The length of ${message.name}.${item.field.name} that its ${item.list.field.name} give in the one whose ${lookup.where.field} is ${lookup.where.equals}; -1 when none does.`,
+    parameters: [{ name: 'items', type: `readonly ${tsType(element.struct)}[]` }],
+    returnType: 'number',
+    body: (writer) => {
+      writer.writeLine('let length = -1;');
+      writer.write('for (const item of items)').block(() => {
+        writer.writeLine(`if (!(${whereTest(lookup, access('item', lookup.where.field), out)})) continue;`);
+        writer.writeLine(
+          `if (length >= 0) throw fail.invalid({ ${failureSite(message.name, item.list.field.name)}, expected: ${quote(`one line whose ${lookup.where.field} is ${lookup.where.equals}`)}, got: 'two' });`,
+        );
+        writer.writeLine(
+          `length = parseTextLength(${access('item', lookup.value)}, ${item.maxBytes}, ${textFieldContext(message.name, item.field.name)});`,
+        );
+      });
+      writer.writeLine('return length;');
+    },
+  });
 }

@@ -362,7 +362,7 @@ export const typescriptGenerator: Generator<TypescriptGeneratorOptions> = define
   name: 'typescript',
   parseOptions,
   generate({ ir, options, sockspecVersion }) {
-    if (ir.irVersion !== 6) {
+    if (ir.irVersion !== 7) {
       throw new UnsupportedFeatureError(ir.sourceFile, 'irVersion', `IR version ${String(ir.irVersion)}`);
     }
     const model = buildModel(ir);

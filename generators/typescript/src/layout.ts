@@ -586,6 +586,9 @@ export function wireType(type: TypeIR): string {
       if (type.count.kind === 'rest') {
         return `${name}list of ${wireType(type.element)} to the end of the frame, at most ${type.maxCount}`;
       }
+      if (type.count.kind === 'until') {
+        return `${name}list of ${wireType(type.element)}, one per line up to the line ${JSON.stringify(type.count.line)}, at most ${type.maxCount}`;
+      }
       return type.count.kind === 'field'
         ? `${name}list of ${wireType(type.element)}, as many as field ${type.count.field} says, at most ${type.maxCount}`
         : `${name}list of ${wireType(type.element)}, u${type.count.bytes * 8} count, at most ${type.maxCount}`;

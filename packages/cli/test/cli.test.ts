@@ -128,7 +128,7 @@ describe('sockspec generate', () => {
     const a = await run(first, 'generate');
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(
-      ['chat', 'echo', 'file-transfer', 'greeting', 'memcached', 'mqtt', 'raw-echo', 'redis', 'timestamp']
+      ['chat', 'echo', 'file-transfer', 'greeting', 'http', 'memcached', 'mqtt', 'raw-echo', 'redis', 'timestamp']
         .map((name) => `wrote packages/protocols/${name} (9 files: 9 changed, 0 removed)\n`)
         .join(''),
     );
@@ -149,6 +149,7 @@ describe('sockspec generate', () => {
         'wrote packages/protocols/echo (9 files: 0 changed, 1 removed)',
         'wrote packages/protocols/file-transfer (9 files: 0 changed, 0 removed)',
         'wrote packages/protocols/greeting (9 files: 0 changed, 0 removed)',
+        'wrote packages/protocols/http (9 files: 0 changed, 0 removed)',
         'wrote packages/protocols/memcached (9 files: 0 changed, 0 removed)',
         'wrote packages/protocols/mqtt (9 files: 0 changed, 0 removed)',
         'wrote packages/protocols/raw-echo (9 files: 0 changed, 0 removed)',

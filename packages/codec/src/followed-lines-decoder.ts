@@ -1,7 +1,8 @@
-import { FrameTooLargeError, InvalidLengthError } from './errors.js';
+import { FieldTooLargeError, FrameTooLargeError, InvalidLengthError } from './errors.js';
 import { type DelimitedFraming, describeDelimiter } from './framing.js';
 import { type OnFrame, PoisonableDecoder } from './poisonable.js';
-import type { FollowingStep, FollowingSteps, FrameSender } from './types.js';
+import type { FollowingListContext, FollowingStep, FollowingSteps, FrameSender } from './types.js';
+import { utf8Encode } from './utf8.js';
 
 /**
  * How deep elements may nest inside one frame (a RESP array of arrays of
@@ -16,7 +17,18 @@ const KEEP_BUFFER_BYTES = 64 * 1024;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Work still to do inside the current frame, innermost last. */
-type Pending = { raw: number } | { left: number; element: number };
+type Pending = { raw: number; bare: boolean } | { left: number; element: number } | UntilList;
+
+/** Lines up to an end line (HTTP's headers), and the bytes one of them announced for after it. */
+interface UntilList {
+  readonly until: Uint8Array;
+  readonly element: number;
+  readonly maxCount: number;
+  readonly at: FollowingListContext;
+  lines: number;
+  /** Bytes with no delimiter after the end line (HTTP's body); -1 until a line announces them. */
+  after: number;
+}
 
 /**
  * Frames of a text protocol whose messages are more than a line (RESP's
@@ -45,6 +57,10 @@ export class FollowedLinesDecoder extends PoisonableDecoder {
   #lineStart = 0;
   /** Bytes left of a raw part, its delimiter included; -1 while reading a line. */
   #rawLeft = -1;
+  /** The raw part being read has no delimiter after it. */
+  #rawBare = false;
+  /** The list the line being read belongs to, when it is an `until` list (the line may be its end). */
+  #lineList: UntilList | null = null;
   #element: number;
   readonly #stack: Pending[] = [];
   #depth = 0;
@@ -126,7 +142,7 @@ export class FollowedLinesDecoder extends PoisonableDecoder {
         }
         this.#pos += this.#rawLeft;
         this.#rawLeft = -1;
-        if (!this.#delimiterAt(bytes, base + this.#pos - delimiterLength)) {
+        if (!this.#rawBare && !this.#delimiterAt(bytes, base + this.#pos - delimiterLength)) {
           throw new InvalidLengthError(
             `the bytes a line announced are not followed by the delimiter ${describeDelimiter(this.#delimiter)}: the length was wrong`,
           );
@@ -153,10 +169,24 @@ export class FollowedLinesDecoder extends PoisonableDecoder {
       }
       const lineEnd = at - base;
       this.#pos = lineEnd + delimiterLength;
-      if (this.#stack.length > 0) this.#owed -= delimiterLength;
-      const steps = this.#stepsFor(bytes.subarray(base + this.#lineStart, at));
+      const line = bytes.subarray(base + this.#lineStart, at);
       this.#lineStart = this.#pos;
-      if (steps !== null) for (let k = steps.length - 1; k >= 0; k--) this.#push(steps[k]!);
+      const list = this.#lineList;
+      this.#lineList = null;
+      if (list !== null) {
+        if (this.#endsList(list, line)) {
+          if (this.#advance()) return this.#finish();
+          continue;
+        }
+        list.lines += 1;
+        if (list.lines > list.maxCount) {
+          throw new FieldTooLargeError({ ...list.at, limit: list.maxCount, actual: list.lines, unit: 'elements' });
+        }
+      } else if (this.#stack.length > 0) {
+        this.#owed -= delimiterLength;
+      }
+      const steps = this.#stepsFor(line);
+      if (steps !== null) for (let k = steps.length - 1; k >= 0; k--) this.#push(steps[k]!, list);
       if (this.#advance()) return this.#finish();
     }
   }
@@ -172,19 +202,57 @@ export class FollowedLinesDecoder extends PoisonableDecoder {
     return this.#following(text, this.#element);
   }
 
-  #push(step: FollowingStep): void {
+  /** Whether `line` is the end line of `list`: then the list is done, and what a line of it announced follows. */
+  #endsList(list: UntilList, line: Uint8Array): boolean {
+    const until = list.until;
+    if (line.length !== until.length) return false;
+    for (let k = 0; k < until.length; k++) if (line[k] !== until[k]) return false;
+    this.#owed -= until.length + this.#delimiter.length;
+    this.#stack.pop();
+    this.#depth -= 1;
+    if (list.after > 0) {
+      // Owed since the line that announced it.
+      this.#stack.push({ raw: list.after, bare: true });
+    }
+    return true;
+  }
+
+  /** One step of what follows a line; `list` is the `until` list the line belongs to, if any. */
+  #push(step: FollowingStep, list: UntilList | null): void {
     const delimiterLength = this.#delimiter.length;
-    if (step.bytes !== undefined) {
+    if ('bytes' in step) {
       this.#owe(step.bytes + delimiterLength, `a value of ${step.bytes} bytes`);
-      this.#stack.push({ raw: step.bytes });
+      this.#stack.push({ raw: step.bytes, bare: false });
+      return;
+    }
+    if ('afterList' in step) {
+      if (list === null) throw new InvalidLengthError('a line announced bytes after a list, but it is not in one');
+      if (list.after >= 0) {
+        throw new InvalidLengthError(`two lines of '${list.at.field}' announce the length of what follows it`);
+      }
+      this.#owe(step.afterList, `${step.afterList} bytes after '${list.at.field}'`);
+      list.after = step.afterList;
       return;
     }
     if (this.#depth >= MAX_TEXT_NESTING) {
       throw new InvalidLengthError(`elements nest more than ${MAX_TEXT_NESTING} deep in one frame`);
     }
+    this.#depth += 1;
+    if ('until' in step) {
+      const until = utf8Encode(step.until);
+      this.#owe(until.length + delimiterLength, `a list ending at the line ${JSON.stringify(step.until)}`);
+      this.#stack.push({
+        until,
+        element: step.element,
+        maxCount: step.maxCount,
+        at: step.at,
+        lines: 0,
+        after: -1,
+      });
+      return;
+    }
     this.#owe(step.count * delimiterLength, `${step.count} elements`);
     this.#stack.push({ left: step.count, element: step.element });
-    this.#depth += 1;
   }
 
   #owe(bytes: number, what: string): void {
@@ -206,8 +274,14 @@ export class FollowedLinesDecoder extends PoisonableDecoder {
       const top = stack[stack.length - 1]!;
       if ('raw' in top) {
         stack.pop();
-        this.#rawLeft = top.raw + this.#delimiter.length;
+        this.#rawBare = top.bare;
+        this.#rawLeft = top.bare ? top.raw : top.raw + this.#delimiter.length;
         this.#owed -= this.#rawLeft;
+        return false;
+      }
+      if ('until' in top) {
+        this.#element = top.element;
+        this.#lineList = top;
         return false;
       }
       if (top.left > 0) {
@@ -223,6 +297,7 @@ export class FollowedLinesDecoder extends PoisonableDecoder {
 
   #finish(): number {
     const length = this.#pos;
+    this.#lineList = null;
     this.#pos = 0;
     this.#lineStart = 0;
     this.#owed = 0;

@@ -57,15 +57,25 @@ export { checkFramingConfig, encodeFrame, framingForTransport } from './framing.
 export {
   checkTextCount,
   checkTextLength,
+  equalsIgnoringAsciiCase,
   formatTextFloat,
   formatTextInt,
   parseTextBigInt,
   parseTextInt,
+  parseTextLength,
   type TextFieldContext,
   TextReader,
   TextWriter,
 } from './text-frames.js';
-export type { Endian, FollowingStep, FollowingSteps, FrameDecoder, FrameSender, FramingConfig } from './types.js';
+export type {
+  Endian,
+  FollowingListContext,
+  FollowingStep,
+  FollowingSteps,
+  FrameDecoder,
+  FrameSender,
+  FramingConfig,
+} from './types.js';
 export { findInvalidUtf8, truncateUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Write } from './utf8.js';
 export {
   bytesEqualAt,

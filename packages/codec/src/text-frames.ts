@@ -76,6 +76,24 @@ export class TextReader {
     return frame.subarray(start, end);
   }
 
+  /** `length` raw bytes (a view of the frame) with no delimiter after them: HTTP's body after the empty line. */
+  bareBytes(length: number, message: string, field: string): Uint8Array {
+    const frame = this.#frame;
+    const start = this.#at;
+    if (start + length > frame.length) {
+      throw new TruncatedMessageError({
+        protocol: this.#protocol,
+        message,
+        field,
+        needed: length,
+        offset: start,
+        frameBytes: frame.length,
+      });
+    }
+    this.#at = start + length;
+    return frame.subarray(start, start + length);
+  }
+
   /** `length` raw bytes as UTF-8 text. */
   text(length: number, message: string, field: string): string {
     return utf8Decode(this.bytes(length, message, field), field);
@@ -138,6 +156,13 @@ export class TextWriter {
   bytes(value: Uint8Array): void {
     this.#grow(value.length + this.#delimiter.length);
     this.#parts.push(value, this.#delimiter);
+  }
+
+  /** Raw bytes with no delimiter after them (HTTP's body). */
+  bareBytes(value: Uint8Array): void {
+    if (value.length === 0) return;
+    this.#grow(value.length);
+    this.#parts.push(value);
   }
 
   finish(): Uint8Array {
@@ -232,6 +257,31 @@ export function formatTextFloat(value: number, at: TextFieldContext): string {
   }
   // String(-0) is "0"; "-0" reads back as -0, as a binary float would.
   return Object.is(value, -0) ? '-0' : String(value);
+}
+
+/**
+ * A length given as text in a field (HTTP's `Content-Length: 42`): decimal
+ * digits only, so ` 42`, `+42`, `0x2a` and `` are refused (Number() would
+ * take them), then checked like any other announced length.
+ */
+export function parseTextLength(text: string, maxBytes: number, at: TextFieldContext): number {
+  if (!/^\d{1,16}$/.test(text)) {
+    throw new InvalidFieldError({ ...at, expected: 'a length in decimal digits', got: previewText(text) });
+  }
+  const length = Number(text);
+  checkTextLength(length, maxBytes, at);
+  return length;
+}
+
+/** Whether `text` equals `lower` (already lowercase ASCII) ignoring ASCII case only, as HTTP compares header names. */
+export function equalsIgnoringAsciiCase(text: string, lower: string): boolean {
+  if (text.length !== lower.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    if (code !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** A list count a line announced, checked against the field's maxCount before any element is read. */

@@ -64,12 +64,25 @@ export interface FrameDecoder {
 }
 
 /**
- * What follows a line: `bytes` raw bytes and then the delimiter, or `count`
- * elements of kind `element`, each starting with a line of its own.
+ * What follows a line: `bytes` raw bytes and then the delimiter; `count`
+ * elements of kind `element`, each starting with a line of its own; lines of
+ * kind `element` until one equal to `until` (HTTP's headers and the empty
+ * line), at most `maxCount` of them (`at` names the list in errors); or,
+ * from a line of such a list, `afterList` raw bytes with no delimiter that
+ * follow the list's end line (HTTP's body, sized by Content-Length).
  */
 export type FollowingStep =
-  | { readonly bytes: number; readonly count?: undefined; readonly element?: undefined }
-  | { readonly count: number; readonly element: number; readonly bytes?: undefined };
+  | { readonly bytes: number }
+  | { readonly count: number; readonly element: number }
+  | { readonly until: string; readonly element: number; readonly maxCount: number; readonly at: FollowingListContext }
+  | { readonly afterList: number };
+
+/** Names an `until` list in the error for one line too many. */
+export interface FollowingListContext {
+  readonly protocol: string;
+  readonly message?: string;
+  readonly field: string;
+}
 
 /**
  * Given a line (without its delimiter) that starts an element of kind

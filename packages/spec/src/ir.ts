@@ -7,7 +7,7 @@
  *
  * Bump IR_VERSION whenever a generator would have to change to keep working.
  */
-export const IR_VERSION = 6 as const;
+export const IR_VERSION = 7 as const;
 
 export type Endian = 'big' | 'little';
 export type Direction = 'client' | 'server' | 'both';
@@ -218,7 +218,27 @@ export type LengthEncodingIR =
    * part is its byte length (RESP's bulk string `$5`), and the delimiter
    * follows the value.
    */
-  | { readonly kind: 'line'; readonly template: LineTemplateIR };
+  | { readonly kind: 'line'; readonly template: LineTemplateIR }
+  /**
+   * Text protocols: as many bytes as the element of an earlier `until` list
+   * whose `where.field` equals `where.equals` says in its `value` field
+   * (HTTP's `Content-Length` header); none when no element does, and two
+   * such elements are an error. The bytes follow the list's terminator line
+   * with no delimiter after them.
+   */
+  | { readonly kind: 'lookup'; readonly lookup: LookupIR };
+
+/** Where a `lookup` length is found: one element of a list of line structs. */
+export interface LookupIR {
+  /** The list field (an `until` list of the same message, declared earlier). */
+  readonly list: string;
+  /** The element field compared, and the text it must equal. */
+  readonly where: { readonly field: string; readonly equals: string };
+  /** Compare ignoring ASCII case (HTTP, SIP and MIME header names). */
+  readonly ignoreCase: boolean;
+  /** The element field holding the length, as decimal text. */
+  readonly value: string;
+}
 
 export interface StringTypeIR {
   readonly kind: 'string';
@@ -272,7 +292,12 @@ export interface ArrayTypeIR {
     | { readonly kind: 'prefixed'; readonly bytes: 1 | 2 | 4; readonly endian: Endian }
     | { readonly kind: 'field'; readonly field: string }
     /** Elements until the end of the frame (MQTT's SUBSCRIBE topics); only a message's last field. */
-    | { readonly kind: 'rest' };
+    | { readonly kind: 'rest' }
+    /**
+     * Text protocols: one line per element until a line equal to `line`
+     * (HTTP's headers end at an empty line); the elements are line structs.
+     */
+    | { readonly kind: 'until'; readonly line: string };
   readonly maxCount: number;
   readonly typeName?: string;
 }
@@ -286,6 +311,11 @@ export interface StructTypeIR {
    * decoder checks it.
    */
   readonly size?: { readonly kind: 'field'; readonly field: string };
+  /**
+   * Text protocols: the struct is one line, written by this template, and
+   * its fields are the template's parts (HTTP's `{name}: {value}` header).
+   */
+  readonly line?: LineTemplateIR;
   readonly typeName?: string;
 }
 

@@ -253,10 +253,35 @@ export const TypeDefinition = Type.Recursive(
                     "Text protocols: the value follows a line of its own that gives its length (RESP's bulk string '$5'), then the delimiter.",
                 },
               ),
+              Type.Object(
+                {
+                  from: Type.String({
+                    pattern: FIELD_NAME_PATTERN,
+                    description: "An earlier list of line structs in the same message, with count: { until: '...' }.",
+                  }),
+                  where: Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), Type.String(), {
+                    minProperties: 1,
+                    maxProperties: 1,
+                    description: 'The element to use: its field (the key) must equal this text (the value).',
+                  }),
+                  value: Type.String({
+                    pattern: FIELD_NAME_PATTERN,
+                    description: "The element's field that holds the length, as decimal text.",
+                  }),
+                  ignoreCase: Type.Optional(
+                    Type.Boolean({ description: 'Compare ignoring ASCII case (HTTP header names). Default false.' }),
+                  ),
+                },
+                {
+                  additionalProperties: false,
+                  description:
+                    "Text protocols: as many bytes as an element of an earlier list says (HTTP's Content-Length header); none when no element says. The bytes follow the list's end line, with no delimiter after them.",
+                },
+              ),
             ],
             {
               description:
-                "string/bytes: a length prefix, a terminator, the rest of the frame, { fixed: N }, { field: <earlier integer field> }, or in text protocols { line: '${length}' }.",
+                "string/bytes: a length prefix, a terminator, the rest of the frame, { fixed: N }, { field: <earlier integer field> }, or in text protocols { line: '${length}' } or { from: <list>, where: { <field>: <text> }, value: <field> }.",
             },
           ),
         ),
@@ -313,10 +338,20 @@ export const TypeDefinition = Type.Recursive(
                   description: 'As many elements as an earlier integer field says; the encoder fills that field in.',
                 },
               ),
+              Type.Object(
+                {
+                  until: Type.String({ description: 'The line that ends the list (HTTP headers: the empty line "").' }),
+                },
+                {
+                  additionalProperties: false,
+                  description:
+                    'Text protocols: one element per line until this line; the elements are structs with a line template.',
+                },
+              ),
             ],
             {
               description:
-                "Lists: width of the element count prefix (default u16), 'rest' (elements until the end of the frame; the message's last field), or { field: <earlier integer field> }.",
+                "Lists: width of the element count prefix (default u16), 'rest' (elements until the end of the frame; the message's last field), { field: <earlier integer field> }, or in text protocols { until: <line> }.",
             },
           ),
         ),
@@ -325,8 +360,14 @@ export const TypeDefinition = Type.Recursive(
           Type.Record(
             Type.String({ pattern: FIELD_NAME_PATTERN }),
             TypeReference,
-            fieldMapOptions('Struct fields, in wire order.'),
+            fieldMapOptions('Struct fields, in wire order; with line, types of line parts.'),
           ),
+        ),
+        line: Type.Optional(
+          Type.String({
+            description:
+              "Text protocols, structs: the struct is one line written by this template, such as '{name}: {value}' (an HTTP header).",
+          }),
         ),
         const: Type.Optional(
           Type.Union(

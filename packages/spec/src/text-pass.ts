@@ -5,10 +5,7 @@ import { type MessageInfo, serverReceives, serverSends } from './pass-types.js';
 import { isRecord } from './records.js';
 import type { SpecPath } from './source.js';
 import { parseLineTemplate } from './template.js';
-import { describeKind, type TypeResolver } from './types.js';
-
-/** Types a part of a line can take: each has one text form. */
-const PART_KINDS = new Set<TypeIR['kind']>(['int', 'float', 'bool', 'string', 'timestamp', 'enum']);
+import { describeKind, LINE_PART_KINDS, type TypeResolver } from './types.js';
 
 const DATAGRAM_TRANSPORTS: readonly TransportKind[] = ['udp', 'udp6', 'unix-dgram'];
 
@@ -66,7 +63,7 @@ export class TextPass {
       }
       const { type } = field;
       if (
-        !PART_KINDS.has(type.kind) ||
+        !LINE_PART_KINDS.has(type.kind) ||
         ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind !== 'rest')
       ) {
         ok = false;
@@ -112,6 +109,7 @@ export class TextPass {
       if (!this.#checkFollowingLines(field.type, fieldPath, `field '${key}' of message '${name}'`)) ok = false;
       fields.push(field);
     }
+    if (ok && !this.#checkLookups(name, path, fields, partNames)) ok = false;
     return { fields: ok ? fields : null, line };
   }
 
@@ -123,9 +121,88 @@ export class TextPass {
     return { name, type, description };
   }
 
-  /** Length lines of values that follow the line: the delimiter may not occur in them either. */
+  /**
+   * A `length: { from }` names a list declared just before it in the same
+   * message (its bytes follow that list's end line), and fields of the
+   * list's line structs: one to compare, one holding the length.
+   */
+  #checkLookups(message: string, path: SpecPath, fields: readonly FieldIR[], parts: readonly string[]): boolean {
+    const report = this.#ctx.report;
+    let ok = true;
+    fields.forEach((field, index) => {
+      const { type } = field;
+      if ((type.kind !== 'string' && type.kind !== 'bytes') || type.length.kind !== 'lookup') return;
+      const { lookup } = type.length;
+      const at = [...path, 'fields', field.name, 'length'];
+      const owner = `field '${field.name}' of message '${message}'`;
+      const previous = fields[index - 1];
+      const list = fields.find((candidate) => candidate.name === lookup.list);
+      if (list === undefined || list.type.kind !== 'array' || list.type.count.kind !== 'until') {
+        ok = false;
+        const lists = fields.flatMap((f) => (f.type.kind === 'array' && f.type.count.kind === 'until' ? [f.name] : []));
+        report.error(
+          'unknown-lookup-list',
+          [...at, 'from'],
+          `${owner} takes its length from '${lookup.list}', which is not ${list === undefined ? 'a field' : "a list with count: { until: '...' }"} of the message`,
+          didYouMean(lookup.list, lists) ??
+            (lists.length > 0
+              ? `lists it can name: ${listNames(lists)}`
+              : "declare the list first, such as headers: { items: Header, count: { until: '' } }"),
+        );
+        return;
+      }
+      if (previous !== list || parts.includes(list.name)) {
+        ok = false;
+        report.error(
+          'lookup-not-after-list',
+          [...path, 'fields', field.name],
+          `${owner} takes its length from list '${list.name}', so its bytes follow that list's end line, but it is not declared right after '${list.name}'`,
+          `move '${field.name}' to just after '${list.name}' in fields`,
+          'key',
+        );
+        return;
+      }
+      const element = list.type.element;
+      const elementFields = element.kind === 'struct' ? element.fields : [];
+      const names = elementFields.map((f) => f.name);
+      for (const [key, wanted] of [
+        ['where', lookup.where.field],
+        ['value', lookup.value],
+      ] as const) {
+        const found = elementFields.find((f) => f.name === wanted);
+        if (found === undefined) {
+          ok = false;
+          report.error(
+            'unknown-lookup-field',
+            key === 'where' ? [...at, 'where', wanted] : [...at, 'value'],
+            `${owner} looks at field '${wanted}' of the '${list.name}' elements, but they have ${listNames(names)}`,
+            didYouMean(wanted, names) ?? `fields of '${list.name}' elements: ${listNames(names)}`,
+            key === 'where' ? 'key' : 'value',
+          );
+          continue;
+        }
+        if (found.type.kind !== 'string') {
+          ok = false;
+          report.error(
+            'lookup-field-type',
+            key === 'where' ? [...at, 'where', wanted] : [...at, 'value'],
+            `${owner} reads field '${wanted}' of the '${list.name}' elements as ${key === 'where' ? 'text to compare' : 'a byte count'}, but it is ${describeKind(found.type)}`,
+            key === 'where'
+              ? 'compare a string field'
+              : 'take the length from a string field (its text is checked to be decimal digits)',
+          );
+        }
+      }
+    });
+    return ok;
+  }
+
+  /** Length lines and line structs of values that follow the line: the delimiter may not occur in them either. */
   #checkFollowingLines(type: TypeIR, path: SpecPath, owner: string): boolean {
     if (type.kind === 'array') return this.#checkFollowingLines(type.element, [...path, 'items'], owner);
+    if (type.kind === 'struct' && type.line !== undefined) {
+      return this.#checkLiterals(type.line, [...path, 'items', 'line'], 'line template', owner);
+    }
     if ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind === 'line') {
       return this.#checkLiterals(type.length.template, [...path, 'length', 'line'], 'length line', owner);
     }
@@ -241,9 +318,11 @@ export class TextPass {
 /** Whether a field not in the template can follow the line. */
 function followsLine(type: TypeIR): boolean {
   if (type.kind === 'string' || type.kind === 'bytes')
-    return type.length.kind === 'field' || type.length.kind === 'line';
-  if (type.kind !== 'array' || type.count.kind !== 'field') return false;
+    return type.length.kind === 'field' || type.length.kind === 'line' || type.length.kind === 'lookup';
+  if (type.kind !== 'array') return false;
   const element = type.element;
+  if (type.count.kind === 'until') return element.kind === 'struct' && element.line !== undefined;
+  if (type.count.kind !== 'field') return false;
   if (element.kind === 'messages') return true;
   return (element.kind === 'string' || element.kind === 'bytes') && element.length.kind === 'line';
 }

@@ -39,6 +39,16 @@ const MAX_BITS_VALUE: Record<1 | 2 | 4 | 8, number> = {
   8: Number.MAX_SAFE_INTEGER,
 };
 
+/** Types a part of a line can take: each has one text form. */
+export const LINE_PART_KINDS: ReadonlySet<TypeIR['kind']> = new Set([
+  'int',
+  'float',
+  'bool',
+  'string',
+  'timestamp',
+  'enum',
+]);
+
 const PREFIX_BYTES: Record<string, 1 | 2 | 4 | 8> = { u8: 1, u16: 2, u32: 4, u64: 8 };
 
 /** `b1` … `b32`: bit fields. */
@@ -57,7 +67,7 @@ const KIND_KEYS: Record<TypeIR['kind'], readonly string[]> = {
   enum: ['const', 'default'],
   flags: [],
   array: ['items', 'count', 'maxCount', 'endian'],
-  struct: ['fields', 'length'],
+  struct: ['fields', 'length', 'line'],
   optional: [],
   messages: [],
 };
@@ -86,6 +96,7 @@ const KEY_OWNERS: Record<string, string> = {
   count: 'lists',
   maxCount: 'lists',
   fields: 'structs',
+  line: 'structs in text protocols (a struct written as one line)',
   const: 'integer, enum, bool, string and bytes fields',
   default: 'integer and enum header and message fields',
   checksum: 'u8, u16 and u32 header and message fields',
@@ -401,7 +412,10 @@ export class TypeResolver {
     }
 
     let base: TypeIR | null;
-    const shapeKeys = ['items', 'fields', 'messages'].filter((k) => def[k] !== undefined);
+    // A struct written as a line (`{ line: '{name}: {value}' }`) may leave out `fields`: its parts are strings.
+    const shapeKeys = ['items', def.fields === undefined ? 'line' : 'fields', 'messages'].filter(
+      (k) => def[k] !== undefined,
+    );
     if (shapeKeys.length > 0) {
       const conflicting = [...(def.type !== undefined ? ['type'] : []), ...shapeKeys];
       if (conflicting.length > 1) {
@@ -599,6 +613,18 @@ export class TypeResolver {
       const line = this.#lengthLine(spec.line, [...path, 'length', 'line'], where);
       if (line === null) return null;
       length = line;
+    } else if (isDefinition(spec) && typeof spec.from === 'string') {
+      // The list, its element's fields and the field's place are checked by TextPass, which sees the whole message.
+      const equals = isDefinition(spec.where) ? Object.entries(spec.where)[0] : undefined;
+      length = {
+        kind: 'lookup',
+        lookup: {
+          list: spec.from,
+          where: { field: equals?.[0] ?? '', equals: String(equals?.[1] ?? '') },
+          ignoreCase: spec.ignoreCase === true,
+          value: typeof spec.value === 'string' ? spec.value : '',
+        },
+      };
     } else if (def.endian !== undefined && length.kind === 'prefixed') {
       length = { ...length, endian };
     }
@@ -740,6 +766,7 @@ export class TypeResolver {
       const maxCount = typeof def.maxCount === 'number' ? def.maxCount : valueLimit;
       return { kind: 'array', element, count: { kind: 'field', field: def.count.field }, maxCount };
     }
+    if (isDefinition(def.count) && typeof def.count.until === 'string') return this.#untilList(def, element, path);
     if (def.count === 'rest') {
       if (fixedSize(element) === 0) {
         report.error(
@@ -770,6 +797,32 @@ export class TypeResolver {
       maxCount = def.maxCount;
     }
     return { kind: 'array', element, count: { kind: 'prefixed', bytes, endian }, maxCount };
+  }
+
+  /** `count: { until: '' }`: one line struct per line until the terminator line (HTTP's headers). */
+  #untilList(def: Definition, element: TypeIR, path: SpecPath): TypeIR | null {
+    const { report, encoding, valueLimit } = this.#ctx;
+    const until = (def.count as { until: string }).until;
+    if (encoding !== 'text') {
+      report.error(
+        'until-list-binary',
+        [...path, 'count', 'until'],
+        `${describePath(typePathOwner(path))} runs until a line, but this is a binary protocol`,
+        'count the elements (count: u16, { field: <earlier integer field> }) or run them to the end of the frame (count: rest)',
+      );
+      return null;
+    }
+    if (element.kind !== 'struct' || element.line === undefined) {
+      report.error(
+        'until-list-element',
+        [...path, 'items'],
+        `the elements of ${describePath(typePathOwner(path))} run until the line ${JSON.stringify(until)}, so each must be one line, but they are ${describeKind(element)}`,
+        "make the element a struct with a line template, such as items: { line: '{name}: {value}' }",
+      );
+      return null;
+    }
+    const maxCount = typeof def.maxCount === 'number' ? def.maxCount : Math.min(valueLimit, 1024);
+    return { kind: 'array', element, count: { kind: 'until', line: until }, maxCount };
   }
 
   /** `messages: [A, B]`: a list element that is one of these messages (text protocols; the names are checked by TextPass). */
@@ -817,8 +870,71 @@ export class TypeResolver {
   }
 
   #struct(def: Definition, path: SpecPath): TypeIR | null {
+    if (typeof def.line === 'string') return this.#lineStruct(def, def.line, path);
     const fields = this.resolveFields(def.fields, [...path, 'fields'], false);
     return fields === null ? null : { kind: 'struct', fields };
+  }
+
+  /**
+   * `{ line: '{name}: {value}' }`: a struct written as one line, its fields
+   * the template's parts (a part with no entry in `fields` is a string).
+   */
+  #lineStruct(def: Definition, source: string, path: SpecPath): TypeIR | null {
+    const { report, encoding } = this.#ctx;
+    const where = describePath(typePathOwner(path));
+    if (encoding !== 'text') {
+      report.error(
+        'line-struct-binary',
+        [...path, 'line'],
+        `${where} is written as a line, but this is a binary protocol`,
+        "remove 'line' and declare the struct's fields in wire order",
+      );
+      return null;
+    }
+    const parsed = parseLineTemplate(source);
+    for (const problem of parsed.problems) {
+      report.error(problem.code, [...path, 'line'], `line template of ${where}: ${problem.message}`, problem.hint);
+    }
+    if (parsed.problems.length > 0) return null;
+    const overrides = isDefinition(def.fields) ? def.fields : {};
+    const names = parsed.parts.flatMap((part) => (part.kind === 'field' ? [part.name] : []));
+    let ok = true;
+    for (const key of Object.keys(overrides)) {
+      if (names.includes(key)) continue;
+      ok = false;
+      report.error(
+        'field-not-in-template',
+        [...path, 'fields', key],
+        `field '${key}' of ${where} is not a part of its line template '${source}'`,
+        didYouMean(key, names) ?? `add '{${key}}' to the template, or remove the field`,
+        'key',
+      );
+    }
+    const fields: FieldIR[] = [];
+    for (const name of names) {
+      const ref = Object.hasOwn(overrides, name) ? overrides[name] : 'string';
+      const type = this.resolve(ref, [...path, 'fields', name], false);
+      if (type === null) {
+        ok = false;
+        continue;
+      }
+      if (
+        !LINE_PART_KINDS.has(type.kind) ||
+        ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind !== 'rest')
+      ) {
+        ok = false;
+        report.error(
+          'text-type-unsupported',
+          [...path, 'fields', name],
+          `field '${name}' of ${where} is ${describeKind(type)}, which has no text form for a line template`,
+          'use a string, integer, float, bool, enum or timestamp',
+        );
+        continue;
+      }
+      const description = isDefinition(ref) && typeof ref.description === 'string' ? ref.description : '';
+      fields.push({ name, type, description });
+    }
+    return ok ? { kind: 'struct', fields, line: { source, parts: parsed.parts } } : null;
   }
 
   /** `length: { field }` on a struct (inline or named): the field that holds its fixed size. */
@@ -892,6 +1008,7 @@ function defaultMaxBytes(length: LengthEncodingIR, valueLimit: number): number {
     case 'rest':
     case 'field':
     case 'line':
+    case 'lookup':
       return valueLimit;
   }
 }
@@ -910,6 +1027,8 @@ function describeLength(length: LengthEncodingIR): string {
       return `the value of field '${length.field}'`;
     case 'line':
       return `the line '${length.template.source}' before it`;
+    case 'lookup':
+      return `the '${length.lookup.value}' of the '${length.lookup.list}' element whose '${length.lookup.where.field}' is '${length.lookup.where.equals}'`;
   }
 }
 
@@ -1004,13 +1123,16 @@ export function fixedSize(type: TypeIR): number | null {
 
 /**
  * Keys a text protocol reads, after the line: `length: { field }` (bytes
- * that follow the line), `length: { line }` (a length line of their own) and
- * `count: { field }` (elements that follow the line).
+ * that follow the line), `length: { line }` (a length line of their own),
+ * `length: { from }` (a length an element of an earlier list gives),
+ * `count: { field }` (elements that follow the line) and `count: { until }`
+ * (lines up to a terminator line).
  */
 function textAllows(key: string, value: unknown): boolean {
   if (!isDefinition(value)) return false;
-  if (key === 'length') return typeof value.field === 'string' || typeof value.line === 'string';
-  return key === 'count' && typeof value.field === 'string';
+  if (key === 'length')
+    return typeof value.field === 'string' || typeof value.line === 'string' || typeof value.from === 'string';
+  return key === 'count' && (typeof value.field === 'string' || typeof value.until === 'string');
 }
 
 function isDefinition(value: unknown): value is Definition {

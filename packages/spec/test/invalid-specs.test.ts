@@ -27,6 +27,16 @@ const expected: Record<string, string[]> = {
     "specs/errors-entry.protocol.yaml:17:38: error errors-field-type: errors.reason field 'code' must be an enum, but it is a u8\n  hint: give it an integer type with values: { name: number, ... }",
     "specs/errors-entry.protocol.yaml:17:50: error unknown-errors-field: errors.text names field 'txt', but message 'Failed' has no such field\n  hint: did you mean 'text'?",
   ],
+  'header-lists': [
+    "specs/header-lists.protocol.yaml:6:3: warning unused-type: type 'Header' is declared but never used\n  hint: use it in a field or remove it",
+    "specs/header-lists.protocol.yaml:6:62: error field-not-in-template: field 'count' of type 'Header' is not a part of its line template '{name}: {value}'\n  hint: add '{count}' to the template, or remove the field",
+    "specs/header-lists.protocol.yaml:14:44: error unknown-lookup-list: field 'body' of message 'Get' takes its length from 'heders', which is not a field of the message\n  hint: did you mean 'headers'?",
+    "specs/header-lists.protocol.yaml:20:62: error unknown-lookup-field: field 'note' of message 'Put' looks at field 'kay' of the 'headers' elements, but they have 'key' and 'val'\n  hint: did you mean 'key'?",
+    "specs/header-lists.protocol.yaml:20:84: error lookup-field-type: field 'note' of message 'Put' reads field 'val' of the 'headers' elements as a byte count, but it is a u8\n  hint: take the length from a string field (its text is checked to be decimal digits)",
+    "specs/header-lists.protocol.yaml:25:7: error field-not-in-template: field 'size' of message 'Post' is not a part of its line template 'POST {path}'\n  hint: add '{size}' to the template, or give it length: { field: <integer part of the line> } (bytes that follow the line)",
+    "specs/header-lists.protocol.yaml:26:23: error until-list-element: the elements of field 'lines' of message 'Post' run until the line \".\", so each must be one line, but they are a string\n  hint: make the element a struct with a line template, such as items: { line: '{name}: {value}' }",
+    "specs/header-lists.protocol.yaml:33:7: error lookup-not-after-list: field 'body' of message 'Patch' takes its length from list 'headers', so its bytes follow that list's end line, but it is not declared right after 'headers'\n  hint: move 'body' to just after 'headers' in fields",
+  ],
   'errors-shape': [
     "specs/errors-shape.protocol.yaml:18:22: error reply-not-sent-by-server: the errors entry uses message 'Oops', but the server never sends it (it is from: client)\n  hint: set from: server or both on 'Oops', or pick a message the server sends",
   ],
