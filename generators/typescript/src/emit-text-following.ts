@@ -656,7 +656,10 @@ function writeUntilValue(
   writer.writeLine(`checkTextLength(${local}.length, ${item.maxBytes}, ${context});`);
   const announced = camelCase(`${item.field.name} announced`);
   const list = camelCase(`${item.list.field.name} items`);
-  writer.writeLine(`const ${announced} = ${lookupFunction(message, item)}(${list});`);
+  // A head alone may announce any length: the body is streamed after it, and the peer's decoder checks its limit.
+  writer.writeLine(
+    `const ${announced} = ${lookupFunction(message, item)}(${list}, ${local}.length === 0 ? Number.MAX_SAFE_INTEGER : ${item.maxBytes});`,
+  );
   // A length line with no bytes writes the head alone: HTTP's reply to HEAD, or a body the caller streams after it.
   writer.write(`if (${announced} >= 0 && ${local}.length > 0 && ${announced} !== ${local}.length)`).block(() => {
     writer.writeLine(
@@ -699,7 +702,9 @@ function writeReadUntil(
   const local = item.field.name;
   if (item.kind === 'lookup') {
     const announced = camelCase(`${item.field.name} announced`);
-    writer.writeLine(`const ${announced} = ${lookupFunction(message, item)}(${item.list.field.name});`);
+    writer.writeLine(
+      `const ${announced} = ${lookupFunction(message, item)}(${item.list.field.name}, ${item.maxBytes});`,
+    );
     const read = `reader.bareBytes(Math.max(${announced}, 0), ${name}, ${quote(item.field.name)})`;
     if (item.value === 'string') out.imports.add('utf8Decode');
     writer.writeLine(
@@ -832,7 +837,10 @@ function writeLookupFunction(
     name: lookupFunction(message, item),
     exported: false,
     docs: `The length of ${message.name}.${item.field.name} that its ${item.list.field.name} give in the one whose ${lookup.where.field} is ${lookup.where.equals}; -1 when none does.`,
-    parameters: [{ name: 'items', type: `readonly ${tsType(element.struct)}[]` }],
+    parameters: [
+      { name: 'items', type: `readonly ${tsType(element.struct)}[]` },
+      { name: 'maxBytes', type: 'number' },
+    ],
     returnType: 'number',
     body: (writer) => {
       writer.writeLine('let length = -1;');
@@ -842,7 +850,7 @@ function writeLookupFunction(
           `if (length >= 0) throw fail.invalid({ ${failureSite(message.name, item.list.field.name)}, expected: ${quote(`one line whose ${lookup.where.field} is ${lookup.where.equals}`)}, got: 'two' });`,
         );
         writer.writeLine(
-          `length = parseTextLength(${access('item', lookup.value)}, ${item.maxBytes}, ${textFieldContext(message.name, item.field.name)});`,
+          `length = parseTextLength(${access('item', lookup.value)}, maxBytes, ${textFieldContext(message.name, item.field.name)});`,
         );
       });
       writer.writeLine('return length;');

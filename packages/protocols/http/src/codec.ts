@@ -94,12 +94,12 @@ function followingRequest(line: string): readonly FollowingStep[] | null {
 }
 
 /** The length of Request.body that its headers give in the one whose name is Content-Length; -1 when none does. */
-function requestBodyLength(items: readonly Header[]): number {
+function requestBodyLength(items: readonly Header[], maxBytes: number): number {
   let length = -1;
   for (const item of items) {
     if (!(equalsIgnoringAsciiCase(item.name, 'content-length'))) continue;
     if (length >= 0) throw fail.invalid({ message: 'Request', field: 'headers', expected: 'one line whose name is Content-Length', got: 'two' });
-    length = parseTextLength(item.value, 1048576, { protocol: PROTOCOL.name, message: 'Request', field: 'body' });
+    length = parseTextLength(item.value, maxBytes, { protocol: PROTOCOL.name, message: 'Request', field: 'body' });
   }
   return length;
 }
@@ -123,7 +123,7 @@ function readRequest(reader: TextReader, text: string): Request | null {
     if (item === null) throw fail.invalid({ message: 'Request', field: 'headers', expected: 'a line \'{name}: {value}\' or ""', got: previewText(line) });
     headers.push(item);
   }
-  const bodyAnnounced = requestBodyLength(headers);
+  const bodyAnnounced = requestBodyLength(headers, 1048576);
   const body = reader.bareBytes(Math.max(bodyAnnounced, 0), 'Request', 'body');
   return { type: 'Request', method: value1, target: value2, version: value3, headers: headers, body: body };
 }
@@ -134,7 +134,7 @@ function writeRequest(writer: TextWriter, message: RequestFields): void {
   checkTextCount(headersItems.length, 100, { protocol: PROTOCOL.name, message: 'Request', field: 'headers' });
   const bodyBytes = message.body;
   checkTextLength(bodyBytes.length, 1048576, { protocol: PROTOCOL.name, message: 'Request', field: 'body' });
-  const bodyAnnounced = requestBodyLength(headersItems);
+  const bodyAnnounced = requestBodyLength(headersItems, bodyBytes.length === 0 ? Number.MAX_SAFE_INTEGER : 1048576);
   if (bodyAnnounced >= 0 && bodyBytes.length > 0 && bodyAnnounced !== bodyBytes.length) {
     throw fail.invalid({ message: 'Request', field: 'body', expected: `${bodyAnnounced} bytes, as its Content-Length says`, got: `${bodyBytes.length} bytes` });
   }
@@ -179,12 +179,12 @@ function followingResponse(line: string): readonly FollowingStep[] | null {
 }
 
 /** The length of Response.body that its headers give in the one whose name is Content-Length; -1 when none does. */
-function responseBodyLength(items: readonly Header[]): number {
+function responseBodyLength(items: readonly Header[], maxBytes: number): number {
   let length = -1;
   for (const item of items) {
     if (!(equalsIgnoringAsciiCase(item.name, 'content-length'))) continue;
     if (length >= 0) throw fail.invalid({ message: 'Response', field: 'headers', expected: 'one line whose name is Content-Length', got: 'two' });
-    length = parseTextLength(item.value, 1048576, { protocol: PROTOCOL.name, message: 'Response', field: 'body' });
+    length = parseTextLength(item.value, maxBytes, { protocol: PROTOCOL.name, message: 'Response', field: 'body' });
   }
   return length;
 }
@@ -202,7 +202,7 @@ function readResponse(reader: TextReader, text: string): Response | null {
     if (item === null) throw fail.invalid({ message: 'Response', field: 'headers', expected: 'a line \'{name}: {value}\' or ""', got: previewText(line) });
     headers.push(item);
   }
-  const bodyAnnounced = responseBodyLength(headers);
+  const bodyAnnounced = responseBodyLength(headers, 1048576);
   const body = reader.bareBytes(Math.max(bodyAnnounced, 0), 'Response', 'body');
   return { type: 'Response', version: value1, status: parseTextInt(match[2]!, 0, 65535, { protocol: PROTOCOL.name, message: 'Response', field: 'status' }), reason: match[3]!, headers: headers, body: body };
 }
@@ -213,7 +213,7 @@ function writeResponse(writer: TextWriter, message: ResponseFields): void {
   checkTextCount(headersItems.length, 100, { protocol: PROTOCOL.name, message: 'Response', field: 'headers' });
   const bodyBytes = message.body;
   checkTextLength(bodyBytes.length, 1048576, { protocol: PROTOCOL.name, message: 'Response', field: 'body' });
-  const bodyAnnounced = responseBodyLength(headersItems);
+  const bodyAnnounced = responseBodyLength(headersItems, bodyBytes.length === 0 ? Number.MAX_SAFE_INTEGER : 1048576);
   if (bodyAnnounced >= 0 && bodyBytes.length > 0 && bodyAnnounced !== bodyBytes.length) {
     throw fail.invalid({ message: 'Response', field: 'body', expected: `${bodyAnnounced} bytes, as its Content-Length says`, got: `${bodyBytes.length} bytes` });
   }
