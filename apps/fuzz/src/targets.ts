@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import * as chat from '@sockspec/protocol-chat';
 import * as echo from '@sockspec/protocol-echo';
 import * as fileTransfer from '@sockspec/protocol-file-transfer';
+import * as http from '@sockspec/protocol-http';
 import * as timestamp from '@sockspec/protocol-timestamp';
 
 /** A shipped server under fuzz: how to start it, valid frames to mutate, and a well-behaved request to probe it with. */
@@ -111,7 +112,46 @@ const fileTransferTarget: FuzzTarget = {
   },
 };
 
+const host = { name: 'Host', value: 'fuzz' };
+const webTarget: FuzzTarget = {
+  name: 'web',
+  script: app('web'),
+  args: () => ['--root', fileURLToPath(new URL('../../web/site', import.meta.url))],
+  seeds: () =>
+    (
+      [
+        { method: 'GET', target: '/', headers: [host, { name: 'Accept', value: '*/*' }], body: '' },
+        { method: 'HEAD', target: '/logo.svg', headers: [host], body: '' },
+        {
+          method: 'GET',
+          target: '/style.css?v=1',
+          headers: [host, { name: 'Connection', value: 'keep-alive' }],
+          body: '',
+        },
+        { method: 'POST', target: '/form', headers: [host, { name: 'Content-Length', value: '9' }], body: 'a=1&b=two' },
+        {
+          method: 'GET',
+          target: 'http://fuzz/index.html',
+          headers: [host, { name: 'If-None-Match', value: '"x"' }],
+          body: '',
+        },
+      ] as const
+    ).map(({ body, ...request }) =>
+      http.encodeClientMessage({ type: 'Request', version: '1.1', ...request, body: new TextEncoder().encode(body) }),
+    ),
+  async probe(host, port, timeoutMs) {
+    const client = await http.createClient({ host, port, connectTimeoutMs: timeoutMs });
+    try {
+      const request = { method: 'GET', target: '/', version: '1.1', headers: [{ name: 'Host', value: 'probe' }] };
+      const response = await client.request({ ...request, body: new Uint8Array(0) }, { timeoutMs });
+      if (response.status !== 200) throw new Error(`web probe: got ${response.status} ${response.reason}`);
+    } finally {
+      await client.close();
+    }
+  },
+};
+
 /** Every shipped server, by protocol name. */
 export const FUZZ_TARGETS: ReadonlyMap<string, FuzzTarget> = new Map(
-  [echoTarget, timestampTarget, chatTarget, fileTransferTarget].map((target) => [target.name, target]),
+  [echoTarget, timestampTarget, chatTarget, fileTransferTarget, webTarget].map((target) => [target.name, target]),
 );

@@ -20,6 +20,7 @@ import {
   startServer,
   stopAllPrograms,
 } from '@sockspec/app-kit/testing';
+import { createClient } from '@sockspec/protocol-http';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -171,6 +172,31 @@ describe('sockspec-web-server with curl', () => {
     const statuses = [...reply.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => match[1]);
     expect(statuses).toEqual(['200', '200', '200']);
     expect(reply.endsWith(PAGE)).toBe(true);
+  });
+});
+
+describe('the generated @sockspec/protocol-http client', () => {
+  it('pipelines typed requests and reads each Response whole', async () => {
+    if ('path' in address) throw new Error('expected a TCP address');
+    const client = await createClient({ host: address.host, port: address.port });
+    try {
+      const get = (target: string) =>
+        client.request({
+          method: 'GET',
+          target,
+          version: '1.1',
+          headers: [{ name: 'Host', value: 'x' }],
+          body: new Uint8Array(0),
+        });
+      const [page, picture, missing] = await Promise.all([get('/'), get('/pic.png'), get('/nope')]);
+      expect(page.status).toBe(200);
+      expect(Buffer.from(page.body).toString('utf8')).toBe(PAGE);
+      expect(picture.headers).toContainEqual({ name: 'Content-Type', value: 'image/png' });
+      expect(Buffer.from(picture.body).equals(PNG)).toBe(true);
+      expect([missing.status, missing.reason]).toEqual([404, 'Not Found']);
+    } finally {
+      client.close();
+    }
   });
 });
 
