@@ -85,7 +85,6 @@ function needsCheck(type: TypeIR): boolean {
 
 export function writeBinaryCodec(model: ProtocolModel, out: CodecWriter): void {
   const { ir } = model;
-  out.imports.add('FrameTooLargeError');
   if (ir.framing.kind === 'delimited') writeDelimiterSearch(ir.framing.delimiter, out);
   for (const message of model.messages) {
     const slots = messageSlots(ir, message);
@@ -553,10 +552,8 @@ function decodeSized(
     type.kind === 'string'
       ? `utf8Decode(frame.subarray(${from}, ${to}), ${quote(path)})`
       : `new Uint8Array(frame.subarray(${from}, ${to}))`;
-  if (type.kind === 'string') ctx.out.imports.add('utf8Decode');
   const afterValue = (): void => {
     if (type.kind === 'string' && type.pattern !== null) {
-      ctx.out.imports.add('previewText');
       w.writeLine(
         `if (!${patternConstant(ctx, path, type)}.test(${name})) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${name}) });`,
       );
@@ -711,7 +708,6 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
         writer.writeLine(`const size = ${sizeExpression(size)};`);
       } else {
         // The varint's own size depends on the value it carries: the bytes after it (less the adjustment).
-        out.imports.add('uvarintSize').add('writeUvarint');
         const before = varintLength.lengthOffset + varintLength.lengthAdjustment;
         writer.writeLine(`const sizeWithoutLength = ${sizeExpression(size)};`);
         writer.writeLine(
@@ -834,7 +830,6 @@ function measure(
       return;
     }
     case 'enum': {
-      ctx.out.imports.add('previewText');
       const codes = enumConstant(ctx, path, type, 'CODES');
       w.writeLine(`const ${name}Code = ${codes}.get(${value});`);
       w.writeLine(
@@ -861,7 +856,6 @@ function measure(
       );
       const raw = varintRaw(type, value);
       const sizeOf = type.bits === 64 ? 'uvarintSize64' : 'uvarintSize';
-      ctx.out.imports.add(sizeOf);
       if (raw !== value) w.writeLine(`const ${name}Raw = ${raw};`);
       size.terms.push(`${sizeOf}(${raw === value ? value : `${name}Raw`})`);
       return;
@@ -935,9 +929,7 @@ function measureSized(
   // Strings are measured without encoding them and written straight into the frame: one allocation per message.
   const length = type.kind === 'string' ? `${name}Length` : `${value}.length`;
   if (type.kind === 'string') {
-    ctx.out.imports.add('utf8ByteLength').add('utf8Write');
     if (type.pattern !== null) {
-      ctx.out.imports.add('previewText');
       w.writeLine(
         `if (!${patternConstant(ctx, path, type)}.test(${value})) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`a match for /${type.pattern}/`)}, got: previewText(${value}) });`,
       );
@@ -1048,7 +1040,6 @@ function encodeType(
     case 'varint': {
       const raw = varintRaw(type, value);
       const write = type.bits === 64 ? 'writeUvarint64' : 'writeUvarint';
-      ctx.out.imports.add(write);
       // Inside loops and branches the measured local is out of scope: zigzag again.
       const source = raw === value ? value : nested ? raw : `${name}Raw`;
       if (last) {

@@ -158,7 +158,6 @@ export function decodeConstant(
               .map((byte, index) => `frame[${at(index)}] !== 0x${byte.toString(16).padStart(2, '0')}`)
               .join(' || ')
           : `!bytesEqualAt(frame, ${at()}, ${bytesName})`;
-      if (constant.bytes.length > INLINE_CONSTANT_BYTES) context.out.imports.add('bytesEqualAt');
       w.writeLine(
         `if (${differs}) throw fail.constant({ ${fieldWhere}, expected: ${bytesName}, actual: frame.slice(${at()}, ${at(size)}), offset: ${at()} });`,
       );
@@ -346,7 +345,6 @@ export function decodeChecksum(
   const int = constantInt(slot.field.type);
   const accessor = intAccessor(int);
   const sum = CHECKSUM_FUNCTIONS[slot.checksum.algorithm];
-  context.out.imports.add(sum);
   into.push({
     size: int.bits / 8,
     path: slot.field.name,
@@ -370,7 +368,6 @@ export function encodeChecksum(
   const int = constantInt(slot.field.type);
   const accessor = intAccessor(int);
   const sum = CHECKSUM_FUNCTIONS[slot.checksum.algorithm];
-  context.out.imports.add(sum);
   w.writeLine(
     `view.${accessor.set}(${cursor.at()}, ${sum}(${checksumRange(context, slot, cursor.at())})${accessor.little});`,
   );

@@ -76,7 +76,6 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
   const requests = requestModels(model);
   const correlation = ir.correlation === null ? null : ir.header.find((field) => field.name === ir.correlation);
   const correlationType = correlation?.type.kind === 'int' ? (correlation.type as IntTypeIR) : null;
-  const codecImports = new Set(['decodeServerMessage', 'encodeClientMessage', 'framing']);
   const pairedBy = new Map(requests.map((request) => [request.message.name, request.pairBy?.name ?? null]));
   const requestArgument = (message: MessageModel): string => {
     if (correlation !== null && correlation !== undefined)
@@ -96,16 +95,12 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
         field.default === undefined &&
         !(field.type.kind === 'optional' && field.type.when !== undefined),
     ).length;
-  const typeImports = new Set(['ClientOptions', 'ClientProtocol', 'RequestOptions', 'TypedClient']);
-  const valueImports = new Set(['connectProtocolClient', 'typedClient']);
   /** The second argument of a request that opens a stream: its chunks and end. */
   const streamArgument = (message: MessageModel): string | null => {
     const stream = message.ir.stream;
     if (stream === null) return null;
-    typeImports.add('OutgoingStream');
     return `OutgoingStream<${requestArgument(messageNamed(model, stream.chunk))}, ${requestArgument(messageNamed(model, stream.end))}>`;
   };
-  for (const request of requests) if (request.replies.includes('WithStream<')) typeImports.add('WithStream');
 
   file.addInterface({
     name: clientName,
@@ -187,7 +182,6 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
       writer.write(barriers.length === 1 ? `const api: ${clientName} =` : 'return').inlineBlock(() => {
         writer.writeLine('...typedClient(client, encodeClientMessage),');
         for (const request of requests) {
-          codecImports.add(`encode${request.message.name}`);
           const streamParameter = streamArgument(request.message);
           writer.write(
             `${request.method}(message: ${requestArgument(request.message)}${ownFields(request.message) === 0 ? ' = {}' : ''}, ${streamParameter === null ? '' : `stream: ${streamParameter}, `}requestOptions?: RequestOptions): ${request.returns}`,
@@ -214,10 +208,6 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
               if (stream !== null) {
                 const chunk = messageNamed(model, stream.chunk);
                 const end = messageNamed(model, stream.end);
-                codecImports.add(`encode${chunk.name}`);
-                codecImports.add(`encode${end.name}`);
-                valueImports.add('mapChunks');
-                valueImports.add('endOf');
                 writer.writeLine(
                   `const chunks = mapChunks(stream.chunks, (chunk) => encode${chunk.name}({ ...chunk, ${key}: correlationId }));`,
                 );
@@ -228,7 +218,6 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                   `return client.requestWithStream(() => encode${request.message.name}({ ...message, ${key}: correlationId }), chunks, end, ${isStreamReply}, requestOptions)${cast};`,
                 );
               } else if (request.many !== null) {
-                typeImports.add('ReplyStream');
                 // The errors message fails the stream in the engine, so only the replies reach the end test and the consumer.
                 const replyName = messageNamed(model, request.message.replies[0]!).name;
                 const isEnd = [
@@ -266,11 +255,6 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
     },
   });
 
-  file.addImportDeclarations([
-    { moduleSpecifier: '@sockspec/client', isTypeOnly: true, namedImports: [...typeImports].sort() },
-    { moduleSpecifier: '@sockspec/client', namedImports: [...valueImports].sort() },
-    { moduleSpecifier: './codec.js', namedImports: [...codecImports].sort() },
-  ]);
   if (model.errors !== null) {
     // Callers catch it to read the errors message; they should not need a second import for that.
     file.addExportDeclaration({ moduleSpecifier: '@sockspec/client', namedExports: ['RemoteError'] });

@@ -23,7 +23,7 @@ export function framingLiteral(framing: FramingIR, following = false): string {
 }
 
 export function emitCodec(file: SourceFile, model: ProtocolModel): void {
-  const out: CodecWriter = { imports: new Set(), constants: [], functions: [] };
+  const out: CodecWriter = { constants: [], functions: [] };
   const following = model.ir.encoding === 'text' && followsLines(model);
   if (model.ir.encoding === 'text') writeTextCodec(model, out);
   else writeBinaryCodec(model, out);
@@ -60,17 +60,6 @@ export function emitCodec(file: SourceFile, model: ProtocolModel): void {
       ...(constant.docs === undefined ? {} : { docs: [constant.docs] }),
       declarations: [{ name: constant.name, type: constant.type, initializer: constant.initializer }],
     })),
-  ]);
-  file.addImportDeclarations([
-    {
-      moduleSpecifier: '@sockspec/codec',
-      isTypeOnly: true,
-      namedImports: following
-        ? ['CodecFailures', 'FollowingStep', 'FramingConfig']
-        : ['CodecFailures', 'FramingConfig'],
-    },
-    { moduleSpecifier: '@sockspec/codec', namedImports: [...out.imports.add('codecFailures')].sort() },
-    { moduleSpecifier: './messages.js', namedImports: ['PROTOCOL'] },
   ]);
 }
 

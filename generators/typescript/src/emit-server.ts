@@ -91,19 +91,9 @@ function composed(
   return `{ ${properties.join(', ')} }`;
 }
 
-/** Everything the server file imports, collected while emitting. */
-interface Imports {
-  readonly codec: Set<string>;
-  readonly server: Set<string>;
-  readonly serverTypes: Set<string>;
-  /** Wire helpers from @sockspec/codec itself. */
-  readonly wire: Set<string>;
-}
-
 /** Names and types the emitters of one server file share. */
 interface ServerContext {
   readonly model: ProtocolModel;
-  readonly imports: Imports;
   /** The correlation field's property key, or null. */
   readonly id: string | null;
   readonly connectionName: string;
@@ -133,7 +123,6 @@ function replyType(context: ServerContext, name: string, pairBy?: string): strin
         : value;
   const stream = message.ir.stream;
   if (stream === null) return base;
-  context.imports.serverTypes.add('OutgoingStream');
   return `${base} & { readonly stream: OutgoingStream<${streamFields(context, stream.chunk)}, ${streamFields(context, stream.end)}> }`;
 }
 
@@ -172,15 +161,8 @@ function answerUnion(context: ServerContext): string[] {
 
 export function emitServer(file: SourceFile, model: ProtocolModel): void {
   const { typePrefix } = model;
-  const imports: Imports = {
-    codec: new Set(['decodeClientMessage', 'framing']),
-    server: new Set(['createProtocolServer']),
-    serverTypes: new Set(['Connection', 'ProtocolServer', 'ServerHooks', 'ServerOptions', 'ServerProtocol']),
-    wire: new Set(),
-  };
   const context: ServerContext = {
     model,
-    imports,
     id: model.correlation === null ? null : model.correlation.name,
     connectionName: `${typePrefix}Connection`,
     refusalName: `${typePrefix}Refusal`,
@@ -204,15 +186,6 @@ export function emitServer(file: SourceFile, model: ProtocolModel): void {
   }
   emitCreateServerProtocol(file, context, usesHandlers);
   emitCreateServer(file, context, usesHandlers);
-
-  if (imports.wire.size > 0) {
-    file.addImportDeclaration({ moduleSpecifier: '@sockspec/codec', namedImports: [...imports.wire].sort() });
-  }
-  file.addImportDeclarations([
-    { moduleSpecifier: '@sockspec/server', isTypeOnly: true, namedImports: [...imports.serverTypes].sort() },
-    { moduleSpecifier: '@sockspec/server', namedImports: [...imports.server].sort() },
-    { moduleSpecifier: './codec.js', namedImports: [...imports.codec].sort() },
-  ]);
 }
 
 function emitRefusal(file: SourceFile, context: ServerContext): void {
@@ -220,7 +193,6 @@ function emitRefusal(file: SourceFile, context: ServerContext): void {
   const errors = model.errors!;
   const message = messageNamed(model, errors.message);
   const reason = message.fields.find((field) => field.name === errors.reasonField)!;
-  context.imports.wire.add('truncateUtf8');
   const omitted = id === null ? quote('type') : `${quote('type')} | ${quote(id)}`;
   file.addTypeAlias({
     name: context.refusalName,
@@ -275,8 +247,6 @@ function errorsFrame(
 ): string {
   const errors = context.model.errors!;
   const message = messageNamed(context.model, errors.message);
-  context.imports.codec.add(`encode${message.name}`);
-  context.imports.wire.add('truncateUtf8');
   const maxBytes = errorsTextBudget(context);
   const id = context.id === null ? '' : `${propertyKey(context.id)}: ${idExpression}, `;
   // Other header fields (a version, flags) repeat the request's; with no decoded request they are zero.
@@ -381,7 +351,6 @@ function sessionFieldsName(context: ServerContext): string {
 function emitTypedConnection(file: SourceFile, context: ServerContext): void {
   const { model, connectionName, outgoingName, id } = context;
   const session = model.ir.behavior.session;
-  context.imports.codec.add('encodeServerMessage');
 
   if (id !== null) {
     file.addTypeAlias({
@@ -415,8 +384,6 @@ function emitTypedConnection(file: SourceFile, context: ServerContext): void {
   }
 
   const sessionType = session.length > 0 ? `, ${sessionFieldsName(context)}` : '';
-  context.imports.serverTypes.add('TypedConnection').add('TypedConnections');
-  context.imports.server.add('typedConnections');
   file.addTypeAlias({
     name: connectionName,
     isExported: true,
@@ -480,7 +447,6 @@ function emitHandlersInterface(file: SourceFile, context: ServerContext, handler
       const result =
         replies.length === 0 ? 'void' : many ? `readonly (${union(replies)})[] | void` : `${union(replies)} | void`;
       const stream = message.ir.stream;
-      if (stream !== null) context.imports.serverTypes.add('ReceivedStream');
       return {
         name: handlerMethod(message),
         docs: [
@@ -563,12 +529,6 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
         const chunk = messageNamed(model, stream.chunk);
         const end = messageNamed(model, stream.end);
         const key = propertyKey(id!);
-        context.imports.codec.add(`encode${message.name}`);
-        context.imports.codec.add(`encode${chunk.name}`);
-        context.imports.codec.add(`encode${end.name}`);
-        context.imports.server.add('sendOutgoingStream');
-        context.imports.server.add('mapChunks');
-        context.imports.server.add('endOf');
         writer.write(`if (${one}.type === ${quote(message.name)})`).block(() => {
           writer.writeLine(`const { stream, ...fields } = ${one};`);
           writer.writeLine(`connection.send(encode${message.name}({ ...fields, ${key}: id }));`);
@@ -589,7 +549,6 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
               `connection.send(encodeServerMessage({ ...pairing, ...${one} } as ServerMessage));`
             : `connection.send(encodeServerMessage(${one}));`,
       );
-      context.imports.codec.add('encodeServerMessage');
     },
   });
 }
@@ -598,9 +557,6 @@ function emitIncomingStreams(file: SourceFile, context: ServerContext): void {
   const { model } = context;
   const key = propertyKey(context.id!);
   const parts = model.clientMessages.filter((message) => message.serverStreamPart !== null);
-  context.imports.server.add('feedIncomingStream');
-  context.imports.server.add('settleIncomingStream');
-  context.imports.server.add('describeError');
   file.addFunction({
     name: 'answerStream',
     isAsync: true,
@@ -655,7 +611,6 @@ function emitReceiveStream(file: SourceFile, context: ServerContext, message: Me
   const { model } = context;
   const stream = message.ir.stream!;
   const key = access('message', context.id!);
-  context.imports.server.add('openIncomingStream');
   file.addFunction({
     name: `receive${message.name}`,
     docs: [
@@ -686,7 +641,6 @@ function emitAfterGuard(file: SourceFile, context: ServerContext): void {
   const errors = context.model.errors!;
   const message = messageNamed(context.model, errors.message);
   const key = propertyKey(context.id ?? '');
-  context.imports.codec.add(`encode${message.name}`);
   file.addFunction({
     name: 'afterGuard',
     docs: ["Runs declared steps once the application's guard let a request through; a refusal is sent instead."],
@@ -772,7 +726,6 @@ function emitDeclaredSteps(
         if (read.has(name)) writer.writeLine(`const ${sessionLocal(name)} = ${access('message', value.field)};`);
       }
       if (behavior.joins !== null) {
-        context.imports.server.add('GroupLimitError');
         writeTry(
           writer,
           () => writer.writeLine(`connection.peers.join(${access('message', behavior.joins!)}, connection);`),
@@ -788,7 +741,6 @@ function emitDeclaredSteps(
       }
       if (behavior.reply !== null) {
         const target = messageNamed(model, behavior.reply.message);
-        context.imports.codec.add(`encode${target.name}`);
         writer.writeLine(`connection.send(encode${target.name}(${composed(model, behavior.reply, message, true)}));`);
       }
       for (const broadcast of behavior.broadcasts) writeBroadcast(writer, context, message, broadcast);
@@ -803,7 +755,6 @@ function writeBroadcast(
   broadcast: BroadcastIR,
 ): void {
   const target = messageNamed(context.model, broadcast.message.message);
-  context.imports.codec.add(`encode${target.name}`);
   const frame = `encode${target.name}(${composed(context.model, broadcast.message, request, false)})`;
   const to = broadcast.to;
   switch (to.kind) {
@@ -861,7 +812,6 @@ function emitCreateServerProtocol(file: SourceFile, context: ServerContext, uses
           });
         writer.write(',').newLine();
         if (greeting !== null) {
-          context.imports.codec.add(`encode${greeting.message}`);
           writer.write('onConnect(connection: Connection): void').inlineBlock(() => {
             writer.writeLine(`connection.send(encode${greeting.message}(${composed(model, greeting, null, false)}));`);
             // The spec's greeting.close: the greeting is the whole conversation, as in the tutorials' greeting server.
@@ -929,7 +879,6 @@ function writeDispatch(context: ServerContext, message: MessageModel, writer: Co
   switch (behavior.kind) {
     case 'echo': {
       const target = messageNamed(model, behavior.message);
-      context.imports.codec.add(`encode${target.name}`);
       if (behavior.prefix === '' || behavior.prefixField === null) {
         writer.writeLine(`connection.send(encode${target.name}(message));`);
       } else {
@@ -953,7 +902,6 @@ function writeDispatch(context: ServerContext, message: MessageModel, writer: Co
     }
     case 'reply': {
       const target = messageNamed(model, behavior.reply.message);
-      context.imports.codec.add(`encode${target.name}`);
       writer.writeLine(`connection.send(encode${target.name}(${composed(model, behavior.reply, message, true)}));`);
       writer.writeLine('return;');
       return;

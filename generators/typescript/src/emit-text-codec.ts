@@ -42,7 +42,6 @@ export interface LineOwner {
 }
 
 export interface CodecWriter {
-  readonly imports: Set<string>;
   readonly constants: { name: string; type: string; initializer: string; docs?: string }[];
   readonly functions: {
     name: string;
@@ -60,7 +59,6 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
   if (Buffer.from(delimiter, 'utf8').compare(Buffer.from(framing.delimiter)) !== 0) {
     throw new UnsupportedFeatureError(model.ir.sourceFile, 'framing', 'a text protocol whose delimiter is not UTF-8');
   }
-  out.imports.add('previewText');
   out.constants.push({
     name: 'DELIMITER',
     type: 'string',
@@ -72,7 +70,6 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
     writeFollowingCodec(model, out);
     return;
   }
-  out.imports.add('utf8Decode').add('utf8Encode').add('FrameTooLargeError');
 
   for (const message of model.messages) {
     const parts = lineOf(model, message);
@@ -192,10 +189,8 @@ function writeSizeCheck(
   maxBytes: number,
   value: string,
   writer: CodeBlockWriter,
-  out: CodecWriter,
 ): void {
   if (!limitedBelowLine(model, maxBytes)) return;
-  out.imports.add('utf8ByteLength');
   // A UTF-16 code unit is at most 3 UTF-8 bytes: only a value that might be too long is measured.
   writer.writeLine(
     `if (${value}.length * 3 > ${maxBytes} && utf8ByteLength(${value}) > ${maxBytes}) throw fail.tooLarge({ message: ${quote(message.name)}, field: ${quote(field)}, limit: ${maxBytes}, actual: utf8ByteLength(${value}) });`,
@@ -211,7 +206,6 @@ export function writePartValues(
   message: LineOwner,
   parts: readonly LinePartIR[],
   writer: CodeBlockWriter,
-  out: CodecWriter,
 ): Map<string, string> {
   const fields = message.ir.fields;
   let group = 0;
@@ -221,7 +215,7 @@ export function writePartValues(
     group += 1;
     const field = fields.find((candidate) => candidate.name === part.name);
     const raw = `match[${group}]!`;
-    const typed = field === undefined || field.computed ? null : decodeTypedPart(message.name, field, raw, writer, out);
+    const typed = field === undefined || field.computed ? null : decodeTypedPart(message.name, field, raw, writer);
     if (typed !== null) {
       values.set(part.name, typed);
     } else if (
@@ -230,7 +224,7 @@ export function writePartValues(
     ) {
       const local = `value${group}`;
       writer.writeLine(`const ${local} = ${raw};`);
-      writeSizeCheck(model, message, field.name, field.type.maxBytes, local, writer, out);
+      writeSizeCheck(model, message, field.name, field.type.maxBytes, local, writer);
       if (field.type.pattern !== null) {
         const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
         writer.writeLine(
@@ -254,7 +248,6 @@ export function writeLinePieces(
   message: LineOwner,
   parts: readonly LinePartIR[],
   writer: CodeBlockWriter,
-  out: CodecWriter,
   computed: ReadonlyMap<string, string> = new Map(),
   variable = 'message',
 ): string[] {
@@ -272,7 +265,7 @@ export function writeLinePieces(
     }
     const field = fields.find((candidate) => candidate.name === part.name);
     const value = access(variable, part.name);
-    const typed = field === undefined ? null : encodeTypedPart(message.name, field, value, out);
+    const typed = field === undefined ? null : encodeTypedPart(message.name, field, value);
     if (typed !== null) {
       pieces.push(typed);
       return;
@@ -280,8 +273,7 @@ export function writeLinePieces(
     const next = parts[index + 1];
     const nextText = next?.kind === 'literal' ? next.text : '';
     writer.writeLine(`checkText(${value}, ${quote(message.name)}, ${quote(part.name)}, ${quote(nextText)});`);
-    if (field?.type.kind === 'string')
-      writeSizeCheck(model, message, field.name, field.type.maxBytes, value, writer, out);
+    if (field?.type.kind === 'string') writeSizeCheck(model, message, field.name, field.type.maxBytes, value, writer);
     if (field?.type.kind === 'string' && field.type.pattern !== null) {
       const pattern = `${constantCase(message.name)}_${constantCase(field.name)}_PATTERN`;
       writer.writeLine(
@@ -330,7 +322,7 @@ function writeMatch(
     body: (writer) => {
       writer.writeLine(`const match = ${constant}.exec(text);`);
       writer.writeLine('if (match === null) return null;');
-      const values = writePartValues(model, message, parts, writer, out);
+      const values = writePartValues(model, message, parts, writer);
       const properties = [`type: ${quote(message.name)}`];
       for (const field of fields) {
         const value = values.get(field.name);
@@ -361,7 +353,7 @@ function writeEncode(
     parameters: [{ name: 'message', type: message.fieldsName }],
     returnType: 'Uint8Array',
     body: (writer) => {
-      const pieces = writeLinePieces(model, message, parts, writer, out);
+      const pieces = writeLinePieces(model, message, parts, writer);
       writer.writeLine(`return frameLine(${pieces.length === 0 ? "''" : pieces.join(' + ')}, ${quote(message.name)});`);
     },
   });

@@ -227,7 +227,6 @@ class FollowingPlan {
  */
 export function writeFollowingCodec(model: ProtocolModel, out: CodecWriter): void {
   const framing = textFraming(model);
-  out.imports.add('TextReader').add('TextWriter').add('parseTextInt').add('checkTextCount').add('checkTextLength');
   out.constants.push({
     name: 'DELIMITER_BYTES',
     type: 'Uint8Array',
@@ -412,14 +411,14 @@ function writeRead(
     body: (writer) => {
       writer.writeLine(`const match = ${constant}.exec(text);`);
       writer.writeLine('if (match === null) return null;');
-      const values = writePartValues(model, message, parts, writer, out);
+      const values = writePartValues(model, message, parts, writer);
       for (const item of following) {
         if (item.kind === 'until' || item.kind === 'lookup') {
-          values.set(item.field.name, writeReadUntil(message, item, writer, out));
+          values.set(item.field.name, writeReadUntil(message, item, writer));
           continue;
         }
         const announced = writeAnnounced(message, parts, item, writer);
-        values.set(item.field.name, writeReadFollowing(message, item, announced, writer, out));
+        values.set(item.field.name, writeReadFollowing(message, item, announced, writer));
       }
       const properties = [`type: ${quote(message.name)}`];
       for (const field of message.fields) {
@@ -435,7 +434,6 @@ function writeReadFollowing(
   item: Extract<Following, { kind: 'sized' | 'list' }>,
   announced: string,
   writer: CodeBlockWriter,
-  out: CodecWriter,
 ): string {
   const name = quote(message.name);
   const field = quote(item.field.name);
@@ -463,7 +461,6 @@ function writeReadFollowing(
       writer.writeLine(`${local}.push(item);`);
       return;
     }
-    out.imports.add('previewText');
     const context = textFieldContext(message.name, item.field.name);
     writer.writeLine(`const lengthLine = ${element.constant}.exec(line);`);
     writer.writeLine(
@@ -501,12 +498,11 @@ function writeWrite(
         const context = textFieldContext(message.name, item.field.name);
         const value = access('message', item.field.name);
         if (item.kind === 'until' || item.kind === 'lookup') {
-          locals.set(item.field.name, writeUntilValue(message, item, writer, out));
+          locals.set(item.field.name, writeUntilValue(message, item, writer));
           continue;
         }
         const local = camelCase(`${item.field.name} ${item.kind === 'sized' ? 'bytes' : 'items'}`);
         if (item.kind === 'sized') {
-          if (item.value === 'string') out.imports.add('utf8Encode');
           writer.writeLine(`const ${local} = ${item.value === 'string' ? `utf8Encode(${value})` : value};`);
           writer.writeLine(`checkTextLength(${local}.length, ${item.maxBytes}, ${context});`);
         } else {
@@ -516,7 +512,7 @@ function writeWrite(
         computed.set(item.part, `String(${local}.length)`);
         locals.set(item.field.name, local);
       }
-      const pieces = writeLinePieces(model, message, parts, writer, out, computed);
+      const pieces = writeLinePieces(model, message, parts, writer, computed);
       writer.writeLine(`writer.line(${pieces.length === 0 ? "''" : pieces.join(' + ')});`);
       for (const item of following) {
         const local = locals.get(item.field.name)!;
@@ -536,7 +532,6 @@ function writeWrite(
             return;
           }
           const context = textFieldContext(message.name, item.field.name);
-          if (element.value === 'string') out.imports.add('utf8Encode');
           writer.writeLine(`const bytes = ${element.value === 'string' ? 'utf8Encode(item)' : 'item'};`);
           writer.writeLine(`checkTextLength(bytes.length, ${element.maxBytes}, ${context});`);
           const line = element.line
@@ -640,7 +635,6 @@ function writeUntilValue(
   message: MessageModel,
   item: Extract<Following, { kind: 'until' | 'lookup' }>,
   writer: CodeBlockWriter,
-  out: CodecWriter,
 ): string {
   const context = textFieldContext(message.name, item.field.name);
   const value = access('message', item.field.name);
@@ -651,7 +645,6 @@ function writeUntilValue(
     return local;
   }
   const local = camelCase(`${item.field.name} bytes`);
-  if (item.value === 'string') out.imports.add('utf8Encode');
   writer.writeLine(`const ${local} = ${item.value === 'string' ? `utf8Encode(${value})` : value};`);
   writer.writeLine(`checkTextLength(${local}.length, ${item.maxBytes}, ${context});`);
   const announced = camelCase(`${item.field.name} announced`);
@@ -696,7 +689,6 @@ function writeReadUntil(
   message: MessageModel,
   item: Extract<Following, { kind: 'until' | 'lookup' }>,
   writer: CodeBlockWriter,
-  out: CodecWriter,
 ): string {
   const name = quote(message.name);
   const local = item.field.name;
@@ -706,13 +698,11 @@ function writeReadUntil(
       `const ${announced} = ${lookupFunction(message, item)}(${item.list.field.name}, ${item.maxBytes});`,
     );
     const read = `reader.bareBytes(Math.max(${announced}, 0), ${name}, ${quote(item.field.name)})`;
-    if (item.value === 'string') out.imports.add('utf8Decode');
     writer.writeLine(
       `const ${local} = ${item.value === 'string' ? `utf8Decode(${read}, ${quote(item.field.name)})` : read};`,
     );
     return local;
   }
-  out.imports.add('previewText');
   const owner = item.element.owner;
   const context = textFieldContext(message.name, item.field.name);
   writer.writeLine(`const ${local}: ${tsType(item.element.struct)}[] = [];`);
@@ -762,7 +752,7 @@ function writeLineStructFunctions(
     body: (writer) => {
       writer.writeLine(`const match = ${constant}.exec(text);`);
       writer.writeLine('if (match === null) return null;');
-      const values = writePartValues(model, owner, parts, writer, out);
+      const values = writePartValues(model, owner, parts, writer);
       const properties = owner.struct.fields.map(
         (field) => `${propertyKey(field.name)}: ${values.get(field.name) ?? 'undefined'}`,
       );
@@ -779,7 +769,7 @@ function writeLineStructFunctions(
     ],
     returnType: 'string',
     body: (writer) => {
-      const pieces = writeLinePieces(model, owner, parts, writer, out, new Map(), 'item');
+      const pieces = writeLinePieces(model, owner, parts, writer, new Map(), 'item');
       writer.writeLine(`const line = ${pieces.length === 0 ? "''" : pieces.join(' + ')};`);
       writer.writeLine(
         `if (line === end) throw fail.invalid({ ${failureSite(owner.name, 'line')}, expected: 'a line other than the one ending its list', got: previewText(line) });`,
@@ -809,7 +799,7 @@ function writeLineElementFollowing(element: Extract<ElementKind, { kind: 'line' 
       writer.writeLine('if (match === null) return null;');
       for (const lookup of element.lookups) {
         writer.writeLine(
-          `if (${whereTest(lookup.lookup, `match[${lookup.whereGroup}]!`, out)}) return [{ afterList: parseTextLength(match[${lookup.valueGroup}]!, ${lookup.maxBytes}, ${textFieldContext(lookup.message, lookup.field)}) }];`,
+          `if (${whereTest(lookup.lookup, `match[${lookup.whereGroup}]!`)}) return [{ afterList: parseTextLength(match[${lookup.valueGroup}]!, ${lookup.maxBytes}, ${textFieldContext(lookup.message, lookup.field)}) }];`,
         );
       }
       writer.writeLine('return LINE_ONLY;');
@@ -818,9 +808,8 @@ function writeLineElementFollowing(element: Extract<ElementKind, { kind: 'line' 
 }
 
 /** Whether `text` is the text a lookup compares with. */
-function whereTest(lookup: LookupIR, text: string, out: CodecWriter): string {
+function whereTest(lookup: LookupIR, text: string): string {
   if (!lookup.ignoreCase) return `${text} === ${quote(lookup.where.equals)}`;
-  out.imports.add('equalsIgnoringAsciiCase');
   return `equalsIgnoringAsciiCase(${text}, ${quote(lookup.where.equals.toLowerCase())})`;
 }
 
@@ -830,7 +819,6 @@ function writeLookupFunction(
   item: Extract<Following, { kind: 'lookup' }>,
   out: CodecWriter,
 ): void {
-  out.imports.add('parseTextLength');
   const { lookup } = item;
   const element = item.list.element;
   out.functions.push({
@@ -845,7 +833,7 @@ function writeLookupFunction(
     body: (writer) => {
       writer.writeLine('let length = -1;');
       writer.write('for (const item of items)').block(() => {
-        writer.writeLine(`if (!(${whereTest(lookup, access('item', lookup.where.field), out)})) continue;`);
+        writer.writeLine(`if (!(${whereTest(lookup, access('item', lookup.where.field))})) continue;`);
         writer.writeLine(
           `if (length >= 0) throw fail.invalid({ ${failureSite(message.name, item.list.field.name)}, expected: ${quote(`one line whose ${lookup.where.field} is ${lookup.where.equals}`)}, got: 'two' });`,
         );

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { type ConstantIR, type ConstantValueIR, messageTypeNames, type ProtocolIR, type TypeIR } from '@sockspec/spec';
+import type { ConstantIR, ConstantValueIR, ProtocolIR, TypeIR } from '@sockspec/spec';
 import { type PackageModel, renderPackageFiles } from '@sockspec/templates';
-import { IndentationText, NewLineKind, Project, QuoteKind, type SourceFile, SyntaxKind } from 'ts-morph';
+import { IndentationText, NewLineKind, Project, QuoteKind, type SourceFile } from 'ts-morph';
 import {
   defineGenerator,
   type GeneratedFile,
@@ -14,8 +14,9 @@ import { emitClient, requestModels } from './emit-client.js';
 import { emitCodec } from './emit-codec.js';
 import { emitMessages } from './emit-messages.js';
 import { emitServer, handlerMessages, handlerMethod } from './emit-server.js';
+import { addImports, CLIENT_RUNTIME, CODEC_RUNTIME, exportsOf, SERVER_RUNTIME } from './imports.js';
 import { describeConstant, layoutRows, messageSlots, wireType } from './layout.js';
-import { buildModel, hasSwitches, type ProtocolModel, tsType } from './model.js';
+import { buildModel, type ProtocolModel, tsType } from './model.js';
 import { propertyKey } from './names.js';
 
 export interface TypescriptGeneratorOptions {
@@ -87,24 +88,6 @@ export function packageName(ir: ProtocolIR, scope = DEFAULT_OPTIONS.packageScope
   return `${scope}/protocol-${ir.name}`;
 }
 
-function addMessageTypeImports(file: SourceFile, model: ProtocolModel): void {
-  const exported = [
-    'ClientMessage',
-    'ServerMessage',
-    ...model.namedTypes.map((named) => named.name),
-    ...model.messages.flatMap((message) => messageTypeNames(message.ir)),
-    ...(model.messages.some(hasSwitches) ? ['OmitFromCases'] : []),
-  ];
-  // Identifiers from the syntax tree: a name in a string literal (`type: 'Stamp'`) or a comment is not a use.
-  const identifiers = new Set(
-    file.getDescendantsOfKind(SyntaxKind.Identifier).map((identifier) => identifier.getText()),
-  );
-  const used = [...new Set(exported)].filter((name) => identifiers.has(name)).sort();
-  if (used.length > 0) {
-    file.addImportDeclaration({ moduleSpecifier: './messages.js', isTypeOnly: true, namedImports: used });
-  }
-}
-
 function generateSources(model: ProtocolModel, version: string): GeneratedFile[] {
   const project = new Project({
     useInMemoryFileSystem: true,
@@ -119,11 +102,13 @@ function generateSources(model: ProtocolModel, version: string): GeneratedFile[]
   const file = (name: (typeof SOURCE_FILES)[number]): SourceFile => files.get(name)!;
   emitMessages(file('messages'), model);
   emitCodec(file('codec'), model);
-  addMessageTypeImports(file('codec'), model);
   emitServer(file('server'), model);
-  addMessageTypeImports(file('server'), model);
   emitClient(file('client'), model);
-  addMessageTypeImports(file('client'), model);
+  const messages = exportsOf('./messages.js', file('messages'));
+  const codec = exportsOf('./codec.js', file('codec'));
+  addImports(file('codec'), [CODEC_RUNTIME, messages]);
+  addImports(file('server'), [CODEC_RUNTIME, SERVER_RUNTIME, codec, messages]);
+  addImports(file('client'), [CLIENT_RUNTIME, codec, messages]);
   file('index').addExportDeclarations(
     (['messages', 'codec', 'server', 'client'] as const).map((name) => ({ moduleSpecifier: `./${name}.js` })),
   );

@@ -1,6 +1,5 @@
 import type { FieldIR, IntTypeIR, LinePartIR } from '@sockspec/spec';
 import type { CodeBlockWriter } from 'ts-morph';
-import type { CodecWriter } from './emit-text-codec.js';
 import { failureSite, quote } from './names.js';
 
 /** Python's time.ctime(): `Mon Nov  3 09:05:03 2026` (day of month space-padded). */
@@ -80,22 +79,14 @@ function context(message: string, field: string): string {
  * The expression for a typed part's value, read from the matched text
  * `raw`; null for strings, which the caller checks itself.
  */
-export function decodeTypedPart(
-  message: string,
-  field: FieldIR,
-  raw: string,
-  writer: CodeBlockWriter,
-  out: CodecWriter,
-): string | null {
+export function decodeTypedPart(message: string, field: FieldIR, raw: string, writer: CodeBlockWriter): string | null {
   const { type } = field;
   switch (type.kind) {
     case 'timestamp':
       if (type.representation === 'ctime') {
-        out.imports.add('parseCtime');
         return `parseCtime(${raw}, ${quote(field.name)})`;
       }
       if (type.representation === 'iso8601') {
-        out.imports.add('previewText');
         const local = `${field.name}Time`;
         writer.writeLine(`const ${local} = new Date(${raw});`);
         writer.writeLine(
@@ -103,14 +94,12 @@ export function decodeTypedPart(
         );
         return local;
       }
-      out.imports.add('parseTextInt');
       return type.representation === 'unix-seconds'
         ? `new Date(parseTextInt(${raw}, -8640000000000, 8640000000000, ${context(message, field.name)}) * 1000)`
         : `new Date(parseTextInt(${raw}, -8640000000000000, 8640000000000000, ${context(message, field.name)}))`;
     case 'int': {
       const [min, max] = intBounds(type);
       const parse = type.bits === 64 ? 'parseTextBigInt' : 'parseTextInt';
-      out.imports.add(parse);
       return `${parse}(${raw}, ${min}, ${max}, ${context(message, field.name)})`;
     }
     case 'float':
@@ -128,12 +117,11 @@ export function decodeTypedPart(
  * The text of a typed part for a line, from `value`; null for strings.
  * Typed text never holds a delimiter, so only its range is checked.
  */
-export function encodeTypedPart(message: string, field: FieldIR, value: string, out: CodecWriter): string | null {
+export function encodeTypedPart(message: string, field: FieldIR, value: string): string | null {
   const { type } = field;
   switch (type.kind) {
     case 'timestamp':
       if (type.representation === 'ctime') {
-        out.imports.add('formatCtime');
         return `formatCtime(${value}, ${quote(field.name)})`;
       }
       if (type.representation === 'iso8601') return `${value}.toISOString()`;
@@ -142,11 +130,9 @@ export function encodeTypedPart(message: string, field: FieldIR, value: string, 
         : `String(${value}.getTime())`;
     case 'int': {
       const [min, max] = intBounds(type);
-      out.imports.add('formatTextInt');
       return `formatTextInt(${value}, ${min}, ${max}, ${context(message, field.name)})`;
     }
     case 'float':
-      out.imports.add('formatTextFloat');
       return `formatTextFloat(${value}, ${context(message, field.name)})`;
     case 'bool':
       return `(${value} ? 'true' : 'false')`;

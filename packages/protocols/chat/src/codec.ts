@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures, previewText, utf8ByteLength, utf8Decode, utf8Write } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, Failed, FailedFields, Join, JoinFields, Joined, JoinedFields, Leave, LeaveFields, Left, LeftFields, ListMembers, ListMembersFields, ListRooms, ListRoomsFields, Members, MembersFields, Nick, Ok, OkFields, Reason, RoomInfo, Rooms, RoomsFields, Said, SaidFields, Say, SayFields, ServerMessage, Whisper, WhisperFields, Whispered, WhisperedFields } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 16384 };

@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FollowingStep, FramingConfig } from '@sockspec/codec';
 import { TextReader, TextWriter, checkTextCount, checkTextLength, codecFailures, equalsIgnoringAsciiCase, formatTextInt, parseTextInt, parseTextLength, previewText, utf8ByteLength } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, Header, Request, RequestFields, Response, ResponseFields, ServerMessage } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'delimited', delimiter: [13, 10], keepDelimiter: false, stripCarriageReturn: false, maxFrameBytes: 1114112, following };

@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures, previewText, utf8ByteLength, utf8Decode, utf8Write } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { Add, AddFields, AddResult, AddResultAnyCase, AddResultFields, ClientMessage, Decrement, DecrementFields, DecrementResult, DecrementResultAnyCase, DecrementResultFields, Delete, DeleteFields, DeleteResult, DeleteResultAnyCase, DeleteResultFields, Get, GetExtras, GetFields, GetK, GetKFields, GetKQ, GetKQFields, GetKQResult, GetKQResultFields, GetKResult, GetKResultFields, GetQ, GetQFields, GetQResult, GetQResultFields, GetResult, GetResultAnyCase, GetResultFields, Increment, IncrementFields, IncrementResult, IncrementResultAnyCase, IncrementResultFields, Noop, NoopFields, NoopResult, NoopResultFields, Replace, ReplaceFields, ReplaceResult, ReplaceResultAnyCase, ReplaceResultFields, ServerMessage, Set, SetFields, SetResult, SetResultAnyCase, SetResultFields, Stat, StatFields, StatResult, StatResultFields, Status, Version, VersionFields, VersionResult, VersionResultFields } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 8, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 12, maxFrameBytes: 1048870 };

@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures, previewText, utf8ByteLength, utf8Decode, utf8Write, uvarintSize, writeUvarint } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, ConnAck, ConnAckFields, Connect, ConnectFields, Disconnect, DisconnectFields, PingReq, PingReqFields, PingResp, PingRespFields, PubAck, PubAckFields, PubComp, PubCompFields, PubRec, PubRecFields, PubRel, PubRelFields, Publish, PublishFields, ServerMessage, SubAck, SubAckFields, Subscribe, SubscribeFields, Subscription, Topic, UnsubAck, UnsubAckFields, Unsubscribe, UnsubscribeFields } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 1, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 0, lengthVarint: true, maxFrameBytes: 65536 };

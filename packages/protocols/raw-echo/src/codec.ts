@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, Data, DataFields, ServerMessage } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'raw', maxFrameBytes: 65536 };

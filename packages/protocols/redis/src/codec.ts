@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FollowingStep, FramingConfig } from '@sockspec/codec';
 import { TextReader, TextWriter, checkTextCount, checkTextLength, codecFailures, formatTextInt, parseTextBigInt, parseTextInt, previewText, utf8Encode } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ArrayReply, ArrayReplyFields, BulkString, BulkStringFields, ClientMessage, Command, CommandFields, ErrorReply, ErrorReplyFields, Integer, IntegerFields, NilArray, NilArrayFields, NilBulk, NilBulkFields, ServerMessage, SimpleString, SimpleStringFields } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'delimited', delimiter: [13, 10], keepDelimiter: false, stripCarriageReturn: false, maxFrameBytes: 1048576, following };

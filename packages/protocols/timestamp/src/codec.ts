@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures, formatCtime, parseCtime, previewText, utf8ByteLength, utf8Decode, utf8Encode } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, ServerMessage, Stamp, StampFields, Stamped, StampedFields } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'delimited', delimiter: [10], keepDelimiter: false, stripCarriageReturn: true, maxFrameBytes: 4096 };

@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures, previewText, utf8ByteLength, utf8Decode, utf8Write } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, Color, Drawing, DrawingFields, Drawn, DrawnFields, Label, Point, Scalars, ScalarsFields, ServerMessage, Shape, Tally, TallyFields, Texts, TextsFields } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 8192 };

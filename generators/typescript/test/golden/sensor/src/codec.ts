@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures, previewText, utf8ByteLength, utf8Decode, utf8Write } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { Ack, AckFields, ClientMessage, Reading, ReadingFields, ServerMessage } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'datagram', maxFrameBytes: 128 };

@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, Get, GetFields, Noop, NoopFields, ServerMessage, Set, SetFields, Value, ValueFields } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 8, lengthBytes: 4, lengthEndian: 'big', lengthAdjustment: 12, maxFrameBytes: 65536 };

@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, bytesEqualAt, codecFailures, crc32, previewText, utf8ByteLength, utf8Decode, utf8Write, xor8 } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, Failed, FailedFields, Ping, PingFields, Pong, PongFields, Reason, ServerMessage } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 8, lengthBytes: 4, lengthEndian: 'little', lengthAdjustment: 0, maxFrameBytes: 4096 };

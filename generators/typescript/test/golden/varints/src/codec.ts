@@ -2,8 +2,8 @@
 
 import type { CodecFailures, FramingConfig } from '@sockspec/codec';
 import { FrameTooLargeError, codecFailures, uvarintSize, uvarintSize64, writeUvarint, writeUvarint64 } from '@sockspec/codec';
-import { PROTOCOL } from './messages.js';
 import type { ClientMessage, Counts, CountsFields, Maybe, MaybeFields, ServerMessage } from './messages.js';
+import { PROTOCOL } from './messages.js';
 
 /** How frames are cut from the byte stream; pass to the frame decoder. */
 export const framing: FramingConfig = { kind: 'length-prefixed', lengthOffset: 0, lengthBytes: 2, lengthEndian: 'big', lengthAdjustment: 0, maxFrameBytes: 1024 };
