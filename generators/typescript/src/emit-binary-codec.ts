@@ -446,7 +446,13 @@ function decodeType(
           },
         });
       } else {
-        if (count.kind === 'until') throw new Error('an until list in a binary protocol (check refuses it)');
+        if (count.kind === 'until') {
+          throw new UnsupportedFeatureError(
+            ctx.model.ir.sourceFile,
+            path,
+            'a list up to an end line in a binary protocol',
+          );
+        }
         const accessor = intAccessor(uintOfBytes(count.bytes, count.endian));
         into.push({
           size: count.bytes,

@@ -36,7 +36,7 @@ type Following =
       readonly field: FieldIR;
       readonly part: string;
       readonly maxCount: number;
-      readonly element: ElementKind;
+      readonly element: Exclude<ElementKind, { kind: 'line' }>;
     }
   | {
       readonly kind: 'until';
@@ -183,9 +183,14 @@ class FollowingPlan {
     return element;
   }
 
-  #element(message: MessageModel, field: FieldIR, type: TypeIR, out: CodecWriter): ElementKind {
+  #element(
+    message: MessageModel,
+    field: FieldIR,
+    type: TypeIR,
+    out: CodecWriter,
+  ): Exclude<ElementKind, { kind: 'line' }> {
     const id = this.elements.length + 2;
-    let element: ElementKind;
+    let element: Exclude<ElementKind, { kind: 'line' }>;
     if (type.kind === 'messages') {
       element = { kind: 'messages', id, names: type.names };
     } else if ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind === 'line') {
@@ -445,7 +450,6 @@ function writeReadFollowing(
     return local;
   }
   const element = item.element;
-  if (element.kind === 'line') throw new Error('a counted list of line structs (the plan makes until lists of them)');
   const elementType =
     element.kind === 'messages' ? element.names.join(' | ') : element.value === 'string' ? 'string' : 'Uint8Array';
   writer.writeLine(
@@ -526,7 +530,6 @@ function writeWrite(
         }
         const element = item.element;
         writer.write(`for (const item of ${local})`).block(() => {
-          if (element.kind === 'line') return;
           if (element.kind === 'messages') {
             writer.writeLine(`writeElement${element.id}(writer, item);`);
             return;
