@@ -186,3 +186,75 @@ describe('a protocol with switch: layouts chosen by an earlier field', () => {
     expect(() => codec.encodePut({ id: 1, version: 1 } as never)).toThrow(/count.*exactly when version is 1/);
   }, 120_000);
 });
+
+interface HeadedPackage {
+  createServer(
+    handlers: {
+      onSend(message: {
+        destination: string;
+        headers: readonly { key: string; value: string }[];
+        body: string;
+      }): unknown;
+    },
+    options: { log: (line: string) => void },
+  ): { listen(): Promise<{ port: number }>; shutdown(options: { drainMs: number }): Promise<void> };
+  createClient(options: { port: number }): Promise<{
+    /** `send` is TypedClient's (send any message): the Send request's method is sendRequest. */
+    sendRequest(message: {
+      destination: string;
+      headers: readonly { key: string; value: string }[];
+      body: string;
+    }): Promise<{ counters: readonly { name: string; count: number }[] }>;
+    close(): Promise<void>;
+  }>;
+  encodeSend(message: {
+    destination: string;
+    headers: readonly { key: string; value: string }[];
+    body: string;
+  }): Uint8Array;
+}
+
+describe('a protocol with header lists in their other forms (LF lines, exact names, a string body, a "." end line)', () => {
+  it('sends a string body sized by a case-sensitive header and gets a list that ends at "."', async () => {
+    const pkg = join(scratch.dir, 'packages', 'protocols', 'headed');
+    buildPackage(pkg);
+    const protocol = (await import(pathToFileURL(join(pkg, 'dist', 'index.js')).href)) as HeadedPackage;
+    const body = 'héllo\n\nworld';
+    const headers = [
+      { key: 'content-length', value: String(Buffer.byteLength(body)) },
+      { key: 'receipt', value: 'a:b' },
+    ];
+    expect(Buffer.from(protocol.encodeSend({ destination: '/queue/a', headers, body })).toString()).toBe(
+      `SEND /queue/a\ncontent-length:13\nreceipt:a:b\n\n${body}`,
+    );
+    // Names are compared as written here (no ignoreCase): Content-Length is just another header, so the body is empty.
+    expect(() =>
+      protocol.encodeSend({ destination: '/q', headers: [{ key: 'Content-Length', value: '1' }], body: 'x' }),
+    ).toThrow(/a line whose key is content-length, since body is not empty/);
+    const server = protocol.createServer(
+      {
+        onSend: (message) => ({
+          type: 'Stats',
+          destination: message.destination,
+          counters: [
+            { name: 'bytes', count: Buffer.byteLength(message.body) },
+            { name: 'headers', count: message.headers.length },
+          ],
+        }),
+      },
+      { log: () => {} },
+    );
+    const { port } = await server.listen();
+    const client = await protocol.createClient({ port });
+    try {
+      const stats = await client.sendRequest({ destination: '/queue/a', headers, body });
+      expect(stats.counters).toEqual([
+        { name: 'bytes', count: 13 },
+        { name: 'headers', count: 2 },
+      ]);
+    } finally {
+      await client.close();
+      await server.shutdown({ drainMs: 0 });
+    }
+  }, 120_000);
+});
