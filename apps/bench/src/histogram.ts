@@ -24,6 +24,15 @@ export class LatencyHistogram {
     this.total += 1;
   }
 
+  /** Adds `count` values to bucket `index` (as bucketOf numbers them): how a histogram recorded elsewhere is read in. */
+  addToBucket(index: number, count: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= BUCKETS || !(count >= 0)) {
+      throw new RangeError(`no bucket ${index} (0 to ${BUCKETS - 1}), or a negative count ${count}`);
+    }
+    this.counts[index]! += count;
+    this.total += count;
+  }
+
   /** The latency (ns) at quantile q in [0, 1], as the middle of its bucket; NaN when empty. */
   quantile(q: number): number {
     if (this.total === 0) return Number.NaN;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
 /**
  * `pnpm bench echo [--seconds N] [--connections N]`: the generated echo
  * server against a hand-written node:net echo, on loopback, in one run.
@@ -8,7 +9,7 @@
  * chat-fanout.ts, file-transfer.ts, codec.ts, pipeline.ts and memory.ts.
  */
 import { fileURLToPath } from 'node:url';
-import { buildEpollEcho } from './c-baseline.js';
+import { buildC } from './c-baseline.js';
 import { runChatFanoutBench } from './chat-fanout.js';
 import { type ChildServer, FROM_SOURCE, startChildServer, stopChildServer } from './child-server.js';
 import { runCodecBench } from './codec.js';
@@ -16,9 +17,10 @@ import { runCpuBench } from './cpu.js';
 import { runFileTransferBench } from './file-transfer.js';
 import { type PingPongResult, pingPong } from './load.js';
 import { runMemoryBench } from './memory.js';
+import { nativePingPong } from './native-load.js';
 import { parseBenchArgs } from './options.js';
 import { runPipelineBench } from './pipeline.js';
-import { formatTable } from './report.js';
+import { formatSvgChart, formatTable, toRecords } from './report.js';
 
 const SERVER_CHILD = fileURLToPath(new URL(FROM_SOURCE ? './server-child.ts' : './server-child.js', import.meta.url));
 const SERVER_KINDS = ['generated', 'raw', 'c-epoll', 'python-asyncio', 'python-threading'] as const;
@@ -68,23 +70,29 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'memory') return runMemoryBench(process.argv.slice(3));
   const options = parseBenchArgs(process.argv.slice(2));
   if (typeof options === 'number') return options;
-  const c = buildEpollEcho();
+  const c = buildC('epoll_echo');
+  const loader = options.client === 'c' ? buildC('epoll_load') : null;
+  const nativeClient = loader !== null && 'binary' in loader ? loader.binary : null;
   const started = await Promise.all(SERVER_KINDS.map((kind) => startServer(kind, 'binary' in c ? c.binary : null)));
   const servers = started.filter((server): server is BenchServer => server !== null);
   const results: { scenario: string; server: ServerKind; result: PingPongResult }[] = [];
   try {
-    for (const connections of [1, options.connections]) {
+    for (const connections of [1, ...options.connections.filter((count) => count !== 1)]) {
       const scenario = `ping-pong x${connections}`;
       for (const server of servers) {
-        const result = await pingPong({
-          host: server.host,
-          port: server.port,
-          connections,
-          messageBytes: options.messageBytes,
-          warmupMs: options.warmupSeconds * 1000,
-          durationMs: options.seconds * 1000,
-          maxMessages: options.maxMessages,
-        });
+        const run = (load: typeof pingPong) =>
+          load({
+            host: server.host,
+            port: server.port,
+            connections,
+            messageBytes: options.messageBytes,
+            warmupMs: options.warmupSeconds * 1000,
+            durationMs: options.seconds * 1000,
+            maxMessages: options.maxMessages,
+          });
+        const result = await (nativeClient === null
+          ? run(pingPong)
+          : run((load) => nativePingPong(nativeClient, load)));
         results.push({ scenario, server: server.kind, result });
       }
     }
@@ -92,10 +100,24 @@ async function main(): Promise<number> {
     await Promise.all(servers.map(stopChildServer));
   }
   if ('skipped' in c) process.stdout.write(`${c.skipped}\n`);
-  process.stdout.write(
-    `echo benchmark: ${options.messageBytes}-byte lines, ${options.warmupSeconds} s warm-up + ${options.seconds} s per phase, loopback, node ${process.version}\n\n`,
-  );
+  if (loader !== null && 'skipped' in loader)
+    process.stdout.write(`${loader.skipped}; the Node client made the load\n`);
+  const client = nativeClient === null ? 'the Node client in the bench process' : 'the C epoll load generator';
+  const title = `echo benchmark: ${options.messageBytes}-byte lines, ${options.warmupSeconds} s warm-up + ${options.seconds} s per phase, load from ${client}, loopback, node ${process.version}`;
+  process.stdout.write(`${title}\n\n`);
   process.stdout.write(formatTable(results));
+  const records = toRecords(results);
+  if (options.json !== null) {
+    writeFileSync(
+      options.json,
+      `${JSON.stringify({ title, date: new Date().toISOString(), results: records }, null, 2)}\n`,
+    );
+    process.stdout.write(`wrote ${options.json}\n`);
+  }
+  if (options.svg !== null) {
+    writeFileSync(options.svg, formatSvgChart(records, `echo msgs/s, load from ${client}`));
+    process.stdout.write(`wrote ${options.svg}\n`);
+  }
   let failed = false;
   for (const { scenario, server, result } of results) {
     for (const failure of result.failures) {

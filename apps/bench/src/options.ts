@@ -1,17 +1,23 @@
 import { USAGE_EXIT_CODE } from '@sockspec/app-kit';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 export interface BenchOptions {
   readonly seconds: number;
   readonly warmupSeconds: number;
-  readonly connections: number;
+  /** The phases after the one with a single connection. */
+  readonly connections: readonly number[];
+  /** Who makes the load: the C epoll load generator (when cc builds it), or the Node client in this process. */
+  readonly client: 'c' | 'node';
+  /** Where to write the results as JSON, and as an SVG bar chart; null for neither. */
+  readonly json: string | null;
+  readonly svg: string | null;
   readonly messageBytes: number;
   readonly maxMessages: number;
 }
 
 /** Bounds that keep one run on loopback short and its sockets within any default file-descriptor limit. */
 const MAX_SECONDS = 600;
-const MAX_CONNECTIONS = 500;
+const MAX_CONNECTIONS = 1000;
 /** Preallocated memory is per bucket, not per message, so the count bound only limits run length. */
 const DEFAULT_MAX_MESSAGES = 50_000_000;
 export const MESSAGE_BYTES = 64;
@@ -32,6 +38,11 @@ function wholeNumber(max: number): (value: string) => number {
   };
 }
 
+function connectionList(value: string): number[] {
+  const counts = value.split(',').map((part) => wholeNumber(MAX_CONNECTIONS)(part.trim()));
+  return [...new Set(counts)].sort((a, b) => a - b);
+}
+
 /** Parses `echo [--seconds N] [--connections N] ...`; returns an exit status when the run should not start. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | number {
   let chosen: BenchOptions | undefined;
@@ -49,22 +60,47 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | number {
       'unmeasured seconds before each phase (default: a quarter of --seconds, at most 0.5)',
       parseSeconds,
     )
-    .option('--connections <n>', 'connections in the concurrent phase', wholeNumber(MAX_CONNECTIONS), 50)
+    .option(
+      '--connections <n,...>',
+      'connections in the phases after the one-connection phase, comma-separated',
+      connectionList,
+      [100, 1000],
+    )
+    .addOption(
+      new Option('--client <kind>', 'who makes the load: the C epoll load generator (built with cc), or Node')
+        .choices(['c', 'node'])
+        .default('c'),
+    )
+    .option('--json <file>', 'also write the results as JSON')
+    .option('--svg <file>', 'also write them as an SVG bar chart of msgs/s')
     .option(
       '--max-messages <n>',
       'stop a phase after this many replies',
       wholeNumber(DEFAULT_MAX_MESSAGES),
       DEFAULT_MAX_MESSAGES,
     )
-    .action((options: { seconds: number; warmupSeconds?: number; connections: number; maxMessages: number }) => {
-      chosen = {
-        seconds: options.seconds,
-        warmupSeconds: options.warmupSeconds ?? Math.min(0.5, options.seconds / 4),
-        connections: options.connections,
-        messageBytes: MESSAGE_BYTES,
-        maxMessages: options.maxMessages,
-      };
-    });
+    .action(
+      (options: {
+        seconds: number;
+        warmupSeconds?: number;
+        connections: number[];
+        maxMessages: number;
+        client: 'c' | 'node';
+        json?: string;
+        svg?: string;
+      }) => {
+        chosen = {
+          seconds: options.seconds,
+          warmupSeconds: options.warmupSeconds ?? Math.min(0.5, options.seconds / 4),
+          connections: options.connections,
+          client: options.client,
+          json: options.json ?? null,
+          svg: options.svg ?? null,
+          messageBytes: MESSAGE_BYTES,
+          maxMessages: options.maxMessages,
+        };
+      },
+    );
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {

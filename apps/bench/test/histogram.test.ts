@@ -42,4 +42,18 @@ describe('LatencyHistogram', () => {
     expect(Number.isFinite(histogram.quantile(1))).toBe(true);
     expect(histogram.quantile(0)).toBe(0);
   });
+
+  it('reads in counts recorded elsewhere by bucket (the C load generator) and gives the same quantiles', () => {
+    const recorded = new LatencyHistogram();
+    const read = new LatencyHistogram();
+    const byBucket = new Map<number, number>();
+    for (let value = 1; value <= 5_000_000; value = Math.ceil(value * 1.37)) {
+      recorded.record(value);
+      byBucket.set(bucketOf(value), (byBucket.get(bucketOf(value)) ?? 0) + 1);
+    }
+    for (const [index, count] of byBucket) read.addToBucket(index, count);
+    expect(read.count).toBe(recorded.count);
+    for (const q of [0, 0.5, 0.99, 0.999, 1]) expect(read.quantile(q)).toBe(recorded.quantile(q));
+    expect(() => read.addToBucket(-1, 1)).toThrow(RangeError);
+  });
 });
