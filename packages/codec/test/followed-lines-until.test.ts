@@ -15,7 +15,7 @@ import {
   type FramingConfig,
   InvalidLengthError,
 } from '../src/index.js';
-import { caught, dec, enc } from './support.js';
+import { caught, crlfFollowing, dec, enc, framesOf } from './support.js';
 
 const HEADERS = 2;
 const MAX_HEADERS = 8;
@@ -28,22 +28,9 @@ const following: FollowingSteps = (line, element) => {
   return match === null ? [] : [{ afterList: Number(match[1]) }];
 };
 
-const http = (maxFrameBytes = 1024): FramingConfig => ({
-  kind: 'delimited',
-  delimiter: [13, 10],
-  keepDelimiter: false,
-  stripCarriageReturn: false,
-  maxFrameBytes,
-  following,
-});
+const http = (maxFrameBytes = 1024): FramingConfig => crlfFollowing(following, maxFrameBytes);
 
-function frames(config: FramingConfig, chunks: readonly Uint8Array[]): string[] {
-  const decoder = createFrameDecoder(config, { sender: 'client' });
-  const out: string[] = [];
-  for (const chunk of chunks) decoder.push(chunk, (frame) => out.push(dec(frame)));
-  decoder.end();
-  return out;
-}
+const frames = (config: FramingConfig, chunks: readonly Uint8Array[]): string[] => framesOf(config, chunks, 'client');
 
 interface Message {
   readonly start: string;

@@ -16,7 +16,7 @@ import {
   TextReader,
   TextWriter,
 } from '../src/index.js';
-import { caught, concat, dec, enc } from './support.js';
+import { caught, concat, crlfFollowing, dec, enc, framesOf } from './support.js';
 
 const following: FollowingSteps = (line) => {
   const match = /^([$*])(\d+)$/.exec(line);
@@ -25,22 +25,9 @@ const following: FollowingSteps = (line) => {
   return match[1] === '$' ? [{ bytes: n }] : [{ count: n, element: 2 }];
 };
 
-const resp = (maxFrameBytes = 1024): FramingConfig => ({
-  kind: 'delimited',
-  delimiter: [13, 10],
-  keepDelimiter: false,
-  stripCarriageReturn: false,
-  maxFrameBytes,
-  following,
-});
+const resp = (maxFrameBytes = 1024): FramingConfig => crlfFollowing(following, maxFrameBytes);
 
-function frames(config: FramingConfig, chunks: readonly Uint8Array[]): string[] {
-  const decoder = createFrameDecoder(config, { sender: 'server' });
-  const out: string[] = [];
-  for (const chunk of chunks) decoder.push(chunk, (frame) => out.push(dec(frame)));
-  decoder.end();
-  return out;
-}
+const frames = (config: FramingConfig, chunks: readonly Uint8Array[]): string[] => framesOf(config, chunks, 'server');
 
 /** A RESP value as text: simple strings, bulk strings (any bytes as latin-1 text), arrays. */
 type Value = { simple: string } | { bulk: string } | { array: Value[] };

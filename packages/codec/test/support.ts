@@ -1,6 +1,6 @@
 import { isSockspecError, type SockspecErrorCode } from '@sockspec/errors';
 import { expect } from 'vitest';
-import { createFrameDecoder, type FramingConfig } from '../src/index.js';
+import { createFrameDecoder, type FollowingSteps, type FrameSender, type FramingConfig } from '../src/index.js';
 
 export const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const dec = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -203,4 +203,25 @@ export function checkEveryBoundary(config: FramingConfig, stream: Uint8Array): v
     stream,
     Array.from({ length: stream.length }, (_, i) => i),
   );
+}
+
+/** CRLF-delimited framing whose frames are several lines, as `following` says (RESP, HTTP). */
+export function crlfFollowing(following: FollowingSteps, maxFrameBytes: number): FramingConfig {
+  return {
+    kind: 'delimited',
+    delimiter: [13, 10],
+    keepDelimiter: false,
+    stripCarriageReturn: false,
+    maxFrameBytes,
+    following,
+  };
+}
+
+/** Every frame a decoder cuts from `chunks`, as text, after end(). */
+export function framesOf(config: FramingConfig, chunks: readonly Uint8Array[], sender: FrameSender): string[] {
+  const decoder = createFrameDecoder(config, { sender });
+  const out: string[] = [];
+  for (const chunk of chunks) decoder.push(chunk, (frame) => out.push(dec(frame)));
+  decoder.end();
+  return out;
 }
