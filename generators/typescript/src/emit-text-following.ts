@@ -11,7 +11,7 @@ import {
   writePartValues,
 } from './emit-text-codec.js';
 import { type MessageModel, type ProtocolModel, tsType } from './model.js';
-import { access, camelCase, constantCase, failureSite, propertyKey, quote } from './names.js';
+import { access, camelCase, constantCase, failureSite, pascalCase, propertyKey, quote } from './names.js';
 import { escapeRegExp, textFieldContext } from './text-parts.js';
 
 /** The largest length or count a line may announce before it is checked against its field's limit. */
@@ -54,6 +54,9 @@ type Following =
       readonly list: Extract<Following, { kind: 'until' }>;
     };
 
+/** A struct written as one line, as the codec's line functions see it. */
+type LineStruct = LineOwner & { readonly struct: StructTypeIR };
+
 /** A lookup as the element it reads sees it: which parts to compare and read. */
 interface ElementLookup {
   readonly lookup: LookupIR;
@@ -81,8 +84,7 @@ type ElementKind =
   | {
       readonly kind: 'line';
       readonly id: number;
-      readonly owner: LineOwner;
-      readonly struct: StructTypeIR;
+      readonly owner: LineStruct;
       readonly lookups: ElementLookup[];
     };
 
@@ -134,7 +136,7 @@ class FollowingPlan {
           'a length from a list that is not an earlier until list',
         );
       }
-      const groups = list.element.struct.line?.parts.filter((part) => part.kind === 'field') ?? [];
+      const groups = list.element.owner.struct.line?.parts.filter((part) => part.kind === 'field') ?? [];
       const group = (name: string): number => groups.findIndex((part) => part.name === name) + 1;
       list.element.lookups.push({
         lookup,
@@ -162,7 +164,7 @@ class FollowingPlan {
   }
 
   /** The struct's line functions are written once per struct (HTTP's Header serves requests and responses). */
-  readonly lineStructs = new Map<string, LineOwner & { readonly struct: StructTypeIR }>();
+  readonly lineStructs = new Map<string, LineStruct>();
 
   #lineElement(message: MessageModel, field: FieldIR, type: TypeIR): Extract<ElementKind, { kind: 'line' }> {
     if (type.kind !== 'struct' || type.line === undefined) {
@@ -172,13 +174,13 @@ class FollowingPlan {
         'an until list whose elements are not line structs',
       );
     }
-    const name = type.typeName ?? `${message.name}${field.name.charAt(0).toUpperCase()}${field.name.slice(1)}Item`;
+    const name = type.typeName ?? `${message.name}${pascalCase(field.name)}Item`;
     let owner = this.lineStructs.get(name);
     if (owner === undefined) {
       owner = { name, ir: { fields: type.fields, line: type.line }, struct: type };
       this.lineStructs.set(name, owner);
     }
-    const element = { kind: 'line' as const, id: this.elements.length + 2, owner, struct: type, lookups: [] };
+    const element = { kind: 'line' as const, id: this.elements.length + 2, owner, lookups: [] };
     this.elements.push(element);
     return element;
   }
@@ -314,9 +316,11 @@ export function writeFollowingCodec(model: ProtocolModel, out: CodecWriter): voi
       },
     });
   }
-  for (const owner of plan.lineStructs.values()) writeLineStructFunctions(model, owner, out);
+  const lineConstants = new Map(
+    [...plan.lineStructs.values()].map((owner) => [owner.name, writeLineStructFunctions(model, owner, out)]),
+  );
   for (const element of plan.elements) {
-    if (element.kind === 'line') writeLineElementFollowing(element, out);
+    if (element.kind === 'line') writeLineElementFollowing(element, lineConstants.get(element.owner.name)!, out);
   }
   for (const message of model.messages) {
     const constant = lines.get(message.name)!;
@@ -652,11 +656,11 @@ function writeUntilValue(
   writer.writeLine(`checkTextLength(${local}.length, ${item.maxBytes}, ${context});`);
   const announced = camelCase(`${item.field.name} announced`);
   const list = camelCase(`${item.list.field.name} items`);
-  // A head alone may announce any length: the body is streamed after it, and the peer's decoder checks its limit.
+  // A length line with no bytes writes the head alone (HTTP's reply to HEAD, or a body the caller streams after
+  // it), so it may announce any length: the peer's decoder checks its own limit.
   writer.writeLine(
     `const ${announced} = ${lookupFunction(message, item)}(${list}, ${local}.length === 0 ? Number.MAX_SAFE_INTEGER : ${item.maxBytes});`,
   );
-  // A length line with no bytes writes the head alone: HTTP's reply to HEAD, or a body the caller streams after it.
   writer.write(`if (${announced} >= 0 && ${local}.length > 0 && ${announced} !== ${local}.length)`).block(() => {
     writer.writeLine(
       `throw fail.invalid({ ${failureSite(message.name, item.field.name)}, expected: \`\${${announced}} bytes, as its ${item.lookup.where.equals} says\`, got: \`\${${local}.length} bytes\` });`,
@@ -708,7 +712,7 @@ function writeReadUntil(
   }
   const owner = item.element.owner;
   const context = textFieldContext(message.name, item.field.name);
-  writer.writeLine(`const ${local}: ${tsType(item.element.struct)}[] = [];`);
+  writer.writeLine(`const ${local}: ${tsType(owner.struct)}[] = [];`);
   writer
     .write(`for (let line = reader.line(${name}); line !== ${quote(item.end)}; line = reader.line(${name}))`)
     .block(() => {
@@ -736,13 +740,10 @@ function lookupFunction(message: MessageModel, item: Extract<Following, { kind: 
 
 /**
  * A line struct's matcher (its line to a value, null when the line is not
- * one) and writer (a value to its line, checked like a message's parts).
+ * one) and writer (a value to its line, checked like a message's parts);
+ * returns the name of the RegExp constant that matches its line.
  */
-function writeLineStructFunctions(
-  model: ProtocolModel,
-  owner: LineOwner & { readonly struct: StructTypeIR },
-  out: CodecWriter,
-): void {
+function writeLineStructFunctions(model: ProtocolModel, owner: LineStruct, out: CodecWriter): string {
   const parts = owner.struct.line?.parts ?? [];
   const constant = writeLineConstants(owner, parts, out);
   const type = tsType(owner.struct);
@@ -780,14 +781,18 @@ function writeLineStructFunctions(
       writer.writeLine('return line;');
     },
   });
+  return constant;
 }
 
 /**
  * What follows a line of an until list: nothing, or, for the line a lookup
  * reads (HTTP's Content-Length), the bytes after the list's end line.
  */
-function writeLineElementFollowing(element: Extract<ElementKind, { kind: 'line' }>, out: CodecWriter): void {
-  const constant = `${constantCase(element.owner.name)}_LINE`;
+function writeLineElementFollowing(
+  element: Extract<ElementKind, { kind: 'line' }>,
+  constant: string,
+  out: CodecWriter,
+): void {
   out.functions.push({
     name: `followingElement${element.id}`,
     exported: false,
@@ -829,7 +834,7 @@ function writeLookupFunction(
     exported: false,
     docs: `The length of ${message.name}.${item.field.name} that its ${item.list.field.name} give in the one whose ${lookup.where.field} is ${lookup.where.equals}; -1 when none does.`,
     parameters: [
-      { name: 'items', type: `readonly ${tsType(element.struct)}[]` },
+      { name: 'items', type: `readonly ${tsType(element.owner.struct)}[]` },
       { name: 'maxBytes', type: 'number' },
     ],
     returnType: 'number',
