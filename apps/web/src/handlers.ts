@@ -35,24 +35,19 @@ export function webHandlers(files: WebFiles): HttpHandlers {
 
 async function serve(files: WebFiles, request: Request, connection: Connection): Promise<void> {
   const close = wantsClose(request.version, request.headers);
-  const send = (response: Response): void => {
+  const answer = (response: Response, closeAfter = close): void => {
     connection.send(encodeResponse(response));
-    if (close) connection.close();
+    if (closeAfter) connection.close();
   };
-  const refuse = (status: number, text: string, extra: Response['headers'] = []): void => {
-    connection.send(encodeResponse(textResponse(status, text, { close, extra })));
-    if (close) connection.close();
-  };
+  const refuse = (status: number, text: string, extra: Response['headers'] = []): void =>
+    answer(textResponse(status, text, { close, extra }));
   if (request.version === '1.1' && headerValues(request.headers, 'host').length !== 1) {
     refuse(400, 'an HTTP/1.1 request carries exactly one Host header (RFC 9112 §3.2)');
     return;
   }
   if (headerValues(request.headers, 'transfer-encoding').length > 0) {
     // The body's end is unknown, so nothing after it on this connection can be read.
-    connection.send(
-      encodeResponse(textResponse(501, 'Transfer-Encoding is not supported; send Content-Length', { close: true })),
-    );
-    connection.close();
+    answer(textResponse(501, 'Transfer-Encoding is not supported; send Content-Length', { close: true }), true);
     return;
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -85,7 +80,7 @@ async function serve(files: WebFiles, request: Request, connection: Connection):
   const closing = close ? [{ name: 'Connection', value: 'close' }] : [];
   if (headerValues(request.headers, 'if-none-match').some((value) => value === etag || value === '*')) {
     await download.close();
-    send({
+    answer({
       type: 'Response',
       version: '1.1',
       status: 304,

@@ -1,5 +1,5 @@
 import type { FileReason } from '@sockspec/app-file-transfer';
-import { FieldTooLargeError, FrameTooLargeError, utf8Encode } from '@sockspec/codec';
+import { equalsIgnoringAsciiCase, FieldTooLargeError, FrameTooLargeError, utf8Encode } from '@sockspec/codec';
 import type { Header, Response } from '@sockspec/protocol-http';
 
 /** The reason phrases of the statuses this server sends (RFC 9110 §15). */
@@ -96,5 +96,7 @@ export function wantsClose(version: string, headers: readonly Header[]): boolean
 
 /** Every value of the header `lowerName` (compared ignoring ASCII case, as header names are). */
 export function headerValues(headers: readonly Header[], lowerName: string): string[] {
-  return headers.filter((header) => header.name.toLowerCase() === lowerName).map((header) => header.value.trim());
+  return headers
+    .filter((header) => equalsIgnoringAsciiCase(header.name, lowerName))
+    .map((header) => header.value.trim());
 }
