@@ -5,7 +5,7 @@ import { type MessageInfo, serverReceives, serverSends } from './pass-types.js';
 import { isRecord } from './records.js';
 import type { SpecPath } from './source.js';
 import { parseLineTemplate } from './template.js';
-import { describeKind, LINE_PART_KINDS, type TypeResolver } from './types.js';
+import { describeKind, isLinePartType, type TypeResolver } from './types.js';
 
 const DATAGRAM_TRANSPORTS: readonly TransportKind[] = ['udp', 'udp6', 'unix-dgram'];
 
@@ -62,10 +62,7 @@ export class TextPass {
         continue;
       }
       const { type } = field;
-      if (
-        !LINE_PART_KINDS.has(type.kind) ||
-        ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind !== 'rest')
-      ) {
+      if (!isLinePartType(type)) {
         ok = false;
         const following = type.kind === 'array' || type.kind === 'string' || type.kind === 'bytes';
         report.error(

@@ -40,14 +40,13 @@ const MAX_BITS_VALUE: Record<1 | 2 | 4 | 8, number> = {
 };
 
 /** Types a part of a line can take: each has one text form. */
-export const LINE_PART_KINDS: ReadonlySet<TypeIR['kind']> = new Set([
-  'int',
-  'float',
-  'bool',
-  'string',
-  'timestamp',
-  'enum',
-]);
+const LINE_PART_KINDS: ReadonlySet<TypeIR['kind']> = new Set(['int', 'float', 'bool', 'string', 'timestamp', 'enum']);
+
+/** Whether a value of this type can be a part of a line template (a string or bytes only when it takes the rest of the part). */
+export function isLinePartType(type: TypeIR): boolean {
+  if ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind !== 'rest') return false;
+  return LINE_PART_KINDS.has(type.kind);
+}
 
 const PREFIX_BYTES: Record<string, 1 | 2 | 4 | 8> = { u8: 1, u16: 2, u32: 4, u64: 8 };
 
@@ -918,10 +917,7 @@ export class TypeResolver {
         ok = false;
         continue;
       }
-      if (
-        !LINE_PART_KINDS.has(type.kind) ||
-        ((type.kind === 'string' || type.kind === 'bytes') && type.length.kind !== 'rest')
-      ) {
+      if (!isLinePartType(type)) {
         ok = false;
         report.error(
           'text-type-unsupported',
