@@ -36,8 +36,3 @@ export function buildC(program: CProgram): { readonly binary: string } | { reado
   }
   return { binary };
 }
-
-/** The C epoll echo server. */
-export function buildEpollEcho(): { readonly binary: string } | { readonly skipped: string } {
-  return buildC('epoll_echo');
-}

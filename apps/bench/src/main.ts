@@ -15,7 +15,7 @@ import { type ChildServer, FROM_SOURCE, startChildServer, stopChildServer } from
 import { runCodecBench } from './codec.js';
 import { runCpuBench } from './cpu.js';
 import { runFileTransferBench } from './file-transfer.js';
-import { type PingPongResult, pingPong } from './load.js';
+import { type PingPongOptions, type PingPongResult, pingPong } from './load.js';
 import { runMemoryBench } from './memory.js';
 import { nativePingPong } from './native-load.js';
 import { parseBenchArgs } from './options.js';
@@ -73,6 +73,7 @@ async function main(): Promise<number> {
   const c = buildC('epoll_echo');
   const loader = options.client === 'c' ? buildC('epoll_load') : null;
   const nativeClient = loader !== null && 'binary' in loader ? loader.binary : null;
+  const load = nativeClient === null ? pingPong : (phase: PingPongOptions) => nativePingPong(nativeClient, phase);
   const started = await Promise.all(SERVER_KINDS.map((kind) => startServer(kind, 'binary' in c ? c.binary : null)));
   const servers = started.filter((server): server is BenchServer => server !== null);
   const results: { scenario: string; server: ServerKind; result: PingPongResult }[] = [];
@@ -80,19 +81,15 @@ async function main(): Promise<number> {
     for (const connections of [1, ...options.connections.filter((count) => count !== 1)]) {
       const scenario = `ping-pong x${connections}`;
       for (const server of servers) {
-        const run = (load: typeof pingPong) =>
-          load({
-            host: server.host,
-            port: server.port,
-            connections,
-            messageBytes: options.messageBytes,
-            warmupMs: options.warmupSeconds * 1000,
-            durationMs: options.seconds * 1000,
-            maxMessages: options.maxMessages,
-          });
-        const result = await (nativeClient === null
-          ? run(pingPong)
-          : run((load) => nativePingPong(nativeClient, load)));
+        const result = await load({
+          host: server.host,
+          port: server.port,
+          connections,
+          messageBytes: options.messageBytes,
+          warmupMs: options.warmupSeconds * 1000,
+          durationMs: options.seconds * 1000,
+          maxMessages: options.maxMessages,
+        });
         results.push({ scenario, server: server.kind, result });
       }
     }
