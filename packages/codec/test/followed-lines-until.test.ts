@@ -15,7 +15,7 @@ import {
   type FramingConfig,
   InvalidLengthError,
 } from '../src/index.js';
-import { caught, crlfFollowing, dec, enc, framesOf } from './support.js';
+import { caught, crlfFollowing, dec, enc, framesOf, split } from './support.js';
 
 const HEADERS = 2;
 const MAX_HEADERS = 8;
@@ -52,17 +52,6 @@ function wire(m: Message): string {
   return `${m.start}\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n${m.body}`;
 }
 
-function splitAt(stream: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let at = 0;
-  for (const point of [...points, stream.length]) {
-    chunks.push(stream.slice(at, point));
-    at = point;
-  }
-  return chunks;
-}
-
 describe('followed-lines frame decoder: lists up to an end line, and bytes after them', () => {
   it('cuts whole frames wherever the stream is split', () => {
     fc.assert(
@@ -71,7 +60,12 @@ describe('followed-lines frame decoder: lists up to an end line, and bytes after
         fc.array(fc.nat(), { maxLength: 8 }),
         (messages, cuts) => {
           const expected = messages.map(wire);
-          expect(frames(http(), splitAt(enc(expected.join('')), cuts))).toEqual(expected);
+          const stream = enc(expected.join(''));
+          const { chunks } = split(
+            stream,
+            cuts.map((cut) => cut % (stream.length + 1)),
+          );
+          expect(frames(http(), chunks)).toEqual(expected);
         },
       ),
       { numRuns: 400 },

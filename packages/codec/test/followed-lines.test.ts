@@ -16,7 +16,7 @@ import {
   TextReader,
   TextWriter,
 } from '../src/index.js';
-import { caught, concat, crlfFollowing, dec, enc, framesOf } from './support.js';
+import { caught, concat, crlfFollowing, dec, enc, framesOf, split } from './support.js';
 
 const following: FollowingSteps = (line) => {
   const match = /^([$*])(\d+)$/.exec(line);
@@ -56,13 +56,10 @@ describe('followed-lines frame decoder', () => {
         (values, cuts) => {
           const expected = values.map(wire);
           const stream = enc(expected.join(''));
-          const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))].sort((a, b) => a - b);
-          const chunks: Uint8Array[] = [];
-          let at = 0;
-          for (const point of [...points, stream.length]) {
-            chunks.push(stream.slice(at, point));
-            at = point;
-          }
+          const { chunks } = split(
+            stream,
+            cuts.map((cut) => cut % (stream.length + 1)),
+          );
           expect(frames(resp(), chunks)).toEqual(expected);
         },
       ),
