@@ -727,8 +727,9 @@ function writeEncode(context: Context, slots: readonly Slot[]): void {
           `if (size > ${limit}) throw new FrameTooLargeError({ limit: ${limit}, actual: size, atLeast: size, detail: ${quote(`encoding ${message.name}`)} });`,
         );
       }
-      writer.writeLine(`const frame = new Uint8Array(${framing.kind === 'fixed' ? framing.frameBytes : 'size'});`);
-      writer.writeLine('const view = new DataView(frame.buffer);');
+      const frameSize = framing.kind === 'fixed' ? framing.frameBytes : 'size';
+      writer.writeLine(`const frame = allocateFrame(${frameSize});`);
+      writer.writeLine(`const view = new DataView(frame.buffer, frame.byteOffset, ${frameSize});`);
       const cursor = new Cursor();
       slots.forEach((slot, index) => {
         const last = index === slots.length - 1 && delimiter === null;

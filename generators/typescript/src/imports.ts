@@ -32,6 +32,7 @@ export const CODEC_RUNTIME: ImportSource = {
     'TruncatedMessageError',
     'UnknownMessageError',
     'adler32',
+    'allocateFrame',
     'bytesEqualAt',
     'checkTextCount',
     'checkTextLength',

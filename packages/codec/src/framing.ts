@@ -1,4 +1,5 @@
 import { FrameTooLargeError, InvalidFramingError, InvalidLengthError } from './errors.js';
+import { allocateFrame } from './frame-allocation.js';
 import type { FramingConfig } from './types.js';
 import { uvarintSize, writeUvarint } from './wire.js';
 
@@ -314,7 +315,7 @@ function encodeDelimitedDatagram(config: DatagramFraming, delimiter: readonly nu
   if (config.stripCarriageReturn === true && body.length > 0 && body[body.length - 1] === CR) {
     throw new InvalidFramingError('body ends in "\\r", which stripCarriageReturn would remove on decoding');
   }
-  const frame = new Uint8Array(size);
+  const frame = allocateFrame(size);
   frame.set(body);
   frame.set(delimiter, body.length);
   return frame;
@@ -331,7 +332,7 @@ function encodeDelimited(config: DelimitedFraming, body: Uint8Array): Uint8Array
       detail: `body of ${body.length} bytes plus delimiter ${describeDelimiter(delimiter)}`,
     });
   }
-  const frame = new Uint8Array(size);
+  const frame = allocateFrame(size);
   frame.set(body);
   frame.set(delimiter, body.length);
   // The decoder cuts at the first delimiter; it must be the one just appended.
@@ -371,7 +372,7 @@ function encodeVarintLength(config: LengthPrefixedFraming, body: Uint8Array): Ui
       detail: 'with its varint length',
     });
   }
-  const frame = new Uint8Array(size);
+  const frame = allocateFrame(size);
   frame.set(body.subarray(0, lengthOffset));
   const written = writeUvarint(frame, lengthOffset, value);
   frame.set(body.subarray(lengthOffset), lengthOffset + written);
@@ -393,7 +394,7 @@ function encodeLengthPrefixed(config: LengthPrefixedFraming, body: Uint8Array): 
         detail: `body of ${body.length} bytes after a ${lengthBytes}-byte length field`,
       });
     }
-    frame = new Uint8Array(size);
+    frame = allocateFrame(size);
     frame.set(body, headerBytes);
   } else {
     if (body.length < headerBytes) {

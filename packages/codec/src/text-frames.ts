@@ -8,6 +8,7 @@ import {
   TruncatedMessageError,
 } from './errors.js';
 import { MAX_TEXT_NESTING } from './followed-lines-decoder.js';
+import { allocateFrame } from './frame-allocation.js';
 import { utf8Decode, utf8Encode } from './utf8.js';
 
 /**
@@ -166,7 +167,7 @@ export class TextWriter {
   }
 
   finish(): Uint8Array {
-    const frame = new Uint8Array(this.#bytes);
+    const frame = allocateFrame(this.#bytes);
     let at = 0;
     for (const part of this.#parts) {
       frame.set(part, at);
