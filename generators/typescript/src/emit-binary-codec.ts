@@ -553,11 +553,11 @@ function decodeSized(
   path: string,
 ): void {
   const fieldWhere = where(ctx, path);
-  // Bytes are copied into a plain Uint8Array: a Buffer's slice() would share the frame decoder's memory.
+  // Bytes are copied out: a Buffer's slice() would share the frame decoder's memory.
   const value = (from: string, to: string): string =>
     type.kind === 'string'
       ? `utf8Decode(frame.subarray(${from}, ${to}), ${quote(path)})`
-      : `new Uint8Array(frame.subarray(${from}, ${to}))`;
+      : `copyBytes(frame, ${from}, ${to})`;
   const afterValue = (): void => {
     if (type.kind === 'string' && type.pattern !== null) {
       w.writeLine(

@@ -37,6 +37,7 @@ export const CODEC_RUNTIME: ImportSource = {
     'checkTextCount',
     'checkTextLength',
     'codecFailures',
+    'copyBytes',
     'crc16Ccitt',
     'crc32',
     'equalsIgnoringAsciiCase',

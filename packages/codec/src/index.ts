@@ -52,7 +52,7 @@ export {
 } from './errors.js';
 export { MAX_TEXT_NESTING } from './followed-lines-decoder.js';
 // Framing.
-export { allocateFrame } from './frame-allocation.js';
+export { allocateFrame, copyBytes } from './frame-allocation.js';
 export { createFrameDecoder } from './frame-decoder.js';
 export { checkFramingConfig, encodeFrame, framingForTransport } from './framing.js';
 export {
