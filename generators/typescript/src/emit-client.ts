@@ -4,7 +4,7 @@ import { defaultLiteral } from './binary-emit-kit.js';
 import { UnsupportedFeatureError } from './define.js';
 import { describeWhen } from './layout.js';
 import { type MessageModel, messageNamed, omitFrom, type ProtocolModel } from './model.js';
-import { access, propertyKey, quote } from './names.js';
+import { access, propertyKey, quote, withProperties } from './names.js';
 
 function union(names: readonly string[]): string {
   return names.length === 0 ? 'never' : names.join(' | ');
@@ -209,13 +209,13 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                 const chunk = messageNamed(model, stream.chunk);
                 const end = messageNamed(model, stream.end);
                 writer.writeLine(
-                  `const chunks = mapChunks(stream.chunks, (chunk) => encode${chunk.name}({ ...chunk, ${key}: correlationId }));`,
+                  `const chunks = mapChunks(stream.chunks, (chunk) => encode${chunk.name}(${withProperties('chunk', `${key}: correlationId`)}));`,
                 );
                 writer.writeLine(
-                  `const end = () => encode${end.name}({ ...endOf(stream, {} as ${requestArgument(end)}), ${key}: correlationId });`,
+                  `const end = () => encode${end.name}(${withProperties(`endOf(stream, {} as ${requestArgument(end)})`, `${key}: correlationId`)});`,
                 );
                 writer.writeLine(
-                  `return client.requestWithStream(() => encode${request.message.name}({ ...message, ${key}: correlationId }), chunks, end, ${isStreamReply}, requestOptions)${cast};`,
+                  `return client.requestWithStream(() => encode${request.message.name}(${withProperties('message', `${key}: correlationId`)}), chunks, end, ${isStreamReply}, requestOptions)${cast};`,
                 );
               } else if (request.many !== null) {
                 // The errors message fails the stream in the engine, so only the replies reach the end test and the consumer.
@@ -228,15 +228,15 @@ export function emitClient(file: SourceFile, model: ProtocolModel): void {
                 ].join(' && ');
                 const streamCast = request.answers.length > 1 ? ` as unknown as ${request.returns}` : '';
                 writer.writeLine(
-                  `return client.requestMany(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, (reply) => ${isEnd}, ${request.many.endIncluded}, requestOptions${byId})${streamCast};`,
+                  `return client.requestMany(() => encode${request.message.name}(${withProperties('message', `${key}: correlationId`)}), ${isReply}, (reply) => ${isEnd}, ${request.many.endIncluded}, requestOptions${byId})${streamCast};`,
                 );
               } else if (request.barrier !== null) {
                 writer.writeLine(
-                  `return client.requestQuiet(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, barrier, requestOptions${byId})${request.answers.length > 1 ? ` as ${request.returns}` : ''};`,
+                  `return client.requestQuiet(() => encode${request.message.name}(${withProperties('message', `${key}: correlationId`)}), ${isReply}, barrier, requestOptions${byId})${request.answers.length > 1 ? ` as ${request.returns}` : ''};`,
                 );
               } else {
                 writer.writeLine(
-                  `return client.request(() => encode${request.message.name}({ ...message, ${key}: correlationId }), ${isReply}, requestOptions${byId})${cast};`,
+                  `return client.request(() => encode${request.message.name}(${withProperties('message', `${key}: correlationId`)}), ${isReply}, requestOptions${byId})${cast};`,
                 );
               }
             } else if (request.pairBy !== null || request.when !== null) {
@@ -365,7 +365,7 @@ function writePairedRequest(writer: CodeBlockWriter, request: RequestModel, answ
     `const ${field.name} = ${access('message', field.name)} ?? next${field.name[0]!.toUpperCase()}${field.name.slice(1)}();`,
   );
   writer.writeLine(
-    `return client.request(() => ${encode}({ ...message, ${key} }), (reply): reply is ${answers} => ${request.guard}(reply) && reply.${key} === ${field.name}, requestOptions, ${field.name})${cast};`,
+    `return client.request(() => ${encode}(${withProperties('message', key === field.name ? key : `${key}: ${field.name}`)}), (reply): reply is ${answers} => ${request.guard}(reply) && reply.${key} === ${field.name}, requestOptions, ${field.name})${cast};`,
   );
 }
 

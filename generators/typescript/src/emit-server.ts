@@ -11,7 +11,7 @@ import { type CodeBlockWriter, type SourceFile, VariableDeclarationKind } from '
 import { UnsupportedFeatureError } from './define.js';
 import { fixedSize, messageSlots } from './layout.js';
 import { hasDefaults, type MessageModel, messageNamed, omitFrom, type ProtocolModel, tsType } from './model.js';
-import { access, pascalCase, propertyKey, quote } from './names.js';
+import { access, pascalCase, propertyKey, quote, withProperties } from './names.js';
 
 export function handlerMethod(message: MessageModel): string {
   return `on${message.name}`;
@@ -531,22 +531,22 @@ function emitAnswer(file: SourceFile, context: ServerContext, answers: string[])
         const key = propertyKey(id!);
         writer.write(`if (${one}.type === ${quote(message.name)})`).block(() => {
           writer.writeLine(`const { stream, ...fields } = ${one};`);
-          writer.writeLine(`connection.send(encode${message.name}({ ...fields, ${key}: id }));`);
+          writer.writeLine(`connection.send(encode${message.name}(${withProperties('fields', `${key}: id`)}));`);
           writer.writeLine(
-            `const chunks = mapChunks(stream.chunks, (chunk) => encode${chunk.name}({ ...chunk, ${key}: id }));`,
+            `const chunks = mapChunks(stream.chunks, (chunk) => encode${chunk.name}(${withProperties('chunk', `${key}: id`)}));`,
           );
           writer.writeLine(
-            `const end = () => encode${end.name}({ ...endOf(stream, {} as ${streamFields(context, end.ir.name)}), ${key}: id });`,
+            `const end = () => encode${end.name}(${withProperties(`endOf(stream, {} as ${streamFields(context, end.ir.name)})`, `${key}: id`)});`,
           );
           writer.writeLine('return sendOutgoingStream(connection, chunks, end).then(() => undefined);');
         });
       }
       writer.writeLine(
         id !== null
-          ? `connection.send(encodeServerMessage({ ...${one}, ${propertyKey(id)}: id }));`
+          ? `connection.send(encodeServerMessage(${withProperties(one, `${propertyKey(id)}: id`)}));`
           : paired.length > 0
-            ? // The encoder checks what the spread cannot: a reply without its pairing field is refused there.
-              `connection.send(encodeServerMessage({ ...pairing, ...${one} } as ServerMessage));`
+            ? // The encoder checks what the copy cannot: a reply without its pairing field is refused there.
+              `connection.send(encodeServerMessage(Object.assign({}, pairing, ${one}) as ServerMessage));`
             : `connection.send(encodeServerMessage(${one}));`,
       );
     },
@@ -661,7 +661,7 @@ function emitAfterGuard(file: SourceFile, context: ServerContext): void {
         writer.writeLine('return;');
       });
       writer.writeLine(
-        `connection.send(encode${message.name}({ ...verdict${context.id === null ? '' : `, ${key}: id`} }));`,
+        `connection.send(encode${message.name}(${context.id === null ? '{ ...verdict }' : withProperties('verdict', `${key}: id`)}));`,
       );
     },
   });
@@ -890,10 +890,10 @@ function writeDispatch(context: ServerContext, message: MessageModel, writer: Co
           writer.writeLine(`const prefixed = new Uint8Array(prefix.length + ${value}.length);`);
           writer.writeLine('prefixed.set(prefix);');
           writer.writeLine(`prefixed.set(${value}, prefix.length);`);
-          writer.writeLine(`connection.send(encode${target.name}({ ...message, ${key}: prefixed }));`);
+          writer.writeLine(`connection.send(encode${target.name}(${withProperties('message', `${key}: prefixed`)}));`);
         } else {
           writer.writeLine(
-            `connection.send(encode${target.name}({ ...message, ${key}: ${quote(behavior.prefix)} + ${value} }));`,
+            `connection.send(encode${target.name}(${withProperties('message', `${key}: ${quote(behavior.prefix)} + ${value}`)}));`,
           );
         }
       }

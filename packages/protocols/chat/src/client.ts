@@ -64,27 +64,27 @@ export async function createClient(options: ClientOptions = {}): Promise<ChatCli
     ...typedClient(client, encodeClientMessage),
     join(message: Omit<JoinFields, 'id'>, requestOptions?: RequestOptions): Promise<Joined> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeJoin({ ...message, id: correlationId }), isJoinReply, requestOptions, correlationId) as Promise<Joined>;
+      return client.request(() => encodeJoin(Object.assign({}, message, { id: correlationId })), isJoinReply, requestOptions, correlationId) as Promise<Joined>;
     },
     say(message: Omit<SayFields, 'id'>, requestOptions?: RequestOptions): Promise<Ok> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeSay({ ...message, id: correlationId }), isSayReply, requestOptions, correlationId) as Promise<Ok>;
+      return client.request(() => encodeSay(Object.assign({}, message, { id: correlationId })), isSayReply, requestOptions, correlationId) as Promise<Ok>;
     },
     whisper(message: Omit<WhisperFields, 'id'>, requestOptions?: RequestOptions): Promise<Ok> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeWhisper({ ...message, id: correlationId }), isWhisperReply, requestOptions, correlationId) as Promise<Ok>;
+      return client.request(() => encodeWhisper(Object.assign({}, message, { id: correlationId })), isWhisperReply, requestOptions, correlationId) as Promise<Ok>;
     },
     leave(message: Omit<LeaveFields, 'id'>, requestOptions?: RequestOptions): Promise<Left> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeLeave({ ...message, id: correlationId }), isLeaveReply, requestOptions, correlationId) as Promise<Left>;
+      return client.request(() => encodeLeave(Object.assign({}, message, { id: correlationId })), isLeaveReply, requestOptions, correlationId) as Promise<Left>;
     },
     listRooms(message: Omit<ListRoomsFields, 'id'> = {}, requestOptions?: RequestOptions): Promise<Rooms> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeListRooms({ ...message, id: correlationId }), isListRoomsReply, requestOptions, correlationId) as Promise<Rooms>;
+      return client.request(() => encodeListRooms(Object.assign({}, message, { id: correlationId })), isListRoomsReply, requestOptions, correlationId) as Promise<Rooms>;
     },
     listMembers(message: Omit<ListMembersFields, 'id'>, requestOptions?: RequestOptions): Promise<Members> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeListMembers({ ...message, id: correlationId }), isListMembersReply, requestOptions, correlationId) as Promise<Members>;
+      return client.request(() => encodeListMembers(Object.assign({}, message, { id: correlationId })), isListMembersReply, requestOptions, correlationId) as Promise<Members>;
     },
   };
 }

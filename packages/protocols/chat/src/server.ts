@@ -58,7 +58,7 @@ function answer(connection: Connection, id: number, reply: Answer | void | Promi
     return reply.then((resolved) => answer(connection, id, resolved));
   }
   if (reply === undefined) return;
-  connection.send(encodeServerMessage({ ...reply, id: id }));
+  connection.send(encodeServerMessage(Object.assign({}, reply, { id: id })));
 }
 
 /** Runs declared steps once the application's guard let a request through; a refusal is sent instead. */
@@ -70,7 +70,7 @@ function afterGuard(connection: Connection, id: number, verdict: ChatRefusal | v
     steps();
     return;
   }
-  connection.send(encodeFailed({ ...verdict, id: id }));
+  connection.send(encodeFailed(Object.assign({}, verdict, { id: id })));
 }
 
 /** The declared behavior of Join, in the spec's order: session, groups, reply, broadcasts. */

@@ -54,21 +54,21 @@ export async function createClient(options: ClientOptions = {}): Promise<FileTra
     ...typedClient(client, encodeClientMessage),
     list(message: Omit<ListFields, 'id'>, requestOptions?: RequestOptions): Promise<Listing> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeList({ ...message, id: correlationId }), isListReply, requestOptions, correlationId) as Promise<Listing>;
+      return client.request(() => encodeList(Object.assign({}, message, { id: correlationId })), isListReply, requestOptions, correlationId) as Promise<Listing>;
     },
     offer(message: Omit<OfferFields, 'id'>, requestOptions?: RequestOptions): Promise<Ready> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeOffer({ ...message, id: correlationId }), isOfferReply, requestOptions, correlationId) as Promise<Ready>;
+      return client.request(() => encodeOffer(Object.assign({}, message, { id: correlationId })), isOfferReply, requestOptions, correlationId) as Promise<Ready>;
     },
     upload(message: Omit<UploadFields, 'id'>, stream: OutgoingStream<Omit<DataFields, 'id'>, Omit<EndFields, 'id'>>, requestOptions?: RequestOptions): Promise<Stored> {
       const correlationId = nextCorrelation();
-      const chunks = mapChunks(stream.chunks, (chunk) => encodeData({ ...chunk, id: correlationId }));
-      const end = () => encodeEnd({ ...endOf(stream, {} as Omit<EndFields, 'id'>), id: correlationId });
-      return client.requestWithStream(() => encodeUpload({ ...message, id: correlationId }), chunks, end, (reply): reply is Stored | Failed => isUploadReply(reply) && reply.id === correlationId, requestOptions) as Promise<Stored>;
+      const chunks = mapChunks(stream.chunks, (chunk) => encodeData(Object.assign({}, chunk, { id: correlationId })));
+      const end = () => encodeEnd(Object.assign({}, endOf(stream, {} as Omit<EndFields, 'id'>), { id: correlationId }));
+      return client.requestWithStream(() => encodeUpload(Object.assign({}, message, { id: correlationId })), chunks, end, (reply): reply is Stored | Failed => isUploadReply(reply) && reply.id === correlationId, requestOptions) as Promise<Stored>;
     },
     get(message: Omit<GetFields, 'id'>, requestOptions?: RequestOptions): Promise<WithStream<Sending, Data, End>> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeGet({ ...message, id: correlationId }), isGetReply, requestOptions, correlationId) as Promise<WithStream<Sending, Data, End>>;
+      return client.request(() => encodeGet(Object.assign({}, message, { id: correlationId })), isGetReply, requestOptions, correlationId) as Promise<WithStream<Sending, Data, End>>;
     },
   };
 }

@@ -50,12 +50,12 @@ function answer(connection: Connection, id: number, reply: Answer | void | Promi
   if (reply === undefined) return;
   if (reply.type === 'Sending') {
     const { stream, ...fields } = reply;
-    connection.send(encodeSending({ ...fields, id: id }));
-    const chunks = mapChunks(stream.chunks, (chunk) => encodeData({ ...chunk, id: id }));
-    const end = () => encodeEnd({ ...endOf(stream, {} as Omit<EndFields, 'id'>), id: id });
+    connection.send(encodeSending(Object.assign({}, fields, { id: id })));
+    const chunks = mapChunks(stream.chunks, (chunk) => encodeData(Object.assign({}, chunk, { id: id })));
+    const end = () => encodeEnd(Object.assign({}, endOf(stream, {} as Omit<EndFields, 'id'>), { id: id }));
     return sendOutgoingStream(connection, chunks, end).then(() => undefined);
   }
-  connection.send(encodeServerMessage({ ...reply, id: id }));
+  connection.send(encodeServerMessage(Object.assign({}, reply, { id: id })));
 }
 
 /** Runs a stream's handler beside the dispatch loop (the frames after the opening one carry the chunks it waits for), answers when it settles, and drops chunks still on their way. */

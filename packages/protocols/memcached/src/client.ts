@@ -106,55 +106,55 @@ export async function createClient(options: ClientOptions = {}): Promise<Memcach
     ...typedClient(client, encodeClientMessage),
     get(message: Omit<GetFields, 'opaque'>, requestOptions?: RequestOptions): Promise<GetResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeGet({ ...message, opaque: correlationId }), isGetReply, requestOptions, correlationId);
+      return client.request(() => encodeGet(Object.assign({}, message, { opaque: correlationId })), isGetReply, requestOptions, correlationId);
     },
     getQ(message: Omit<GetQFields, 'opaque'>, requestOptions?: RequestOptions): Promise<GetQResult | undefined> {
       const correlationId = nextCorrelation();
-      return client.requestQuiet(() => encodeGetQ({ ...message, opaque: correlationId }), isGetQReply, barrier, requestOptions, correlationId);
+      return client.requestQuiet(() => encodeGetQ(Object.assign({}, message, { opaque: correlationId })), isGetQReply, barrier, requestOptions, correlationId);
     },
     getK(message: Omit<GetKFields, 'opaque'>, requestOptions?: RequestOptions): Promise<GetKResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeGetK({ ...message, opaque: correlationId }), isGetKReply, requestOptions, correlationId);
+      return client.request(() => encodeGetK(Object.assign({}, message, { opaque: correlationId })), isGetKReply, requestOptions, correlationId);
     },
     getKQ(message: Omit<GetKQFields, 'opaque'>, requestOptions?: RequestOptions): Promise<GetKQResult | undefined> {
       const correlationId = nextCorrelation();
-      return client.requestQuiet(() => encodeGetKQ({ ...message, opaque: correlationId }), isGetKQReply, barrier, requestOptions, correlationId);
+      return client.requestQuiet(() => encodeGetKQ(Object.assign({}, message, { opaque: correlationId })), isGetKQReply, barrier, requestOptions, correlationId);
     },
     set(message: Omit<SetFields, 'opaque'>, requestOptions?: RequestOptions): Promise<SetResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeSet({ ...message, opaque: correlationId }), isSetReply, requestOptions, correlationId);
+      return client.request(() => encodeSet(Object.assign({}, message, { opaque: correlationId })), isSetReply, requestOptions, correlationId);
     },
     add(message: Omit<AddFields, 'opaque'>, requestOptions?: RequestOptions): Promise<AddResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeAdd({ ...message, opaque: correlationId }), isAddReply, requestOptions, correlationId);
+      return client.request(() => encodeAdd(Object.assign({}, message, { opaque: correlationId })), isAddReply, requestOptions, correlationId);
     },
     replace(message: Omit<ReplaceFields, 'opaque'>, requestOptions?: RequestOptions): Promise<ReplaceResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeReplace({ ...message, opaque: correlationId }), isReplaceReply, requestOptions, correlationId);
+      return client.request(() => encodeReplace(Object.assign({}, message, { opaque: correlationId })), isReplaceReply, requestOptions, correlationId);
     },
     delete(message: Omit<DeleteFields, 'opaque'>, requestOptions?: RequestOptions): Promise<DeleteResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeDelete({ ...message, opaque: correlationId }), isDeleteReply, requestOptions, correlationId);
+      return client.request(() => encodeDelete(Object.assign({}, message, { opaque: correlationId })), isDeleteReply, requestOptions, correlationId);
     },
     increment(message: Omit<IncrementFields, 'opaque'>, requestOptions?: RequestOptions): Promise<IncrementResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeIncrement({ ...message, opaque: correlationId }), isIncrementReply, requestOptions, correlationId);
+      return client.request(() => encodeIncrement(Object.assign({}, message, { opaque: correlationId })), isIncrementReply, requestOptions, correlationId);
     },
     decrement(message: Omit<DecrementFields, 'opaque'>, requestOptions?: RequestOptions): Promise<DecrementResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeDecrement({ ...message, opaque: correlationId }), isDecrementReply, requestOptions, correlationId);
+      return client.request(() => encodeDecrement(Object.assign({}, message, { opaque: correlationId })), isDecrementReply, requestOptions, correlationId);
     },
     noop(message: Omit<NoopFields, 'opaque'> = {}, requestOptions?: RequestOptions): Promise<NoopResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeNoop({ ...message, opaque: correlationId }), isNoopReply, requestOptions, correlationId);
+      return client.request(() => encodeNoop(Object.assign({}, message, { opaque: correlationId })), isNoopReply, requestOptions, correlationId);
     },
     version(message: Omit<VersionFields, 'opaque'> = {}, requestOptions?: RequestOptions): Promise<VersionResult> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeVersion({ ...message, opaque: correlationId }), isVersionReply, requestOptions, correlationId);
+      return client.request(() => encodeVersion(Object.assign({}, message, { opaque: correlationId })), isVersionReply, requestOptions, correlationId);
     },
     stat(message: Omit<StatFields, 'opaque'>, requestOptions?: RequestOptions): ReplyStream<StatResult> {
       const correlationId = nextCorrelation();
-      return client.requestMany(() => encodeStat({ ...message, opaque: correlationId }), isStatReply, (reply) => reply.type === 'StatResult' && reply.key === "", false, requestOptions, correlationId);
+      return client.requestMany(() => encodeStat(Object.assign({}, message, { opaque: correlationId })), isStatReply, (reply) => reply.type === 'StatResult' && reply.key === "", false, requestOptions, correlationId);
     },
   };
   return api;

@@ -62,7 +62,7 @@ function answer(connection: Connection, id: number, reply: Answer | readonly Ans
     return;
   }
   const one = reply as Answer;
-  connection.send(encodeServerMessage({ ...one, opaque: id }));
+  connection.send(encodeServerMessage(Object.assign({}, one, { opaque: id })));
 }
 
 /** The memcached protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */

@@ -72,19 +72,19 @@ export async function createClient(options: ClientOptions = {}): Promise<MqttCli
         return Promise.resolve(undefined);
       }
       const packetId = message.packetId ?? nextPacketId();
-      return client.request(() => encodePublish({ ...message, packetId }), (reply): reply is PubAck | PubRec => isPublishReply(reply) && reply.packetId === packetId, requestOptions, packetId);
+      return client.request(() => encodePublish(Object.assign({}, message, { packetId })), (reply): reply is PubAck | PubRec => isPublishReply(reply) && reply.packetId === packetId, requestOptions, packetId);
     },
     pubRel(message: Omit<PubRelFields, 'packetId'> & { readonly packetId?: number } = {}, requestOptions?: RequestOptions): Promise<PubComp> {
       const packetId = message.packetId ?? nextPacketId();
-      return client.request(() => encodePubRel({ ...message, packetId }), (reply): reply is PubComp => isPubRelReply(reply) && reply.packetId === packetId, requestOptions, packetId);
+      return client.request(() => encodePubRel(Object.assign({}, message, { packetId })), (reply): reply is PubComp => isPubRelReply(reply) && reply.packetId === packetId, requestOptions, packetId);
     },
     subscribe(message: Omit<SubscribeFields, 'packetId'> & { readonly packetId?: number }, requestOptions?: RequestOptions): Promise<SubAck> {
       const packetId = message.packetId ?? nextPacketId();
-      return client.request(() => encodeSubscribe({ ...message, packetId }), (reply): reply is SubAck => isSubscribeReply(reply) && reply.packetId === packetId, requestOptions, packetId);
+      return client.request(() => encodeSubscribe(Object.assign({}, message, { packetId })), (reply): reply is SubAck => isSubscribeReply(reply) && reply.packetId === packetId, requestOptions, packetId);
     },
     unsubscribe(message: Omit<UnsubscribeFields, 'packetId'> & { readonly packetId?: number }, requestOptions?: RequestOptions): Promise<UnsubAck> {
       const packetId = message.packetId ?? nextPacketId();
-      return client.request(() => encodeUnsubscribe({ ...message, packetId }), (reply): reply is UnsubAck => isUnsubscribeReply(reply) && reply.packetId === packetId, requestOptions, packetId);
+      return client.request(() => encodeUnsubscribe(Object.assign({}, message, { packetId })), (reply): reply is UnsubAck => isUnsubscribeReply(reply) && reply.packetId === packetId, requestOptions, packetId);
     },
     pingReq(message: PingReqFields = {}, requestOptions?: RequestOptions): Promise<PingResp> {
       return client.request(() => encodePingReq(message), isPingReqReply, requestOptions);

@@ -49,7 +49,7 @@ function answer(connection: Connection, reply: Answer | void | Promise<Answer | 
     return reply.then((resolved) => answer(connection, resolved, pairing));
   }
   if (reply === undefined) return;
-  connection.send(encodeServerMessage({ ...pairing, ...reply } as ServerMessage));
+  connection.send(encodeServerMessage(Object.assign({}, pairing, reply) as ServerMessage));
 }
 
 /** The mqtt protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */

@@ -45,15 +45,15 @@ export async function createClient(options: ClientOptions = {}): Promise<Gallery
     ...typedClient(client, encodeClientMessage),
     scalars(message: Omit<ScalarsFields, 'id'>, requestOptions?: RequestOptions): Promise<Scalars> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeScalars({ ...message, id: correlationId }), isScalarsReply, requestOptions, correlationId);
+      return client.request(() => encodeScalars(Object.assign({}, message, { id: correlationId })), isScalarsReply, requestOptions, correlationId);
     },
     texts(message: Omit<TextsFields, 'id'>, requestOptions?: RequestOptions): Promise<Texts> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeTexts({ ...message, id: correlationId }), isTextsReply, requestOptions, correlationId);
+      return client.request(() => encodeTexts(Object.assign({}, message, { id: correlationId })), isTextsReply, requestOptions, correlationId);
     },
     drawing(message: Omit<DrawingFields, 'id'>, requestOptions?: RequestOptions): Promise<Drawn> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodeDrawing({ ...message, id: correlationId }), isDrawingReply, requestOptions, correlationId);
+      return client.request(() => encodeDrawing(Object.assign({}, message, { id: correlationId })), isDrawingReply, requestOptions, correlationId);
     },
   };
 }

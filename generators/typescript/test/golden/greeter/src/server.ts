@@ -19,7 +19,7 @@ export function createServerProtocol(): ServerProtocol<ClientMessage> {
     dispatch(message: ClientMessage, connection: Connection): void | Promise<void> {
       switch (message.type) {
         case 'Say':
-          connection.send(encodeSay({ ...message, text: 'echo ' + message.text }));
+          connection.send(encodeSay(Object.assign({}, message, { text: 'echo ' + message.text })));
           return;
       }
     },

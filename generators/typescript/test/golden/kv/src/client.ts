@@ -39,11 +39,11 @@ export async function createClient(options: ClientOptions = {}): Promise<KvClien
     ...typedClient(client, encodeClientMessage),
     put(message: Omit<PutFields, 'id'>, requestOptions?: RequestOptions): Promise<Stored> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodePut({ ...message, id: correlationId }), isPutReply, requestOptions, correlationId);
+      return client.request(() => encodePut(Object.assign({}, message, { id: correlationId })), isPutReply, requestOptions, correlationId);
     },
     ping(message: Omit<PingFields, 'id'>, requestOptions?: RequestOptions): Promise<Ping> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodePing({ ...message, id: correlationId }), isPingReply, requestOptions, correlationId);
+      return client.request(() => encodePing(Object.assign({}, message, { id: correlationId })), isPingReply, requestOptions, correlationId);
     },
   };
 }

@@ -33,7 +33,7 @@ function answer(connection: Connection, id: number, reply: Answer | void | Promi
     return reply.then((resolved) => answer(connection, id, resolved));
   }
   if (reply === undefined) return;
-  connection.send(encodeServerMessage({ ...reply, id: id }));
+  connection.send(encodeServerMessage(Object.assign({}, reply, { id: id })));
 }
 
 /** The kv protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */

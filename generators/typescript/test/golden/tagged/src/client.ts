@@ -34,7 +34,7 @@ export async function createClient(options: ClientOptions = {}): Promise<TaggedC
     ...typedClient(client, encodeClientMessage),
     ping(message: Omit<PingFields, 'id'>, requestOptions?: RequestOptions): Promise<Pong> {
       const correlationId = nextCorrelation();
-      return client.request(() => encodePing({ ...message, id: correlationId }), isPingReply, requestOptions, correlationId) as Promise<Pong>;
+      return client.request(() => encodePing(Object.assign({}, message, { id: correlationId })), isPingReply, requestOptions, correlationId) as Promise<Pong>;
     },
   };
 }
