@@ -138,10 +138,13 @@ function writeUnions(model: ProtocolModel, side: 'Client' | 'Server', out: Codec
       writer.writeLine(
         `if (frame.length < ${offset + size}) throw fail.truncated({ field: ${quote(model.ir.discriminator ?? '')}, needed: ${size}, offset: ${offset}, frameBytes: frame.length });`,
       );
+      // An unsigned byte is read off the frame: a DataView costs 40 ns to make, once per frame here.
+      const read =
+        type.bits === 8 && !type.signed
+          ? `frame[${offset}]!`
+          : `new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little})`;
       writer.writeLine(
-        bits === null
-          ? `const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little});`
-          : `const code = (new DataView(frame.buffer, frame.byteOffset, frame.byteLength).get${accessor}(${offset}${little}) >>> ${bits.shift}) & ${bitMask(bits.width)};`,
+        bits === null ? `const code = ${read};` : `const code = (${read} >>> ${bits.shift}) & ${bitMask(bits.width)};`,
       );
       writer.write('switch (code)').block(() => {
         for (const message of messages) {

@@ -97,13 +97,13 @@ class ProtocolClientEngine<Incoming> implements ProtocolClient<Incoming> {
   request<Reply extends Incoming>(
     frame: FrameSource,
     isReply: (message: Incoming) => message is Reply,
-    options: RequestOptions = {},
+    options?: RequestOptions,
     correlationId?: number,
   ): Promise<Reply> {
     const bytes = this.#frameToSend(frame);
     if (bytes instanceof Error) return Promise.reject(bytes);
     const { pending, reply } = this.#addPending(isReply, correlationId);
-    this.#armTimeout(pending, options.timeoutMs ?? this.#requestTimeoutMs);
+    this.#armTimeout(pending, options?.timeoutMs ?? this.#requestTimeoutMs);
     this.#channel.write(bytes);
     return reply;
   }

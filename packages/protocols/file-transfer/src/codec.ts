@@ -466,7 +466,7 @@ export function encodeClientMessage(message: ClientMessage): Uint8Array {
 /** Decodes a frame a client sent. */
 export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   if (frame.length < 5) throw fail.truncated({ field: 'type', needed: 1, offset: 4, frameBytes: frame.length });
-  const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(4);
+  const code = frame[4]!;
   switch (code) {
     case 1:
       return decodeList(frame);
@@ -508,7 +508,7 @@ export function encodeServerMessage(message: ServerMessage): Uint8Array {
 /** Decodes a frame a server sent. */
 export function decodeServerMessage(frame: Uint8Array): ServerMessage {
   if (frame.length < 5) throw fail.truncated({ field: 'type', needed: 1, offset: 4, frameBytes: frame.length });
-  const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(4);
+  const code = frame[4]!;
   switch (code) {
     case 2:
       return decodeListing(frame);

@@ -1638,7 +1638,7 @@ export function encodeClientMessage(message: (GetFields & { readonly type: 'Get'
 /** Decodes a frame a client sent. */
 export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   if (frame.length < 2) throw fail.truncated({ field: 'opcode', needed: 1, offset: 1, frameBytes: frame.length });
-  const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(1);
+  const code = frame[1]!;
   switch (code) {
     case 0:
       return decodeGet(frame);
@@ -1706,7 +1706,7 @@ export function encodeServerMessage(message: (GetResultFields & { readonly type:
 /** Decodes a frame a server sent. */
 export function decodeServerMessage(frame: Uint8Array): ServerMessage {
   if (frame.length < 2) throw fail.truncated({ field: 'opcode', needed: 1, offset: 1, frameBytes: frame.length });
-  const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(1);
+  const code = frame[1]!;
   switch (code) {
     case 0:
       return decodeGetResult(frame);

@@ -752,7 +752,7 @@ export function encodeClientMessage(message: (ConnectFields & { readonly type: '
 /** Decodes a frame a client sent. */
 export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   if (frame.length < 1) throw fail.truncated({ field: 'type', needed: 1, offset: 0, frameBytes: frame.length });
-  const code = (new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(0) >>> 4) & 0xf;
+  const code = (frame[0]! >>> 4) & 0xf;
   switch (code) {
     case 1:
       return decodeConnect(frame);
@@ -806,7 +806,7 @@ export function encodeServerMessage(message: (ConnAckFields & { readonly type: '
 /** Decodes a frame a server sent. */
 export function decodeServerMessage(frame: Uint8Array): ServerMessage {
   if (frame.length < 1) throw fail.truncated({ field: 'type', needed: 1, offset: 0, frameBytes: frame.length });
-  const code = (new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(0) >>> 4) & 0xf;
+  const code = (frame[0]! >>> 4) & 0xf;
   switch (code) {
     case 2:
       return decodeConnAck(frame);

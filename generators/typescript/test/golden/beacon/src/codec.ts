@@ -75,7 +75,7 @@ export function encodeClientMessage(message: ClientMessage): Uint8Array {
 /** Decodes a frame a client sent. */
 export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   if (frame.length < 1) throw fail.truncated({ field: 'kind', needed: 1, offset: 0, frameBytes: frame.length });
-  const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(0);
+  const code = frame[0]!;
   switch (code) {
     case 1:
       return decodeBeacon(frame);
@@ -95,7 +95,7 @@ export function encodeServerMessage(message: ServerMessage): Uint8Array {
 /** Decodes a frame a server sent. */
 export function decodeServerMessage(frame: Uint8Array): ServerMessage {
   if (frame.length < 1) throw fail.truncated({ field: 'kind', needed: 1, offset: 0, frameBytes: frame.length });
-  const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(0);
+  const code = frame[0]!;
   switch (code) {
     case 1:
       return decodeBeacon(frame);

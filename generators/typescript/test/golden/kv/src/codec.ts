@@ -138,7 +138,7 @@ export function encodeClientMessage(message: ClientMessage): Uint8Array {
 /** Decodes a frame a client sent. */
 export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   if (frame.length < 3) throw fail.truncated({ field: 'type', needed: 1, offset: 2, frameBytes: frame.length });
-  const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(2);
+  const code = frame[2]!;
   switch (code) {
     case 1:
       return decodePut(frame);
@@ -162,7 +162,7 @@ export function encodeServerMessage(message: ServerMessage): Uint8Array {
 /** Decodes a frame a server sent. */
 export function decodeServerMessage(frame: Uint8Array): ServerMessage {
   if (frame.length < 3) throw fail.truncated({ field: 'type', needed: 1, offset: 2, frameBytes: frame.length });
-  const code = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(2);
+  const code = frame[2]!;
   switch (code) {
     case 2:
       return decodeStored(frame);

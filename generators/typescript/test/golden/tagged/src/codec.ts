@@ -184,7 +184,7 @@ export function encodeClientMessage(message: (PingFields & { readonly type: 'Pin
 /** Decodes a frame a client sent. */
 export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   if (frame.length < 3) throw fail.truncated({ field: 'type', needed: 1, offset: 2, frameBytes: frame.length });
-  const code = (new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(2) >>> 0) & 0xf;
+  const code = (frame[2]! >>> 0) & 0xf;
   switch (code) {
     case 1:
       return decodePing(frame);
@@ -206,7 +206,7 @@ export function encodeServerMessage(message: (PongFields & { readonly type: 'Pon
 /** Decodes a frame a server sent. */
 export function decodeServerMessage(frame: Uint8Array): ServerMessage {
   if (frame.length < 3) throw fail.truncated({ field: 'type', needed: 1, offset: 2, frameBytes: frame.length });
-  const code = (new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint8(2) >>> 0) & 0xf;
+  const code = (frame[2]! >>> 0) & 0xf;
   switch (code) {
     case 2:
       return decodePong(frame);
