@@ -8,7 +8,8 @@
  *   length-prefixed framing starts reading at lengthOffset + lengthBytes.
  * - fixed-width fields: DataView get/set directly (getBigUint64 for u64/i64
  *   values); `getUint64Number` for 8-byte length/count prefixes, to compare
- *   against maxBytes/maxCount before allocating, without a BigInt.
+ *   against maxBytes/maxCount before allocating, without a BigInt;
+ *   `getInt64Number` / `setInt64Number` for timestamps, likewise.
  * - strings: `utf8ByteLength` to size a frame, `utf8Write` to fill it,
  *   `utf8Decode(bytes, 'Message.field')` to read (strict).
  * - ctime timestamps: `formatCtime` / `parseCtime`.
@@ -80,7 +81,9 @@ export type {
 export { findInvalidUtf8, truncateUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Write } from './utf8.js';
 export {
   bytesEqualAt,
+  getInt64Number,
   getUint64Number,
+  setInt64Number,
   uvarintSize,
   uvarintSize64,
   writeUvarint,

@@ -13,6 +13,26 @@ export function getUint64Number(view: DataView, offset: number, littleEndian: bo
   return high * TWO_POW_32 + low;
 }
 
+/**
+ * A signed 64-bit field read as a number, without a BigInt: for timestamps,
+ * whose valid range (±8.64e15 ms) is inside 2^53, so every value a Date can
+ * hold comes back exact, and one beyond it still compares beyond the range.
+ * A BigInt per field cost 50-90 ns (chat Said, file-transfer Listing).
+ */
+export function getInt64Number(view: DataView, offset: number, littleEndian: boolean): number {
+  const high = view.getInt32(littleEndian ? offset + 4 : offset, littleEndian);
+  const low = view.getUint32(littleEndian ? offset : offset + 4, littleEndian);
+  return high * TWO_POW_32 + low;
+}
+
+/** Writes an integer within ±2^53 as a signed 64-bit field, without a BigInt (see getInt64Number). */
+export function setInt64Number(view: DataView, offset: number, value: number, littleEndian: boolean): void {
+  const high = Math.floor(value / TWO_POW_32);
+  const low = value - high * TWO_POW_32;
+  view.setInt32(littleEndian ? offset + 4 : offset, high, littleEndian);
+  view.setUint32(littleEndian ? offset : offset + 4, low, littleEndian);
+}
+
 /** Whether frame[offset, offset + expected.length) holds exactly `expected`; the caller has checked the bounds. */
 export function bytesEqualAt(frame: Uint8Array, offset: number, expected: Uint8Array): boolean {
   for (let index = 0; index < expected.length; index += 1) {

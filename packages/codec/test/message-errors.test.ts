@@ -3,9 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FieldTooLargeError,
+  getInt64Number,
   getUint64Number,
   InvalidFieldError,
   previewText,
+  setInt64Number,
   TrailingBytesError,
   TruncatedMessageError,
   UnknownMessageError,
@@ -77,6 +79,54 @@ describe('getUint64Number', () => {
           [2n ** 53n, true],
           [2n ** 53n + 1n, false],
           [2n ** 64n - 1n, true],
+        ],
+      },
+    );
+  });
+});
+
+describe('getInt64Number and setInt64Number', () => {
+  const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+  it('write the bytes setBigInt64 writes and read them back exactly within ±2^53, in both byte orders', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -SAFE, max: SAFE }), fc.boolean(), (value, littleEndian) => {
+        const ours = new DataView(new ArrayBuffer(9));
+        const reference = new DataView(new ArrayBuffer(9));
+        setInt64Number(ours, 1, Number(value), littleEndian);
+        reference.setBigInt64(1, value, littleEndian);
+        expect(new Uint8Array(ours.buffer)).toEqual(new Uint8Array(reference.buffer));
+        expect(getInt64Number(reference, 1, littleEndian)).toBe(Number(value));
+      }),
+      {
+        numRuns: 500,
+        examples: [
+          [0n, false],
+          [-1n, true],
+          [-SAFE, false],
+          [SAFE, true],
+          [-(2n ** 32n), false],
+        ],
+      },
+    );
+  });
+
+  it('read any value beyond ±2^53 as beyond it, so a range check below 2^53 still refuses it', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.boolean(), (value, littleEndian) => {
+        const view = new DataView(new ArrayBuffer(8));
+        view.setBigInt64(0, value, littleEndian);
+        const got = getInt64Number(view, 0, littleEndian);
+        if (value > SAFE) expect(got).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+        else if (value < -SAFE) expect(got).toBeLessThan(-Number.MAX_SAFE_INTEGER);
+        else expect(got).toBe(Number(value));
+      }),
+      {
+        numRuns: 500,
+        examples: [
+          [2n ** 63n - 1n, false],
+          [-(2n ** 63n), true],
+          [SAFE + 1n, false],
         ],
       },
     );
