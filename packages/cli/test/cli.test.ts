@@ -128,7 +128,19 @@ describe('sockspec generate', () => {
     const a = await run(first, 'generate');
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(
-      ['chat', 'echo', 'file-transfer', 'greeting', 'http', 'memcached', 'mqtt', 'raw-echo', 'redis', 'timestamp']
+      [
+        'chat',
+        'echo',
+        'file-transfer',
+        'greeting',
+        'http',
+        'memcached',
+        'mqtt',
+        'raw-echo',
+        'redis',
+        'telemetry',
+        'timestamp',
+      ]
         .map((name) => `wrote packages/protocols/${name} (9 files: 9 changed, 0 removed)\n`)
         .join(''),
     );
@@ -154,6 +166,7 @@ describe('sockspec generate', () => {
         'wrote packages/protocols/mqtt (9 files: 0 changed, 0 removed)',
         'wrote packages/protocols/raw-echo (9 files: 0 changed, 0 removed)',
         'wrote packages/protocols/redis (9 files: 0 changed, 0 removed)',
+        'wrote packages/protocols/telemetry (9 files: 0 changed, 0 removed)',
         'removed packages/protocols/timestamp (9 orphaned files)',
         '',
       ].join('\n'),
