@@ -1,15 +1,27 @@
 /**
  * `pnpm bench codec [--seconds N]`: encode and decode per second for
- * generated codecs against protobuf-es, msgpackr and JSON on the same values, in one run:
- * a chat Said (four short fields and a timestamp) and a file-transfer Listing
- * of 100 entries. Each case runs for a fixed time after a warm-up, and the
- * decoded value is checked once so that no codec is measured doing nothing.
+ * generated codecs against hand-written DataView code for the same bytes,
+ * protobuf-es, msgpackr and JSON on the same values, in one run: a chat Said
+ * (four short fields and a timestamp), a file-transfer Listing of 100
+ * entries and a telemetry Reading (every field a number). Each case runs for
+ * a fixed time after a warm-up, and the decoded value is checked once so that
+ * no codec is measured doing nothing. Frame decoding is in frame-stream.ts.
  */
 import { USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import { decodeSaid, encodeSaid, type SaidFields } from '@sockspec/protocol-chat';
 import { decodeListing, encodeListing, type ListingFields } from '@sockspec/protocol-file-transfer';
+import { decodeReading, encodeReading, type ReadingFields } from '@sockspec/protocol-telemetry';
 import { Packr } from 'msgpackr';
-import { protobufListing, protobufSaid } from './protobuf-baseline.js';
+import { formatFrameStreamResults, measureFrameStreams } from './frame-stream.js';
+import {
+  decodeListingByHand,
+  decodeReadingByHand,
+  decodeSaidByHand,
+  encodeListingByHand,
+  encodeReadingByHand,
+  encodeSaidByHand,
+} from './hand-written-codecs.js';
+import { protobufListing, protobufReading, protobufSaid } from './protobuf-baseline.js';
 
 const MAX_SECONDS = 60;
 const WARMUP_MS = 300;
@@ -65,7 +77,13 @@ function msgpackrCodec<T>(): Codec<T> {
   };
 }
 
-export function codecCases(): [Case<SaidFields>, Case<ListingFields>] {
+function handWritten<T>(encode: (value: T) => Uint8Array, decode: (bytes: Uint8Array) => T): Codec<T> {
+  return { name: HAND_WRITTEN, encode, decode: (bytes) => decode(bytes as Uint8Array) };
+}
+
+export const HAND_WRITTEN = 'hand-written DataView';
+
+export function codecCases(): [Case<SaidFields>, Case<ListingFields>, Case<ReadingFields>] {
   const said: SaidFields = {
     id: 0,
     room: 'lobby',
@@ -83,12 +101,25 @@ export function codecCases(): [Case<SaidFields>, Case<ListingFields>] {
       modified: new Date(1_790_000_000_000 + index * 1000),
     })),
   };
+  const reading: ReadingFields = {
+    id: 41,
+    device: 3_000_117,
+    sequence: 9_000_000_001n,
+    takenAtMs: 1_790_000_000_123n,
+    temperature: 21.375,
+    humidity: 48.5,
+    pressure: 101_325,
+    rssi: -67,
+    battery: 88,
+    flags: { charging: false, lowBattery: false, tampered: false, calibrated: true },
+  };
   return [
     {
       name: 'chat Said',
       value: said,
       codecs: [
         { name: 'sockspec', encode: encodeSaid, decode: (b) => decodeSaid(b as Uint8Array) },
+        handWritten(encodeSaidByHand, decodeSaidByHand),
         { name: 'protobuf-es', encode: protobufSaid.encode, decode: (b) => protobufSaid.decode(b as Uint8Array) },
         msgpackrCodec(),
         jsonCodec(),
@@ -99,7 +130,19 @@ export function codecCases(): [Case<SaidFields>, Case<ListingFields>] {
       value: listing,
       codecs: [
         { name: 'sockspec', encode: encodeListing, decode: (b) => decodeListing(b as Uint8Array) },
+        handWritten(encodeListingByHand, decodeListingByHand),
         { name: 'protobuf-es', encode: protobufListing.encode, decode: (b) => protobufListing.decode(b as Uint8Array) },
+        msgpackrCodec(),
+        jsonCodec(),
+      ],
+    },
+    {
+      name: 'telemetry Reading (all numbers)',
+      value: reading,
+      codecs: [
+        { name: 'sockspec', encode: encodeReading, decode: (b) => decodeReading(b as Uint8Array) },
+        handWritten(encodeReadingByHand, decodeReadingByHand),
+        { name: 'protobuf-es', encode: protobufReading.encode, decode: (b) => protobufReading.decode(b as Uint8Array) },
         msgpackrCodec(),
         jsonCodec(),
       ],
@@ -171,6 +214,8 @@ export function runCodecBench(args: readonly string[]): number {
       return USAGE_EXIT_CODE;
     }
   }
-  process.stdout.write(`${formatCodecResults(measureCodecs(seconds))}\n`);
+  process.stdout.write(`${formatCodecResults(measureCodecs(seconds))}\n\n`);
+  // A quarter of the per-codec time for each of the 16 stream cases.
+  process.stdout.write(`${formatFrameStreamResults(measureFrameStreams((seconds * 1000) / 4))}\n`);
   return 0;
 }

@@ -1,5 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { codecCases } from '../src/codec.js';
+import { codecCases, HAND_WRITTEN } from '../src/codec.js';
+import { CUTS, measureFrameStreams } from '../src/frame-stream.js';
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('codec bench baselines', () => {
   it('every codec but JSON decodes each case back to the value it encoded', () => {
@@ -15,6 +23,39 @@ describe('codec bench baselines', () => {
         expect(fields, `${benchCase.name} through ${codec.name}`).toEqual(benchCase.value);
       }
     }
+  });
+
+  it("the hand-written DataView codecs write exactly the generated codecs' bytes", () => {
+    for (const benchCase of codecCases()) {
+      const codecs = benchCase.codecs as readonly { name: string; encode: (v: unknown) => Uint8Array | string }[];
+      const ours = codecs.find((codec) => codec.name === 'sockspec')!.encode(benchCase.value);
+      const byHand = codecs.find((codec) => codec.name === HAND_WRITTEN)!.encode(benchCase.value);
+      expect(Buffer.from(byHand).toString('hex'), benchCase.name).toBe(Buffer.from(ours).toString('hex'));
+    }
+  });
+
+  it('src/gen/bench_pb.ts is what protoc-gen-es makes of proto/bench.proto today', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sockspec-proto-'));
+    try {
+      const bin = join(benchDir, 'node_modules', '.bin');
+      execFileSync(join(bin, 'buf'), ['generate', '-o', out], {
+        cwd: benchDir,
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        stdio: 'pipe',
+      });
+      const fresh = readFileSync(join(out, 'src', 'gen', 'bench_pb.ts'), 'utf8');
+      expect(fresh, 'run pnpm --filter @sockspec/bench proto').toBe(
+        readFileSync(join(benchDir, 'src', 'gen', 'bench_pb.ts'), 'utf8'),
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('frame decoding counts every frame of the stream at every cut, for both decoders', () => {
+    const results = measureFrameStreams(1);
+    expect(results).toHaveLength(2 * CUTS.length * 2);
+    for (const result of results) expect(result.megabytesPerSecond).toBeGreaterThan(0);
   });
 
   it('protobuf-es writes the proto3 wire format: Said is field 1 varint, then strings and a Timestamp', () => {
