@@ -14,6 +14,7 @@ import { HandWrittenMemcachedClient } from './hand-written-memcached.js';
 
 const MAX_REQUESTS = 1_000_000;
 const MAX_ROUNDS = 50;
+const WARMUP_REQUESTS = 200_000;
 /** Each holds its own socket to memcached, for every client compared. */
 const MAX_CONNECTIONS = 1000;
 const KEY = 'sockspec-bench';
@@ -138,8 +139,12 @@ export async function measurePipeline(host: string, port: number, options: Pipel
     const setter = await createClient({ host, port });
     await setter.set({ key: KEY, extras: { flags: 0, expiration: 0 }, value: new Uint8Array(VALUE_BYTES) });
     await setter.close();
-    // One warm-up round each, then the measured ones, taking turns so that all see the same machine.
-    for (const name of names) await timedRound(clients.get(name)!, options.requests);
+    // Warm-up rounds of at least WARMUP_REQUESTS each (a 10,000-request round measured before the JIT settles ran
+    // at half speed), then the measured ones, taking turns so that all see the same machine.
+    const warmups = Math.ceil(WARMUP_REQUESTS / (options.connections * options.requests));
+    for (const name of names) {
+      for (let round = 0; round < warmups; round += 1) await timedRound(clients.get(name)!, options.requests);
+    }
     const rates = new Map<PipelineClientName, number[]>(names.map((name) => [name, []]));
     for (let round = 0; round < options.rounds; round += 1) {
       for (const name of names) rates.get(name)!.push(await timedRound(clients.get(name)!, options.requests));
@@ -191,7 +196,7 @@ interface PipelineArgs {
 function parsePipelineArgs(args: readonly string[]): PipelineArgs | number {
   let requests: number | undefined;
   let connections: number | undefined;
-  let rounds = 5;
+  let rounds = 9;
   for (let index = 0; index < args.length; index += 1) {
     const value = Number(args[index + 1]);
     if (args[index] === '--requests' && Number.isInteger(value) && value > 0 && value <= MAX_REQUESTS) requests = value;
