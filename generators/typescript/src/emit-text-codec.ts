@@ -65,6 +65,22 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
     initializer: quote(delimiter),
     docs: 'Ends every line on the wire; no field may contain it.',
   });
+  if (!followsLines(model)) {
+    out.constants.push({
+      name: 'DELIMITER_BYTES',
+      type: 'Uint8Array',
+      initializer: `new Uint8Array([${framing.delimiter.join(', ')}])`,
+      docs: 'DELIMITER as it goes on the wire.',
+    });
+    if (framing.stripCarriageReturn) {
+      out.constants.push({
+        name: 'CR_DELIMITER_BYTES',
+        type: 'Uint8Array',
+        initializer: `new Uint8Array([13, ${framing.delimiter.join(', ')}])`,
+        docs: 'A carriage return and DELIMITER: after a line that ends in a carriage return, which the peer drops one of.',
+      });
+    }
+  }
   if (followsLines(model)) {
     writeCheckText(out);
     writeFollowingCodec(model, out);
@@ -127,12 +143,9 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
       if (framing.stripCarriageReturn) {
         // The peer's frame decoder drops one carriage return before the delimiter, so a line that ends in one
         // (a peer sent `text\r\r\n`) gets a second: it survives, and every line the decoder accepts can be sent back.
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is a template literal of generated code
-        writer.writeLine(
-          "const frame = utf8Encode(line.endsWith('\\r') ? `${line}\\r${DELIMITER}` : line + DELIMITER);",
-        );
+        writer.writeLine("const frame = utf8Frame(line, line.endsWith('\\r') ? CR_DELIMITER_BYTES : DELIMITER_BYTES);");
       } else {
-        writer.writeLine('const frame = utf8Encode(line + DELIMITER);');
+        writer.writeLine('const frame = utf8Frame(line, DELIMITER_BYTES);');
       }
       writer.write('if (frame.length > framing.maxFrameBytes)').block(() => {
         writer.writeLine(

@@ -57,6 +57,7 @@ export const CODEC_RUNTIME: ImportSource = {
     'utf8ByteLength',
     'utf8Decode',
     'utf8Encode',
+    'utf8Frame',
     'utf8Write',
     'uvarintSize',
     'uvarintSize64',

@@ -89,7 +89,7 @@ describe('generated binary codecs', () => {
   it('lays out a Put exactly as the README table says', () => {
     const frame = kv.encodePut(put);
     expect(frame.length).toBe(2 + 1 + 4 + 1 + 6 + 4 + 8 + 1 + 8 + 3);
-    const view = new DataView(frame.buffer);
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     expect(view.getUint16(0)).toBe(frame.length - 2);
     expect(frame[2]).toBe(1);
     expect(view.getUint32(3)).toBe(7);

@@ -78,7 +78,7 @@ export type {
   FrameSender,
   FramingConfig,
 } from './types.js';
-export { findInvalidUtf8, truncateUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Write } from './utf8.js';
+export { findInvalidUtf8, truncateUtf8, utf8ByteLength, utf8Decode, utf8Encode, utf8Frame, utf8Write } from './utf8.js';
 export {
   bytesEqualAt,
   getInt64Number,

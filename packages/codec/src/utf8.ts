@@ -1,4 +1,5 @@
 import { InvalidUtf8Error } from './errors.js';
+import { allocateFrame } from './frame-allocation.js';
 
 // One instance each: TextEncoder/TextDecoder are stateless between calls
 // (decode is never called with { stream: true }), so sharing them saves an
@@ -20,6 +21,20 @@ export function utf8Encode(text: string): Uint8Array {
  */
 export function utf8Write(text: string, target: Uint8Array, offset: number): number {
   return encoder.encodeInto(text, target.subarray(offset)).written;
+}
+
+/**
+ * `text` as UTF-8 with `tail` (a line's delimiter) after it, in one frame cut
+ * from a slab: a text protocol's whole line. Not utf8Encode(text + tail):
+ * that joins two strings and gives every line an ArrayBuffer of its own
+ * (650 ns for a 65-byte echo line, more than the rest of the encode).
+ */
+export function utf8Frame(text: string, tail: Uint8Array): Uint8Array {
+  const textBytes = utf8ByteLength(text);
+  const frame = allocateFrame(textBytes + tail.length);
+  utf8Write(text, frame, 0);
+  frame.set(tail, textBytes);
+  return frame;
 }
 
 /** The length of utf8Encode(text) without encoding it (and without allocating). */
