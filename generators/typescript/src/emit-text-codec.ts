@@ -89,7 +89,7 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
 
   for (const message of model.messages) {
     const parts = lineOf(model, message);
-    const constant = writeLineConstants(message, parts, out);
+    const constant = writeLineConstants(message, parts, out, true);
     writeMatch(model, message, parts, constant, out);
     writeEncode(model, message, parts, out);
     out.functions.push({
@@ -298,10 +298,27 @@ export function writeLinePieces(
   return pieces;
 }
 
-/** The RegExp constants of a message: its line, and the patterns its string parts must match. */
-export function writeLineConstants(message: LineOwner, parts: readonly LinePartIR[], out: CodecWriter): string {
+/** Whether a line is nothing but one string part, which every line matches whole (echo's `{text}`). */
+function isWholeLineText(parts: readonly LinePartIR[], fields: readonly FieldIR[]): boolean {
+  const only = parts.length === 1 ? parts[0]! : null;
+  if (only === null || only.kind !== 'field') return false;
+  const field = fields.find((candidate) => candidate.name === only.name);
+  return field !== undefined && !field.computed && field.type.kind === 'string';
+}
+
+/**
+ * The RegExp constants of a message: its line, and the patterns its string
+ * parts must match. `skipWholeLine`: no line RegExp when every line matches
+ * (see isWholeLineText), for a caller that does not run one then.
+ */
+export function writeLineConstants(
+  message: LineOwner,
+  parts: readonly LinePartIR[],
+  out: CodecWriter,
+  skipWholeLine = false,
+): string {
   const constant = `${constantCase(message.name)}_LINE`;
-  out.constants.push({
+  if (!skipWholeLine || !isWholeLineText(parts, message.ir.fields)) out.constants.push({
     name: constant,
     type: 'RegExp',
     initializer: `/${templatePattern(parts, message.ir.fields)}/`,
@@ -333,8 +350,13 @@ function writeMatch(
     parameters: [{ name: 'text', type: 'string' }],
     returnType: `${message.name} | null`,
     body: (writer) => {
-      writer.writeLine(`const match = ${constant}.exec(text);`);
-      writer.writeLine('if (match === null) return null;');
+      if (isWholeLineText(parts, fields)) {
+        // The template is one text part: every line matches, and the part is the whole line (no RegExp to run).
+        writer.writeLine('const match = [text, text] as const;');
+      } else {
+        writer.writeLine(`const match = ${constant}.exec(text);`);
+        writer.writeLine('if (match === null) return null;');
+      }
       const values = writePartValues(model, message, parts, writer);
       const properties = [`type: ${quote(message.name)}`];
       for (const field of fields) {
