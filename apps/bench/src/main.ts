@@ -6,9 +6,11 @@ import { writeFileSync } from 'node:fs';
  * `pnpm bench cpu ...`, `pnpm bench chat-fanout ...`,
  * `pnpm bench file-transfer ...`, `pnpm bench codec ...`,
  * `pnpm bench pipeline ...` and `pnpm bench memory ...` are in cpu.ts,
- * chat-fanout.ts, file-transfer.ts, codec.ts, pipeline.ts and memory.ts.
+ * chat-fanout.ts, file-transfer.ts, codec.ts, pipeline.ts and memory.ts;
+ * `pnpm bench all` runs every one with its defaults.
  */
 import { fileURLToPath } from 'node:url';
+import { USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import { buildC } from './c-baseline.js';
 import { runChatFanoutBench } from './chat-fanout.js';
 import { type ChildServer, FROM_SOURCE, startChildServer, stopChildServer } from './child-server.js';
@@ -61,14 +63,39 @@ async function startServer(kind: ServerKind, epollEcho: string | null): Promise<
   return { kind, ...(await startChildServer(SERVER_CHILD, [kind, '--port', '0'], { name: `the ${kind} server` })) };
 }
 
+/** Every bench by name; `pnpm bench all` runs them in this order with their defaults. */
+const BENCHES: Readonly<Record<string, (args: readonly string[]) => number | Promise<number>>> = {
+  echo: runEchoBench,
+  pipeline: runPipelineBench,
+  codec: runCodecBench,
+  'file-transfer': runFileTransferBench,
+  'chat-fanout': runChatFanoutBench,
+  memory: runMemoryBench,
+  cpu: runCpuBench,
+};
+
 async function main(): Promise<number> {
-  if (process.argv[2] === 'cpu') return runCpuBench(process.argv.slice(3));
-  if (process.argv[2] === 'codec') return runCodecBench(process.argv.slice(3));
-  if (process.argv[2] === 'chat-fanout') return runChatFanoutBench(process.argv.slice(3));
-  if (process.argv[2] === 'file-transfer') return runFileTransferBench(process.argv.slice(3));
-  if (process.argv[2] === 'pipeline') return runPipelineBench(process.argv.slice(3));
-  if (process.argv[2] === 'memory') return runMemoryBench(process.argv.slice(3));
-  const options = parseBenchArgs(process.argv.slice(2));
+  const [name, ...args] = process.argv.slice(2);
+  if (name === 'all') {
+    let worst = 0;
+    for (const [each, run] of Object.entries(BENCHES)) {
+      process.stdout.write(`\n## pnpm bench ${each}\n\n`);
+      worst = Math.max(worst, await run([]));
+    }
+    return worst;
+  }
+  const run = name === undefined ? undefined : BENCHES[name];
+  if (run === undefined) {
+    process.stderr.write(
+      `${name === undefined ? 'bench: which bench?' : `bench: no bench named ${name}`}; use one of ${Object.keys(BENCHES).join(', ')}, or all (each with its defaults)\n`,
+    );
+    return USAGE_EXIT_CODE;
+  }
+  return run(args);
+}
+
+async function runEchoBench(args: readonly string[]): Promise<number> {
+  const options = parseBenchArgs(['echo', ...args]);
   if (typeof options === 'number') return options;
   const c = buildC('epoll_echo');
   const loader = options.client === 'c' ? buildC('epoll_load') : null;

@@ -1,10 +1,13 @@
 /**
- * `pnpm bench pipeline [--requests N] [--rounds N]`: N memcached-binary GETs
- * in flight on one connection to a real `memcached -B binary` (so the server
- * is never what is measured), through the generated client and through a
- * hand-written `node:net` client that writes the same bytes and counts the
- * replies; requests per second for each (median of the rounds) and the
- * ratio. Needs memcached (Debian: apt-get install memcached).
+ * `pnpm bench pipeline [--requests N] [--connections N] [--rounds N]`:
+ * memcached-binary GETs in flight at once to a real `memcached -B binary`
+ * (so the server is never what is measured): 10,000 and 100,000 on one
+ * connection, then 100 connections with 1,000 each. Three clients take
+ * turns: the generated one, the one people write by hand on node:net
+ * (hand-written-memcached.ts: a promise per request, a Map by opaque), and
+ * the bytes-only floor (frames encoded before the clock, replies only
+ * counted). Requests per second (median of the rounds) and the ratios.
+ * Needs memcached (Debian: apt-get install memcached).
  */
 import { connect } from 'node:net';
 import { startMemcached } from '@sockspec/app-gallery';
@@ -80,6 +83,9 @@ async function connectBytesOnly(host: string, port: number): Promise<PipelineCli
   const socket = connect({ host, port, noDelay: true });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const framesFor = new Map<number, Buffer>();
+  // One listener for the connection's life, failing whichever round is running (one per round would pile up).
+  let failRound: ((error: Error) => void) | null = null;
+  socket.on('error', (error) => failRound?.(error));
   const round = (requests: number): Promise<void> => {
     let frames = framesFor.get(requests);
     if (frames === undefined) {
@@ -107,7 +113,7 @@ async function connectBytesOnly(host: string, port: number): Promise<PipelineCli
         }
       };
       socket.on('data', onData);
-      socket.once('error', reject);
+      failRound = reject;
       socket.write(frames);
     });
   };

@@ -318,12 +318,13 @@ export function writeLineConstants(
   skipWholeLine = false,
 ): string {
   const constant = `${constantCase(message.name)}_LINE`;
-  if (!skipWholeLine || !isWholeLineText(parts, message.ir.fields)) out.constants.push({
-    name: constant,
-    type: 'RegExp',
-    initializer: `/${templatePattern(parts, message.ir.fields)}/`,
-    docs: `Matches a ${message.name} line: \`${message.ir.line?.source.replace(/`/g, "'")}\`.`,
-  });
+  if (!skipWholeLine || !isWholeLineText(parts, message.ir.fields))
+    out.constants.push({
+      name: constant,
+      type: 'RegExp',
+      initializer: `/${templatePattern(parts, message.ir.fields)}/`,
+      docs: `Matches a ${message.name} line: \`${message.ir.line?.source.replace(/`/g, "'")}\`.`,
+    });
   for (const field of message.ir.fields) {
     if (field.type.kind === 'string' && field.type.pattern !== null) {
       out.constants.push({
