@@ -48,7 +48,8 @@ export class HandWrittenMemcachedClient {
 
   get(key: string): Promise<HandWrittenGetReply> {
     const keyBytes = Buffer.byteLength(key);
-    const opaque = (this.#lastOpaque = (this.#lastOpaque + 1) >>> 0);
+    this.#lastOpaque = (this.#lastOpaque + 1) >>> 0;
+    const opaque = this.#lastOpaque;
     const frame = Buffer.allocUnsafe(HEADER_BYTES + keyBytes);
     frame[0] = REQUEST_MAGIC;
     frame[1] = GET_OPCODE;
