@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { CHUNK_BYTES, fileTransferServerProgram } from '@sockspec/app-file-transfer';
+import { BatchedFileWriter, CHUNK_BYTES, fileTransferServerProgram } from '@sockspec/app-file-transfer';
 import { processIO, runServer, USAGE_EXIT_CODE } from '@sockspec/app-kit';
 import { createClient } from '@sockspec/protocol-file-transfer';
 import { type ChildServer, startChildServer, stopChildServer } from './child-server.js';
@@ -127,14 +127,17 @@ async function generatedRound(
     const sending = await client.get({ path: REMOTE_NAME, offset: 0n });
     const hash = createHash('sha256');
     const handle = await open(target, 'w');
+    // As sockspec-file-transfer-client get writes: a batch of chunks per writev.
+    const file = new BatchedFileWriter(handle, 0);
     let position = 0;
     try {
       for await (const chunk of sending.stream) {
         hash.update(chunk.bytes);
-        await handle.write(chunk.bytes, 0, chunk.bytes.length, position);
+        await file.write(chunk.bytes);
         position += chunk.bytes.length;
       }
       await sending.stream.end;
+      await file.flush();
     } finally {
       await handle.close();
     }

@@ -15,6 +15,7 @@ import {
 import { isSockspecError } from '@sockspec/errors';
 import { createClient, type Failed, type FileTransferClient, RemoteError } from '@sockspec/protocol-file-transfer';
 import { Argument, Option } from 'commander';
+import { BatchedFileWriter } from './batched-writes.js';
 import { FILE_TRANSFER_DEFAULT_PORT } from './port.js';
 import { createProgress, formatSummary } from './progress.js';
 import { CHUNK_BYTES, MAX_LISTING_ENTRIES } from './store.js';
@@ -221,6 +222,7 @@ async function download(
   const hash = createHash('sha256');
   const started = performance.now();
   const handle: FileHandle = await open(partial, offset === 0 ? 'w' : 'r+');
+  const file = new BatchedFileWriter(handle, offset);
   let received = 0;
   try {
     await hashPrefix(handle, hash, offset);
@@ -236,22 +238,15 @@ async function download(
         if (offset + received + chunk.bytes.length > size) {
           throw new TransferFailed(`the server sent more than the ${size} bytes it announced for ${remote}`);
         }
-        let written = 0;
-        while (written < chunk.bytes.length) {
-          const result = await handle.write(
-            chunk.bytes,
-            written,
-            chunk.bytes.length - written,
-            offset + received + written,
-          );
-          written += result.bytesWritten;
-        }
+        await file.write(chunk.bytes);
         hash.update(chunk.bytes);
         received += chunk.bytes.length;
         progress.update(offset + received);
       }
       await reply.stream.end;
     } finally {
+      // What arrived stays in the partial file for a resume, the connection broken or not.
+      await file.flush().catch(() => undefined);
       progress.stop();
     }
     if (offset + received !== size) {

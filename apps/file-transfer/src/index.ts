@@ -1,3 +1,4 @@
+export { BatchedFileWriter, WRITE_BATCH_BYTES } from './batched-writes.js';
 export { CLIENT_NAME, runFileTransferClient } from './client-program.js';
 export { FILE_REASONS, type FileReason, FileRefusedError, isFileRefusedError } from './errors.js';
 export { type FileService, fileTransferHandlers } from './handlers.js';

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import type { HeldPath } from './anchored.js';
+import { BatchedFileWriter } from './batched-writes.js';
 import { FileRefusedError, refusal } from './errors.js';
 import { hashRange } from './hashing.js';
 
@@ -43,7 +44,9 @@ export interface UploadPlan {
 
 export class Upload implements UploadWriter {
   readonly offset: number;
+  /** Accepted so far, offset included; `file.position` of them reached the partial file. */
   written: number;
+  private readonly file: BatchedFileWriter;
   private done = false;
 
   private constructor(
@@ -53,6 +56,7 @@ export class Upload implements UploadWriter {
   ) {
     this.offset = plan.held.offset;
     this.written = plan.held.offset;
+    this.file = new BatchedFileWriter(handle, plan.held.offset);
   }
 
   static async open(plan: UploadPlan): Promise<Upload> {
@@ -105,13 +109,9 @@ export class Upload implements UploadWriter {
         `a ${bytes.length}-byte chunk at ${this.written} goes past the offered size ${this.plan.size}`,
       );
     }
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, this.written + done);
-      done += bytesWritten;
-    }
     this.hash.update(bytes);
     this.written += bytes.length;
+    await this.file.write(bytes);
   }
 
   async finish(): Promise<{ readonly size: number }> {
@@ -120,6 +120,7 @@ export class Upload implements UploadWriter {
     const { path, directory, name, partialName, size } = this.plan;
     let outcome: 'kept' | 'gone' = 'kept';
     try {
+      await this.file.flush();
       if (this.written !== size) {
         throw new FileRefusedError('size-mismatch', path, `the upload ended at ${this.written} of ${size} bytes`);
       }
@@ -153,16 +154,18 @@ export class Upload implements UploadWriter {
       throw refusal(error, path);
     } finally {
       await directory.close();
-      this.plan.ended(outcome, this.written);
+      this.plan.ended(outcome, this.file.position);
     }
   }
 
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    // What was accepted is kept for a resume; if the disk refuses it, the partial is what did reach the file.
+    await this.file.flush().catch(() => undefined);
     await this.handle.close().catch(() => undefined);
     await this.plan.directory.close();
-    this.plan.ended('kept', this.written);
+    this.plan.ended('kept', this.file.position);
   }
 
   private checkOpen(): void {
