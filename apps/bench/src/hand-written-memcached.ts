@@ -83,9 +83,10 @@ export class HandWrittenMemcachedClient {
       if (bytes.length - offset < frameBytes) break;
       const extras = bytes[offset + 4]!;
       const keyLength = bytes.readUInt16BE(offset + 2);
-      const waiting = this.#waiting.get(bytes.readUInt32BE(offset + 12));
+      const opaque = bytes.readUInt32BE(offset + 12);
+      const waiting = this.#waiting.get(opaque);
       if (waiting !== undefined) {
-        this.#waiting.delete(bytes.readUInt32BE(offset + 12));
+        this.#waiting.delete(opaque);
         waiting.resolve({
           status: bytes.readUInt16BE(offset + 6),
           // A copy, so that a kept value does not keep the whole read chunk alive.

@@ -44,8 +44,6 @@ export interface UploadPlan {
 
 export class Upload implements UploadWriter {
   readonly offset: number;
-  /** Accepted so far, offset included; `file.position` of them reached the partial file. */
-  written: number;
   private readonly file: BatchedFileWriter;
   private done = false;
 
@@ -55,8 +53,12 @@ export class Upload implements UploadWriter {
     private readonly hash: Hash,
   ) {
     this.offset = plan.held.offset;
-    this.written = plan.held.offset;
     this.file = new BatchedFileWriter(handle, plan.held.offset);
+  }
+
+  /** Accepted so far, offset included: what reached the partial file and what the batch still holds. */
+  get written(): number {
+    return this.file.position + this.file.held;
   }
 
   static async open(plan: UploadPlan): Promise<Upload> {
@@ -110,7 +112,6 @@ export class Upload implements UploadWriter {
       );
     }
     this.hash.update(bytes);
-    this.written += bytes.length;
     await this.file.write(bytes);
   }
 

@@ -316,12 +316,12 @@ function decodeType(
         size: TIMESTAMP_BYTES,
         path,
         write: (at) => {
-          const little = type.endian === 'little' ? ', true' : '';
-          w.writeLine(`const ${name}Raw = getInt64Number(view, ${at()}${little || ', false'});`);
+          const little = type.endian === 'little';
+          w.writeLine(`const ${name}Raw = getInt64Number(view, ${at()}, ${little});`);
           // Outside this range a Date is invalid; refuse rather than hand the application an Invalid Date. The
           // error reads the field again as a BigInt: beyond 2^53 the number is not the exact value sent.
           w.writeLine(
-            `if (${name}Raw < -${limit} || ${name}Raw > ${limit}) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`${type.representation} within ±${limit}`)}, got: String(view.getBigInt64(${at()}${little})) });`,
+            `if (${name}Raw < -${limit} || ${name}Raw > ${limit}) throw fail.invalid({ ${fieldWhere}, expected: ${quote(`${type.representation} within ±${limit}`)}, got: String(view.getBigInt64(${at()}${little ? ', true' : ''})) });`,
           );
           w.writeLine(`const ${name} = new Date(${name}Raw${seconds ? ' * 1000' : ''});`);
         },
@@ -1021,7 +1021,7 @@ function encodeType(
       // Seconds drop the sub-second part, as Math.floor(Date.now() / 1000) does.
       const raw =
         type.representation === 'unix-seconds' ? `Math.floor(${value}.getTime() / 1000)` : `${value}.getTime()`;
-      w.writeLine(`setInt64Number(view, ${cursor.at()}, ${raw}${little(type.endian) || ', false'});`);
+      w.writeLine(`setInt64Number(view, ${cursor.at()}, ${raw}, ${type.endian === 'little'});`);
       cursor.skip(TIMESTAMP_BYTES);
       return;
     }

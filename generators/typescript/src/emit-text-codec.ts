@@ -65,31 +65,32 @@ export function writeTextCodec(model: ProtocolModel, out: CodecWriter): void {
     initializer: quote(delimiter),
     docs: 'Ends every line on the wire; no field may contain it.',
   });
-  if (!followsLines(model)) {
-    out.constants.push({
-      name: 'DELIMITER_BYTES',
-      type: 'Uint8Array',
-      initializer: `new Uint8Array([${framing.delimiter.join(', ')}])`,
-      docs: 'DELIMITER as it goes on the wire.',
-    });
-    if (framing.stripCarriageReturn) {
-      out.constants.push({
-        name: 'CR_DELIMITER_BYTES',
-        type: 'Uint8Array',
-        initializer: `new Uint8Array([13, ${framing.delimiter.join(', ')}])`,
-        docs: 'A carriage return and DELIMITER: after a line that ends in a carriage return, which the peer drops one of.',
-      });
-    }
-  }
   if (followsLines(model)) {
     writeCheckText(out);
     writeFollowingCodec(model, out);
     return;
   }
+  out.constants.push({
+    name: 'DELIMITER_BYTES',
+    type: 'Uint8Array',
+    initializer: `new Uint8Array([${framing.delimiter.join(', ')}])`,
+    docs: 'DELIMITER as it goes on the wire.',
+  });
+  if (framing.stripCarriageReturn) {
+    out.constants.push({
+      name: 'CR_DELIMITER_BYTES',
+      type: 'Uint8Array',
+      initializer: `new Uint8Array([13, ${framing.delimiter.join(', ')}])`,
+      docs: 'A carriage return and DELIMITER: after a line that ends in a carriage return, which the peer drops one of.',
+    });
+  }
 
   for (const message of model.messages) {
     const parts = lineOf(model, message);
-    const constant = writeLineConstants(message, parts, out, true);
+    // A line that is one string part matches every line whole: no RegExp is made or run for it.
+    let constant: string | null = null;
+    if (isWholeLineText(parts, message.ir.fields)) writePatternConstants(message, out);
+    else constant = writeLineConstants(message, parts, out);
     writeMatch(model, message, parts, constant, out);
     writeEncode(model, message, parts, out);
     out.functions.push({
@@ -306,25 +307,21 @@ function isWholeLineText(parts: readonly LinePartIR[], fields: readonly FieldIR[
   return field !== undefined && !field.computed && field.type.kind === 'string';
 }
 
-/**
- * The RegExp constants of a message: its line, and the patterns its string
- * parts must match. `skipWholeLine`: no line RegExp when every line matches
- * (see isWholeLineText), for a caller that does not run one then.
- */
-export function writeLineConstants(
-  message: LineOwner,
-  parts: readonly LinePartIR[],
-  out: CodecWriter,
-  skipWholeLine = false,
-): string {
+/** The RegExp constants of a message: its line, and the patterns its string parts must match. */
+export function writeLineConstants(message: LineOwner, parts: readonly LinePartIR[], out: CodecWriter): string {
   const constant = `${constantCase(message.name)}_LINE`;
-  if (!skipWholeLine || !isWholeLineText(parts, message.ir.fields))
-    out.constants.push({
-      name: constant,
-      type: 'RegExp',
-      initializer: `/${templatePattern(parts, message.ir.fields)}/`,
-      docs: `Matches a ${message.name} line: \`${message.ir.line?.source.replace(/`/g, "'")}\`.`,
-    });
+  out.constants.push({
+    name: constant,
+    type: 'RegExp',
+    initializer: `/${templatePattern(parts, message.ir.fields)}/`,
+    docs: `Matches a ${message.name} line: \`${message.ir.line?.source.replace(/`/g, "'")}\`.`,
+  });
+  writePatternConstants(message, out);
+  return constant;
+}
+
+/** The patterns a message's string parts must match. */
+function writePatternConstants(message: LineOwner, out: CodecWriter): void {
   for (const field of message.ir.fields) {
     if (field.type.kind === 'string' && field.type.pattern !== null) {
       out.constants.push({
@@ -334,14 +331,14 @@ export function writeLineConstants(
       });
     }
   }
-  return constant;
 }
 
 function writeMatch(
   model: ProtocolModel,
   message: MessageModel,
   parts: readonly LinePartIR[],
-  constant: string,
+  /** The line's RegExp, or null when every line matches (see isWholeLineText). */
+  constant: string | null,
   out: CodecWriter,
 ): void {
   const fields = message.ir.fields;
@@ -351,8 +348,8 @@ function writeMatch(
     parameters: [{ name: 'text', type: 'string' }],
     returnType: `${message.name} | null`,
     body: (writer) => {
-      if (isWholeLineText(parts, fields)) {
-        // The template is one text part: every line matches, and the part is the whole line (no RegExp to run).
+      if (constant === null) {
+        // The template is one text part: every line matches, and the part is the whole line.
         writer.writeLine('const match = [text, text] as const;');
       } else {
         writer.writeLine(`const match = ${constant}.exec(text);`);
