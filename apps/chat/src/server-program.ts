@@ -4,6 +4,7 @@ import {
   type ChatHandlers,
   type ChatRefusal,
   createServer,
+  encodeLeft,
   refuse,
   typedConnection,
 } from '@sockspec/protocol-chat';
@@ -55,24 +56,21 @@ export function createChatHandlers(limits: ChatLimits = {}): ChatHandlers {
   const maxRoomMembers = Math.min(limits.maxRoomMembers ?? MAX_ROOM_MEMBERS, MAX_ROOM_MEMBERS);
   const maxRooms = Math.min(limits.maxRooms ?? MAX_ROOMS, MAX_ROOMS);
   const maxRoomsPerConnection = limits.maxRoomsPerConnection ?? DEFAULT_MAX_ROOMS_PER_CONNECTION;
-  const owners = new Map<string, ChatConnection>();
   const notJoined = (room: string): ChatRefusal => ({
     reason: 'notJoined',
     text: `you are not in #${room}; join it first`,
   });
 
+  // Nicks, room sizes and listings come from the group adapter, so they hold
+  // across every server sharing it (--groups redis://…), not just this one.
   return {
-    onJoin(message, connection) {
+    async onJoin(message, connection) {
       const own = connection.session.nick;
       if (own !== undefined && own !== message.nick) {
         return {
           reason: 'badRequest',
           text: `this connection is already '${own}' and a connection keeps one nick; join #${message.room} as '${own}', or connect again to be '${message.nick}'`,
         };
-      }
-      const owner = owners.get(message.nick);
-      if (owner !== undefined && owner !== connection) {
-        return { reason: 'nickTaken', text: `nick '${message.nick}' is taken by someone else; pick another` };
       }
       if (!connection.groups.has(message.room)) {
         if (connection.groups.size >= maxRoomsPerConnection) {
@@ -81,22 +79,26 @@ export function createChatHandlers(limits: ChatLimits = {}): ChatHandlers {
             text: `you are in ${connection.groups.size} rooms, the most one connection may be in; leave one first`,
           };
         }
-        const size = connection.members(message.room).length;
+        const size = await connection.groupSize(message.room);
         if (size >= maxRoomMembers) {
           return {
             reason: 'badRequest',
             text: `#${message.room} is full: it has ${size} members, the most it may have`,
           };
         }
-        const rooms = connection.groupNames().length;
-        if (size === 0 && rooms >= maxRooms) {
-          return {
-            reason: 'badRequest',
-            text: `the server has ${rooms} rooms, the most it may have; join an existing room (/rooms lists them)`,
-          };
+        if (size === 0) {
+          const rooms = (await connection.groupList()).length;
+          if (rooms >= maxRooms) {
+            return {
+              reason: 'badRequest',
+              text: `the server has ${rooms} rooms, the most it may have; join an existing room (/rooms lists them)`,
+            };
+          }
         }
       }
-      owners.set(message.nick, connection);
+      if (!(await connection.claimName(message.nick))) {
+        return { reason: 'nickTaken', text: `nick '${message.nick}' is taken by someone else; pick another` };
+      }
       rememberRooms(connection, message.room);
       return undefined;
     },
@@ -108,42 +110,41 @@ export function createChatHandlers(limits: ChatLimits = {}): ChatHandlers {
       rememberRooms(connection, undefined, message.room);
       return undefined;
     },
-    onWhisper(message, connection) {
+    async onWhisper(message, connection) {
       const from = connection.session.nick;
       if (from === undefined) return refuse('notJoined', 'join a room first: a whisper is sent under your nick');
-      const target = owners.get(message.to);
-      if (target === undefined || target.closed) return refuse('noSuchNick', `nobody is called '${message.to}'`);
-      target.send({ type: 'Whispered', from, text: message.text, at: new Date() });
+      const delivered = await connection.sendToName(message.to, {
+        type: 'Whispered',
+        from,
+        text: message.text,
+        at: new Date(),
+      });
+      if (!delivered) return refuse('noSuchNick', `nobody is called '${message.to}'`);
       return { type: 'Ok' };
     },
-    onListRooms(message, connection) {
-      // groupNames() is sorted, so pages asked for one after another list every room once.
-      const names = connection.groupNames();
-      const rooms = names
-        .slice(message.start, message.start + ROOMS_PAGE)
-        .map((name) => ({ name, members: connection.members(name).length }));
-      return { type: 'Rooms', total: names.length, rooms };
+    async onListRooms(message, connection) {
+      // groupList() is sorted, so pages asked for one after another list every room once.
+      const rooms = await connection.groupList();
+      return {
+        type: 'Rooms',
+        total: rooms.length,
+        rooms: rooms.slice(message.start, message.start + ROOMS_PAGE),
+      };
     },
-    onListMembers(message, connection) {
-      const nicks = connection
-        .members(message.room)
-        .flatMap((member) => (member.session.nick === undefined ? [] : [member.session.nick]))
-        .sort();
+    async onListMembers(message, connection) {
+      const nicks = await connection.memberNames(message.room);
       if (nicks.length === 0) return refuse('noSuchRoom', `no room #${message.room}: nobody is in it`);
       const page = nicks.slice(message.start, message.start + MEMBERS_PAGE);
       return { type: 'Members', room: message.room, total: nicks.length, nicks: page };
     },
     // The engine takes a closed connection out of its groups without a word;
-    // the others are told it left each room, as if it had sent Leave.
+    // the others, on every server, are told it left each room, as if it had sent Leave.
     finish(engineConnection: Connection) {
       const connection = typedConnection(engineConnection);
       const nick = connection.session.nick;
       if (nick === undefined) return;
-      if (owners.get(nick) === connection) owners.delete(nick);
       const rooms = connection.state.get(ROOMS_KEY) as ReadonlySet<string> | undefined;
-      for (const room of rooms ?? []) {
-        connection.broadcast({ type: 'Left', room, nick }, connection.members(room), connection);
-      }
+      for (const room of rooms ?? []) connection.broadcastToGroup(room, { type: 'Left', room, nick });
     },
   };
 }
@@ -161,20 +162,29 @@ function rememberRooms(connection: ChatConnection, joining?: string, leaving?: s
 }
 
 /**
- * Rooms and nicks live in this process's memory: worker processes would
- * each hold their own, so two people could share a nick and not hear each
- * other. Refused with a reason rather than run wrongly.
+ * Without a shared group adapter, rooms and nicks live in this process's
+ * memory: worker processes would each hold their own, so two people could
+ * share a nick and not hear each other. Refused with a reason rather than run wrongly.
  */
-const SINGLE_PROCESS_ONLY = new Set(['processes', 'threads']);
-
 export function createChatServer(options: ServerOptions): Pick<ProtocolServer, 'listen' | 'shutdown'> {
   const model = options.concurrency?.name;
-  if (model !== undefined && SINGLE_PROCESS_ONLY.has(model)) {
-    const problem = new Error(
-      `--concurrency ${model} would split rooms and nicks between workers; the chat server runs with async (default) or serial`,
-    );
-    return { listen: () => Promise.reject(problem), shutdown: () => options.concurrency?.close() ?? Promise.resolve() };
+  const shared = options.groups?.shared === true;
+  const problem =
+    model === 'threads'
+      ? `--concurrency threads cannot carry rooms between worker threads; run --concurrency processes with --groups redis://host:port, or async (default) or serial`
+      : model === 'processes' && !shared
+        ? `--concurrency processes would split rooms and nicks between workers; share them with --groups redis://host:port, or run async (default) or serial`
+        : undefined;
+  if (problem !== undefined) {
+    return {
+      listen: () => Promise.reject(new Error(problem)),
+      shutdown: () => options.concurrency?.close() ?? Promise.resolve(),
+    };
   }
+  // A server that died took its members with it: the server that notices tells their rooms, as if each had left.
+  options.groups?.onMembersGone(({ group, names }, deliver) => {
+    for (const nick of names) deliver(encodeLeft({ id: 0, room: group, nick }));
+  });
   return createServer(createChatHandlers(), options);
 }
 

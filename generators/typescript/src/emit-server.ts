@@ -758,15 +758,16 @@ function writeBroadcast(
   const frame = `encode${target.name}(${composed(context.model, broadcast.message, request, false)})`;
   const to = broadcast.to;
   switch (to.kind) {
+    // broadcastTo*: every server sharing the group adapter, not only this one.
     case 'all':
-      writer.writeLine(`connection.peers.broadcast(${frame}, connection.peers.connections());`);
+      writer.writeLine(`connection.peers.broadcastToAll(${frame});`);
       return;
     case 'others':
-      writer.writeLine(`connection.peers.broadcast(${frame}, connection.peers.connections(), connection);`);
+      writer.writeLine(`connection.peers.broadcastToAll(${frame}, connection);`);
       return;
     case 'group':
       writer.writeLine(
-        `connection.peers.broadcast(${frame}, connection.peers.members(${access('message', to.field)})${to.exceptSender ? ', connection' : ''});`,
+        `connection.peers.broadcastToGroup(${access('message', to.field)}, ${frame}${to.exceptSender ? ', connection' : ''});`,
       );
       return;
   }

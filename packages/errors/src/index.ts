@@ -37,6 +37,8 @@ export type SockspecErrorCode =
   // concurrency models (packages/concurrency)
   | 'SOCKSPEC_CONNECTION_LIMIT'
   | 'SOCKSPEC_WORKER_FAILED'
+  // shared groups (packages/server's group adapters, @sockspec/groups-redis)
+  | 'SOCKSPEC_GROUPS_UNAVAILABLE'
   // programs that check a server's answers (apps/load, apps/conformance)
   | 'SOCKSPEC_WRONG_REPLY'
   // a file store refusing a path or a transfer (apps/file-transfer); the error names the protocol's reason

@@ -27,3 +27,13 @@ export class GroupLimitError extends SockspecError {
     super('SOCKSPEC_CONNECTION_LIMIT', message);
   }
 }
+
+/**
+ * The store behind shared groups (Redis) cannot be reached: at start, or
+ * for a question only it can answer (is a name taken, who is in a room).
+ */
+export class GroupsUnavailableError extends SockspecError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('SOCKSPEC_GROUPS_UNAVAILABLE', message, options);
+  }
+}

@@ -7,7 +7,21 @@ export {
   StreamAbandonedError,
   StreamProtocolError,
 } from '@sockspec/streams';
-export { DrainTimeoutError, describeError, GroupLimitError, ServerStateError } from './errors.js';
+export {
+  DrainTimeoutError,
+  describeError,
+  GroupLimitError,
+  GroupsUnavailableError,
+  ServerStateError,
+} from './errors.js';
+export {
+  type GroupAdapter,
+  type GroupContext,
+  type GroupSummary,
+  inProcessGroups,
+  type LocalMember,
+  type MembersGoneListener,
+} from './group-adapter.js';
 export { createProtocolServer } from './server.js';
 export {
   feedIncomingStream,

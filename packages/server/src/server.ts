@@ -9,7 +9,8 @@ import {
 } from '@sockspec/transport';
 import { AddressQuota } from './address-quota.js';
 import { type ConnectionHost, ServedConnection } from './connection.js';
-import { ServerStateError } from './errors.js';
+import { describeError, ServerStateError } from './errors.js';
+import { inProcessGroups } from './group-adapter.js';
 import { PeerDirectory } from './peers.js';
 import { type CheckedMessageRate, checkMessageRate } from './token-bucket.js';
 import type { ProtocolServer, ServerHooks, ServerOptions, ServerProtocol, ShutdownOptions } from './types.js';
@@ -84,14 +85,22 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
       options.maxConnectionsPerAddress === undefined
         ? null
         : new AddressQuota(options.maxConnectionsPerAddress, (line) => this.log(`${protocol.name}: ${line}`));
-    if (protocol.usesGroups === true && (this.model.remote !== undefined || this.model.cluster !== undefined)) {
+    const groups = options.groups ?? inProcessGroups();
+    if (protocol.usesGroups === true && this.model.remote !== undefined) {
+      // Worker threads hold the handlers but not the connections' group memberships.
       throw new ServerStateError(
-        `${protocol.name}: its spec declares groups and broadcasts, which reach only the connections of one process, so the '${this.model.name}' model cannot run it; use 'async' or 'serial'`,
+        `${protocol.name}: its spec declares groups and broadcasts, which the '${this.model.name}' model cannot carry between its worker threads; use 'processes' with a shared group adapter (--groups redis://…), or 'async' or 'serial'`,
+      );
+    }
+    if (protocol.usesGroups === true && this.model.cluster !== undefined && !groups.shared) {
+      throw new ServerStateError(
+        `${protocol.name}: its spec declares groups and broadcasts, which reach only the connections of one process with ${groups.kind} groups, so the '${this.model.name}' model cannot run it; share the groups (--groups redis://host:port) or use 'async' or 'serial'`,
       );
     }
     this.peers = new PeerDirectory({
       protocol: protocol.name,
       log: this.log,
+      adapter: groups,
       ...(options.maxGroupsPerConnection === undefined
         ? {}
         : { maxGroupsPerConnection: options.maxGroupsPerConnection }),
@@ -172,6 +181,8 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
   async #bind(): Promise<BoundAddress> {
     const cluster = this.model.cluster;
     if (cluster?.role === 'primary') return this.#startWorkers(cluster);
+    // Before the first connection: a Redis that cannot be reached fails listen() with one clear error.
+    await this.peers.start();
     const options = listenOptions(this.#options, this.model.name, this.protocol.framing.maxFrameBytes);
     // A cluster worker listens where the primary said, so every worker (and
     // every replacement of a crashed one) shares the same port.
@@ -262,7 +273,13 @@ class ProtocolServerEngine<Incoming> implements ProtocolServer, ConnectionHost<I
     }
     // The model is not closed here: the default event loop holds nothing to
     // free (and close() would wait for a handler that drainMs cut off), and
-    // a model passed in belongs to the caller, who may share it.
+    // a model passed in belongs to the caller, who may share it. The group
+    // adapter is: its heartbeat would keep this server's name alive.
+    try {
+      await this.peers.adapter.close();
+    } catch (error) {
+      this.log(`${this.protocol.name}: closing ${this.peers.adapter.kind} groups: ${describeError(error)}`);
+    }
     this.#resolveStopped();
   }
 }
@@ -281,6 +298,7 @@ function listenOptions(options: ServerOptions, model: string, maxFrameBytes: num
     messageRate: _rate,
     maxBufferedBytes: _buffered,
     maxBroadcastBacklogBytes: _backlog,
+    groups: _adapter,
     transport,
     ...socket
   } = options;

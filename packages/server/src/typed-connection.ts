@@ -1,3 +1,4 @@
+import type { GroupSummary } from './group-adapter.js';
 import type { Connection } from './types.js';
 
 /**
@@ -39,6 +40,21 @@ export interface TypedConnection<Outgoing, Session = Record<never, never>> {
     to: Iterable<TypedConnection<Outgoing, Session>>,
     except?: TypedConnection<Outgoing, Session>,
   ): number;
+  /** Encodes a message once and sends it to every member of `group` on every server sharing the groups, but `except`. */
+  broadcastToGroup(group: string, message: Outgoing, except?: TypedConnection<Outgoing, Session>): number;
+  /**
+   * Claims a name unique across every server sharing the groups, held until
+   * this connection closes; false when someone else holds it.
+   */
+  claimName(name: string): Promise<boolean>;
+  /** Members of `group` on every server sharing the groups. */
+  groupSize(group: string): Promise<number>;
+  /** The names claimed by members of `group` on every server, sorted. */
+  memberNames(group: string): Promise<string[]>;
+  /** Every group with a member on any server, sorted by name, with its size. */
+  groupList(): Promise<GroupSummary[]>;
+  /** Sends a message to whoever holds `name`, on whichever server; false when nobody does. */
+  sendToName(name: string, message: Outgoing): Promise<boolean>;
   /** Flushes queued messages, then closes. */
   close(): void;
 }
@@ -119,6 +135,30 @@ class TypedServerConnection<Outgoing, Session> implements TypedConnection<Outgoi
     const frame = this.#encode(message);
     const connections = [...to].map((member) => member.connection);
     return this.connection.peers.broadcast(frame, connections, except?.connection);
+  }
+
+  broadcastToGroup(group: string, message: Outgoing, except?: TypedConnection<Outgoing, Session>): number {
+    return this.connection.peers.broadcastToGroup(group, this.#encode(message), except?.connection);
+  }
+
+  claimName(name: string): Promise<boolean> {
+    return this.connection.peers.claimName(this.connection, name);
+  }
+
+  groupSize(group: string): Promise<number> {
+    return this.connection.peers.groupSize(group);
+  }
+
+  memberNames(group: string): Promise<string[]> {
+    return this.connection.peers.memberNames(group);
+  }
+
+  groupList(): Promise<GroupSummary[]> {
+    return this.connection.peers.groupList();
+  }
+
+  sendToName(name: string, message: Outgoing): Promise<boolean> {
+    return this.connection.peers.sendToName(name, this.#encode(message));
   }
 
   close(): void {

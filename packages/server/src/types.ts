@@ -2,6 +2,7 @@ import type { FramingConfig } from '@sockspec/codec';
 import type { ConcurrencyModel } from '@sockspec/concurrency';
 import type { SockspecError } from '@sockspec/errors';
 import type { BoundAddress, PeerAddress, SocketOptions, TransportKind } from '@sockspec/transport';
+import type { GroupAdapter, GroupSummary } from './group-adapter.js';
 import type { MessageRate } from './token-bucket.js';
 
 /**
@@ -29,9 +30,10 @@ export interface ServerProtocol<Incoming> {
   /** Idle timeout declared in the spec; null = none. */
   readonly idleTimeoutMs: number | null;
   /**
-   * True when declared behavior joins groups or broadcasts. Groups live in
-   * this process, so the server refuses models that spread one server's
-   * connections over threads or processes.
+   * True when declared behavior joins groups or broadcasts. In-process
+   * groups reach one process only, so the server then refuses models that
+   * spread its connections over threads or processes unless its group
+   * adapter is shared.
    */
   readonly usesGroups?: boolean;
 }
@@ -67,9 +69,10 @@ export interface Connection {
 }
 
 /**
- * The connections of one server and the named groups they joined. Groups
- * are in-process: every connection of the server is in this process under
- * the `async` and `serial` models.
+ * The connections of one server and the named groups they joined. The
+ * synchronous methods answer for this server's own connections; the
+ * promise-returning ones and broadcastToGroup/broadcastToAll answer for
+ * every server sharing the group adapter (just this one by default).
  */
 export interface Peers {
   /** Every open connection. */
@@ -94,6 +97,34 @@ export interface Peers {
    * log line, rather than buffered for without bound.
    */
   broadcast(frame: Uint8Array, to: Iterable<Connection>, except?: Connection): number;
+  /**
+   * Sends one encoded frame to every member of `group` but `except`, on
+   * this server and on every server sharing its group adapter; returns how
+   * many members of this server it went to. Slow members are closed as in
+   * broadcast().
+   */
+  broadcastToGroup(group: string, frame: Uint8Array, except?: Connection): number;
+  /** Like broadcastToGroup, to every connection of every server sharing the adapter. */
+  broadcastToAll(frame: Uint8Array, except?: Connection): number;
+  /** True when the groups are shared with other servers (a Redis adapter), false in-process. */
+  readonly shared: boolean;
+  /**
+   * Claims `name` for `connection`, unique across every server sharing the
+   * groups, until the connection closes (a chat nick); false when another
+   * connection holds it, or this one already holds another name. Rejects
+   * with a GroupsUnavailableError when the shared store cannot be reached.
+   */
+  claimName(connection: Connection, name: string): Promise<boolean>;
+  /** The name `connection` claimed, if any. */
+  nameOf(connection: Connection): string | undefined;
+  /** Members of `group` on every server sharing the groups. */
+  groupSize(group: string): Promise<number>;
+  /** The names the members of `group` claimed, on every server, sorted. */
+  memberNames(group: string): Promise<string[]>;
+  /** Every group with at least one member on any server, sorted by name, with its size. */
+  groupList(): Promise<GroupSummary[]>;
+  /** Sends a frame to the connection holding `name`, on whichever server; false when nobody holds it. */
+  sendToName(name: string, frame: Uint8Array): Promise<boolean>;
 }
 
 /** The seeds' BaseRequestHandler lifecycle: setup, then messages, then finish. */
@@ -150,6 +181,14 @@ export interface ServerOptions extends SocketOptions {
    * line. Default 256 MiB.
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * Where groups live: inProcessGroups() (default) or a shared adapter such
+   * as redisGroups() from @sockspec/groups-redis, with which several server
+   * processes share rooms and the `processes` model can run a protocol
+   * that declares groups. The server starts it before accepting and closes
+   * it after shutdown.
+   */
+  readonly groups?: GroupAdapter;
   /** Groups one connection may be in at once (declared joins past it are refused). Default 256. */
   readonly maxGroupsPerConnection?: number;
   /** Unsent bytes past which a connection counts as too slow for broadcasts and is closed. Default 8 MiB. */

@@ -85,7 +85,7 @@ function runJoin(message: Join, connection: Connection): void {
     return;
   }
   connection.send(encodeJoined({ id: message.id, room: message.room, nick: message.nick }));
-  connection.peers.broadcast(encodeJoined({ id: 0, room: message.room, nick: message.nick }), connection.peers.members(message.room), connection);
+  connection.peers.broadcastToGroup(message.room, encodeJoined({ id: 0, room: message.room, nick: message.nick }), connection);
 }
 
 /** The declared behavior of Say, in the spec's order: session, groups, reply, broadcasts. */
@@ -97,7 +97,7 @@ function runSay(message: Say, connection: Connection): void {
     return;
   }
   connection.send(encodeOk({ id: message.id }));
-  connection.peers.broadcast(encodeSaid({ id: 0, room: message.room, nick: sessionNick, text: message.text, at: new Date() }), connection.peers.members(message.room));
+  connection.peers.broadcastToGroup(message.room, encodeSaid({ id: 0, room: message.room, nick: sessionNick, text: message.text, at: new Date() }));
 }
 
 /** The declared behavior of Leave, in the spec's order: session, groups, reply, broadcasts. */
@@ -110,7 +110,7 @@ function runLeave(message: Leave, connection: Connection): void {
   }
   connection.peers.leave(message.room, connection);
   connection.send(encodeLeft({ id: message.id, room: message.room, nick: sessionNick }));
-  connection.peers.broadcast(encodeLeft({ id: 0, room: message.room, nick: sessionNick }), connection.peers.members(message.room), connection);
+  connection.peers.broadcastToGroup(message.room, encodeLeft({ id: 0, room: message.room, nick: sessionNick }), connection);
 }
 
 /** The chat protocol as the server engine runs it: decode, declared behavior and `handlers`. `createServer` wraps it; a `threads` worker module exports it. */
