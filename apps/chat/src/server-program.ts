@@ -1,4 +1,5 @@
-import type { ServerProgram } from '@sockspec/app-kit';
+import { boundedInteger, type ServerProgram } from '@sockspec/app-kit';
+import { redisGroups } from '@sockspec/groups-redis';
 import {
   type ChatConnection,
   type ChatHandlers,
@@ -9,6 +10,7 @@ import {
   typedConnection,
 } from '@sockspec/protocol-chat';
 import type { Connection, ProtocolServer, ServerOptions } from '@sockspec/server';
+import { InvalidArgumentError, Option } from 'commander';
 
 export const CHAT_DEFAULT_PORT = 5680;
 
@@ -166,7 +168,15 @@ function rememberRooms(connection: ChatConnection, joining?: string, leaving?: s
  * memory: worker processes would each hold their own, so two people could
  * share a nick and not hear each other. Refused with a reason rather than run wrongly.
  */
-export function createChatServer(options: ServerOptions): Pick<ProtocolServer, 'listen' | 'shutdown'> {
+export function createChatServer(
+  given: ServerOptions,
+  programOptions: Readonly<Record<string, unknown>> = {},
+): Pick<ProtocolServer, 'listen' | 'shutdown'> {
+  const groupsUrl = programOptions.groups;
+  const options: ServerOptions =
+    typeof groupsUrl === 'string' && given.groups === undefined
+      ? { ...given, groups: redisGroups({ url: groupsUrl, ...leaseOf(programOptions) }) }
+      : given;
   const model = options.concurrency?.name;
   const shared = options.groups?.shared === true;
   const problem =
@@ -193,9 +203,46 @@ export const chatServerProgram: ServerProgram = {
   description: `Chat server: rooms, unique nicks, whispers, room and member lists. Listens on 127.0.0.1:${CHAT_DEFAULT_PORT} unless told otherwise.`,
   defaultPort: CHAT_DEFAULT_PORT,
   createServer: createChatServer,
+  addOptions: (command) =>
+    command
+      .addOption(
+        new Option(
+          '--groups <url>',
+          'share rooms, nicks and broadcasts with every chat server on this Redis (redis://host:port); lets --concurrency processes run chat',
+        ).argParser(parseGroupsUrl),
+      )
+      .addOption(
+        new Option(
+          '--groups-lease-ms <ms>',
+          "how soon other servers sweep this one's members after it dies without closing (default 10000)",
+        ).argParser(boundedInteger('milliseconds', 300, 3_600_000)),
+      ),
   // Join, Leave and Say each reach every member of a room: 4,000 Join/Leave frames (68 KB) from one connection
   // were 20 MB of broadcasts to 300 members (issue 13). 20 a second, 40 at once, is more than a person types.
   // Join, Leave and Say reach a whole room, Whisper another person: those are what a flood amplifies. Listing
   // rooms and members answers only the asker, so it is not rated.
   defaultMessageRate: { perSecond: 20, burst: 40, messages: ['Join', 'Leave', 'Say', 'Whisper'] },
 };
+
+/** --groups takes a Redis URL; anything else is a usage error now rather than a failed connect later. */
+function parseGroupsUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(
+      `'${value}' is not a URL; give the Redis to share groups on, e.g. redis://127.0.0.1:6379`,
+    );
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new InvalidArgumentError(
+      `'${value}' is a ${url.protocol} URL; --groups takes redis://host:port or rediss://host:port`,
+    );
+  }
+  return value;
+}
+
+function leaseOf(programOptions: Readonly<Record<string, unknown>>): { leaseMs?: number } {
+  const lease = programOptions.groupsLeaseMs;
+  return typeof lease === 'number' ? { leaseMs: lease } : {};
+}

@@ -194,7 +194,7 @@ const CHAT_LINES: readonly string[] = SAMPLE_LINES.filter((line) => line.length 
 let chatVisitors = 0;
 
 const SINGLE_PROCESS =
-  'rooms and nicks live in one process: broadcasts would miss connections served by another thread or process (a shared group adapter such as Redis is not built)';
+  'rooms and nicks live in one process unless the chat servers share them through Redis (--groups redis://…), which this matrix does not start; apps/chat/test/redis-groups.test.ts runs chat under processes on a real redis-server';
 
 /**
  * One person, so the exchange fits `serial` too: join, every sample line

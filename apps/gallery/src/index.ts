@@ -1,2 +1,2 @@
+export { type RealServer, startRealServer } from '@sockspec/app-kit/testing';
 export { startMemcached } from './memcached.js';
-export { type RealServer, startRealServer } from './real-server.js';

@@ -1,4 +1,4 @@
-import { type RealServer, startRealServer } from './real-server.js';
+import { type RealServer, startRealServer } from '@sockspec/app-kit/testing';
 
 /**
  * `memcached -B binary` on a free loopback port: no UDP (-U 0), one worker

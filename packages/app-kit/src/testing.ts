@@ -5,3 +5,4 @@
  */
 export * from './harness.js';
 export { describeLineProgram, type LineProgramSuite } from './line-program-suite.js';
+export { freePort, type RealServer, type RealServerOptions, startRealServer } from './real-server.js';

@@ -20,6 +20,8 @@ export interface RealServerOptions {
   readonly debianPackage: string;
   /** How long to wait for the port to accept connections (default 10 s). */
   readonly readyTimeoutMs?: number;
+  /** The port to use (restarting a server where its clients expect it); default a free one. */
+  readonly port?: number;
   /** Runs once the port is picked, before the server starts: writes a config file that names the port (mosquitto). */
   readonly prepare?: (port: number) => void | Promise<void>;
 }
@@ -73,7 +75,7 @@ export async function startRealServer(options: RealServerOptions): Promise<RealS
     );
   }
   const host = '127.0.0.1';
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   await options.prepare?.(port);
   const child: ChildProcess = spawn(
     command,

@@ -1,0 +1,1 @@
+export { type RedisGroupsOptions, redisGroups } from './redis-groups.js';
