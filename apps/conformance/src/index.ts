@@ -6,4 +6,4 @@ export {
   formatMatrix,
   notApplicableReason,
 } from './matrix.js';
-export { type ConformanceProtocol, PROTOCOLS, packageDir, SAMPLE_LINES } from './protocols.js';
+export { type ConformanceProtocol, PROTOCOLS, packageDir, SAMPLE_LINES, serverModelReason } from './protocols.js';

@@ -14,6 +14,8 @@ export interface CellContext {
   readonly dir: string;
   /** The throwaway certificate tls cells serve and trust. */
   readonly tls: TlsFiles;
+  /** A running Redis for servers that share their groups (`--groups`). */
+  readonly groupsUrl?: string;
 }
 
 const WEBSOCKET_PATH = '/conformance';
@@ -72,7 +74,16 @@ export async function runCell(
     const { program, address } = await startServer({
       cwd: packageDir(protocol.serverEntry.packageName),
       script: protocol.serverEntry.script,
-      args: [...programArgs(transport, context), '--concurrency', 'processes', '--workers', '2'],
+      args: [
+        ...programArgs(transport, context),
+        '--concurrency',
+        'processes',
+        '--workers',
+        '2',
+        ...(protocol.sharedGroups !== undefined && context.groupsUrl !== undefined
+          ? ['--groups', context.groupsUrl]
+          : []),
+      ],
     });
     let checked = 0;
     let failure: unknown;
