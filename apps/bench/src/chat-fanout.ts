@@ -15,6 +15,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type ServerProgram, USAGE_EXIT_CODE } from '@sockspec/app-kit';
+import { type RealServer, startRealServer } from '@sockspec/app-kit/testing';
 import type { ProtocolServer, ServerOptions } from '@sockspec/server';
 import { type BoundAddress, formatUrl } from '@sockspec/transport';
 import { type ChildServer, serveChildProgram, startChildServer, stopChildServer } from './child-server.js';
@@ -48,8 +49,12 @@ export interface ChatFanoutOptions {
   readonly warmupRounds: number;
 }
 
+/** The room spread over two generated chat server processes sharing their groups on a real redis-server. */
+export const SHARED_ROOM_LABEL = 'generated, 2 processes on Redis';
+
 export interface FanoutResult {
-  readonly server: FanoutServerKind;
+  /** A FanoutServerKind, or SHARED_ROOM_LABEL. */
+  readonly server: string;
   /** Send-to-last-delivery time of each measured round, in nanoseconds. */
   readonly histogram: LatencyHistogram;
   readonly rounds: number;
@@ -205,8 +210,8 @@ interface FanoutClient {
  * wrong Said or a Failed.
  */
 export async function runFanout(
-  address: { readonly host: string; readonly port: number },
-  server: FanoutServerKind,
+  addresses: ReadonlyArray<{ readonly host: string; readonly port: number }>,
+  server: string,
   options: ChatFanoutOptions,
 ): Promise<FanoutResult> {
   const clients: FanoutClient[] = [];
@@ -223,6 +228,8 @@ export async function runFanout(
 
   const join = (index: number): Promise<FanoutClient> =>
     new Promise((resolve, reject) => {
+      // Clients alternate between the servers, so a shared room has half its members on each.
+      const address = addresses[index % addresses.length]!;
       const socket = connect({ host: address.host, port: address.port, noDelay: true });
       const client: FanoutClient = { socket };
       clients.push(client);
@@ -363,17 +370,20 @@ export function formatFanout(results: readonly FanoutResult[]): string {
   );
   const generated = results.find((result) => result.server === 'generated');
   const raw = results.find((result) => result.server === 'raw');
-  if (generated !== undefined && raw !== undefined) {
-    lines.push('');
+  const shared = results.find((result) => result.server === SHARED_ROOM_LABEL);
+  const ratios = (name: string, over: FanoutResult, under: FanoutResult): void => {
     for (const [label, q] of [
       ['p50', 0.5],
       ['p99', 0.99],
     ] as const) {
-      lines.push(
-        `ratio generated/raw ${label}: ${(generated.histogram.quantile(q) / raw.histogram.quantile(q)).toFixed(2)}`,
-      );
+      lines.push(`ratio ${name} ${label}: ${(over.histogram.quantile(q) / under.histogram.quantile(q)).toFixed(2)}`);
     }
+  };
+  if (generated !== undefined && raw !== undefined) {
+    lines.push('');
+    ratios('generated/raw', generated, raw);
   }
+  if (shared !== undefined && generated !== undefined) ratios('2 processes on Redis/generated', shared, generated);
   return `${lines.join('\n')}\n`;
 }
 
@@ -395,7 +405,7 @@ export async function runChatFanoutBench(argv: readonly string[]): Promise<numbe
       server = await startChildServer(THIS_FILE, ['--serve', kind, '--port', '0', '--message-rate', '0'], {
         name: `the ${kind} chat server`,
       });
-      results.push(await runFanout(server, kind, options));
+      results.push(await runFanout([server], kind, options));
     } catch (error) {
       const detail =
         server !== undefined && server.stderr.length > 0 ? `; server stderr: ${server.stderr.join(' | ')}` : '';
@@ -407,12 +417,62 @@ export async function runChatFanoutBench(argv: readonly string[]): Promise<numbe
       if (server !== undefined) await stopChildServer(server);
     }
   }
+  const shared = await runSharedRoom(options);
+  if (typeof shared === 'number') return shared;
+  if (shared !== undefined) results.push(shared);
   process.stdout.write(
     `chat fan-out: one Say reaching ${options.clients} clients in one room (sender included), ` +
       `${options.rounds} rounds after ${options.warmupRounds} warm-up, loopback, node ${process.version}\n\n`,
   );
   process.stdout.write(formatFanout(results));
   return 0;
+}
+
+/**
+ * The same room spread over two generated chat servers that share it
+ * through a redis-server started here (loopback, no persistence, stopped
+ * after): the cost of crossing processes. Undefined, with one line on
+ * stderr, when redis-server is not installed; a number is a failed run's exit status.
+ */
+async function runSharedRoom(options: ChatFanoutOptions): Promise<FanoutResult | number | undefined> {
+  let redis: RealServer;
+  try {
+    redis = await startRealServer({
+      command: 'redis-server',
+      args: ['--port', '{port}', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      debianPackage: 'redis-server',
+    });
+  } catch (error) {
+    process.stderr.write(
+      `bench chat-fanout: skipping the room over 2 processes: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return undefined;
+  }
+  const servers: ChildServer[] = [];
+  try {
+    const url = `redis://${redis.host}:${redis.port}`;
+    for (let index = 0; index < 2; index++) {
+      servers.push(
+        await startChildServer(
+          THIS_FILE,
+          ['--serve', 'generated', '--port', '0', '--message-rate', '0', '--groups', url],
+          {
+            name: `chat server ${index + 1} on Redis`,
+          },
+        ),
+      );
+    }
+    return await runFanout(servers, SHARED_ROOM_LABEL, options);
+  } catch (error) {
+    const detail = servers.flatMap((server) => server.stderr).join(' | ');
+    process.stderr.write(
+      `bench chat-fanout: room over 2 processes: ${error instanceof Error ? error.message : String(error)}${detail === '' ? '' : `; server stderr: ${detail}`}\n`,
+    );
+    return 1;
+  } finally {
+    for (const server of servers) await stopChildServer(server);
+    await redis.stop();
+  }
 }
 
 /** Loaded on demand, so each server process loads only its own code. */

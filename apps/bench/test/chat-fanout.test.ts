@@ -52,7 +52,7 @@ describe('runFanout against the raw baseline', () => {
     const server = createRawChatFanoutServer({ port: 0, log: () => undefined });
     servers.push(server);
     const address = await server.listen();
-    const result = await runFanout(address, 'raw', { clients: 12, rounds: 6, warmupRounds: 2 });
+    const result = await runFanout([address], 'raw', { clients: 12, rounds: 6, warmupRounds: 2 });
     expect(result.server).toBe('raw');
     expect(result.histogram.count).toBe(6);
     expect(result.rounds).toBe(6);
@@ -65,7 +65,7 @@ describe('runFanout against the raw baseline', () => {
     const { port } = await server.listen();
     await server.shutdown({ drainMs: 0 });
     await expect(
-      runFanout({ host: '127.0.0.1', port }, 'raw', { clients: 2, rounds: 1, warmupRounds: 0 }),
+      runFanout([{ host: '127.0.0.1', port }], 'raw', { clients: 2, rounds: 1, warmupRounds: 0 }),
     ).rejects.toThrow(/ECONNREFUSED/);
   });
 });
@@ -87,7 +87,7 @@ describe('parseChatFanoutArgs', () => {
 });
 
 describe('pnpm bench chat-fanout', () => {
-  it('measures the generated chat server and the raw baseline with a few clients, prints both and the ratios, and stops', async () => {
+  it('measures the generated chat server, the raw baseline and the room over 2 processes on Redis, prints them and the ratios, and stops', async () => {
     const result = await runProgram({
       cwd,
       script: 'src/main.ts',
@@ -101,8 +101,8 @@ describe('pnpm bench chat-fanout', () => {
     );
     const header = result.stdout.findIndex((line) => /^server\s+p50 ms\s+p99 ms\s+mean ms\s+max ms$/.test(line));
     expect(header).toBeGreaterThan(0);
-    const rows = result.stdout.slice(header + 1, header + 3).map((line) => line.trim().split(/\s+/));
-    expect(rows.map((row) => row[0])).toEqual(['generated', 'raw']);
+    const rows = result.stdout.slice(header + 1, header + 4).map((line) => line.trim().split(/\s{2,}/));
+    expect(rows.map((row) => row[0])).toEqual(['generated', 'raw', 'generated, 2 processes on Redis']);
     for (const row of rows) {
       const [p50, p99, mean, max] = row.slice(1).map(Number);
       expect(p50).toBeGreaterThan(0);
@@ -111,6 +111,10 @@ describe('pnpm bench chat-fanout', () => {
     }
     const ratios = result.stdout.filter((line) => /^ratio generated\/raw p(50|99): \d+\.\d+$/.test(line));
     expect(ratios).toHaveLength(2);
+    const shared = result.stdout.filter((line) =>
+      /^ratio 2 processes on Redis\/generated p(50|99): \d+\.\d+$/.test(line),
+    );
+    expect(shared).toHaveLength(2);
   });
 
   it('rejects a bad option with exit status 2 before starting a server', async () => {
