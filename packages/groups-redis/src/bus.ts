@@ -1,9 +1,8 @@
 /**
- * One broadcast between servers on the Redis channel: a JSON header line
- * (JSON, so any group name survives, newlines included) and the encoded
- * frame after it, untouched. Every server subscribes once, so one PUBLISH
- * reaches all of them in the order it was sent: a sender's messages to a
- * room keep their order everywhere.
+ * One broadcast between servers, an entry of the Redis bus stream: a JSON
+ * header line (JSON, so any group name survives, newlines included) and
+ * the encoded frame after it, untouched. Every server reads the one
+ * stream, so a sender's messages to a room keep their order everywhere.
  */
 export interface BusMessage {
   /** The publishing server, which has delivered to its own members already. */

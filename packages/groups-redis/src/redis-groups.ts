@@ -25,6 +25,15 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
  * members only, with one log line: 4 MiB is 1,000 chat Said frames of 4 KB.
  */
 const DEFAULT_MAX_OFFLINE_BYTES = 4 * 1024 * 1024;
+/**
+ * Broadcasts go through a Redis stream rather than pub/sub: pub/sub drops
+ * what is published while a subscriber reconnects, a stream keeps it for
+ * the reader to catch up. About this many entries are kept (XADD MAXLEN ~):
+ * 10,000 chat Said frames of ~100 bytes is about 1 MB of Redis memory.
+ */
+const BUS_MAX_ENTRIES = 10_000;
+const READ_COUNT = 1000;
+const READ_BLOCK_MS = 1000;
 /** Reconnect backoff: 100 ms doubling to 5 s, for ever (a server outlives a Redis restart). */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
@@ -46,7 +55,7 @@ type Script = (...keysAndArgs: Array<string | number>) => Promise<unknown>;
 
 /**
  * Groups shared through Redis: membership in hashes, names as keys claimed
- * with a script, broadcasts over one pub/sub channel, each server's members
+ * with a script, broadcasts through one stream every server reads, each server's members
  * held under a lease it renews, so the members of a server that dies are
  * swept and their rooms told. Every server keeps its own members in memory
  * too, and writes them back after Redis comes back empty (a restart
@@ -67,6 +76,8 @@ class RedisGroups implements GroupAdapter {
   #context: GroupContext | null = null;
   #prefix = '';
   #commands: Redis | null = null;
+  /** The last bus entry read; the next read starts after it, so an outage of this server loses nothing. */
+  #lastId = '0-0';
   #subscriber: Redis | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   #downSince: number | null = null;
@@ -113,7 +124,7 @@ class RedisGroups implements GroupAdapter {
         Promise.all([commands.connect(), subscriber.connect()]),
         this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       );
-      await subscriber.subscribe(this.#channel);
+      this.#lastId = await lastEntryId(commands, this.#busKey);
       await this.#renewLease();
     } catch (cause) {
       commands.disconnect();
@@ -123,7 +134,7 @@ class RedisGroups implements GroupAdapter {
         { cause },
       );
     }
-    subscriber.on('messageBuffer', (_channel: Buffer, bytes: Buffer) => this.#received(bytes));
+    void this.#readBus(subscriber);
     commands.on('close', () => this.#lost());
     commands.on('ready', () => void this.#back());
     this.#heartbeat = setInterval(() => void this.#tick(), Math.floor(this.#leaseMs / 3));
@@ -270,7 +281,7 @@ class RedisGroups implements GroupAdapter {
     return redis;
   }
 
-  get #channel(): string {
+  get #busKey(): string {
     return `${this.#prefix}bus`;
   }
 
@@ -295,7 +306,7 @@ class RedisGroups implements GroupAdapter {
 
   #publish(kind: 'group' | 'all' | 'member', target: string, frame: Uint8Array, except: number): void {
     const bytes = encodeBusMessage({ origin: this.#id, kind, target, except, frame });
-    this.#fire(this.#commands!.publish(this.#channel, bytes));
+    this.#fire(this.#commands!.xadd(this.#busKey, 'MAXLEN', '~', BUS_MAX_ENTRIES, '*', 'm', bytes));
   }
 
   /** Questions only Redis can answer fail at once while it is away, instead of hanging the request. */
@@ -311,6 +322,42 @@ class RedisGroups implements GroupAdapter {
     command.catch((error: unknown) => {
       if (!this.#closing) this.#own().log(`${this.#label}: ${describe(error)}`);
     });
+  }
+
+  /**
+   * Reads the bus for as long as the adapter is open, from the last entry
+   * read. Entry ids are Redis's clock in ms, so after a restart without
+   * persistence the new stream's ids are still past the last one read, and
+   * what was sent during the outage is read too. Each read blocks at most
+   * READ_BLOCK_MS, so close() does not wait on it for long.
+   */
+  async #readBus(reader: Redis): Promise<void> {
+    while (!this.#closing) {
+      let batch: Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+      try {
+        batch = (await reader.xreadBuffer(
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          READ_BLOCK_MS,
+          'STREAMS',
+          this.#busKey,
+          this.#lastId,
+        )) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+      } catch (error) {
+        if (this.#closing) return;
+        this.#own().log(`${this.#label}: reading broadcasts: ${describe(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MIN_MS));
+        continue;
+      }
+      for (const [, entries] of batch ?? []) {
+        for (const [id, fields] of entries) {
+          this.#lastId = id.toString();
+          const bytes = fields[1];
+          if (bytes !== undefined) this.#received(bytes);
+        }
+      }
+    }
   }
 
   #received(bytes: Buffer): void {
@@ -421,4 +468,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The id of the stream's newest entry, or 0-0 for an empty stream: a new server reads what comes after. */
+async function lastEntryId(redis: Redis, key: string): Promise<string> {
+  const last = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
+  return last[0]?.[0] ?? '0-0';
 }
