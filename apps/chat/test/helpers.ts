@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ListeningAddress } from '@sockspec/app-kit/testing';
 import {
   type ChatClient,
   createClient,
@@ -38,6 +39,18 @@ export interface Started {
   /** Where a client connects, as ClientOptions. */
   readonly endpoint: { transport: 'tcp'; host: string; port: number } | { transport: 'unix'; path: string };
   readonly logged: string[];
+}
+
+/** A server program's `listening` address as a Started, for peers to connect to. */
+export function asStarted(address: ListeningAddress): Started {
+  return {
+    address: { ...address, url: address.url } as Started['address'],
+    endpoint:
+      'path' in address
+        ? { transport: 'unix', path: address.path }
+        : { transport: 'tcp', host: address.host, port: address.port },
+    logged: [],
+  };
 }
 
 export async function startChatServer(

@@ -12,7 +12,7 @@ import {
 import { createClient } from '@sockspec/protocol-chat';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unescapeField } from '../src/render.js';
-import { closeAll, Peer, type Started, type TestTransport, tempDir } from './helpers.js';
+import { asStarted, closeAll, Peer, type TestTransport, tempDir } from './helpers.js';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 const chatClientPy = fileURLToPath(new URL('../python/chat_client.py', import.meta.url));
@@ -29,17 +29,6 @@ async function startServerProgram(transport: TestTransport, args: string[] = [])
 
 function endpointArgs(address: ListeningAddress): string[] {
   return 'path' in address ? ['--unix', address.path] : ['--port', String(address.port)];
-}
-
-function asStarted(address: ListeningAddress): Started {
-  return {
-    address: { ...address, url: address.url } as Started['address'],
-    endpoint:
-      'path' in address
-        ? { transport: 'unix', path: address.path }
-        : { transport: 'tcp', host: address.host, port: address.port },
-    logged: [],
-  };
 }
 
 /** The Python peer's address fields. */

@@ -7,17 +7,10 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import {
-  type ListeningAddress,
-  type RealServer,
-  runProgram,
-  startRealServer,
-  startServer,
-  stopAllPrograms,
-} from '@sockspec/app-kit/testing';
+import { type RealServer, runProgram, startRealServer, startServer, stopAllPrograms } from '@sockspec/app-kit/testing';
 import type { Joined, Left, Said, ServerMessage, Whispered } from '@sockspec/protocol-chat';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, Peer, type Started } from './helpers.js';
+import { asStarted, closeAll, Peer } from './helpers.js';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 let redis: RealServer;
@@ -45,15 +38,6 @@ async function chatServer(extra: string[] = []) {
   return startServer({ cwd, script: 'src/server.ts', args: ['--port', '0', '--groups', groupsUrl(), ...extra] });
 }
 
-function started(address: ListeningAddress): Started {
-  if ('path' in address) throw new Error('tcp expected');
-  return {
-    address: address as unknown as Started['address'],
-    endpoint: { transport: 'tcp', host: address.host, port: address.port },
-    logged: [],
-  };
-}
-
 const isSaid =
   (text: string) =>
   (message: ServerMessage): message is Said =>
@@ -71,12 +55,12 @@ describe('chat servers sharing groups on redis-server', () => {
   it('carry one conversation across two server processes', { timeout: 30_000 }, async () => {
     const a = await chatServer();
     const b = await chatServer();
-    const alice = await Peer.join(started(a.address), 'alice', 'lobby');
-    const bob = await Peer.join(started(b.address), 'bob', 'lobby');
+    const alice = await Peer.join(asStarted(a.address), 'alice', 'lobby');
+    const bob = await Peer.join(asStarted(b.address), 'bob', 'lobby');
     await alice.waitFor('bob joined, seen on server A', isJoined('bob'));
 
     // Nicks are unique across servers.
-    const impostor = await Peer.connect(started(b.address));
+    const impostor = await Peer.connect(asStarted(b.address));
     await expect(impostor.client.join({ nick: 'alice', room: 'lobby' })).rejects.toMatchObject({
       reply: { reason: 'nickTaken' },
     });
@@ -112,7 +96,7 @@ describe('chat servers sharing groups on redis-server', () => {
     const server = await chatServer(['--concurrency', 'processes', '--workers', '2']);
     // The primary hands connections to its workers in turn, so these land on both.
     const peers = await Promise.all(
-      ['p1', 'p2', 'p3', 'p4'].map((nick) => Peer.join(started(server.address), nick, 'forked')),
+      ['p1', 'p2', 'p3', 'p4'].map((nick) => Peer.join(asStarted(server.address), nick, 'forked')),
     );
     await peers[0]!.client.say({ room: 'forked', text: 'to every worker' });
     for (const peer of peers) await peer.waitFor('the say, on every worker', isSaid('to every worker'));
@@ -126,13 +110,13 @@ describe('chat servers sharing groups on redis-server', () => {
     // A 1 s lease: heartbeats every 333 ms, swept within about 1.3 s of the kill.
     const a = await chatServer(['--groups-lease-ms', '1000']);
     const b = await chatServer(['--groups-lease-ms', '1000']);
-    const alice = await Peer.join(started(a.address), 'alice2', 'doomed');
-    await Peer.join(started(b.address), 'carol', 'doomed');
+    const alice = await Peer.join(asStarted(a.address), 'alice2', 'doomed');
+    await Peer.join(asStarted(b.address), 'carol', 'doomed');
     await alice.waitFor('carol joined', isJoined('carol'));
     await b.program.signal('SIGKILL');
     await alice.waitFor('carol swept', isLeft('carol'), 10_000);
     expect((await alice.client.listMembers({ room: 'doomed' })).nicks).toEqual(['alice2']);
-    const again = await Peer.join(started(a.address), 'carol', 'doomed');
+    const again = await Peer.join(asStarted(a.address), 'carol', 'doomed');
     expect(again).toBeDefined();
   });
 
@@ -141,8 +125,8 @@ describe('chat servers sharing groups on redis-server', () => {
   }, async () => {
     const a = await chatServer();
     const b = await chatServer();
-    const alice = await Peer.join(started(a.address), 'alice3', 'sturdy');
-    const bob = await Peer.join(started(b.address), 'bob3', 'sturdy');
+    const alice = await Peer.join(asStarted(a.address), 'alice3', 'sturdy');
+    const bob = await Peer.join(asStarted(b.address), 'bob3', 'sturdy');
     await alice.waitFor('bob joined', isJoined('bob3'));
     const port = redis.port;
     await redis.stop();

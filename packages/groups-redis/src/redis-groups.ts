@@ -78,7 +78,8 @@ class RedisGroups implements GroupAdapter {
   #commands: Redis | null = null;
   /** The last bus entry read; the next read starts after it, so an outage of this server loses nothing. */
   #lastId = '0-0';
-  #subscriber: Redis | null = null;
+  /** A second connection, for the blocking reads of the bus. */
+  #reader: Redis | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   #downSince: number | null = null;
   #offlineBytes = 0;
@@ -105,9 +106,9 @@ class RedisGroups implements GroupAdapter {
     this.#context = context;
     this.#prefix = this.#options.keyPrefix ?? `sockspec:${context.protocol}:`;
     const commands = this.#connection();
-    const subscriber = this.#connection();
+    const reader = this.#connection();
     this.#commands = commands;
-    this.#subscriber = subscriber;
+    this.#reader = reader;
     for (const [name, lua, keys] of [
       ['sockspecJoin', JOIN, 3],
       ['sockspecLeave', LEAVE, 3],
@@ -121,20 +122,20 @@ class RedisGroups implements GroupAdapter {
     }
     try {
       await withTimeout(
-        Promise.all([commands.connect(), subscriber.connect()]),
+        Promise.all([commands.connect(), reader.connect()]),
         this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       );
       this.#lastId = await lastEntryId(commands, this.#busKey);
       await this.#renewLease();
     } catch (cause) {
       commands.disconnect();
-      subscriber.disconnect();
+      reader.disconnect();
       throw new GroupsUnavailableError(
         `cannot reach Redis at ${this.#options.url} (${this.#lastError ?? describe(cause)}); start redis-server there or point --groups at one`,
         { cause },
       );
     }
-    void this.#readBus(subscriber);
+    void this.#readBus(reader);
     commands.on('close', () => this.#lost());
     commands.on('ready', () => void this.#back());
     this.#heartbeat = setInterval(() => void this.#tick(), Math.floor(this.#leaseMs / 3));
@@ -180,21 +181,22 @@ class RedisGroups implements GroupAdapter {
 
   async claimName(member: LocalMember, name: string): Promise<boolean> {
     this.#mustBeUp('claim a name');
+    if (!(await this.#claim(member, name))) return false;
+    // Listings show the name in the groups the member is in already.
+    for (const group of this.#own().groupsOf(member.id)) {
+      this.#fire(this.#commands!.hset(this.#key(`g:${group}`), this.#memberKey(member), name));
+    }
+    return true;
+  }
+
+  async #claim(member: LocalMember, name: string): Promise<boolean> {
     const granted = await this.#script('sockspecClaim')(
       this.#key(`n:${name}`),
       this.#key(`sn:${this.#id}`),
       this.#memberKey(member),
       name,
     );
-    if (granted !== 1) return false;
-    // Listings show the name in the groups the member is in already.
-    for (const [group, members] of this.#own().localGroups()) {
-      for (const other of members) {
-        if (other.id === member.id)
-          this.#fire(this.#commands!.hset(this.#key(`g:${group}`), this.#memberKey(member), name));
-      }
-    }
-    return true;
+    return granted === 1;
   }
 
   publish(group: string | null, frame: Uint8Array, except?: LocalMember): void {
@@ -254,15 +256,15 @@ class RedisGroups implements GroupAdapter {
     this.#closing = true;
     if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
     const commands = this.#commands;
-    const subscriber = this.#subscriber;
-    if (commands === null || subscriber === null) return;
+    const reader = this.#reader;
+    if (commands === null || reader === null) return;
     try {
       if (commands.status === 'ready') {
         await this.#script('sockspecRemoveServer')(this.#key('servers'), this.#prefix, this.#id);
       }
     } finally {
       commands.disconnect();
-      subscriber.disconnect();
+      reader.disconnect();
     }
   }
 
@@ -429,17 +431,10 @@ class RedisGroups implements GroupAdapter {
       await this.#renewLease();
       for (const { member, groups } of this.#own().snapshot()) {
         members += 1;
-        if (member.name !== undefined) {
-          const granted = await this.#script('sockspecClaim')(
-            this.#key(`n:${member.name}`),
-            this.#key(`sn:${this.#id}`),
-            this.#memberKey(member),
-            member.name,
+        if (member.name !== undefined && !(await this.#claim(member, member.name))) {
+          this.#own().log(
+            `${this.#label}: name '${member.name}' was taken on another server while Redis was away; both keep it until one leaves`,
           );
-          if (granted !== 1)
-            this.#own().log(
-              `${this.#label}: name '${member.name}' was taken on another server while Redis was away; both keep it until one leaves`,
-            );
         }
         for (const group of groups) this.joined(group, member);
       }

@@ -37,6 +37,7 @@ async function server(prefix: string): Promise<Server> {
     snapshot: () => [],
     localGroups: () => new Map(),
     localName: () => undefined,
+    groupsOf: () => [],
   };
   await adapter.start(context);
   return { adapter, delivered };

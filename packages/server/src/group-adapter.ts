@@ -87,6 +87,8 @@ export interface GroupContext {
   localGroups(): ReadonlyMap<string, ReadonlySet<LocalMember>>;
   /** The member of this server that holds `name`, if any. */
   localName(name: string): LocalMember | undefined;
+  /** The groups one member of this server is in. */
+  groupsOf(id: number): Iterable<string>;
 }
 
 /**

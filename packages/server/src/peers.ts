@@ -168,14 +168,18 @@ export class PeerDirectory implements Peers {
   }
 
   broadcastToGroup(group: string, frame: Uint8Array, except?: Connection): number {
-    const sent = this.#deliver(group, frame, except === undefined ? undefined : this.#members.get(except));
-    this.adapter.publish(group, frame, except === undefined ? undefined : this.#members.get(except));
-    return sent;
+    return this.#broadcastEverywhere(group, frame, except);
   }
 
   broadcastToAll(frame: Uint8Array, except?: Connection): number {
-    const sent = this.#deliver(null, frame, except === undefined ? undefined : this.#members.get(except));
-    this.adapter.publish(null, frame, except === undefined ? undefined : this.#members.get(except));
+    return this.#broadcastEverywhere(null, frame, except);
+  }
+
+  /** To this server's members at once, and through the adapter to the other servers'. */
+  #broadcastEverywhere(group: string | null, frame: Uint8Array, except: Connection | undefined): number {
+    const left = except === undefined ? undefined : this.#members.get(except);
+    const sent = this.#deliver(group, frame, left);
+    this.adapter.publish(group, frame, left);
     return sent;
   }
 
@@ -225,6 +229,7 @@ export class PeerDirectory implements Peers {
       snapshot: () => [...this.#members.values()].map((member) => ({ member, groups: [...member.groups] })),
       localGroups: () => this.#groups,
       localName: (name) => this.#names.get(name),
+      groupsOf: (id) => this.#byId.get(id)?.groups ?? EMPTY,
     };
   }
 }
